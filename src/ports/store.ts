@@ -1,0 +1,153 @@
+/**
+ * Store port: every state change that moves money, each one atomic in Postgres (conditional
+ * `UPDATE … RETURNING`, unique constraints) so it stays correct with many replicas and concurrent
+ * requests. Implemented by src/store/ (pg). Every method throws StoreUnavailableError when the
+ * database cannot be reached or times out; expected outcomes are returned as values.
+ */
+
+/** Redemption of an invoice payment (pay-per-request). */
+export interface RedeemInput {
+  /** the invoice id (HMAC token, also the payment memo) */
+  readonly invoiceId: string;
+  /** 64 uppercase hex */
+  readonly txHash: string;
+  /** route id and HTTP method the invoice is bound to */
+  readonly routeId: string;
+  readonly method: string;
+  /** invoice price in uneutaro (bigint) */
+  readonly priceMicro: bigint;
+  /** amount the tx actually paid to the payment address, in uneutaro (bigint) */
+  readonly paidMicro: bigint;
+  /** bech32 payer (sender of the first matching transfer) */
+  readonly payer: string;
+  /** how many requests this payment buys (≥ 1; invoices state it, default 1) */
+  readonly uses: number;
+}
+
+/**
+ * - `applied`: this call consumed one use (first or a later one of a multi-use invoice)
+ * - `used_up`: invoice id or tx hash already redeemed and no uses left → PROOF_ALREADY_USED
+ * - `tx_mismatch`: the invoice was redeemed with another tx, or the tx redeemed another invoice
+ * - `tx_is_deposit`: the tx hash was credited as a prepaid deposit; it can never also pay an invoice
+ */
+export type RedeemOutcome =
+  | { readonly kind: "applied"; readonly usesLeft: number }
+  | { readonly kind: "used_up" }
+  | { readonly kind: "tx_mismatch" }
+  | { readonly kind: "tx_is_deposit" };
+
+export type AccountStatus = "active" | "suspended";
+
+export interface PrepaidAccount {
+  readonly clientId: string;
+  /** balance in uneutaro (bigint), never negative */
+  readonly balanceMicro: bigint;
+  /** memo a deposit must carry to be credited to this account */
+  readonly depositMemo: string;
+  readonly status: AccountStatus;
+  readonly createdAt: Date;
+}
+
+export interface NewAccount {
+  readonly clientId: string;
+  /** hex SHA-256 of the secret client key; the key itself is never stored */
+  readonly keyHash: string;
+  readonly depositMemo: string;
+}
+
+/**
+ * - `applied`: balance debited, ledger entry written in the same statement/transaction
+ * - `insufficient`: balance < amount, nothing written
+ * - `bad_credentials`: unknown client id or key hash mismatch, nothing written
+ * - `suspended`: account exists but is suspended, nothing written
+ */
+export type DebitOutcome =
+  | { readonly kind: "applied"; readonly balanceMicro: bigint; readonly entryId: string }
+  | { readonly kind: "insufficient"; readonly balanceMicro: bigint }
+  | { readonly kind: "bad_credentials" }
+  | { readonly kind: "suspended" };
+
+export interface DebitInput {
+  readonly clientId: string;
+  /** hex SHA-256 of the presented key; checked in the same statement as the debit */
+  readonly keyHash: string;
+  /** price in uneutaro (bigint), > 0 */
+  readonly amountMicro: bigint;
+  readonly routeId: string;
+  readonly method: string;
+  /** decision id, stored on the ledger entry for tracing */
+  readonly ref: string;
+}
+
+export interface DepositInput {
+  readonly clientId: string;
+  /** 64 uppercase hex */
+  readonly txHash: string;
+  /** amount credited in uneutaro (bigint), > 0 */
+  readonly amountMicro: bigint;
+  readonly height: number;
+  /** bech32 sender, for the record */
+  readonly sender: string;
+}
+
+/**
+ * - `applied`: credited now; balance after
+ * - `replayed`: this tx was already credited to this same account (idempotent repeat)
+ * - `tx_used`: the tx hash paid an invoice or was credited to another account
+ * - `unknown_account`
+ */
+export type DepositOutcome =
+  | { readonly kind: "applied"; readonly balanceMicro: bigint }
+  | { readonly kind: "replayed"; readonly balanceMicro: bigint }
+  | { readonly kind: "tx_used" }
+  | { readonly kind: "unknown_account" };
+
+/** Redemption state of an invoice id, for GET /invoices/:id. */
+export interface RedemptionRecord {
+  readonly invoiceId: string;
+  readonly txHash: string;
+  readonly usesLeft: number;
+  readonly redeemedAt: Date;
+}
+
+export interface StorePort {
+  /**
+   * Atomically records one use of a paid invoice. The tx hash is claimed in the same transaction
+   * in the table shared with deposits (unique), and the invoice id is unique: when the same proof
+   * arrives in many concurrent requests, exactly `uses` calls return `applied`.
+   */
+  redeem(input: RedeemInput): Promise<RedeemOutcome>;
+
+  /** Redemption of an invoice id, or null when never redeemed. */
+  findRedemption(invoiceId: string): Promise<RedemptionRecord | null>;
+
+  /** Creates a prepaid account with balance 0. Throws if clientId or depositMemo already exists. */
+  createAccount(account: NewAccount): Promise<PrepaidAccount>;
+
+  /** Account by client id, or null. */
+  getAccount(clientId: string): Promise<PrepaidAccount | null>;
+
+  /** Account whose deposit memo is `memo`, or null. */
+  findAccountByDepositMemo(memo: string): Promise<PrepaidAccount | null>;
+
+  /** true when `keyHash` is the account's key hash (constant-time compare not needed: hashes). */
+  checkKey(clientId: string, keyHash: string): Promise<boolean>;
+
+  /**
+   * Debits a prepaid account: one conditional `UPDATE … WHERE balance >= amount … RETURNING` plus a
+   * ledger entry, atomically. Never leaves a negative balance, never debits twice for one call.
+   */
+  debit(input: DebitInput): Promise<DebitOutcome>;
+
+  /**
+   * Credits an on-chain deposit: claims the tx hash (unique, shared with invoice redemptions) and
+   * raises the balance with a ledger entry, in one transaction. Idempotent per (tx hash, account).
+   */
+  creditDeposit(input: DepositInput): Promise<DepositOutcome>;
+
+  /** Cheap liveness query (SELECT 1). @throws StoreUnavailableError */
+  ping(): Promise<void>;
+
+  /** Closes the pool. */
+  close(): Promise<void>;
+}
