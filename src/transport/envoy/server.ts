@@ -1,0 +1,128 @@
+/**
+ * The ext_authz gRPC server: envoy.service.auth.v3.Authorization/Check and grpc.health.v1.Health
+ * on one port. It only translates (request.ts, response.ts); the decision comes from `check`.
+ *
+ * Failure semantics: a malformed CheckRequest → explicit 400 INVALID_REQUEST deny; `check` throwing
+ * → gRPC INTERNAL, so Envoy's `status_on_error` / `failure_mode_allow` applies. Never crashes on input.
+ */
+import { randomUUID } from "node:crypto";
+import * as grpc from "@grpc/grpc-js";
+import { pino, type Logger } from "pino";
+import type { Decision, DenyDecision } from "../../core/decision.js";
+import type { RequestFacts } from "../../core/facts.js";
+import { REASONS } from "../../core/reasons.js";
+import { HealthState } from "./health.js";
+import { loadExtAuthzPackage } from "./protos.js";
+import { InvalidCheckRequestError, toRequestFacts } from "./request.js";
+import { toCheckResponse } from "./response.js";
+import type { CheckResponse } from "./types.js";
+
+export interface ExtAuthzServerOptions {
+  /** the decision core; a rejection becomes gRPC INTERNAL */
+  check: (facts: RequestFacts) => Promise<Decision>;
+  logger?: Logger;
+  /** decision for a CheckRequest we cannot read; default: 400 INVALID_REQUEST deny */
+  onInvalidRequest?: (error: InvalidCheckRequestError) => DenyDecision;
+}
+
+export interface ExtAuthzServer {
+  /** Binds host:port (port 0 picks one; host default "0.0.0.0"); resolves the bound port. */
+  listen(port: number, host?: string): Promise<number>;
+  /** Health status reported by grpc.health.v1 (SERVING / NOT_SERVING). */
+  setServing(serving: boolean): void;
+  /** NOT_SERVING, then graceful shutdown; in-flight calls are cut after graceMs. */
+  shutdown(graceMs: number): Promise<void>;
+}
+
+/** The default rendering of an unreadable CheckRequest: 400 with reason INVALID_REQUEST. */
+export function invalidRequestDecision(_error: InvalidCheckRequestError): DenyDecision {
+  return {
+    kind: "deny",
+    decisionId: randomUUID(),
+    method: "none",
+    routeId: "default",
+    outcome: "denied",
+    status: REASONS.INVALID_REQUEST.status,
+    reason: "INVALID_REQUEST",
+    headers: {},
+    body: { error: "INVALID_REQUEST", message: REASONS.INVALID_REQUEST.message },
+  };
+}
+
+/** Builds (does not bind) the ext_authz + health gRPC server. */
+export function createExtAuthzServer(opts: ExtAuthzServerOptions): ExtAuthzServer {
+  const logger = opts.logger ?? pino({ level: "silent" });
+  const health = new HealthState();
+  const server = new grpc.Server();
+  const pkg = grpc.loadPackageDefinition(loadExtAuthzPackage());
+  server.addService(serviceOf(pkg, "envoy.service.auth.v3.Authorization"), {
+    Check: checkHandler(opts, logger),
+  });
+  server.addService(serviceOf(pkg, "grpc.health.v1.Health"), health.handlers());
+  let bound = false;
+
+  return {
+    listen: (port, host = "0.0.0.0") =>
+      new Promise<number>((resolve, reject) => {
+        const target = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+        server.bindAsync(target, grpc.ServerCredentials.createInsecure(), (err, boundPort) => {
+          if (err) return reject(err);
+          bound = true;
+          logger.info({ port: boundPort, host }, "ext_authz gRPC server listening");
+          resolve(boundPort);
+        });
+      }),
+    setServing: (serving) => health.setServing(serving),
+    shutdown: (graceMs) => shutdownServer(server, health, bound, graceMs),
+  };
+}
+
+function checkHandler(opts: ExtAuthzServerOptions, logger: Logger): grpc.handleUnaryCall<unknown, CheckResponse> {
+  return (call, callback) => {
+    decide(opts, logger, call.request).then(
+      (response) => callback(null, response),
+      (err: unknown) => {
+        logger.error({ err }, "check failed; answering INTERNAL");
+        callback({ code: grpc.status.INTERNAL, details: "internal error" });
+      },
+    );
+  };
+}
+
+/** CheckRequest → CheckResponse; rejects only on unexpected errors (rendered as INTERNAL). */
+async function decide(opts: ExtAuthzServerOptions, logger: Logger, request: unknown): Promise<CheckResponse> {
+  let facts: RequestFacts;
+  try {
+    facts = toRequestFacts(request);
+  } catch (err) {
+    if (!(err instanceof InvalidCheckRequestError)) throw err;
+    const decision = (opts.onInvalidRequest ?? invalidRequestDecision)(err);
+    logger.warn({ decision_id: decision.decisionId, issues: err.issues }, "invalid CheckRequest");
+    return toCheckResponse(decision);
+  }
+  const decision = await opts.check(facts);
+  logger.debug({ decision_id: decision.decisionId, kind: decision.kind, request_id: facts.requestId }, "check");
+  return toCheckResponse(decision);
+}
+
+function serviceOf(pkg: grpc.GrpcObject, name: string): grpc.ServiceDefinition {
+  let node: unknown = pkg;
+  for (const part of name.split(".")) node = (node as Record<string, unknown>)[part];
+  const ctor = node as grpc.ServiceClientConstructor | undefined;
+  if (!ctor?.service) throw new Error(`service ${name} missing from gate402 protos`);
+  return ctor.service;
+}
+
+function shutdownServer(server: grpc.Server, health: HealthState, bound: boolean, graceMs: number): Promise<void> {
+  health.setServing(false);
+  health.endWatches();
+  if (!bound) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => server.forceShutdown(), graceMs);
+    timer.unref();
+    server.tryShutdown(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
