@@ -93,6 +93,6 @@ function headerOptions(headers: Readonly<Record<string, string>>): HeaderValueOp
 /** google.protobuf.Struct of string values. */
 function struct(values: Record<string, string>): ProtoStruct {
   const fields: ProtoStruct["fields"] = {};
-  for (const [key, value] of Object.entries(values)) fields[key] = { string_value: value };
+  for (const [key, value] of Object.entries(values)) fields[key] = { stringValue: value };
   return { fields };
 }

@@ -4,14 +4,17 @@
  * Incoming messages are untyped input: request.ts parses them with a schema instead of trusting these.
  */
 
-/** google.protobuf.Value / Struct as protobufjs objects. */
+/**
+ * google.protobuf.Value / Struct as protobufjs objects. Note: camelCase even with keepCase, because
+ * protobufjs' bundled well-known types are defined with camelCase field names.
+ */
 export type ProtoValue =
-  | { null_value: "NULL_VALUE" }
-  | { number_value: number }
-  | { string_value: string }
-  | { bool_value: boolean }
-  | { struct_value: ProtoStruct }
-  | { list_value: { values: ProtoValue[] } };
+  | { nullValue: "NULL_VALUE" }
+  | { numberValue: number }
+  | { stringValue: string }
+  | { boolValue: boolean }
+  | { structValue: ProtoStruct }
+  | { listValue: { values: ProtoValue[] } };
 
 export interface ProtoStruct {
   fields: Record<string, ProtoValue>;
