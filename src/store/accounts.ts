@@ -1,0 +1,103 @@
+/** Prepaid account rows: create, look up, check credentials. Balances only move through ledger.ts. */
+import type pg from "pg";
+import type { AccountStatus, DebitOutcome, NewAccount, PrepaidAccount } from "../ports/store.js";
+import { AccountExistsError, errorCode, UNIQUE_VIOLATION } from "./errors.js";
+import { query } from "./pool.js";
+
+interface AccountRow {
+  client_id: string;
+  balance_micro: string;
+  deposit_memo: string;
+  status: AccountStatus;
+  created_at: Date;
+}
+
+const COLUMNS = "client_id, balance_micro::text AS balance_micro, deposit_memo, status, created_at";
+
+function toAccount(row: AccountRow): PrepaidAccount {
+  return {
+    clientId: row.client_id,
+    balanceMicro: BigInt(row.balance_micro),
+    depositMemo: row.deposit_memo,
+    status: row.status,
+    createdAt: row.created_at,
+  };
+}
+
+/**
+ * Inserts an account with balance 0 and its ledger chain at the genesis hash.
+ * @throws AccountExistsError when the client id or deposit memo is taken; StoreUnavailableError
+ */
+export async function createAccount(pool: pg.Pool, a: NewAccount): Promise<PrepaidAccount> {
+  try {
+    const res = await query<AccountRow>(
+      pool,
+      "createAccount",
+      `INSERT INTO prepaid_accounts (client_id, key_hash, deposit_memo, balance_micro, ledger_head)
+       VALUES ($1::text, $2, $3, 0, ledger_genesis_hash($1::text))
+       RETURNING ${COLUMNS}`,
+      [a.clientId, a.keyHash, a.depositMemo],
+    );
+    return toAccount(res.rows[0] as AccountRow);
+  } catch (err) {
+    if (errorCode(err) !== UNIQUE_VIOLATION) throw err;
+    const constraint = (err as { constraint?: string }).constraint ?? "";
+    throw new AccountExistsError(constraint.includes("deposit_memo") ? "depositMemo" : "clientId", { cause: err });
+  }
+}
+
+/** Account by client id, or null. @throws StoreUnavailableError */
+export async function getAccount(pool: pg.Pool, clientId: string): Promise<PrepaidAccount | null> {
+  const res = await query<AccountRow>(
+    pool,
+    "getAccount",
+    `SELECT ${COLUMNS} FROM prepaid_accounts WHERE client_id = $1`,
+    [clientId],
+  );
+  return res.rows[0] ? toAccount(res.rows[0]) : null;
+}
+
+/** Account whose deposit memo is `memo`, or null. @throws StoreUnavailableError */
+export async function findAccountByDepositMemo(pool: pg.Pool, memo: string): Promise<PrepaidAccount | null> {
+  const res = await query<AccountRow>(
+    pool,
+    "findAccountByDepositMemo",
+    `SELECT ${COLUMNS} FROM prepaid_accounts WHERE deposit_memo = $1`,
+    [memo],
+  );
+  return res.rows[0] ? toAccount(res.rows[0]) : null;
+}
+
+/** true when the account exists and `keyHash` is its key hash. @throws StoreUnavailableError */
+export async function checkKey(pool: pg.Pool, clientId: string, keyHash: string): Promise<boolean> {
+  const res = await query(
+    pool,
+    "checkKey",
+    "SELECT 1 FROM prepaid_accounts WHERE client_id = $1 AND key_hash = $2",
+    [clientId, keyHash],
+  );
+  return res.rowCount === 1;
+}
+
+/**
+ * Why a guarded debit matched no row. Only called after the debit wrote nothing, so it is a plain
+ * read: the answer may be stale by the time it returns, but nothing is decided on it except the reason.
+ * @throws StoreUnavailableError
+ */
+export async function debitRefusal(
+  pool: pg.Pool,
+  clientId: string,
+  keyHash: string,
+): Promise<Exclude<DebitOutcome, { kind: "applied" }>> {
+  const res = await query<{ key_ok: boolean; status: AccountStatus; balance_micro: string }>(
+    pool,
+    "debit",
+    `SELECT key_hash = $2 AS key_ok, status, balance_micro::text AS balance_micro
+       FROM prepaid_accounts WHERE client_id = $1`,
+    [clientId, keyHash],
+  );
+  const row = res.rows[0];
+  if (!row || !row.key_ok) return { kind: "bad_credentials" };
+  if (row.status !== "active") return { kind: "suspended" };
+  return { kind: "insufficient", balanceMicro: BigInt(row.balance_micro) };
+}

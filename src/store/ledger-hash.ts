@@ -1,0 +1,63 @@
+/**
+ * The per-account ledger hash chain, in JS. Byte-for-byte the same as the SQL functions
+ * `ledger_entry_hash` and `ledger_genesis_hash` (migrations/0001_prepaid-ledger.sql): the database
+ * computes the hash when it writes an entry (one round trip per debit), the verifier recomputes it here.
+ */
+import { createHash } from "node:crypto";
+
+/** The hashed fields of one ledger entry, as stored. */
+export interface LedgerHashFields {
+  readonly clientId: string;
+  /** 1-based position in the account's chain */
+  readonly seq: bigint;
+  readonly kind: string;
+  /** uneutaro, signed: + credits, − debits */
+  readonly amountMicro: bigint;
+  /** uneutaro, balance after this entry */
+  readonly balanceAfterMicro: bigint;
+  readonly ref: string | null;
+  readonly routeId: string | null;
+  readonly method: string | null;
+  readonly txHash: string | null;
+  /** stored with millisecond precision, so a JS Date represents it exactly */
+  readonly createdAt: Date;
+}
+
+// NULL is "-", text is "<utf8 byte length>:<text>": unambiguous whatever characters a field holds.
+function field(v: string | null): string {
+  return v === null ? "-" : `${Buffer.byteLength(v, "utf8")}:${v}`;
+}
+
+function sha256Hex(s: string): string {
+  return createHash("sha256").update(s, "utf8").digest("hex");
+}
+
+/**
+ * Hash of a ledger entry chained onto `prevHash`.
+ * @returns 64 lowercase hex (sha256)
+ */
+export function ledgerEntryHash(prevHash: string, e: LedgerHashFields): string {
+  const parts = [
+    prevHash,
+    e.clientId,
+    e.seq.toString(),
+    e.kind,
+    e.amountMicro.toString(),
+    e.balanceAfterMicro.toString(),
+    e.ref,
+    e.routeId,
+    e.method,
+    e.txHash,
+    // Same fixed form as to_char(... AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+    e.createdAt.toISOString(),
+  ];
+  return sha256Hex("gate402-ledger-v1|" + parts.map(field).join("|"));
+}
+
+/**
+ * The fixed prev_hash of an account's first entry (and its ledger_head while it has none).
+ * @returns 64 lowercase hex
+ */
+export function ledgerGenesisHash(clientId: string): string {
+  return sha256Hex("gate402-ledger-genesis|" + field(clientId));
+}

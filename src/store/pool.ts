@@ -1,0 +1,97 @@
+/**
+ * The pg pool and the two ways the store talks through it: one statement, or one transaction on one
+ * client. Both translate outages into StoreUnavailableError.
+ */
+import pg from "pg";
+import type { Logger } from "pino";
+import { toStoreError } from "./errors.js";
+
+export interface PoolOptions {
+  /** postgres://user:pass@host:port/db */
+  readonly databaseUrl: string;
+  /** maximum connections of this replica (default 10) */
+  readonly poolMax?: number;
+  /** server-side statement_timeout in ms (default 2000) */
+  readonly statementTimeoutMs?: number;
+  /** how long to wait for a connection, new or pooled, in ms (default 1000) */
+  readonly connectTimeoutMs?: number;
+  readonly logger?: Logger;
+}
+
+/** Pool gauges for the metrics layer: open connections, idle ones, and callers waiting for one. */
+export interface PoolStats {
+  readonly total: number;
+  readonly idle: number;
+  readonly waiting: number;
+}
+
+/**
+ * A pool that fails fast when Postgres is unreachable (connect timeout) or stuck (statement timeout),
+ * so a request turns into a 503 instead of hanging in Envoy's ext_authz timeout.
+ */
+export function createPool(opts: PoolOptions): pg.Pool {
+  const statementTimeoutMs = opts.statementTimeoutMs ?? 2000;
+  const pool = new pg.Pool({
+    connectionString: opts.databaseUrl,
+    max: opts.poolMax ?? 10,
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? 1000,
+    statement_timeout: statementTimeoutMs,
+    // A transaction abandoned by a crashed caller must not hold account row locks for long.
+    idle_in_transaction_session_timeout: Math.max(statementTimeoutMs * 5, 10_000),
+    application_name: "gate402",
+  });
+  // An idle client losing its connection emits on the pool; unhandled it would crash the process.
+  pool.on("error", (err) => opts.logger?.warn({ err }, "idle postgres connection failed"));
+  return pool;
+}
+
+/** Current gauges of `pool`. */
+export function poolStatsOf(pool: pg.Pool): PoolStats {
+  return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
+}
+
+/**
+ * Runs one statement. @throws StoreUnavailableError on outage; other errors unchanged.
+ * @param operation names the store method in the error message
+ */
+export async function query<R extends pg.QueryResultRow>(
+  db: pg.Pool | pg.PoolClient,
+  operation: string,
+  text: string,
+  values: readonly unknown[] = [],
+): Promise<pg.QueryResult<R>> {
+  try {
+    return await db.query<R>(text, values as unknown[]);
+  } catch (err) {
+    throw toStoreError(err, operation);
+  }
+}
+
+/**
+ * Runs `fn` inside BEGIN … COMMIT on one pooled client; `fn` returning `{ commit: false }` rolls back.
+ * A client whose transaction failed is destroyed rather than returned to the pool.
+ * @throws StoreUnavailableError on outage; other errors unchanged (after ROLLBACK)
+ */
+export async function transaction<T>(
+  pool: pg.Pool,
+  operation: string,
+  fn: (client: pg.PoolClient) => Promise<{ readonly commit: boolean; readonly value: T }>,
+): Promise<T> {
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (err) {
+    throw toStoreError(err, operation);
+  }
+  try {
+    await client.query("BEGIN");
+    const { commit, value } = await fn(client);
+    await client.query(commit ? "COMMIT" : "ROLLBACK");
+    client.release();
+    return value;
+  } catch (err) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    client.release(true);
+    throw toStoreError(err, operation);
+  }
+}

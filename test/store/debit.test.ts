@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPgStore, type PgStore } from "../../src/store/pg-store.js";
+import { verifyLedger } from "../../src/store/ledger-verify.js";
+import { freshDatabase, type TestDatabase } from "../support/db.js";
+import { fund, newAccount, sha256Hex, tally } from "./helpers.js";
+
+let db: TestDatabase;
+let store: PgStore;
+
+beforeAll(async () => {
+  db = await freshDatabase();
+  store = createPgStore({ databaseUrl: db.url, poolMax: 20, statementTimeoutMs: 10_000 });
+});
+afterAll(async () => {
+  await store?.close();
+  await db?.drop();
+});
+
+async function ledgerCount(clientId: string): Promise<number> {
+  const res = await store.pool.query("SELECT count(*)::int AS n FROM ledger_entries WHERE client_id = $1", [clientId]);
+  return res.rows[0].n as number;
+}
+
+describe("prepaid debit", () => {
+  it("500 concurrent debits against a balance of 100 prices apply exactly 100 and never overdraw", async () => {
+    const price = 1234n;
+    const acct = await newAccount(store);
+    await fund(store, acct.clientId, 100n * price);
+    const outcomes = await Promise.all(
+      Array.from({ length: 500 }, (_, i) =>
+        store.debit({ clientId: acct.clientId, keyHash: acct.keyHash, amountMicro: price, routeId: "r", method: "GET", ref: `d-${i}` }),
+      ),
+    );
+    expect(tally(outcomes)).toEqual({ applied: 100, insufficient: 400 });
+    expect((await store.getAccount(acct.clientId))?.balanceMicro).toBe(0n);
+    const sums = await store.pool.query(
+      `SELECT count(*)::int AS n, sum(amount_micro)::text AS total FROM ledger_entries
+        WHERE client_id = $1 AND kind = 'debit'`,
+      [acct.clientId],
+    );
+    expect(sums.rows[0]).toEqual({ n: 100, total: (-100n * price).toString() });
+    const balances = outcomes.flatMap((o) => (o.kind === "applied" ? [o.balanceMicro] : []));
+    expect(new Set(balances).size).toBe(100);
+    expect(await verifyLedger(store)).toEqual({ ok: true, accounts: 1, entries: 101 });
+  });
+
+  it("an applied debit returns the remaining balance and its ledger entry id", async () => {
+    const acct = await newAccount(store);
+    await fund(store, acct.clientId, 5000n);
+    const out = await store.debit({ clientId: acct.clientId, keyHash: acct.keyHash, amountMicro: 1500n, routeId: "r", method: "POST", ref: "dec-1" });
+    expect(out).toMatchObject({ kind: "applied", balanceMicro: 3500n });
+    if (out.kind !== "applied") return;
+    const entry = await store.pool.query("SELECT amount_micro::text, route_id, method, ref FROM ledger_entries WHERE id = $1", [out.entryId]);
+    expect(entry.rows[0]).toEqual({ amount_micro: "-1500", route_id: "r", method: "POST", ref: "dec-1" });
+  });
+
+  it("a wrong key or unknown client is bad_credentials and writes nothing", async () => {
+    const acct = await newAccount(store);
+    await fund(store, acct.clientId, 5000n);
+    const base = { amountMicro: 100n, routeId: "r", method: "GET", ref: "x" };
+    expect(await store.debit({ ...base, clientId: acct.clientId, keyHash: sha256Hex("wrong") })).toEqual({ kind: "bad_credentials" });
+    expect(await store.debit({ ...base, clientId: "nobody", keyHash: acct.keyHash })).toEqual({ kind: "bad_credentials" });
+    expect((await store.getAccount(acct.clientId))?.balanceMicro).toBe(5000n);
+    expect(await ledgerCount(acct.clientId)).toBe(1);
+  });
+
+  it("a suspended account is refused as suspended and writes nothing", async () => {
+    const acct = await newAccount(store);
+    await fund(store, acct.clientId, 5000n);
+    await store.pool.query("UPDATE prepaid_accounts SET status = 'suspended' WHERE client_id = $1", [acct.clientId]);
+    const out = await store.debit({ clientId: acct.clientId, keyHash: acct.keyHash, amountMicro: 100n, routeId: "r", method: "GET", ref: "x" });
+    expect(out).toEqual({ kind: "suspended" });
+    expect((await store.getAccount(acct.clientId))?.balanceMicro).toBe(5000n);
+    expect(await ledgerCount(acct.clientId)).toBe(1);
+  });
+
+  it("a debit above the balance is insufficient, reports the balance and writes nothing", async () => {
+    const acct = await newAccount(store);
+    await fund(store, acct.clientId, 999n);
+    const out = await store.debit({ clientId: acct.clientId, keyHash: acct.keyHash, amountMicro: 1000n, routeId: "r", method: "GET", ref: "x" });
+    expect(out).toEqual({ kind: "insufficient", balanceMicro: 999n });
+    expect(await ledgerCount(acct.clientId)).toBe(1);
+  });
+
+  it("a non-positive debit amount is a programming error", async () => {
+    const acct = await newAccount(store);
+    await expect(
+      store.debit({ clientId: acct.clientId, keyHash: acct.keyHash, amountMicro: 0n, routeId: "r", method: "GET", ref: "x" }),
+    ).rejects.toBeInstanceOf(RangeError);
+  });
+
+  it("the ledger refuses UPDATE and DELETE of entries", async () => {
+    const acct = await newAccount(store);
+    await fund(store, acct.clientId, 10n);
+    await expect(store.pool.query("UPDATE ledger_entries SET amount_micro = 1 WHERE client_id = $1", [acct.clientId])).rejects.toThrow(/append-only/);
+    await expect(store.pool.query("DELETE FROM ledger_entries WHERE client_id = $1", [acct.clientId])).rejects.toThrow(/append-only/);
+  });
+});

@@ -1,0 +1,65 @@
+/** Builders for store tests: accounts, tx hashes, redemptions, funding. */
+import { createHash, randomBytes } from "node:crypto";
+import type { NewAccount, RedeemInput } from "../../src/ports/store.js";
+import type { PgStore } from "../../src/store/pg-store.js";
+
+/** A random tx hash: 64 uppercase hex. */
+export function txHash(): string {
+  return randomBytes(32).toString("hex").toUpperCase();
+}
+
+export function sha256Hex(s: string): string {
+  return createHash("sha256").update(s).digest("hex");
+}
+
+export interface TestAccount extends NewAccount {
+  /** the secret key whose hash is keyHash */
+  readonly key: string;
+}
+
+let counter = 0;
+
+/** Creates an account with a fresh client id, key and memo (overridable). */
+export async function newAccount(store: PgStore, overrides: Partial<TestAccount> = {}): Promise<TestAccount> {
+  counter += 1;
+  const key = overrides.key ?? `key-${randomBytes(8).toString("hex")}`;
+  const acct: TestAccount = {
+    clientId: `client-${counter}-${randomBytes(4).toString("hex")}`,
+    depositMemo: `memo-${randomBytes(6).toString("hex")}`,
+    keyHash: sha256Hex(key),
+    ...overrides,
+    key,
+  };
+  await store.createAccount(acct);
+  return acct;
+}
+
+/** Credits `amountMicro` to the account through a deposit with a fresh tx hash. */
+export async function fund(store: PgStore, clientId: string, amountMicro: bigint): Promise<string> {
+  const tx = txHash();
+  const out = await store.creditDeposit({ clientId, txHash: tx, amountMicro, height: 100, sender: "neutaro1sender" });
+  if (out.kind !== "applied") throw new Error(`funding failed: ${out.kind}`);
+  return tx;
+}
+
+/** A redemption input with a fresh invoice id and tx hash (overridable). */
+export function redeemInput(overrides: Partial<RedeemInput> = {}): RedeemInput {
+  return {
+    invoiceId: `inv_${randomBytes(10).toString("base64url")}`,
+    txHash: txHash(),
+    routeId: "api-data",
+    method: "GET",
+    priceMicro: 1000n,
+    paidMicro: 1000n,
+    payer: "neutaro1payer",
+    uses: 1,
+    ...overrides,
+  };
+}
+
+/** Counts of each outcome kind. */
+export function tally<T extends { kind: string }>(outcomes: readonly T[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const o of outcomes) counts[o.kind] = (counts[o.kind] ?? 0) + 1;
+  return counts;
+}
