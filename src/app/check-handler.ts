@@ -1,0 +1,42 @@
+import type { Logger } from "pino";
+import type { Decision } from "../core/decision.js";
+import type { RequestFacts } from "../core/facts.js";
+import type { Gate } from "../core/gate.js";
+import type { Metrics } from "../observability/metrics.js";
+
+export type CheckHandler = (facts: RequestFacts) => Promise<Decision>;
+
+/**
+ * Wraps the decision core for the transports: metrics (gate402_checks_total, duration), one log line
+ * per decision with its decision id, and dry-run (log the real decision, allow everything).
+ * Errors from the core propagate: transports render them as their "internal error" answer.
+ */
+export function checkHandler(gate: Gate, metrics: Metrics, log: Logger, dryRun: boolean): CheckHandler {
+  return async (facts) => {
+    const start = process.hrtime.bigint();
+    let decision: Decision;
+    try {
+      decision = await gate.decide(facts);
+    } catch (err) {
+      metrics.checks.inc({ transport: facts.transport, outcome: "error", method: "none", route: "unknown" });
+      log.error({ err, method: facts.method, path: facts.path, requestId: facts.requestId }, "check failed");
+      throw err;
+    }
+    const outcome = decision.kind === "allow" ? "allow" : decision.outcome;
+    metrics.checks.inc({ transport: facts.transport, outcome, method: decision.method, route: decision.routeId });
+    metrics.checkDuration.observe({ transport: facts.transport, outcome }, Number(process.hrtime.bigint() - start) / 1e9);
+    if (log.isLevelEnabled("debug") || decision.kind === "deny") {
+      const fields = { decisionId: decision.decisionId, outcome, reason: decision.kind === "deny" ? decision.reason : undefined, route: decision.routeId, method: facts.method, path: facts.path, requestId: facts.requestId, dryRun };
+      if (decision.kind === "deny" && decision.status >= 500) log.warn(fields, "check denied");
+      else log.debug(fields, "check decided");
+    }
+    if (dryRun && decision.kind === "deny") {
+      return {
+        kind: "allow", decisionId: decision.decisionId, method: "pass", routeId: decision.routeId, priceMicro: 0n,
+        upstreamHeaders: { "x-gate402-decision-id": decision.decisionId, "x-gate402-dry-run": decision.reason },
+        headersToRemove: [], responseHeaders: {},
+      };
+    }
+    return decision;
+  };
+}

@@ -1,0 +1,124 @@
+import { randomBytes } from "node:crypto";
+import { AmountFormatError, parseCoins } from "../money.js";
+import { envSchema } from "./schema.js";
+import { loadRoutesFile, parseRoutesEnv, RouteConfigError, type RouteRule } from "./routes.js";
+
+/** `production` (gate402 serve) refuses weak secrets; `dev` generates ephemeral ones. */
+export type RunMode = "production" | "dev";
+
+/** The parsed, frozen configuration. Money already in uneutaro (bigint); routes compiled. */
+export interface GatewayConfig {
+  readonly mode: RunMode;
+  readonly host: string;
+  readonly grpcPort: number;
+  readonly httpPort: number;
+  readonly paymentAddress: string;
+  /** CometBFT RPC endpoints, tried in order */
+  readonly rpcUrls: readonly string[];
+  readonly chainId: string;
+  /** CAIP-2 network id, e.g. "cosmos:Neutaro-1" */
+  readonly network: string;
+  readonly denom: string;
+  /** default price in uneutaro (bigint) */
+  readonly defaultPriceMicro: bigint;
+  readonly routes: readonly RouteRule[];
+  readonly routesFile?: string;
+  readonly minConfirmations: number;
+  /** seconds */
+  readonly invoiceTtlSeconds: number;
+  readonly prepaidEnabled: boolean;
+  readonly invoiceSecret: string;
+  /** ms */
+  readonly chainTimeoutMs: number;
+  readonly dryRun: boolean;
+  readonly publicUrl?: string;
+  readonly dataDir: string;
+  /** undefined: embedded Postgres under dataDir */
+  readonly databaseUrl?: string;
+  readonly jwtSecret: string;
+  readonly logLevel: string;
+  /** names of secrets generated for this dev run (never their values), to say so at start-up */
+  readonly generatedSecrets: readonly string[];
+}
+
+/** Every problem in the environment, reported together. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  - ${problems.join("\n  - ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const WEAK_SECRETS = new Set(["change-me-before-production", "changeme", "change-me", "secret", "dev", "test", "password"]);
+const MIN_SECRET_LENGTH = 32;
+
+function secret(name: string, value: string | undefined, mode: RunMode, problems: string[], generated: string[]): string {
+  const weak = value === undefined || value.length < MIN_SECRET_LENGTH || WEAK_SECRETS.has(value);
+  if (!weak) return value;
+  if (mode === "production") {
+    problems.push(`${name} is ${value === undefined ? "missing" : "a default or weak secret"}: set at least ${MIN_SECRET_LENGTH} random characters (e.g. openssl rand -hex 32)`);
+    return "";
+  }
+  generated.push(name);
+  return randomBytes(32).toString("hex");
+}
+
+/**
+ * Parses the environment once into a frozen GatewayConfig, collecting every problem.
+ * @param env usually process.env
+ * @throws ConfigError listing every invalid or missing setting (route table problems included)
+ */
+export function loadConfig(env: Record<string, string | undefined>, mode: RunMode): GatewayConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  const generated: string[] = [];
+  if (!e.GATEWAY_PAYMENT_ADDRESS) problems.push("GATEWAY_PAYMENT_ADDRESS is required (the neutaro1… address that receives payments)");
+  let defaultPriceMicro = 0n;
+  try {
+    defaultPriceMicro = parseCoins(e.GATEWAY_DEFAULT_PRICE);
+  } catch (err) {
+    problems.push(`GATEWAY_DEFAULT_PRICE: ${(err as AmountFormatError).message}`);
+  }
+  let routes: RouteRule[] = [];
+  try {
+    routes = [...(e.GATEWAY_ROUTES_FILE ? loadRoutesFile(e.GATEWAY_ROUTES_FILE) : []), ...parseRoutesEnv(e.GATEWAY_ROUTES)];
+  } catch (err) {
+    if (err instanceof RouteConfigError) problems.push(...err.problems);
+    else throw err;
+  }
+  const rpcUrls = e.GATEWAY_RPC.split(",").map((s) => s.trim()).filter(Boolean);
+  for (const u of rpcUrls) if (!/^https?:\/\/[^\s]+$/.test(u)) problems.push(`GATEWAY_RPC: "${u}" is not an http(s) URL`);
+  const invoiceSecret = secret("GATEWAY_INVOICE_SECRET", e.GATEWAY_INVOICE_SECRET, mode, problems, generated);
+  const jwtSecret = secret("JWT_SECRET", e.JWT_SECRET, mode, problems, generated);
+  if (problems.length) throw new ConfigError(problems);
+  return Object.freeze({
+    mode,
+    host: e.GATEWAY_HOST,
+    grpcPort: e.GATEWAY_GRPC_PORT,
+    httpPort: e.GATEWAY_HTTP_PORT,
+    paymentAddress: e.GATEWAY_PAYMENT_ADDRESS!,
+    rpcUrls: Object.freeze(rpcUrls),
+    chainId: e.GATEWAY_CHAIN_ID,
+    network: `cosmos:${e.GATEWAY_CHAIN_ID}`,
+    denom: e.GATEWAY_DENOM,
+    defaultPriceMicro,
+    routes: Object.freeze(routes),
+    routesFile: e.GATEWAY_ROUTES_FILE,
+    minConfirmations: e.GATEWAY_MIN_CONFIRMATIONS,
+    invoiceTtlSeconds: e.GATEWAY_INVOICE_TTL,
+    prepaidEnabled: e.GATEWAY_PREPAID,
+    invoiceSecret,
+    chainTimeoutMs: e.GATEWAY_CHAIN_TIMEOUT_MS,
+    dryRun: e.GATEWAY_DRY_RUN,
+    publicUrl: e.GATEWAY_PUBLIC_URL?.replace(/\/$/, ""),
+    dataDir: e.GATEWAY_DATA_DIR,
+    databaseUrl: e.DATABASE_URL,
+    jwtSecret,
+    logLevel: e.LOG_LEVEL,
+    generatedSecrets: Object.freeze(generated),
+  });
+}

@@ -1,0 +1,135 @@
+import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { AmountFormatError, parseCoins } from "../money.js";
+
+/**
+ * Route table: the operator's price list. Two sources, same result:
+ * - `GATEWAY_ROUTES`, the ClawPurse Gateway format `pattern=price,...` with an optional method prefix
+ *   (`GET /api/*=0.01`), e.g. "/api/v1/expensive/*=1.0,/api/v1/cheap/*=0.001";
+ * - `GATEWAY_ROUTES_FILE`, YAML: `routes: [{ id?, method?, pattern, price | free }]`.
+ * Patterns are globs matched against the path without its query: `*` matches any run of characters
+ * (also across `/`, as ClawPurse did), `?` one character; every other character is literal, so regex
+ * metacharacters in paths are safe.
+ */
+export interface RouteRule {
+  /** route id: metric label and invoice binding; "<METHOD> <pattern>" or the pattern when not given */
+  readonly id: string;
+  /** uppercase method, or undefined for any method */
+  readonly method?: string;
+  readonly pattern: string;
+  /** price in uneutaro (bigint); 0n means free */
+  readonly priceMicro: bigint;
+  /** compiled matcher for `pattern` */
+  readonly matches: (path: string) => boolean;
+}
+
+/** Thrown with every problem found in a route table, each naming its entry. */
+export class RouteConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid route table:\n  - ${problems.join("\n  - ")}`);
+    this.name = "RouteConfigError";
+  }
+}
+
+const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"]);
+/** route ids go into invoices (memo ≤ 256 bytes) and metric labels: keep them short and printable */
+const ROUTE_ID_RE = /^[\x21-\x7e][\x20-\x7e]{0,63}$/;
+
+/** Compiles a glob to an anchored matcher; only `*` and `?` are special. */
+export function compileGlob(pattern: string): (path: string) => boolean {
+  const re = pattern
+    .split("")
+    .map((ch) => (ch === "*" ? ".*" : ch === "?" ? "." : ch.replace(/[.+^${}()|[\]\\/-]/g, "\\$&")))
+    .join("");
+  const compiled = new RegExp(`^${re}$`, "s");
+  return (path) => compiled.test(path);
+}
+
+interface RawRule { id?: string; method?: string; pattern: string; price: string }
+
+function buildRule(raw: RawRule, where: string, problems: string[]): RouteRule | undefined {
+  const method = raw.method?.toUpperCase();
+  if (method !== undefined && !METHODS.has(method)) problems.push(`${where}: unknown method "${raw.method}"`);
+  if (!raw.pattern.startsWith("/") && raw.pattern !== "*") problems.push(`${where}: pattern "${raw.pattern}" must start with "/"`);
+  const id = raw.id ?? (method ? `${method} ${raw.pattern}` : raw.pattern);
+  if (!ROUTE_ID_RE.test(id)) problems.push(`${where}: route id "${id}" must be 1-64 printable ASCII characters`);
+  let priceMicro = 0n;
+  try {
+    priceMicro = parseCoins(raw.price);
+  } catch (err) {
+    problems.push(`${where}: price ${err instanceof AmountFormatError ? err.message : String(err)}`);
+    return undefined;
+  }
+  return Object.freeze({ id, method, pattern: raw.pattern, priceMicro, matches: compileGlob(raw.pattern) });
+}
+
+/** Parses `GATEWAY_ROUTES`. @throws RouteConfigError naming every bad entry */
+export function parseRoutesEnv(raw: string | undefined): RouteRule[] {
+  if (!raw || raw.trim() === "") return [];
+  const problems: string[] = [];
+  const rules: RouteRule[] = [];
+  raw.split(",").forEach((entry, i) => {
+    const where = `GATEWAY_ROUTES entry ${i + 1} "${entry.trim()}"`;
+    const eq = entry.lastIndexOf("=");
+    if (eq <= 0) return void problems.push(`${where}: expected pattern=price`);
+    let lhs = entry.slice(0, eq).trim();
+    const price = entry.slice(eq + 1).trim();
+    let method: string | undefined;
+    const sp = lhs.indexOf(" ");
+    if (sp > 0) [method, lhs] = [lhs.slice(0, sp), lhs.slice(sp + 1).trim()];
+    const rule = buildRule({ method, pattern: lhs, price }, where, problems);
+    if (rule) rules.push(rule);
+  });
+  if (problems.length) throw new RouteConfigError(problems);
+  return rules;
+}
+
+const fileSchema = z.object({
+  routes: z.array(
+    z.object({
+      id: z.string().optional(),
+      method: z.string().optional(),
+      pattern: z.string().min(1),
+      price: z.union([z.string(), z.number()]).optional(),
+      free: z.boolean().optional(),
+    }).strict(),
+  ),
+}).strict();
+
+/** Parses route-table YAML text. @throws RouteConfigError naming every bad entry */
+export function parseRoutesYaml(text: string, source = "routes file"): RouteRule[] {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new RouteConfigError([`${source}: not valid YAML: ${(err as Error).message}`]);
+  }
+  const parsed = fileSchema.safeParse(doc);
+  if (!parsed.success) {
+    throw new RouteConfigError(parsed.error.issues.map((i) => `${source}: ${i.path.join(".")}: ${i.message}`));
+  }
+  const problems: string[] = [];
+  const rules: RouteRule[] = [];
+  parsed.data.routes.forEach((r, i) => {
+    const where = `${source} routes[${i}] (${r.id ?? r.pattern})`;
+    // YAML numbers would go through float: insist on strings for prices so 0.1 stays exact.
+    if (typeof r.price === "number") return void problems.push(`${where}: price must be a quoted decimal string, e.g. "0.01"`);
+    if (r.free !== true && r.price === undefined) return void problems.push(`${where}: needs price or free: true`);
+    const rule = buildRule({ id: r.id, method: r.method, pattern: r.pattern, price: r.free ? "0" : r.price! }, where, problems);
+    if (rule) rules.push(rule);
+  });
+  if (problems.length) throw new RouteConfigError(problems);
+  return rules;
+}
+
+/** Reads and parses `GATEWAY_ROUTES_FILE`. @throws RouteConfigError */
+export function loadRoutesFile(path: string): RouteRule[] {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new RouteConfigError([`GATEWAY_ROUTES_FILE ${path}: ${(err as Error).message}`]);
+  }
+  return parseRoutesYaml(text, `GATEWAY_ROUTES_FILE ${path}`);
+}

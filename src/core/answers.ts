@@ -1,0 +1,79 @@
+import type { AllowDecision, DenyDecision, PayMethod } from "./decision.js";
+import type { RequestFacts } from "./facts.js";
+import type { CoreDeps } from "./context.js";
+import type { Invoice } from "./invoices.js";
+import { paymentRequired } from "./payment-required.js";
+import type { Price } from "./pricing.js";
+import { REASONS, type ReasonCode } from "./reasons.js";
+
+/**
+ * Builders for the decisions the core returns, so every path renders the same shapes.
+ * Headers sent upstream on allow are always the full documented set (empty when not applicable):
+ * Caddy 2.6.2 forwards a literal placeholder for a copied header the auth answer omits.
+ */
+export const UPSTREAM_HEADERS = [
+  "x-gate402-decision-id", "x-gate402-paid-by", "x-gate402-route", "x-gate402-amount-micro",
+  "x-gate402-payer", "x-gate402-client-id", "x-gate402-tx-hash",
+] as const;
+
+export interface AllowDetails {
+  readonly payer?: string;
+  readonly clientId?: string;
+  readonly txHash?: string;
+  readonly responseHeaders?: Record<string, string>;
+}
+
+/** Request is served; `strip` are the proof/credential header names present on the request. */
+export function allow(decisionId: string, method: PayMethod, price: Price, strip: readonly string[], d: AllowDetails = {}): AllowDecision {
+  return {
+    kind: "allow", decisionId, method, routeId: price.routeId, priceMicro: price.priceMicro,
+    upstreamHeaders: {
+      "x-gate402-decision-id": decisionId,
+      "x-gate402-paid-by": method,
+      "x-gate402-route": price.routeId,
+      "x-gate402-amount-micro": price.priceMicro.toString(),
+      "x-gate402-payer": d.payer ?? "",
+      "x-gate402-client-id": d.clientId ?? "",
+      "x-gate402-tx-hash": d.txHash ?? "",
+    },
+    headersToRemove: strip,
+    responseHeaders: d.responseHeaders ?? {},
+  };
+}
+
+/** Issues a fresh invoice for this request (no I/O: stateless HMAC token). */
+export function issueInvoice(deps: CoreDeps, facts: RequestFacts, price: Price): Invoice {
+  const invoice = deps.codec.issue({
+    amountMicro: price.priceMicro, method: facts.method, routeId: price.routeId,
+    expiresAt: Math.floor(deps.clock() / 1000) + deps.invoiceTtlSeconds,
+    issueHeight: Math.max(0, deps.lastKnownHeight() - 1), nonce: deps.nonce(), uses: 1,
+  });
+  deps.events.invoiceIssued({ routeId: price.routeId, invoiceId: invoice.id });
+  return invoice;
+}
+
+/** Deny that tells the client how to pay (402, and 400/401/403 that still carry an invoice). */
+export function denyWithInvoice(
+  deps: CoreDeps, facts: RequestFacts, price: Price, decisionId: string, method: PayMethod, reason: ReasonCode, detail?: string,
+  extraBody?: Record<string, unknown>,
+): DenyDecision {
+  const invoice = issueInvoice(deps, facts, price);
+  const parts = paymentRequired(deps.terms, invoice, facts, Math.floor(deps.clock() / 1000), reason, detail);
+  const status = parts.status;
+  return {
+    kind: "deny", decisionId, method, routeId: price.routeId, reason, status, headers: parts.headers,
+    body: extraBody ? { ...parts.body, ...extraBody } : parts.body,
+    outcome: status === 402 ? "payment_required" : "denied",
+  };
+}
+
+/** Deny without an invoice: outages (503 — never ask an agent to pay because we are down), 429. */
+export function denyPlain(decisionId: string, method: PayMethod, routeId: string, reason: ReasonCode, message?: string, headers: Record<string, string> = {}): DenyDecision {
+  const status = REASONS[reason].status;
+  return {
+    kind: "deny", decisionId, method, routeId, reason, status,
+    headers: { "content-type": "application/json", ...headers },
+    body: { error: reason, message: message ?? REASONS[reason].message },
+    outcome: status >= 500 ? "error" : "denied",
+  };
+}

@@ -1,0 +1,39 @@
+import type { ChainPort } from "../ports/chain.js";
+import type { StorePort } from "../ports/store.js";
+import type { InvoiceCodec } from "./invoices.js";
+import type { PaymentTerms } from "./payment-required.js";
+import type { PriceList } from "./pricing.js";
+
+/** Observations the core reports; the app turns them into metrics and log lines (no I/O in the core). */
+export interface CoreEvents {
+  invoiceIssued(e: { routeId: string; invoiceId: string }): void;
+  /** a pay-per-request proof or a deposit was accepted or refused */
+  payment(e: { kind: "invoice" | "deposit"; result: "accepted" | "rejected"; reason: string; routeId?: string; invoiceId?: string; txHash?: string; payer?: string; amountMicro?: bigint; decisionId?: string }): void;
+  /** money earned by an allowed request, in uneutaro (bigint) */
+  revenue(e: { routeId: string; method: "invoice" | "prepaid"; amountMicro: bigint }): void;
+  prepaidDebit(e: { result: "applied" | "insufficient" | "bad_credentials" | "suspended" | "error"; clientId: string; routeId: string; amountMicro: bigint; decisionId: string }): void;
+}
+
+export const noEvents: CoreEvents = { invoiceIssued() {}, payment() {}, revenue() {}, prepaidDebit() {} };
+
+/** Everything the decision core depends on, injected (ports, clock, randomness). */
+export interface CoreDeps {
+  readonly terms: PaymentTerms;
+  readonly prices: PriceList;
+  readonly codec: InvoiceCodec;
+  readonly chain: ChainPort;
+  readonly store: StorePort;
+  /** seconds */
+  readonly invoiceTtlSeconds: number;
+  readonly minConfirmations: number;
+  readonly prepaidEnabled: boolean;
+  /** last known chain height, without I/O (kept fresh in the background); 0 when unknown */
+  readonly lastKnownHeight: () => number;
+  /** unix ms */
+  readonly clock: () => number;
+  /** decision ids */
+  readonly newId: () => string;
+  /** invoice nonces (URL-safe) */
+  readonly nonce: () => string;
+  readonly events: CoreEvents;
+}

@@ -1,0 +1,50 @@
+import type { ChainPort } from "../ports/chain.js";
+import type { StorePort } from "../ports/store.js";
+import { confirmations, paidTo } from "./verify-payment.js";
+
+export interface DepositDeps {
+  readonly chain: ChainPort;
+  readonly store: StorePort;
+  readonly payTo: string;
+  readonly denom: string;
+  readonly minConfirmations: number;
+}
+
+/** Result of crediting a deposit; `error` codes come from the closed catalogue. */
+export type DepositResult =
+  | { readonly kind: "credited"; readonly replayed: boolean; readonly amountMicro: bigint; readonly balanceMicro: bigint }
+  | { readonly kind: "refused"; readonly status: number; readonly error: string; readonly message: string };
+
+const refuse = (status: number, error: string, message: string): DepositResult => ({ kind: "refused", status, error, message });
+
+/**
+ * Credits an on-chain deposit to a prepaid account (POST /prepaid/deposit). The tx must succeed,
+ * carry THIS account's deposit memo (so nobody can claim another's deposit), pay the payment address
+ * in the denom, and be confirmed; the store claims the tx hash once, shared with invoice redemptions.
+ * Throws ChainUnavailableError / StoreUnavailableError (→ 503).
+ * @param txHash 64 hex chars
+ */
+export async function creditDeposit(deps: DepositDeps, clientId: string, txHash: string): Promise<DepositResult> {
+  const account = await deps.store.getAccount(clientId);
+  if (!account) return refuse(404, "INVALID_CLIENT_CREDENTIALS", `Unknown prepaid account ${clientId}`);
+  const tx = await deps.chain.getTx(txHash);
+  if (!tx) return refuse(404, "PAYMENT_NOT_FOUND", `Transaction ${txHash.toUpperCase()} not found on chain (yet)`);
+  if (tx.code !== 0) return refuse(422, "PAYMENT_NOT_FOUND", `Transaction ${tx.hash} failed on chain (code ${tx.code})`);
+  if (tx.memo !== account.depositMemo) return refuse(422, "WRONG_RESOURCE", `Transaction ${tx.hash} memo is not this account's deposit memo`);
+  const { paidMicro, payer } = paidTo(tx, deps.payTo, deps.denom);
+  if (paidMicro === 0n) return refuse(422, "PAYMENT_NOT_FOUND", `Transaction ${tx.hash} pays nothing to ${deps.payTo} in ${deps.denom}`);
+  if (deps.minConfirmations > 1) {
+    const conf = confirmations(await deps.chain.latestHeight(), tx.height);
+    if (conf < deps.minConfirmations) return refuse(409, "AWAITING_CONFIRMATION", `Transaction ${tx.hash} has ${conf} of ${deps.minConfirmations} confirmations`);
+  }
+  const out = await deps.store.creditDeposit({ clientId, txHash: tx.hash, amountMicro: paidMicro, height: tx.height, sender: payer });
+  switch (out.kind) {
+    case "applied":
+    case "replayed":
+      return { kind: "credited", replayed: out.kind === "replayed", amountMicro: paidMicro, balanceMicro: out.balanceMicro };
+    case "tx_used":
+      return refuse(409, "PROOF_ALREADY_USED", `Transaction ${tx.hash} already paid an invoice or another deposit`);
+    case "unknown_account":
+      return refuse(404, "INVALID_CLIENT_CREDENTIALS", `Unknown prepaid account ${clientId}`);
+  }
+}

@@ -1,0 +1,61 @@
+import { ChainUnavailableError, StoreUnavailableError } from "../ports/errors.js";
+import { allow, denyPlain, denyWithInvoice } from "./answers.js";
+import type { CoreDeps } from "./context.js";
+import { CREDENTIAL_HEADERS, parseCredentials } from "./credentials.js";
+import type { Decision, PayMethod } from "./decision.js";
+import type { RequestFacts } from "./facts.js";
+import { payPerRequest } from "./pay-per-request.js";
+import { payFromBalance } from "./prepaid.js";
+import { resolvePrice, type Price } from "./pricing.js";
+import { parseProof, PROOF_HEADERS } from "./proofs.js";
+
+/** The decision core: request facts in, decision out. Transport-agnostic; ports injected. */
+export interface Gate {
+  /**
+   * Decides one request. Outages become 503 deny decisions (CHAIN_UNAVAILABLE, STORE_UNAVAILABLE),
+   * never 402. Throws only on bugs or a broken context_extensions price (PriceConfigError), which
+   * adapters surface as a transport error so the proxy's failure policy applies.
+   */
+  decide(facts: RequestFacts): Promise<Decision>;
+}
+
+/** Proof and credential headers present on the request: stripped before upstream. */
+function consumedHeaders(facts: RequestFacts, bearerUsed: boolean): string[] {
+  const names: string[] = [...PROOF_HEADERS, ...CREDENTIAL_HEADERS].filter((h) => facts.headers[h] !== undefined);
+  if (bearerUsed) names.push("authorization");
+  return names;
+}
+
+async function decidePaid(deps: CoreDeps, facts: RequestFacts, price: Price, decisionId: string): Promise<Decision> {
+  const proof = parseProof(facts.headers, deps.terms.network);
+  const creds = deps.prepaidEnabled ? parseCredentials(facts.headers) : ({ kind: "none" } as const);
+  const strip = consumedHeaders(facts, creds.kind === "credentials" && creds.viaAuthorization);
+  if (proof.kind === "invalid") return denyWithInvoice(deps, facts, price, decisionId, "invoice", "INVALID_PROOF", proof.message);
+  if (proof.kind === "proof") return payPerRequest(deps, facts, price, proof.proof, decisionId, strip);
+  if (creds.kind === "invalid") return denyWithInvoice(deps, facts, price, decisionId, "prepaid", "INVALID_CLIENT_CREDENTIALS", creds.message);
+  if (creds.kind === "credentials") return payFromBalance(deps, facts, price, creds.clientId, creds.keyHash, decisionId, strip);
+  return denyWithInvoice(deps, facts, price, decisionId, "none", "PAYMENT_REQUIRED");
+}
+
+function methodFor(facts: RequestFacts): PayMethod {
+  if (PROOF_HEADERS.some((h) => facts.headers[h] !== undefined)) return "invoice";
+  return facts.headers["x-client-id"] !== undefined ? "prepaid" : "none";
+}
+
+/** Builds the decision core over its injected dependencies. */
+export function createGate(deps: CoreDeps): Gate {
+  return {
+    async decide(facts) {
+      const decisionId = deps.newId();
+      const price = resolvePrice(facts, deps.prices);
+      if (price.priceMicro === 0n) return allow(decisionId, "free", price, consumedHeaders(facts, false));
+      try {
+        return await decidePaid(deps, facts, price, decisionId);
+      } catch (err) {
+        if (err instanceof ChainUnavailableError) return denyPlain(decisionId, methodFor(facts), price.routeId, "CHAIN_UNAVAILABLE", undefined, { "retry-after": "2" });
+        if (err instanceof StoreUnavailableError) return denyPlain(decisionId, methodFor(facts), price.routeId, "STORE_UNAVAILABLE", undefined, { "retry-after": "2" });
+        throw err;
+      }
+    },
+  };
+}

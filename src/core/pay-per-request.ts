@@ -1,0 +1,97 @@
+import type { ChainTx } from "../ports/chain.js";
+import { allow, denyWithInvoice } from "./answers.js";
+import type { CoreDeps } from "./context.js";
+import type { Decision } from "./decision.js";
+import type { RequestFacts } from "./facts.js";
+import type { Invoice } from "./invoices.js";
+import type { Price } from "./pricing.js";
+import type { PaymentProof } from "./proofs.js";
+import type { ReasonCode } from "./reasons.js";
+import { checkPayment } from "./verify-payment.js";
+
+/** How many recipient-matching txs an invoice-only proof scans on chain (newest first). */
+const SEARCH_LIMIT = 100;
+
+type Step<T> = { ok: true; value: T } | { ok: false; reason: ReasonCode; message: string };
+const fail = (reason: ReasonCode, message: string): Step<never> => ({ ok: false, reason, message });
+
+/** The invoice must be bound to this request's method, route id and price. */
+function bindingProblem(inv: Invoice, facts: RequestFacts, price: Price): string | undefined {
+  if (inv.method !== facts.method) return `Invoice is for ${inv.method}, not ${facts.method}`;
+  if (inv.routeId !== price.routeId) return `Invoice is for route "${inv.routeId}", not "${price.routeId}"`;
+  if (inv.amountMicro !== price.priceMicro) return `Invoice price ${inv.amountMicro} differs from the route price ${price.priceMicro}`;
+  return undefined;
+}
+
+/** Finds the tx: by hash when given, else by scanning credits to payTo since the invoice's issue height. */
+async function locateTx(deps: CoreDeps, proof: PaymentProof, inv: Invoice | null, nowSec: number): Promise<Step<ChainTx>> {
+  if (proof.txHash) {
+    const tx = await deps.chain.getTx(proof.txHash);
+    return tx ? { ok: true, value: tx } : fail("PAYMENT_NOT_FOUND", `Transaction ${proof.txHash} not found on chain (yet)`);
+  }
+  const candidates = await deps.chain.searchByRecipient(deps.terms.payTo, inv!.issueHeight, SEARCH_LIMIT);
+  const mine = candidates.filter((t) => t.memo === inv!.id);
+  const tx = mine.find((t) => t.code === 0) ?? mine[0];
+  if (tx) return { ok: true, value: tx };
+  if (nowSec > inv!.expiresAt) return fail("INVOICE_EXPIRED", "Invoice expired and no payment for it was found");
+  return fail("PAYMENT_NOT_FOUND", "No payment with this invoice as memo found on chain (yet)");
+}
+
+/** Resolves the invoice from the proof or, for a bare tx hash, from the tx memo. */
+async function resolve(deps: CoreDeps, proof: PaymentProof, facts: RequestFacts, price: Price, nowSec: number): Promise<Step<{ inv: Invoice; tx: ChainTx }>> {
+  let inv: Invoice | null = null;
+  if (proof.invoiceId) {
+    inv = deps.codec.verify(proof.invoiceId);
+    if (!inv) return fail("INVALID_PROOF", "Invoice id was not issued by this gateway or was altered");
+    const wrong = bindingProblem(inv, facts, price);
+    if (wrong) return fail("WRONG_RESOURCE", wrong);
+    // Replays are refused from the database alone: no chain call for a spent invoice.
+    const redeemed = await deps.store.findRedemption(inv.id);
+    if (redeemed && redeemed.usesLeft === 0) return fail("PROOF_ALREADY_USED", "This invoice has already been redeemed");
+  }
+  const found = await locateTx(deps, proof, inv, nowSec);
+  if (!found.ok) return found;
+  if (!inv) {
+    inv = deps.codec.verify(found.value.memo);
+    if (!inv) return fail("PAYMENT_NOT_FOUND", `Transaction ${found.value.hash} does not pay a gate402 invoice (memo)`);
+    const wrong = bindingProblem(inv, facts, price);
+    if (wrong) return fail("WRONG_RESOURCE", wrong);
+  }
+  return { ok: true, value: { inv, tx: found.value } };
+}
+
+/**
+ * Pay per request: verifies a proof against the chain (DESIGN.md verification rules) and redeems it
+ * once, atomically, in the store. Throws ChainUnavailableError / StoreUnavailableError (→ 503).
+ */
+export async function payPerRequest(
+  deps: CoreDeps, facts: RequestFacts, price: Price, proof: PaymentProof, decisionId: string, strip: readonly string[],
+): Promise<Decision> {
+  const nowSec = Math.floor(deps.clock() / 1000);
+  const refuse = (reason: ReasonCode, message: string, txHash?: string, invoiceId?: string): Decision => {
+    deps.events.payment({ kind: "invoice", result: "rejected", reason, routeId: price.routeId, txHash, invoiceId, decisionId });
+    return denyWithInvoice(deps, facts, price, decisionId, "invoice", reason, message);
+  };
+  const found = await resolve(deps, proof, facts, price, nowSec);
+  if (!found.ok) return refuse(found.reason, found.message, proof.txHash, proof.invoiceId);
+  const { inv, tx } = found.value;
+  // Inclusion is one confirmation, and a tx seen before expiry was included before it: skip those RPCs.
+  const latestHeight = deps.minConfirmations > 1 ? await deps.chain.latestHeight() : tx.height;
+  const blockTimeSec = nowSec > inv.expiresAt ? Math.floor((await deps.chain.blockTime(tx.height)).getTime() / 1000) : nowSec;
+  const check = checkPayment(inv, tx, { payTo: deps.terms.payTo, denom: deps.terms.denom, latestHeight, minConfirmations: deps.minConfirmations, blockTimeSec });
+  if (!check.ok) return refuse(check.reason, check.message, tx.hash, inv.id);
+  const outcome = await deps.store.redeem({
+    invoiceId: inv.id, txHash: tx.hash, routeId: inv.routeId, method: inv.method, priceMicro: inv.amountMicro,
+    paidMicro: check.paidMicro, payer: check.payer, uses: inv.uses,
+  });
+  if (outcome.kind !== "applied") {
+    const why = outcome.kind === "tx_is_deposit" ? "This transaction was credited as a prepaid deposit" : "This payment has already been redeemed";
+    return refuse("PROOF_ALREADY_USED", why, tx.hash, inv.id);
+  }
+  deps.events.payment({ kind: "invoice", result: "accepted", reason: "none", routeId: price.routeId, invoiceId: inv.id, txHash: tx.hash, payer: check.payer, amountMicro: check.paidMicro, decisionId });
+  deps.events.revenue({ routeId: price.routeId, method: "invoice", amountMicro: inv.amountMicro });
+  const receipt = Buffer.from(JSON.stringify({ success: true, transaction: tx.hash, network: deps.terms.network, payer: check.payer })).toString("base64");
+  const responseHeaders: Record<string, string> = { "payment-response": receipt };
+  if (proof.header === "x-payment") responseHeaders["x-payment-response"] = receipt;
+  return allow(decisionId, "invoice", price, strip, { payer: check.payer, txHash: tx.hash, responseHeaders });
+}

@@ -1,0 +1,24 @@
+import type { Logger } from "pino";
+import type { CoreEvents } from "../core/context.js";
+import type { Metrics } from "./metrics.js";
+
+/**
+ * CoreEvents → metrics and log lines. Payment and deposit events are logged at info with
+ * invoiceId/txHash/clientId; never a key or secret.
+ */
+export function metricsEvents(m: Metrics, log: Logger): CoreEvents {
+  return {
+    invoiceIssued: (e) => m.invoicesIssued.inc({ route: e.routeId }),
+    payment: (e) => {
+      m.payments.inc({ kind: e.kind, result: e.result, reason: e.reason });
+      const fields = { kind: e.kind, result: e.result, reason: e.reason, route: e.routeId, invoiceId: e.invoiceId, txHash: e.txHash, payer: e.payer, amountMicro: e.amountMicro?.toString(), decisionId: e.decisionId };
+      if (e.result === "accepted") log.info(fields, "payment accepted");
+      else log.info(fields, "payment rejected");
+    },
+    revenue: (e) => m.revenue.inc({ route: e.routeId, method: e.method }, Number(e.amountMicro)), // prom counters are float64; exact for < 2^53 uneutaro
+    prepaidDebit: (e) => {
+      m.prepaidDebits.inc({ result: e.result });
+      log.debug({ clientId: e.clientId, result: e.result, route: e.routeId, amountMicro: e.amountMicro.toString(), decisionId: e.decisionId }, "prepaid debit");
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+/**
+ * Every gate402 metric (DESIGN.md "Metrics"). Labels are bounded: route ids come from config or
+ * context_extensions, never raw paths or client ids. One registry per app instance so tests can run
+ * several apps in one process.
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const r = [registry];
+  return {
+    registry,
+    checks: new Counter({ name: "gate402_checks_total", help: "Authorization checks by transport, outcome, payment method and route id", labelNames: ["transport", "outcome", "method", "route"] as const, registers: r }),
+    checkDuration: new Histogram({
+      name: "gate402_check_duration_seconds", help: "Decision latency in seconds", labelNames: ["transport", "outcome"] as const, registers: r,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    }),
+    invoicesIssued: new Counter({ name: "gate402_invoices_issued_total", help: "Invoices issued (402 answers), by route id", labelNames: ["route"] as const, registers: r }),
+    payments: new Counter({ name: "gate402_payments_total", help: "Payments (invoice redemptions and deposits) accepted or rejected, by reason", labelNames: ["kind", "result", "reason"] as const, registers: r }),
+    revenue: new Counter({ name: "gate402_revenue_uneutaro_total", help: "Revenue in uneutaro by route id and payment method", labelNames: ["route", "method"] as const, registers: r }),
+    prepaidDebits: new Counter({ name: "gate402_prepaid_debits_total", help: "Prepaid debit attempts by result", labelNames: ["result"] as const, registers: r }),
+    chainRequests: new Counter({ name: "gate402_chain_requests_total", help: "Chain RPC calls by method and outcome", labelNames: ["rpc_method", "outcome"] as const, registers: r }),
+    chainDuration: new Histogram({
+      name: "gate402_chain_request_duration_seconds", help: "Chain RPC latency in seconds", labelNames: ["rpc_method"] as const, registers: r,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
+    }),
+    chainHeight: new Gauge({ name: "gate402_chain_latest_height", help: "Latest chain height seen", registers: r }),
+    watcherLag: new Gauge({ name: "gate402_chain_watcher_lag_blocks", help: "Blocks between the chain head and the payment watcher cursor", registers: r }),
+    watcherHeight: new Gauge({ name: "gate402_chain_watcher_height", help: "Height the payment watcher has indexed up to", registers: r }),
+    poolTotal: new Gauge({ name: "gate402_db_pool_total", help: "Postgres pool connections", registers: r }),
+    poolIdle: new Gauge({ name: "gate402_db_pool_idle", help: "Idle Postgres pool connections", registers: r }),
+    poolWaiting: new Gauge({ name: "gate402_db_pool_waiting", help: "Queries waiting for a Postgres pool connection", registers: r }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

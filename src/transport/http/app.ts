@@ -1,0 +1,21 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { HttpDeps } from "./deps.js";
+import { installErrorHandler } from "./errors.js";
+import { healthRoutes } from "./health.js";
+import { invoiceRoutes } from "./invoices.js";
+import { prepaidRoutes } from "./prepaid.js";
+
+/**
+ * Builds the HTTP API (not listening: tests use `inject`, src/app/gateway.ts listens).
+ * Routes: /health /healthz /readyz /metrics, /invoices/:id, /prepaid/* when prepaid is enabled.
+ */
+export function buildHttpApp(deps: HttpDeps, extra: ((app: FastifyInstance) => void)[] = []): FastifyInstance {
+  const app = Fastify({ // pino 10 and fastify's bundled pino types differ only nominally
+    loggerInstance: deps.log.child({ component: "http" }) as unknown as FastifyBaseLogger, disableRequestLogging: true, bodyLimit: 64 * 1024 });
+  installErrorHandler(app);
+  healthRoutes(app, deps);
+  invoiceRoutes(app, deps);
+  if (deps.config.prepaidEnabled) prepaidRoutes(app, deps);
+  for (const register of extra) register(app);
+  return app;
+}

@@ -1,0 +1,24 @@
+import type { Logger } from "pino";
+import type { GatewayConfig } from "../../config/load.js";
+import type { InvoiceCodec } from "../../core/invoices.js";
+import type { Metrics } from "../../observability/metrics.js";
+import type { ChainPort } from "../../ports/chain.js";
+import type { StorePort } from "../../ports/store.js";
+import type { CheckHandler } from "../../app/check-handler.js";
+
+/** What the HTTP API needs; built once in src/app/gateway.ts. */
+export interface HttpDeps {
+  readonly config: GatewayConfig;
+  readonly store: StorePort;
+  readonly chain: ChainPort;
+  readonly codec: InvoiceCodec;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  readonly version: string;
+  /** the same decision pipeline as gRPC Check, for the forward-auth transport */
+  readonly check: CheckHandler;
+  /** pool gauges refreshed on scrape */
+  readonly poolStats?: () => { total: number; idle: number; waiting: number };
+  /** unix ms */
+  readonly clock: () => number;
+}

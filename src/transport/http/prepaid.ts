@@ -1,0 +1,55 @@
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { createPrepaidAccount } from "../../core/accounts.js";
+import { parseCredentials } from "../../core/credentials.js";
+import { creditDeposit } from "../../core/deposit.js";
+import { formatCoins } from "../../money.js";
+import type { HttpDeps } from "./deps.js";
+import { sendError } from "./errors.js";
+
+const depositBody = z.object({
+  clientId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  txHash: z.string().regex(/^[0-9a-fA-F]{64}$/, "txHash must be 64 hex characters"),
+}).strict();
+
+const money = (micro: bigint) => ({ balance: formatCoins(micro), balanceMicro: micro.toString() });
+
+/** Prepaid accounts: create (key shown once), credit an on-chain deposit, read a balance (needs the key). */
+export function prepaidRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  const { config } = deps;
+  app.post("/prepaid/accounts", async (_req, reply) => {
+    const { account, clientKey } = await createPrepaidAccount(deps.store);
+    deps.log.info({ clientId: account.clientId }, "prepaid account created");
+    return reply.code(201).send({
+      clientId: account.clientId, clientKey, depositMemo: account.depositMemo,
+      depositAddress: config.paymentAddress, denom: config.denom, network: config.network, ...money(account.balanceMicro),
+      note: "Store clientKey now: it is shown once. Send NTMPI to depositAddress with depositMemo as memo, then POST /prepaid/deposit.",
+    });
+  });
+
+  app.post("/prepaid/deposit", async (req, reply) => {
+    const parsed = depositBody.safeParse(req.body);
+    if (!parsed.success) return sendError(reply, 400, "INVALID_REQUEST", parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+    const { clientId, txHash } = parsed.data;
+    const res = await creditDeposit({ chain: deps.chain, store: deps.store, payTo: config.paymentAddress, denom: config.denom, minConfirmations: config.minConfirmations }, clientId, txHash);
+    if (res.kind === "refused") {
+      deps.metrics.payments.inc({ kind: "deposit", result: "rejected", reason: res.error });
+      return sendError(reply, res.status, res.error, res.message);
+    }
+    if (!res.replayed) {
+      deps.metrics.payments.inc({ kind: "deposit", result: "accepted", reason: "none" });
+      deps.log.info({ clientId, txHash: txHash.toUpperCase(), amountMicro: res.amountMicro.toString() }, "deposit credited");
+    }
+    return { clientId, txHash: txHash.toUpperCase(), credited: !res.replayed, amountMicro: res.amountMicro.toString(), ...money(res.balanceMicro) };
+  });
+
+  app.get<{ Params: { clientId: string } }>("/prepaid/balance/:clientId", async (req, reply) => {
+    const headers = { ...(req.headers as Record<string, string>), "x-client-id": req.params.clientId };
+    const creds = parseCredentials(headers);
+    if (creds.kind !== "credentials") return sendError(reply, 401, "INVALID_CLIENT_CREDENTIALS", "Send the client key: X-Client-Key or Authorization: Bearer <key>");
+    if (!(await deps.store.checkKey(creds.clientId, creds.keyHash))) return sendError(reply, 401, "INVALID_CLIENT_CREDENTIALS", "Unknown client id or wrong key");
+    const account = await deps.store.getAccount(creds.clientId);
+    if (!account) return sendError(reply, 401, "INVALID_CLIENT_CREDENTIALS", "Unknown client id or wrong key");
+    return { clientId: account.clientId, status: account.status, depositMemo: account.depositMemo, ...money(account.balanceMicro) };
+  });
+}
