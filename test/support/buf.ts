@@ -1,0 +1,124 @@
+/**
+ * `buf curl` as a real third-party gRPC client for contract tests: it speaks to our server using a
+ * descriptor image built from the UPSTREAM Envoy protos (@grpc/grpc-js-xds deps/) and protojson
+ * (camelCase) input/output, exactly as another implementation would.
+ *
+ * grpc.health.v1 has no upstream copy in node_modules, so the image adds our proto/grpc/health/v1
+ * (the standard file shape, per grpc doc/health-checking.md).
+ */
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { protoRoot } from "../../src/transport/envoy/protos.js";
+import { UPSTREAM_INCLUDES } from "./protos.js";
+
+export const BUF = join(protoRoot(), "..", "node_modules", "@bufbuild", "buf-linux-x64", "bin", "buf");
+const ENTRIES = ["envoy/service/auth/v3/external_auth.proto", "grpc/health/v1/health.proto"];
+const HEALTH_INCLUDE = protoRoot();
+const TIMEOUT_MS = 30_000;
+
+/** Raised when buf exits non-zero; `grpcCode` is the gRPC status name buf reported, if any. */
+export class BufCurlError extends Error {
+  constructor(readonly exitCode: number | null, readonly stderr: string, readonly grpcCode?: string) {
+    super(`buf exited ${exitCode}: ${stderr.trim().slice(0, 500)}`);
+  }
+}
+
+/** One shared dir (BUF_CACHE_DIR and images keyed by content), so repeated runs do not pile up temp dirs. */
+const BASE = join(tmpdir(), "gate402-buf");
+let image: Promise<string> | undefined;
+
+/**
+ * Copies `entries` and their transitive imports (google/protobuf/* excepted: buf ships them).
+ * @returns the files' combined sha256, which names the cached image
+ */
+function copyClosure(entries: readonly string[], includes: readonly string[], dest: string): string {
+  const hash = createHash("sha256");
+  const seen = new Set<string>();
+  const queue = [...entries];
+  for (let file = queue.pop(); file !== undefined && seen.size < 500; file = queue.pop()) {
+    if (seen.has(file) || file.startsWith("google/protobuf/")) continue;
+    const dir = includes.find((d) => existsSync(join(d, file!)));
+    if (!dir) throw new Error(`import ${file} not found under ${includes.join(", ")}`);
+    seen.add(file);
+    const source = readFileSync(join(dir, file), "utf8");
+    hash.update(`${file}\0${source}\0`);
+    mkdirSync(dirname(join(dest, file)), { recursive: true });
+    cpSync(join(dir, file), join(dest, file));
+    for (const m of source.matchAll(/^\s*import\s+(?:public\s+|weak\s+)?"([^"]+)";/gm)) queue.push(m[1]!);
+  }
+  return hash.digest("hex").slice(0, 16);
+}
+
+/** Builds the descriptor image once per content (cached under the OS temp dir); resolves its path. */
+export function upstreamImage(): Promise<string> {
+  image ??= (async () => {
+    mkdirSync(BASE, { recursive: true });
+    const workspace = mkdtempSync(join(BASE, "ws-"));
+    try {
+      const key = copyClosure(ENTRIES, [...UPSTREAM_INCLUDES, HEALTH_INCLUDE], workspace);
+      const out = join(BASE, `image-${key}.binpb`);
+      if (existsSync(out)) return out;
+      writeFileSync(join(workspace, "buf.yaml"), "version: v2\n");
+      const partial = join(workspace, "image.binpb");
+      await run(["build", workspace, "-o", partial], "");
+      renameSync(partial, out); // atomic: parallel runs never see a half-written image
+      return out;
+    } finally {
+      rmSync(workspace, { recursive: true, force: true });
+    }
+  })();
+  return image;
+}
+
+/** Runs buf with a private cache; resolves stdout, rejects with BufCurlError. */
+function run(args: readonly string[], stdin: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env, BUF_CACHE_DIR: join(BASE, "cache"), HOME: process.env.HOME ?? BASE };
+    const child = spawn(BUF, [...args], { env, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    const timer = setTimeout(() => child.kill("SIGKILL"), TIMEOUT_MS);
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", (err) => (clearTimeout(timer), reject(err)));
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      if (code === 0) return resolve(stdout);
+      reject(new BufCurlError(code, stderr, grpcCodeOf(stderr)));
+    });
+    child.stdin.end(stdin);
+  });
+}
+
+/** buf curl prints a failed RPC as JSON {"code": "internal", ...} on stderr. */
+function grpcCodeOf(stderr: string): string | undefined {
+  const match = /"code"\s*:\s*"([a-z_]+)"/.exec(stderr);
+  return match?.[1];
+}
+
+async function curl(port: number, method: string, body: unknown): Promise<any> {
+  const schema = await upstreamImage();
+  const url = `http://127.0.0.1:${port}/${method}`;
+  const args = ["curl", "--schema", schema, "--protocol", "grpc", "--http2-prior-knowledge", "-d", "@-", url];
+  const stdout = await run(args, JSON.stringify(body));
+  return stdout.trim() === "" ? {} : JSON.parse(stdout);
+}
+
+/**
+ * envoy.service.auth.v3.Authorization/Check via buf curl.
+ * @param requestJson a CheckRequest in protojson (camelCase) form, e.g. a test/fixtures/envoy file
+ * @returns the CheckResponse as protojson (defaults omitted: an OK status may be absent)
+ * @throws BufCurlError on a gRPC error status (grpcCode e.g. "internal") or a buf failure
+ */
+export function bufCheck(port: number, requestJson: unknown): Promise<any> {
+  return curl(port, "envoy.service.auth.v3.Authorization/Check", requestJson);
+}
+
+/** grpc.health.v1.Health/Check via buf curl; resolves the status name, e.g. "SERVING". */
+export async function bufHealth(port: number, service = ""): Promise<string> {
+  const res = await curl(port, "grpc.health.v1.Health/Check", { service });
+  return typeof res.status === "string" ? res.status : "UNKNOWN";
+}
