@@ -1,0 +1,42 @@
+# syntax=docker/dockerfile:1
+# gate402 image: Envoy ext_authz (gRPC :9191) + HTTP API (:4020). Build: docker build -t gate402 .
+
+# ---- build: all dependencies, compile TypeScript to dist/
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# Install scripts are not needed to compile (tsc only); skipping them keeps the build hermetic.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json ./
+COPY src ./src
+COPY bench ./bench
+COPY proto ./proto
+RUN npm run build
+
+# ---- runtime: production dependencies only, no embedded Postgres (an optional dependency), non-root
+FROM node:20-bookworm-slim AS runtime
+# tini as PID 1: forwards SIGTERM to node (graceful drain) and reaps zombies.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tini \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+ENV NODE_ENV=production \
+    GATEWAY_DATA_DIR=/tmp/gate402 \
+    HOME=/tmp \
+    NPM_CONFIG_UPDATE_NOTIFIER=false
+COPY package.json package-lock.json ./
+# --omit=optional drops embedded-postgres and its binaries: production uses DATABASE_URL. No runtime
+# dependency needs an install script, so none runs (allowScripts in package.json is for dev installs).
+RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
+ && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY proto ./proto
+COPY migrations ./migrations
+# Numeric UID (the image's "node" user) so Kubernetes can verify runAsNonRoot. Nothing is written outside
+# /tmp, so the root filesystem can be mounted read-only.
+USER 1000:1000
+EXPOSE 9191 4020
+HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.GATEWAY_HTTP_PORT || 4020) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+ENTRYPOINT ["/usr/bin/tini", "--"]
+CMD ["node", "dist/src/cli.js", "serve"]

@@ -1,0 +1,95 @@
+{{/*
+A full Envoy v3 bootstrap: one listener, the ext_authz HTTP filter calling gate402 over gRPC, paid routes
+that pass price and route id as context_extensions, free routes with ext_authz disabled.
+Fail closed: failure_mode_allow false and status_on_error 503 — an outage must never make agents pay (402)
+nor let unpaid requests through.
+*/}}
+{{- define "gate402.envoyConfig" -}}
+{{- $e := .Values.integrations.envoy -}}
+{{- $grpcHost := ternary "127.0.0.1" (include "gate402.grpcHost" .) (eq .Values.mode "sidecar") -}}
+admin:
+  address:
+    socket_address: { address: 127.0.0.1, port_value: {{ $e.adminPort }} }
+static_resources:
+  listeners:
+    - name: ingress
+      address:
+        socket_address: { address: 0.0.0.0, port_value: {{ $e.listenerPort }} }
+      filter_chains:
+        - filters:
+            - name: envoy.filters.network.http_connection_manager
+              typed_config:
+                "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                stat_prefix: ingress_http
+                route_config:
+                  name: local_route
+                  virtual_hosts:
+                    - name: api
+                      domains: ["*"]
+                      routes:
+                        {{- range $e.freePrefixes }}
+                        - match: { prefix: {{ . | quote }} }
+                          route: { cluster: upstream }
+                          typed_per_filter_config:
+                            envoy.filters.http.ext_authz:
+                              "@type": type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute
+                              disabled: true
+                        {{- end }}
+                        {{- range $e.paidRoutes }}
+                        - match: { prefix: {{ .prefix | quote }} }
+                          route: { cluster: upstream }
+                          typed_per_filter_config:
+                            envoy.filters.http.ext_authz:
+                              "@type": type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute
+                              check_settings:
+                                context_extensions:
+                                  price: {{ .price | quote }}
+                                  route: {{ .route | quote }}
+                        {{- end }}
+                        # Everything else is priced by gate402's route table / GATEWAY_DEFAULT_PRICE.
+                        - match: { prefix: "/" }
+                          route: { cluster: upstream }
+                http_filters:
+                  - name: envoy.filters.http.ext_authz
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz
+                      transport_api_version: V3
+                      grpc_service:
+                        envoy_grpc: { cluster_name: gate402 }
+                        timeout: {{ $e.timeout }}
+                      failure_mode_allow: false
+                      status_on_error: { code: 503 }
+                      include_peer_certificate: false
+                  - name: envoy.filters.http.router
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
+  clusters:
+    - name: gate402
+      type: STRICT_DNS
+      connect_timeout: 1s
+      lb_policy: ROUND_ROBIN
+      # ext_authz gRPC needs HTTP/2 to the authorization service.
+      typed_extension_protocol_options:
+        envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+          "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+          explicit_http_config:
+            http2_protocol_options: {}
+      load_assignment:
+        cluster_name: gate402
+        endpoints:
+          - lb_endpoints:
+              - endpoint:
+                  address:
+                    socket_address: { address: {{ $grpcHost }}, port_value: {{ .Values.config.grpcPort }} }
+    - name: upstream
+      type: STRICT_DNS
+      connect_timeout: 1s
+      lb_policy: ROUND_ROBIN
+      load_assignment:
+        cluster_name: upstream
+        endpoints:
+          - lb_endpoints:
+              - endpoint:
+                  address:
+                    socket_address: { address: {{ $e.upstream.host }}, port_value: {{ $e.upstream.port }} }
+{{- end }}
