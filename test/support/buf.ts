@@ -74,6 +74,10 @@ export function upstreamImage(): Promise<string> {
 }
 
 /** Runs buf with a private cache; resolves stdout, rejects with BufCurlError. */
+export function runBuf(args: readonly string[], stdin = ""): Promise<string> {
+  return run(args, stdin);
+}
+
 function run(args: readonly string[], stdin: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const env = { ...process.env, BUF_CACHE_DIR: join(BASE, "cache"), HOME: process.env.HOME ?? BASE };

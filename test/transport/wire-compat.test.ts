@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import protobuf from "protobufjs";
 import { toCheckResponse } from "../../src/transport/envoy/response.js";
+import { protoRoot } from "../../src/transport/envoy/protos.js";
+import { runBuf } from "../support/buf.js";
 import { ourRoot, upstreamRoot } from "../support/protos.js";
 
 const ours = ourRoot();
@@ -103,6 +105,12 @@ const samples: Array<[string, string, object]> = [
 ];
 
 describe("our proto subset is wire-compatible with upstream Envoy ext_authz v3", () => {
+  it("our proto/ compiles with buf, a strict protoc-compatible compiler", async () => {
+    const json = await runBuf(["build", protoRoot(), "-o", "-#format=json"]);
+    const files = (JSON.parse(json) as { file: Array<{ name: string }> }).file.map((f) => f.name);
+    expect(files).toEqual(expect.arrayContaining(["envoy/service/auth/v3/external_auth.proto", "grpc/health/v1/health.proto"]));
+  });
+
   it("every field we define has the upstream number, type, label and map key", () => {
     const { types } = ourDefinitions();
     expect(types.map((t) => t.fullName)).toContain(".envoy.service.auth.v3.AttributeContext.HttpRequest");
