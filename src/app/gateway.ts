@@ -1,0 +1,100 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { join } from "node:path";
+import type { Logger } from "pino";
+import type { FastifyInstance } from "fastify";
+import { createChain, type ChainSetup } from "../chain/index.js";
+import type { GatewayConfig } from "../config/load.js";
+import type { RouteRule } from "../config/routes.js";
+import { createGate } from "../core/gate.js";
+import { InvoiceCodec } from "../core/invoices.js";
+import { metricsEvents } from "../observability/events.js";
+import { createMetrics, type Metrics } from "../observability/metrics.js";
+import { migrate } from "../store/migrate.js";
+import { createPgStore, poolStats, type PgStore } from "../store/pg-store.js";
+import { createExtAuthzServer, type ExtAuthzServer } from "../transport/envoy/index.js";
+import { buildHttpApp } from "../transport/http/app.js";
+import { checkHandler, type CheckHandler } from "./check-handler.js";
+import { VERSION } from "./version.js";
+
+/** A running gate402: gRPC ext_authz + HTTP API over one store and one chain stack. */
+export interface RunningGateway {
+  readonly config: GatewayConfig;
+  readonly grpcPort: number;
+  readonly httpPort: number;
+  /** http://127.0.0.1:<httpPort> */
+  readonly httpUrl: string;
+  readonly databaseUrl: string;
+  readonly store: PgStore;
+  readonly chain: ChainSetup;
+  readonly metrics: Metrics;
+  readonly check: CheckHandler;
+  readonly http: FastifyInstance;
+  /** replace the route table at run time (reload); in-flight checks keep the table they started with */
+  setRoutes(routes: readonly RouteRule[]): void;
+  /** graceful: gRPC health NOT_SERVING first so Envoy drains, then finish in-flight, then close */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly log: Logger;
+  /** unix ms; injected by tests */
+  readonly clock?: () => number;
+  /** extra HTTP routes (forward-auth, management) registered on the same app */
+  readonly httpPlugins?: ((app: FastifyInstance, gw: { check: CheckHandler; store: PgStore }) => void)[];
+}
+
+/** Resolves DATABASE_URL, or starts embedded Postgres under GATEWAY_DATA_DIR (dev only). */
+async function database(config: GatewayConfig, log: Logger): Promise<{ url: string; stop(): Promise<void> }> {
+  if (config.databaseUrl) return { url: config.databaseUrl, stop: async () => {} };
+  const { startEmbeddedPostgres } = await import("../store/embedded.js");
+  const pg = await startEmbeddedPostgres({ dataDir: join(config.dataDir, "postgres"), logger: log });
+  log.info({ port: pg.port, dataDir: join(config.dataDir, "postgres") }, "embedded Postgres started");
+  return { url: pg.databaseUrl, stop: () => pg.stop() };
+}
+
+/**
+ * Starts gate402: migrations (advisory-locked, safe with many replicas), store, chain stack, decision
+ * core, gRPC ext_authz server on GATEWAY_GRPC_PORT and HTTP API on GATEWAY_HTTP_PORT (0 = ephemeral).
+ * @throws on migration failure or a port in use
+ */
+export async function startGateway(config: GatewayConfig, opts: StartOptions): Promise<RunningGateway> {
+  const { log } = opts;
+  const clock = opts.clock ?? Date.now;
+  const db = await database(config, log);
+  await migrate(db.url, log);
+  const store = createPgStore({ databaseUrl: db.url, logger: log });
+  const metrics = createMetrics();
+  const chain = createChain(config.rpcUrls, config.chainTimeoutMs, metrics, log);
+  const codec = new InvoiceCodec(config.invoiceSecret, config.paymentAddress, config.denom, config.chainId);
+  let routes = config.routes;
+  const gate = createGate({
+    terms: { payTo: config.paymentAddress, denom: config.denom, network: config.network, currency: "NTMPI", prepaidEnabled: config.prepaidEnabled, publicUrl: config.publicUrl ?? "" },
+    prices: { routes: () => routes, defaultPriceMicro: config.defaultPriceMicro },
+    codec, chain: chain.chain, store,
+    invoiceTtlSeconds: config.invoiceTtlSeconds, minConfirmations: config.minConfirmations, prepaidEnabled: config.prepaidEnabled,
+    lastKnownHeight: chain.lastKnownHeight, clock, newId: randomUUID, nonce: () => randomBytes(9).toString("base64url"),
+    events: metricsEvents(metrics, log),
+  });
+  const check = checkHandler(gate, metrics, log, config.dryRun);
+  const grpc: ExtAuthzServer = createExtAuthzServer({ check, logger: log.child({ component: "grpc" }) });
+  const grpcPort = await grpc.listen(config.grpcPort, config.host);
+  const http = buildHttpApp(
+    { config, store, chain: chain.chain, codec, metrics, log, version: VERSION, check, poolStats: () => poolStats(store), clock },
+    (opts.httpPlugins ?? []).map((p) => (app: FastifyInstance) => p(app, { check, store })),
+  );
+  await http.listen({ port: config.httpPort, host: config.host });
+  const httpPort = (http.server.address() as { port: number }).port;
+  log.info({ grpcPort, httpPort, payTo: config.paymentAddress, network: config.network, rpc: config.rpcUrls, dryRun: config.dryRun }, "gate402 listening");
+  return {
+    config, grpcPort, httpPort, httpUrl: `http://127.0.0.1:${httpPort}`, databaseUrl: db.url, store, chain, metrics, check, http,
+    setRoutes: (r) => { routes = r; },
+    async stop(graceMs = 5000) {
+      grpc.setServing(false);
+      await grpc.shutdown(graceMs);
+      await http.close();
+      chain.stop();
+      await store.close();
+      await db.stop();
+    },
+  };
+}
