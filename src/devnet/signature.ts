@@ -1,11 +1,10 @@
 /**
  * Signature verification of Cosmos SDK 0.47's SigVerificationDecorator for single secp256k1 keys:
  * SIGN_MODE_DIRECT (SignDoc protobuf) and SIGN_MODE_LEGACY_AMINO_JSON (sorted StdSignDoc JSON), both
- * hashed with sha256 and checked with @cosmjs/crypto Secp256k1. Results are cached per tx hash, so the
+ * hashed with sha256 and checked as secp256k1 ECDSA (low-S only, see secp256k1.ts). Results are cached per tx hash, so the
  * DeliverTx re-check of a tx already verified at CheckTx costs a map lookup.
  */
 import { makeSignDoc as makeAminoSignDoc, rawSecp256k1PubkeyToRawAddress, serializeSignDoc } from "@cosmjs/amino";
-import { Secp256k1, Secp256k1Signature, sha256 } from "@cosmjs/crypto";
 import { toBech32 } from "@cosmjs/encoding";
 import { makeSignBytes, makeSignDoc } from "@cosmjs/proto-signing";
 import { AminoTypes, createBankAminoConverters } from "@cosmjs/stargate";
@@ -13,6 +12,7 @@ import { PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
 import { SignMode } from "cosmjs-types/cosmos/tx/signing/v1beta1/signing";
 import { MsgMultiSend, MsgSend } from "cosmjs-types/cosmos/bank/v1beta1/tx";
 import { SdkCode, TxError } from "./codes.js";
+import { verifySecp256k1 } from "./secp256k1.js";
 import { MSG_SEND, type DecodedTx } from "./txdecode.js";
 
 const SECP256K1_PUBKEY = "/cosmos.crypto.secp256k1.PubKey";
@@ -82,13 +82,7 @@ export function verifySignature(
     throw new TxError(SdkCode.unauthorized, `unsupported sign mode ${String(mode)}: unauthorized`);
   }
   const sig = tx.raw.signatures[i] ?? new Uint8Array();
-  let ok = false;
-  try {
-    ok = sig.length === 64 && Secp256k1.verifySignature(Secp256k1Signature.fromFixedLength(sig), sha256(signBytes), pubkey);
-  } catch {
-    ok = false;
-  }
-  if (!ok) {
+  if (!verifySecp256k1(signBytes, sig, pubkey)) {
     throw new TxError(
       SdkCode.unauthorized,
       `signature verification failed; please verify account number (${accountNumber}) and chain-id (${chainId}): unauthorized`,
