@@ -28,7 +28,7 @@ export function createMetrics() {
     chainHeight: new Gauge({ name: "gate402_chain_latest_height", help: "Latest chain height seen", registers: r }),
     watcherLag: new Gauge({ name: "gate402_chain_watcher_lag_blocks", help: "Blocks between the chain head and the payment watcher cursor", registers: r }),
     watcherHeight: new Gauge({ name: "gate402_chain_watcher_height", help: "Height the payment watcher has indexed up to", registers: r }),
-    poolTotal: new Gauge({ name: "gate402_db_pool_total", help: "Postgres pool connections", registers: r }),
+    poolTotal: new Gauge({ name: "gate402_db_pool_connections", help: "Postgres pool connections", registers: r }),
     poolIdle: new Gauge({ name: "gate402_db_pool_idle", help: "Idle Postgres pool connections", registers: r }),
     poolWaiting: new Gauge({ name: "gate402_db_pool_waiting", help: "Queries waiting for a Postgres pool connection", registers: r }),
   };
