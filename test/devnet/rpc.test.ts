@@ -92,6 +92,21 @@ describe("devnet CometBFT 0.37 RPC shapes", () => {
     expect(search.result.total_count).toBe("1");
   });
 
+  it("broadcast_tx_commit answers once the tx is in a block, with its DeliverTx result", async () => {
+    const msg = { typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: alice.address, toAddress: devnet.wallets[3]!.address, amount: [{ denom: DENOM, amount: "42" }] } };
+    const { accountNumber, sequence } = await alice.client.getSequence(alice.address);
+    const raw = await alice.client.sign(alice.address, [msg], FIXED_FEE, "commit", { accountNumber, sequence, chainId: devnet.chainId });
+    const { TxRaw } = await import("cosmjs-types/cosmos/tx/v1beta1/tx");
+    const pending = tm.broadcastTxCommit({ tx: TxRaw.encode(raw).finish() });
+    await new Promise((r) => setTimeout(r, 50));
+    const height = await devnet.produceBlock();
+    const res = await pending;
+    expect(res.height).toBe(height);
+    expect(res.checkTx.code).toBe(0);
+    expect(res.deliverTx?.code).toBe(0);
+    expect(res.deliverTx?.events.some((e) => e.type === "transfer")).toBe(true);
+  });
+
   it("a malformed query and an unknown method are JSON-RPC errors", async () => {
     expect((await rpc(devnet, "tx_search", { query: "transfer.recipient=" })).error?.data).toMatch(/failed to parse query/);
     expect((await rpc(devnet, "no_such_method")).error?.code).toBe(-32601);
