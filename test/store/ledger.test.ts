@@ -13,7 +13,7 @@ afterEach(async () => {
 
 async function setup(): Promise<PgStore> {
   const db: TestDatabase = await freshDatabase();
-  const store = createPgStore({ databaseUrl: db.url, statementTimeoutMs: 10_000 });
+  const store = createPgStore({ databaseUrl: db.url, statementTimeoutMs: 10_000, connectTimeoutMs: 30_000 });
   cleanups.push(() => db.drop(), () => store.close());
   return store;
 }

@@ -8,7 +8,9 @@ let store: PgStore;
 
 beforeAll(async () => {
   db = await freshDatabase();
-  store = createPgStore({ databaseUrl: db.url, poolMax: 20, statementTimeoutMs: 10_000 });
+  // Generous budgets: these tests prove correctness under contention on a shared 2-core machine;
+  // the 1 s / 2 s production defaults are covered in unavailable.test.ts.
+  store = createPgStore({ databaseUrl: db.url, poolMax: 20, statementTimeoutMs: 10_000, connectTimeoutMs: 30_000 });
 });
 afterAll(async () => {
   await store?.close();

