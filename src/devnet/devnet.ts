@@ -96,7 +96,15 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
   listenAddr = `tcp://${host}:${port}`;
 
   const blockTimeMs = opts.blockTimeMs ?? 1000;
-  const timer = blockTimeMs > 0 ? setInterval(produce, blockTimeMs) : undefined;
+  const tick = (): void => {
+    try {
+      produce();
+    } catch (err) {
+      // A bug in one block must not kill the test process; the next tick tries again.
+      opts.logger?.error({ err }, "devnet block production failed");
+    }
+  };
+  const timer = blockTimeMs > 0 ? setInterval(tick, blockTimeMs) : undefined;
   opts.logger?.info({ rpcUrl: `http://${host}:${port}`, chainId, blockTimeMs }, "devnet started");
 
   return {
