@@ -67,3 +67,23 @@ describe("migrate", () => {
     await expect(migrate(`postgres://postgres@127.0.0.1:${port}/x`)).rejects.toBeInstanceOf(StoreUnavailableError);
   });
 });
+
+describe("down migrations", () => {
+  it("rolling every migration back leaves no gate402 table or function behind", async () => {
+    const { runner } = await import("node-pg-migrate");
+    const db = await emptyDatabase();
+    dbs.push(db);
+    await migrate(db.url);
+    const silent = { info: () => {}, warn: () => {}, error: () => {} };
+    await runner({ databaseUrl: db.url, dir: migrationsDir(), migrationsTable: MIGRATIONS_TABLE, direction: "down", count: Infinity, logger: silent });
+    await withClient(db.url, async (c) => {
+      const left = await c.query(
+        `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> $1
+         UNION ALL SELECT proname FROM pg_proc WHERE pronamespace = 'public'::regnamespace`,
+        [MIGRATIONS_TABLE],
+      );
+      expect(left.rows).toEqual([]);
+    });
+    await migrate(db.url);
+  });
+});
