@@ -14,6 +14,7 @@ import { createPgStore, poolStats, type PgStore } from "../store/pg-store.js";
 import { createExtAuthzServer, type ExtAuthzServer } from "../transport/envoy/index.js";
 import { buildHttpApp } from "../transport/http/app.js";
 import { checkHandler, type CheckHandler } from "./check-handler.js";
+import { DEFAULT_EXTENSIONS } from "./extensions.js";
 import { VERSION } from "./version.js";
 
 /** A running gate402: gRPC ext_authz + HTTP API over one store and one chain stack. */
@@ -35,13 +36,36 @@ export interface RunningGateway {
   stop(graceMs?: number): Promise<void>;
 }
 
+/** What a feature extension (payment watcher, management API, …) gets from the running gateway. */
+export interface GatewayContext {
+  readonly config: GatewayConfig;
+  readonly log: Logger;
+  readonly store: PgStore;
+  readonly databaseUrl: string;
+  readonly chain: ChainSetup;
+  readonly codec: InvoiceCodec;
+  readonly metrics: Metrics;
+  readonly check: CheckHandler;
+  /** the HTTP app before it listens: register routes here */
+  readonly http: FastifyInstance;
+  readonly clock: () => number;
+  /** current route table, and replacing it at run time (reload) */
+  routes(): readonly RouteRule[];
+  setRoutes(routes: readonly RouteRule[]): void;
+}
+
+/** A feature started with the gateway and stopped before the store closes. */
+export type Extension = (ctx: GatewayContext) => Promise<{ stop(): Promise<void> } | void> | { stop(): Promise<void> } | void;
+
 export interface StartOptions {
   readonly log: Logger;
   /** unix ms; injected by tests */
   readonly clock?: () => number;
-  /** extra HTTP routes (forward-auth, management) registered on the same app */
-  readonly httpPlugins?: ((app: FastifyInstance, gw: { check: CheckHandler; store: PgStore }) => void)[];
+  /** features started with the gateway; default: DEFAULT_EXTENSIONS */
+  readonly extensions?: readonly Extension[];
 }
+
+
 
 /** Resolves DATABASE_URL, or starts embedded Postgres under GATEWAY_DATA_DIR (dev only). */
 async function database(config: GatewayConfig, log: Logger): Promise<{ url: string; stop(): Promise<void> }> {
@@ -78,10 +102,17 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
   const check = checkHandler(gate, metrics, log, config.dryRun);
   const grpc: ExtAuthzServer = createExtAuthzServer({ check, logger: log.child({ component: "grpc" }) });
   const grpcPort = await grpc.listen(config.grpcPort, config.host);
-  const http = buildHttpApp(
-    { config, store, chain: chain.chain, codec, metrics, log, version: VERSION, check, poolStats: () => poolStats(store), clock },
-    (opts.httpPlugins ?? []).map((p) => (app: FastifyInstance) => p(app, { check, store })),
-  );
+  const http = buildHttpApp({ config, store, chain: chain.chain, codec, metrics, log, version: VERSION, check, poolStats: () => poolStats(store), clock });
+  const ctx: GatewayContext = {
+    config, log, store, databaseUrl: db.url, chain, codec, metrics, check, http, clock,
+    routes: () => routes,
+    setRoutes: (r) => { routes = r; },
+  };
+  const started: { stop(): Promise<void> }[] = [];
+  for (const ext of opts.extensions ?? DEFAULT_EXTENSIONS) {
+    const handle = await ext(ctx);
+    if (handle) started.push(handle);
+  }
   await http.listen({ port: config.httpPort, host: config.host });
   const httpPort = (http.server.address() as { port: number }).port;
   log.info({ grpcPort, httpPort, payTo: config.paymentAddress, network: config.network, rpc: config.rpcUrls, dryRun: config.dryRun }, "gate402 listening");
@@ -92,6 +123,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
       grpc.setServing(false);
       await grpc.shutdown(graceMs);
       await http.close();
+      for (const h of started.reverse()) await h.stop();
       chain.stop();
       await store.close();
       await db.stop();

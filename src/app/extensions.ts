@@ -1,0 +1,7 @@
+import type { Extension } from "./gateway.js";
+
+/**
+ * Features every gateway starts, in order. Each lives in its own folder and only needs the
+ * GatewayContext; adding one is one line here.
+ */
+export const DEFAULT_EXTENSIONS: readonly Extension[] = [];
