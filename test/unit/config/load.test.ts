@@ -120,7 +120,7 @@ describe("loadConfig", () => {
     expect(loadConfig(env({ GATEWAY_PUBLIC_URL: "https://pay.example.com/" }), "production").publicUrl).toBe("https://pay.example.com");
   });
 
-  // BUG (src/config/load.ts:75-78): a schema problem (bad address format, bad port …) throws at once, so
+  // BUG (src/config/load.ts:72-74): a schema problem (bad address format, bad port …) throws at once, so
   // the missing secrets and bad prices found later are never reported: "all problems reported together" fails.
   it.fails("a malformed payment address is reported together with missing secrets and a bad price", () => {
     const problems = problemsOf(() =>
