@@ -66,8 +66,10 @@ export class ResilientChain implements ChainPort {
   private async run<T>(rpcMethod: string, fn: (p: ChainPort) => Promise<T>): Promise<T> {
     const deadline = this.clock() + this.opts.deadlineMs;
     let lastErr: unknown;
+    // Order once per call: a circuit opened mid-call must not send the retry back to the dead endpoint.
+    const order = this.order();
     for (let attempt = 0; attempt <= this.retries; attempt++) {
-      const ep = this.order()[attempt % this.endpoints.length]!;
+      const ep = order[attempt % order.length]!;
       const remaining = deadline - this.clock();
       if (remaining <= 0) break;
       try {

@@ -36,6 +36,12 @@ export interface GatewayConfig {
   /** undefined: embedded Postgres under dataDir */
   readonly databaseUrl?: string;
   readonly jwtSecret: string;
+  /** GATEWAY_ADMIN_BOOTSTRAP_TOKEN: registers the first management admin */
+  readonly adminBootstrapToken?: string;
+  /** OIDC tokens accepted by /manage besides our own */
+  readonly oidc?: { readonly issuer: string; readonly audience: string; readonly jwksUrl: string };
+  /** the GATEWAY_ROUTES part of `routes` (after the file's rules), kept when the file is reloaded */
+  readonly envRoutes: readonly RouteRule[];
   readonly logLevel: string;
   /** names of secrets generated for this dev run (never their values), to say so at start-up */
   readonly generatedSecrets: readonly string[];
@@ -69,14 +75,15 @@ function secret(name: string, value: string | undefined, mode: RunMode, problems
  * @throws ConfigError listing every invalid or missing setting (route table problems included)
  */
 export function loadConfig(env: Record<string, string | undefined>, mode: RunMode): GatewayConfig {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
-  }
-  const e = parsed.data;
   const problems: string[] = [];
   const generated: string[] = [];
-  if (!e.GATEWAY_PAYMENT_ADDRESS) problems.push("GATEWAY_PAYMENT_ADDRESS is required (the neutaro1… address that receives payments)");
+  const parsed = envSchema.safeParse(env);
+  // Report schema problems, then keep validating the rest with those keys at their defaults,
+  // so one bad setting does not hide the next.
+  const invalid = new Set(parsed.success ? [] : parsed.error.issues.map((i) => String(i.path[0])));
+  if (!parsed.success) problems.push(...parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
+  const e = parsed.success ? parsed.data : envSchema.parse(Object.fromEntries(Object.entries(env).filter(([k]) => !invalid.has(k))));
+  if (!e.GATEWAY_PAYMENT_ADDRESS && !invalid.has("GATEWAY_PAYMENT_ADDRESS")) problems.push("GATEWAY_PAYMENT_ADDRESS is required (the neutaro1… address that receives payments)");
   let defaultPriceMicro = 0n;
   try {
     defaultPriceMicro = parseCoins(e.GATEWAY_DEFAULT_PRICE);
@@ -84,12 +91,16 @@ export function loadConfig(env: Record<string, string | undefined>, mode: RunMod
     problems.push(`GATEWAY_DEFAULT_PRICE: ${(err as AmountFormatError).message}`);
   }
   let routes: RouteRule[] = [];
+  let envRoutes: RouteRule[] = [];
   try {
-    routes = [...(e.GATEWAY_ROUTES_FILE ? loadRoutesFile(e.GATEWAY_ROUTES_FILE) : []), ...parseRoutesEnv(e.GATEWAY_ROUTES)];
+    envRoutes = parseRoutesEnv(e.GATEWAY_ROUTES);
+    routes = [...(e.GATEWAY_ROUTES_FILE ? loadRoutesFile(e.GATEWAY_ROUTES_FILE) : []), ...envRoutes];
   } catch (err) {
     if (err instanceof RouteConfigError) problems.push(...err.problems);
     else throw err;
   }
+  const oidcSet = [e.GATEWAY_OIDC_ISSUER, e.GATEWAY_OIDC_AUDIENCE, e.GATEWAY_OIDC_JWKS_URL].filter((v) => v !== undefined).length;
+  if (oidcSet !== 0 && oidcSet !== 3) problems.push("GATEWAY_OIDC_ISSUER, GATEWAY_OIDC_AUDIENCE and GATEWAY_OIDC_JWKS_URL go together: set all three or none");
   const rpcUrls = e.GATEWAY_RPC.split(",").map((s) => s.trim()).filter(Boolean);
   for (const u of rpcUrls) if (!/^https?:\/\/[^\s]+$/.test(u)) problems.push(`GATEWAY_RPC: "${u}" is not an http(s) URL`);
   const invoiceSecret = secret("GATEWAY_INVOICE_SECRET", e.GATEWAY_INVOICE_SECRET, mode, problems, generated);
@@ -118,6 +129,9 @@ export function loadConfig(env: Record<string, string | undefined>, mode: RunMod
     dataDir: e.GATEWAY_DATA_DIR,
     databaseUrl: e.DATABASE_URL,
     jwtSecret,
+    adminBootstrapToken: e.GATEWAY_ADMIN_BOOTSTRAP_TOKEN,
+    oidc: oidcSet === 3 ? Object.freeze({ issuer: e.GATEWAY_OIDC_ISSUER!, audience: e.GATEWAY_OIDC_AUDIENCE!, jwksUrl: e.GATEWAY_OIDC_JWKS_URL! }) : undefined,
+    envRoutes: Object.freeze(envRoutes),
     logLevel: e.LOG_LEVEL,
     generatedSecrets: Object.freeze(generated),
   });

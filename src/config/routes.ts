@@ -33,8 +33,11 @@ export class RouteConfigError extends Error {
 }
 
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"]);
-/** route ids go into invoices (memo ≤ 256 bytes) and metric labels: keep them short and printable */
-const ROUTE_ID_RE = /^[\x21-\x7e][\x20-\x7e]{0,63}$/;
+/**
+ * Route ids go into invoices (memo ≤ 256 bytes) and metric labels: 1-64 printable ASCII characters,
+ * without `"` and `\` (JSON would escape them and push the invoice id past the memo limit).
+ */
+export const ROUTE_ID_RE = /^[!#-[\]-~][ !#-[\]-~]{0,63}$/;
 
 /** Compiles a glob to an anchored matcher; only `*` and `?` are special. */
 export function compileGlob(pattern: string): (path: string) => boolean {
@@ -53,7 +56,7 @@ function buildRule(raw: RawRule, where: string, problems: string[]): RouteRule |
   if (method !== undefined && !METHODS.has(method)) problems.push(`${where}: unknown method "${raw.method}"`);
   if (!raw.pattern.startsWith("/") && raw.pattern !== "*") problems.push(`${where}: pattern "${raw.pattern}" must start with "/"`);
   const id = raw.id ?? (method ? `${method} ${raw.pattern}` : raw.pattern);
-  if (!ROUTE_ID_RE.test(id)) problems.push(`${where}: route id "${id}" must be 1-64 printable ASCII characters`);
+  if (!ROUTE_ID_RE.test(id)) problems.push(`${where}: route id "${id}" must be 1-64 printable ASCII characters other than " and \\`);
   let priceMicro = 0n;
   try {
     priceMicro = parseCoins(raw.price);
@@ -116,6 +119,7 @@ export function parseRoutesYaml(text: string, source = "routes file"): RouteRule
     // YAML numbers would go through float: insist on strings for prices so 0.1 stays exact.
     if (typeof r.price === "number") return void problems.push(`${where}: price must be a quoted decimal string, e.g. "0.01"`);
     if (r.free !== true && r.price === undefined) return void problems.push(`${where}: needs price or free: true`);
+    if (r.free === true && r.price !== undefined) return void problems.push(`${where}: give either price or free: true, not both`);
     const rule = buildRule({ id: r.id, method: r.method, pattern: r.pattern, price: r.free ? "0" : r.price! }, where, problems);
     if (rule) rules.push(rule);
   });

@@ -35,6 +35,12 @@ export const envSchema = z.object({
   GATEWAY_DATA_DIR: z.string().default(".data"),
   DATABASE_URL: z.string().optional(),
   JWT_SECRET: z.string().optional(),
+  /** one-time secret that lets the first management admin register (POST /manage/auth/register) */
+  GATEWAY_ADMIN_BOOTSTRAP_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  /** optional OIDC login for /manage: all three or none */
+  GATEWAY_OIDC_ISSUER: z.string().min(1).optional(),
+  GATEWAY_OIDC_AUDIENCE: z.string().min(1).optional(),
+  GATEWAY_OIDC_JWKS_URL: z.string().url().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

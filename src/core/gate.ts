@@ -48,7 +48,10 @@ export function createGate(deps: CoreDeps): Gate {
     async decide(facts) {
       const decisionId = deps.newId();
       const price = resolvePrice(facts, deps.prices);
-      if (price.priceMicro === 0n) return allow(decisionId, "free", price, consumedHeaders(facts, false));
+      if (price.priceMicro === 0n) {
+        const creds = deps.prepaidEnabled ? parseCredentials(facts.headers) : undefined;
+        return allow(decisionId, "free", price, consumedHeaders(facts, creds?.kind === "credentials" && creds.viaAuthorization));
+      }
       try {
         return await decidePaid(deps, facts, price, decisionId);
       } catch (err) {

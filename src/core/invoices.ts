@@ -62,7 +62,8 @@ export class InvoiceCodec {
       JSON.stringify([VERSION, f.amountMicro.toString(), f.method, f.routeId, f.expiresAt, f.issueHeight, f.nonce, f.uses]),
     ).toString("base64url");
     const id = `${payload}.${this.mac(payload)}`;
-    return { id, ...f };
+    if (id.length > MAX_ID_LENGTH) throw new RangeError(`invoice id would be ${id.length} bytes, over the ${MAX_ID_LENGTH}-byte memo budget (route id too long?)`);
+    return { ...f, id };
   }
 
   /**
@@ -74,8 +75,10 @@ export class InvoiceCodec {
     const dot = id.indexOf(".");
     if (dot <= 0 || dot !== id.lastIndexOf(".")) return null;
     const payload = id.slice(0, dot);
-    const given = Buffer.from(id.slice(dot + 1), "base64url");
-    const expected = Buffer.from(this.mac(payload), "base64url");
+    // Compare the MAC text itself: base64url decoding is lenient (spare bits, padding), so decoded
+    // bytes would let several ids alias one invoice.
+    const given = Buffer.from(id.slice(dot + 1));
+    const expected = Buffer.from(this.mac(payload));
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
     return decodePayload(id, payload);
   }

@@ -1,5 +1,5 @@
 import { parseCoins } from "../money.js";
-import type { RouteRule } from "../config/routes.js";
+import { ROUTE_ID_RE, type RouteRule } from "../config/routes.js";
 import type { RequestFacts } from "./facts.js";
 
 /** What a request costs and which route id it is billed and labelled under. */
@@ -25,7 +25,6 @@ export class PriceConfigError extends Error {
   }
 }
 
-const ROUTE_ID_RE = /^[\x21-\x7e][\x20-\x7e]{0,63}$/;
 
 function tableMatch(facts: RequestFacts, routes: readonly RouteRule[]): RouteRule | undefined {
   return routes.find((r) => (r.method === undefined || r.method === facts.method) && r.matches(facts.path));
@@ -41,7 +40,7 @@ export function resolvePrice(facts: RequestFacts, list: PriceList): Price {
   const ce = facts.contextExtensions;
   const ceRoute = ce["route"];
   if (ceRoute !== undefined && !ROUTE_ID_RE.test(ceRoute)) {
-    throw new PriceConfigError(`context_extensions route "${ceRoute.slice(0, 80)}" must be 1-64 printable ASCII characters`);
+    throw new PriceConfigError(`context_extensions route "${ceRoute.slice(0, 80)}" must be 1-64 printable ASCII characters other than " and \\`);
   }
   const matched = tableMatch(facts, list.routes());
   const routeId = ceRoute ?? matched?.id;
