@@ -44,7 +44,8 @@ describe("devnet CheckTx rejects what an SDK 0.47 node rejects", () => {
 
   it("a tampered signature is rejected with code 4 (unauthorized)", async () => {
     const raw = TxRaw.decode(await signed());
-    raw.signatures[0]![10] ^= 0xff;
+    const sig = raw.signatures[0]!;
+    sig[10] = sig[10]! ^ 0xff;
     const err = await rejection(TxRaw.encode(raw).finish());
     expect(err.code).toBe(4);
     expect(err.codespace).toBe("sdk");

@@ -46,7 +46,8 @@ describe("bad input never crashes and never charges", () => {
   }
 
   it("a malformed client id or a missing key is 401, not a crash", async () => {
-    for (const headers of [{ "x-client-id": "../../etc/passwd", "x-client-key": "k_" + "a".repeat(43) }, { "x-client-id": "c_ok" }, { "x-client-id": "c_ok", "x-client-key": "short" }]) {
+    const cases: Record<string, string>[] = [{ "x-client-id": "../../etc/passwd", "x-client-key": "k_" + "a".repeat(43) }, { "x-client-id": "c_ok" }, { "x-client-id": "c_ok", "x-client-key": "short" }];
+    for (const headers of cases) {
       const res = await client.check(envoyCheck({ headers }));
       expect(httpStatus(res)).toBe(401);
       expect(deniedBody(res).error).toBe("INVALID_CLIENT_CREDENTIALS");

@@ -50,7 +50,6 @@ describe("chain stalled (answers nothing)", () => {
     } finally {
       client.close();
       await stack.stop();
-      silent.closeAllConnections?.();
       silent.close();
     }
   });
