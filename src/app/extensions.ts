@@ -1,7 +1,10 @@
+import { manageExtension } from "../manage/extension.js";
 import type { Extension } from "./gateway.js";
 
 /**
  * Features every gateway starts, in order. Each lives in its own folder and only needs the
  * GatewayContext; adding one is one line here.
  */
-export const DEFAULT_EXTENSIONS: readonly Extension[] = [];
+export const DEFAULT_EXTENSIONS: readonly Extension[] = [
+  manageExtension(),
+];

@@ -42,9 +42,32 @@ export interface GatewayConfig {
   readonly oidc?: { readonly issuer: string; readonly audience: string; readonly jwksUrl: string };
   /** the GATEWAY_ROUTES part of `routes` (after the file's rules), kept when the file is reloaded */
   readonly envRoutes: readonly RouteRule[];
+  /** GATEWAY_LATE_GRACE, seconds */
+  readonly lateGraceSeconds: number;
+  /** GATEWAY_RPC_HEALTH_MS; 0 = no background node checks */
+  readonly rpcHealthIntervalMs: number;
+  /** the payment watcher (src/watcher/); see docs/watcher.md */
+  readonly watcher: WatcherConfig;
   readonly logLevel: string;
   /** names of secrets generated for this dev run (never their values), to say so at start-up */
   readonly generatedSecrets: readonly string[];
+}
+
+/** Payment watcher settings (GATEWAY_WATCHER_*). */
+export interface WatcherConfig {
+  readonly enabled: boolean;
+  /** ms between passes when caught up */
+  readonly pollMs: number;
+  /** blocks below head the watcher stays */
+  readonly marginBlocks: number;
+  /** blocks below the cursor every pass re-reads */
+  readonly rereadBlocks: number;
+  /** first height when no cursor is stored; undefined: the head at first start */
+  readonly startHeight?: number;
+  /** ms per watcher chain call */
+  readonly timeoutMs: number;
+  /** ms between a standby's lock attempts */
+  readonly leasePollMs: number;
 }
 
 /** Every problem in the environment, reported together. */
@@ -132,6 +155,13 @@ export function loadConfig(env: Record<string, string | undefined>, mode: RunMod
     adminBootstrapToken: e.GATEWAY_ADMIN_BOOTSTRAP_TOKEN,
     oidc: oidcSet === 3 ? Object.freeze({ issuer: e.GATEWAY_OIDC_ISSUER!, audience: e.GATEWAY_OIDC_AUDIENCE!, jwksUrl: e.GATEWAY_OIDC_JWKS_URL! }) : undefined,
     envRoutes: Object.freeze(envRoutes),
+    lateGraceSeconds: e.GATEWAY_LATE_GRACE,
+    rpcHealthIntervalMs: e.GATEWAY_RPC_HEALTH_MS,
+    watcher: Object.freeze({
+      enabled: e.GATEWAY_WATCHER, pollMs: e.GATEWAY_WATCHER_POLL_MS, marginBlocks: e.GATEWAY_WATCHER_MARGIN_BLOCKS,
+      rereadBlocks: e.GATEWAY_WATCHER_REREAD_BLOCKS, startHeight: e.GATEWAY_WATCHER_START_HEIGHT,
+      timeoutMs: e.GATEWAY_WATCHER_TIMEOUT_MS, leasePollMs: e.GATEWAY_WATCHER_LEASE_POLL_MS,
+    }),
     logLevel: e.LOG_LEVEL,
     generatedSecrets: Object.freeze(generated),
   });

@@ -41,6 +41,24 @@ export const envSchema = z.object({
   GATEWAY_OIDC_ISSUER: z.string().min(1).optional(),
   GATEWAY_OIDC_AUDIENCE: z.string().min(1).optional(),
   GATEWAY_OIDC_JWKS_URL: z.string().url().optional(),
+  /** seconds after an invoice's expiry during which a payment included late still buys one request */
+  GATEWAY_LATE_GRACE: z.coerce.number().int().min(0).max(604_800).default(3600),
+  /** ms between background RPC node checks (chain id, tx_index, catching up, behind); 0 = off */
+  GATEWAY_RPC_HEALTH_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
+  /** run the payment watcher (one replica at a time holds its lock) */
+  GATEWAY_WATCHER: bool.default(true),
+  /** ms between watcher passes when caught up */
+  GATEWAY_WATCHER_POLL_MS: z.coerce.number().int().min(20).max(60_000).default(1000),
+  /** index only up to head − this many blocks (the node's tx indexer trails the block it reports) */
+  GATEWAY_WATCHER_MARGIN_BLOCKS: z.coerce.number().int().min(0).max(100).default(1),
+  /** every pass re-reads this many blocks below its cursor, catching txs the index showed late */
+  GATEWAY_WATCHER_REREAD_BLOCKS: z.coerce.number().int().min(0).max(10_000).default(10),
+  /** first height to read when no cursor is stored yet (default: the head at first start) */
+  GATEWAY_WATCHER_START_HEIGHT: z.coerce.number().int().min(1).optional(),
+  /** ms; deadline of one watcher chain call (not on the decision path) */
+  GATEWAY_WATCHER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** ms between a standby replica's attempts to take the watcher lock */
+  GATEWAY_WATCHER_LEASE_POLL_MS: z.coerce.number().int().min(20).max(60_000).default(2000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

@@ -1,0 +1,69 @@
+/**
+ * Prepaid account administration in SQL: list with filters, suspend/resume, rotate the key. Each
+ * change is one conditional UPDATE … RETURNING; balances never move here (only through the ledger).
+ */
+import type pg from "pg";
+import type { AccountStatus } from "../../ports/store.js";
+import { query } from "../../store/pool.js";
+import { money } from "../http.js";
+
+interface AccountRow {
+  client_id: string; status: AccountStatus; balance_micro: string; deposit_memo: string;
+  ledger_seq: string; created_at: Date; updated_at: Date;
+}
+
+const COLUMNS = `client_id, status, balance_micro::text AS balance_micro, deposit_memo, ledger_seq::text AS ledger_seq,
+  created_at, updated_at`;
+
+/** An account as the management API shows it. */
+export type AccountJson = ReturnType<typeof toJson>;
+
+function toJson(r: AccountRow) {
+  return {
+    clientId: r.client_id, status: r.status, ...money("balance", BigInt(r.balance_micro)), depositMemo: r.deposit_memo,
+    ledgerEntries: r.ledger_seq, createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString(),
+  };
+}
+
+export interface AccountFilter {
+  readonly status?: AccountStatus;
+  /** uneutaro: only accounts with at least this balance */
+  readonly minBalanceMicro?: bigint;
+  /** keyset cursor: accounts with client_id > after */
+  readonly after?: string;
+  readonly limit: number;
+}
+
+/** Accounts ordered by client id. @throws StoreUnavailableError */
+export async function listAccounts(pool: pg.Pool, f: AccountFilter): Promise<AccountJson[]> {
+  const res = await query<AccountRow>(pool, "listAccounts",
+    `SELECT ${COLUMNS} FROM prepaid_accounts
+      WHERE ($1::text IS NULL OR status = $1) AND ($2::bigint IS NULL OR balance_micro >= $2::bigint)
+        AND ($3::text IS NULL OR client_id > $3)
+      ORDER BY client_id LIMIT $4`,
+    [f.status ?? null, f.minBalanceMicro?.toString() ?? null, f.after ?? null, f.limit]);
+  return res.rows.map(toJson);
+}
+
+/** One account, or null. @throws StoreUnavailableError */
+export async function getAccountJson(pool: pg.Pool, clientId: string): Promise<AccountJson | null> {
+  const res = await query<AccountRow>(pool, "getAccount", `SELECT ${COLUMNS} FROM prepaid_accounts WHERE client_id = $1`, [clientId]);
+  return res.rows[0] ? toJson(res.rows[0]) : null;
+}
+
+/**
+ * Sets the status; the Check path reads it in the same statement as each debit, so a suspension holds
+ * from the next request on. @returns the account, or null when unknown. @throws StoreUnavailableError
+ */
+export async function setStatus(pool: pg.Pool, clientId: string, status: AccountStatus): Promise<AccountJson | null> {
+  const res = await query<AccountRow>(pool, "setStatus",
+    `UPDATE prepaid_accounts SET status = $2, updated_at = now() WHERE client_id = $1 RETURNING ${COLUMNS}`, [clientId, status]);
+  return res.rows[0] ? toJson(res.rows[0]) : null;
+}
+
+/** Replaces the key hash: the old key stops working at once. @returns the account or null. @throws StoreUnavailableError */
+export async function replaceKeyHash(pool: pg.Pool, clientId: string, keyHash: string): Promise<AccountJson | null> {
+  const res = await query<AccountRow>(pool, "rotateKey",
+    `UPDATE prepaid_accounts SET key_hash = $2, updated_at = now() WHERE client_id = $1 RETURNING ${COLUMNS}`, [clientId, keyHash]);
+  return res.rows[0] ? toJson(res.rows[0]) : null;
+}

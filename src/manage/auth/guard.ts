@@ -1,0 +1,54 @@
+/**
+ * Access control for /manage: every route declares `public`, `read` or `write`. `read` needs any
+ * operator (admin or viewer), `write` needs an admin; a viewer writing gets 403 FORBIDDEN, a missing
+ * or invalid token 401 UNAUTHORIZED.
+ */
+import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from "fastify";
+import { sendError } from "../../transport/http/errors.js";
+import type { Operator, TokenService } from "./tokens.js";
+
+export type Access = "public" | "read" | "write";
+
+const operators = new WeakMap<FastifyRequest, Operator>();
+
+/** The operator authenticated for `req` by the guard, if any. */
+export function operatorOf(req: FastifyRequest): Operator | undefined {
+  return operators.get(req);
+}
+
+/** `Authorization: Bearer <jwt>`, or undefined. */
+export function bearerToken(req: FastifyRequest): string | undefined {
+  const auth = req.headers.authorization;
+  const m = auth ? /^Bearer\s+(\S+)\s*$/i.exec(auth) : null;
+  return m?.[1];
+}
+
+/**
+ * Authenticates the request's bearer token, if it has one. @returns the operator, undefined without a
+ * token, or the refusal already sent
+ */
+export async function authenticate(tokens: TokenService, req: FastifyRequest, reply: FastifyReply): Promise<Operator | undefined | FastifyReply> {
+  const token = bearerToken(req);
+  if (token === undefined) return undefined;
+  const check = await tokens.verify(token);
+  if (check.kind === "invalid") {
+    req.log.info({ why: check.why }, "management token refused");
+    return sendError(reply.header("www-authenticate", 'Bearer error="invalid_token"'), 401, "UNAUTHORIZED", "Invalid or expired token");
+  }
+  if (check.kind === "no_role") return sendError(reply, 403, "FORBIDDEN", `No gate402 role for ${check.subject}`);
+  operators.set(req, check.operator);
+  return check.operator;
+}
+
+/** preHandler enforcing `access` for one route. */
+export function guard(tokens: TokenService, access: Access): preHandlerAsyncHookHandler {
+  return async (req, reply) => {
+    if (access === "public") return;
+    const op = await authenticate(tokens, req, reply);
+    if (op === undefined) {
+      return sendError(reply.header("www-authenticate", "Bearer"), 401, "UNAUTHORIZED", "Send Authorization: Bearer <token> (POST /manage/auth/login)");
+    }
+    if (!("role" in op)) return op;
+    if (access === "write" && op.role !== "admin") return sendError(reply, 403, "FORBIDDEN", "This action needs the admin role");
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * The management API as a gateway Extension: HTTP under /manage on the gateway's fastify app, its own
+ * small Postgres pool, and the route-file watcher. Endpoints: docs/management.md and
+ * GET /manage/openapi.json.
+ */
+import type { FastifyInstance } from "fastify";
+import type { Extension, GatewayContext } from "../app/gateway.js";
+import { VERSION } from "../app/version.js";
+import { createPool } from "../store/pool.js";
+import { accountRoutes } from "./accounts/routes.js";
+import { authRoutes } from "./auth/routes.js";
+import { createTokenService } from "./auth/tokens.js";
+import type { ManageDeps } from "./deps.js";
+import { ledgerRoutes } from "./ledger/routes.js";
+import { openApiDocument } from "./openapi.js";
+import { reportRoutes } from "./reports/routes.js";
+import { routeTableRoutes } from "./routes-table/routes.js";
+import { createRouteTable } from "./routes-table/table.js";
+import { transactionRoutes } from "./transactions/routes.js";
+
+export interface ManageOptions {
+  /** route-file debounce in ms (default 250) */
+  readonly reloadDebounceMs?: number;
+  /** connections of the management pool (default 4) */
+  readonly poolMax?: number;
+}
+
+/** Registers every /manage route on `app` (inside a plugin prefixed /manage). */
+export function registerManageRoutes(app: FastifyInstance, deps: ManageDeps): void {
+  const doc = openApiDocument(VERSION);
+  void app.register(async (m) => {
+    authRoutes(m, deps);
+    accountRoutes(m, deps);
+    transactionRoutes(m, deps);
+    ledgerRoutes(m, deps);
+    reportRoutes(m, deps);
+    routeTableRoutes(m, deps);
+    m.get("/openapi.json", async () => doc);
+  }, { prefix: "/manage" });
+}
+
+/** The management extension; `manageExtension()` with defaults is what DEFAULT_EXTENSIONS lists. */
+export function manageExtension(opts: ManageOptions = {}): Extension {
+  return (ctx: GatewayContext) => {
+    const { config } = ctx;
+    // Management work (1,000 transfers, a ledger walk) waits for its own connections instead of taking
+    // the Check path's, and may wait longer for them.
+    const pool = createPool({ databaseUrl: ctx.databaseUrl, poolMax: opts.poolMax ?? 4, statementTimeoutMs: 30_000, connectTimeoutMs: 30_000, logger: ctx.log });
+    const routeTable = createRouteTable({
+      routesFile: config.routesFile, envRoutes: config.envRoutes, current: ctx.routes, setRoutes: ctx.setRoutes,
+      log: ctx.log, debounceMs: opts.reloadDebounceMs, clock: ctx.clock,
+    });
+    const tokens = createTokenService({ jwtSecret: config.jwtSecret, oidc: config.oidc, clock: ctx.clock });
+    registerManageRoutes(ctx.http, { config, pool, store: ctx.store, log: ctx.log.child({ component: "manage" }), tokens, routeTable });
+    return {
+      async stop() {
+        routeTable.stop();
+        await pool.end();
+      },
+    };
+  };
+}

@@ -1,0 +1,48 @@
+/**
+ * Revenue in a time window, grouped by route or UTC day: prepaid debits (ledger entries of kind debit,
+ * which carry their route id) plus paid invoices (redemptions.price_micro). Amounts in uneutaro.
+ */
+import type pg from "pg";
+import { query } from "../../store/pool.js";
+import { money } from "../http.js";
+
+export interface RevenueQuery {
+  /** inclusive, RFC 3339 */
+  readonly from: string;
+  /** exclusive, RFC 3339 */
+  readonly to: string;
+  readonly groupBy: "route" | "day";
+}
+
+interface Row { key: string; prepaid_micro: string; invoice_micro: string; prepaid_count: string; invoice_count: string }
+
+const SQL = `
+WITH src AS (
+  SELECT route_id, created_at, -amount_micro AS micro, 'prepaid' AS via
+    FROM ledger_entries WHERE kind = 'debit' AND route_id IS NOT NULL AND created_at >= $1::timestamptz AND created_at < $2::timestamptz
+  UNION ALL
+  SELECT route_id, created_at, price_micro, 'invoice'
+    FROM redemptions WHERE created_at >= $1::timestamptz AND created_at < $2::timestamptz
+)
+SELECT CASE WHEN $3::text = 'day' THEN to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') ELSE route_id END AS key,
+       COALESCE(sum(micro) FILTER (WHERE via = 'prepaid'), 0)::text AS prepaid_micro,
+       COALESCE(sum(micro) FILTER (WHERE via = 'invoice'), 0)::text AS invoice_micro,
+       count(*) FILTER (WHERE via = 'prepaid')::text AS prepaid_count,
+       count(*) FILTER (WHERE via = 'invoice')::text AS invoice_count
+  FROM src GROUP BY 1 ORDER BY 1`;
+
+/** Revenue rows and their total. @throws StoreUnavailableError */
+export async function revenue(pool: pg.Pool, q: RevenueQuery) {
+  const res = await query<Row>(pool, "revenue", SQL, [q.from, q.to, q.groupBy]);
+  let total = 0n;
+  const groups = res.rows.map((r) => {
+    const prepaid = BigInt(r.prepaid_micro);
+    const invoice = BigInt(r.invoice_micro);
+    total += prepaid + invoice;
+    return {
+      [q.groupBy]: r.key, ...money("total", prepaid + invoice), ...money("prepaid", prepaid), ...money("invoices", invoice),
+      prepaidRequests: Number(r.prepaid_count), invoicePayments: Number(r.invoice_count),
+    };
+  });
+  return { from: q.from, to: q.to, groupBy: q.groupBy, currency: "NTMPI", denom: "uneutaro", ...money("total", total), groups };
+}
