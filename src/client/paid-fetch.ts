@@ -1,0 +1,93 @@
+/**
+ * createPaidFetch: a `fetch` that pays gate402 (and other x402 `exact` servers on Neutaro) under a
+ * spending policy. On 402: read and validate the invoice, check the policy, reserve budget, pay, wait
+ * for inclusion, record the receipt, retry ONCE with `X-Payment-Proof: <invoiceId>:<txHash>`.
+ */
+import { AmountFormatError, parseCoins } from "../money.js";
+import { Budget } from "./budget.js";
+import { errorCode, type FlowContext, type PrepaidSettings } from "./context.js";
+import { fileStore } from "./file-store.js";
+import { readInvoice } from "./invoice.js";
+import type { Payer } from "./payer.js";
+import { checkHost, compilePolicy, PolicyConfigError, type Amount, type SpendingPolicy } from "./policy.js";
+import { topUpAndRetry, credentialHeaders } from "./prepaid.js";
+import { present } from "./present.js";
+import { attempt, bufferRequest, readJsonBounded, type PaidRequestInit } from "./request.js";
+import { spend } from "./spend.js";
+import type { PolicyStore, Receipt } from "./state.js";
+
+export interface PrepaidOptions {
+  readonly clientId: string;
+  /** the clientKey POST /prepaid/accounts returned */
+  readonly key: string;
+  /** amount per top-up: bigint uneutaro or decimal NTMPI (default: the price of the refused request) */
+  readonly topUpMicro?: Amount;
+  /** deposit endpoint (default: the 402 body's prepaid.depositUrl on the request's origin) */
+  readonly depositUrl?: string;
+}
+
+export interface PaidFetchOptions {
+  readonly payer: Payer;
+  readonly policy: SpendingPolicy;
+  /** budget and receipts; default fileStore() ($GATE402_CLIENT_STATE or ~/.gate402/client-state.json) */
+  readonly store?: PolicyStore;
+  /** send X-Client-Id/X-Client-Key and top up on INSUFFICIENT_BALANCE */
+  readonly prepaid?: PrepaidOptions;
+  /** the fetch to wrap, default globalThis.fetch */
+  readonly fetch?: typeof fetch;
+  /** unix ms clock for the rolling windows, default Date.now */
+  readonly now?: () => number;
+}
+
+export interface PaidFetch {
+  /**
+   * Like fetch. Extra init field `idempotencyKey` distinguishes two intended requests to the same URL;
+   * without it, method + URL is the request's identity for reusing an unredeemed proof after a crash.
+   * @throws PolicyViolationError before any payment; PaymentRejectedError after a payment the server
+   *   refused; payer errors as thrown
+   */
+  (input: RequestInfo | URL, init?: PaidRequestInit): Promise<Response>;
+  /** every payment made through this store, oldest first (JSON-safe; amounts are uneutaro strings) */
+  exportReceipts(): Promise<Receipt[]>;
+}
+
+function prepaidSettings(p: PrepaidOptions | undefined): PrepaidSettings | undefined {
+  if (!p) return undefined;
+  let topUpMicro: bigint | undefined;
+  try {
+    topUpMicro = typeof p.topUpMicro === "string" ? parseCoins(p.topUpMicro) : p.topUpMicro;
+  } catch (err) {
+    if (err instanceof AmountFormatError) throw new PolicyConfigError([`prepaid.topUpMicro: ${err.message}`]);
+    throw err;
+  }
+  return { clientId: p.clientId, key: p.key, ...(topUpMicro !== undefined && { topUpMicro }), ...(p.depositUrl !== undefined && { depositUrl: p.depositUrl }) };
+}
+
+/** @throws PolicyConfigError for an invalid policy (all problems listed) */
+export function createPaidFetch(opts: PaidFetchOptions): PaidFetch {
+  const policy = compilePolicy(opts.policy);
+  const budget = new Budget(opts.store ?? fileStore(), policy, opts.now ?? Date.now);
+  const baseFetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
+  const prepaid = prepaidSettings(opts.prepaid);
+  const ctx: FlowContext = { policy, budget, payer: opts.payer, fetch: baseFetch, ...(prepaid && { prepaid }) };
+
+  const paidFetch = async (input: RequestInfo | URL, init?: PaidRequestInit): Promise<Response> => {
+    const req = await bufferRequest(input, init);
+    // Paid before a crash but never presented: present that proof instead of paying again.
+    const stored = await budget.claimUnredeemed((r) => r.kind === "invoice" && r.requestKey === req.key);
+    if (stored) return present(ctx, req, stored);
+    const first = await baseFetch(req.url, attempt(req, credentialHeaders(prepaid)));
+    if (first.status !== 402) return first;
+    // After a redirect, the server asking for money is the final one: it must be allowed too.
+    if (first.redirected && first.url) checkHost(policy, first.url);
+    const body = await readJsonBounded(first);
+    if (prepaid && errorCode(body) === "INSUFFICIENT_BALANCE") return topUpAndRetry(ctx, prepaid, req, first.headers, body);
+    const invoice = readInvoice(first.headers.get("payment-required"), body, policy.acceptance);
+    const receipt = await spend(ctx, req, {
+      kind: "invoice", payTo: invoice.payTo, amountMicro: invoice.amountMicro, denom: invoice.denom, network: invoice.network,
+      memo: invoice.memo, invoiceId: invoice.invoiceId,
+    });
+    return present(ctx, req, receipt, invoice);
+  };
+  return Object.assign(paidFetch, { exportReceipts: () => budget.receipts() });
+}
