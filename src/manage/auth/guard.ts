@@ -23,19 +23,26 @@ export function bearerToken(req: FastifyRequest): string | undefined {
   return m?.[1];
 }
 
+/** A refusal already sent on the reply (a FastifyReply is thenable, so it must not be resolved as a value). */
+export interface Refused { readonly refused: true }
+
 /**
  * Authenticates the request's bearer token, if it has one. @returns the operator, undefined without a
- * token, or the refusal already sent
+ * token, or `{ refused: true }` when a 401/403 has been sent
  */
-export async function authenticate(tokens: TokenService, req: FastifyRequest, reply: FastifyReply): Promise<Operator | undefined | FastifyReply> {
+export async function authenticate(tokens: TokenService, req: FastifyRequest, reply: FastifyReply): Promise<Operator | undefined | Refused> {
   const token = bearerToken(req);
   if (token === undefined) return undefined;
   const check = await tokens.verify(token);
   if (check.kind === "invalid") {
     req.log.info({ why: check.why }, "management token refused");
-    return sendError(reply.header("www-authenticate", 'Bearer error="invalid_token"'), 401, "UNAUTHORIZED", "Invalid or expired token");
+    sendError(reply.header("www-authenticate", 'Bearer error="invalid_token"'), 401, "UNAUTHORIZED", "Invalid or expired token");
+    return { refused: true };
   }
-  if (check.kind === "no_role") return sendError(reply, 403, "FORBIDDEN", `No gate402 role for ${check.subject}`);
+  if (check.kind === "no_role") {
+    sendError(reply, 403, "FORBIDDEN", `No gate402 role for ${check.subject}`);
+    return { refused: true };
+  }
   operators.set(req, check.operator);
   return check.operator;
 }
@@ -48,7 +55,7 @@ export function guard(tokens: TokenService, access: Access): preHandlerAsyncHook
     if (op === undefined) {
       return sendError(reply.header("www-authenticate", "Bearer"), 401, "UNAUTHORIZED", "Send Authorization: Bearer <token> (POST /manage/auth/login)");
     }
-    if (!("role" in op)) return op;
+    if ("refused" in op) return reply;
     if (access === "write" && op.role !== "admin") return sendError(reply, 403, "FORBIDDEN", "This action needs the admin role");
   };
 }

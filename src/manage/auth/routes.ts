@@ -47,7 +47,7 @@ async function register(deps: ManageDeps, req: FastifyRequest, reply: FastifyRep
   const { username, password, role } = parsed.data;
   const op = await authenticate(deps.tokens, req, reply);
   if (op !== undefined) {
-    if (!("role" in op)) return op;
+    if ("refused" in op) return reply;
     if (op.role !== "admin") return sendError(reply, 403, "FORBIDDEN", "Only an admin registers operators");
     const outcome = await createOperator(deps.pool, username, await hashPassword(password), role ?? "viewer", op.subject);
     if (outcome.kind === "created") deps.log.info({ username, role: outcome.operator.role, by: op.subject }, "operator registered");
