@@ -31,14 +31,14 @@ CREATE TABLE manage_transactions (
   operator        text NOT NULL,
   outcome         text NOT NULL DEFAULT 'pending' CHECK (outcome IN ('pending', 'applied', 'refused')),
   response_status integer,
-  response_body   jsonb,
+  response_body   json,
   created_at      timestamptz NOT NULL DEFAULT now(),
   CHECK ((kind = 'transfer') = (from_client IS NOT NULL AND to_client IS NOT NULL)),
   CHECK ((kind = 'transfer') = (client_id IS NULL))
 );
 COMMENT ON COLUMN manage_transactions.request_hash IS 'sha256 hex of the canonical request (kind, accounts, amountMicro, reason)';
 COMMENT ON COLUMN manage_transactions.amount_micro IS 'uneutaro, signed only for adjustments; positive otherwise';
-COMMENT ON COLUMN manage_transactions.response_body IS 'the first answer, replayed for the same key and request';
+COMMENT ON COLUMN manage_transactions.response_body IS 'the first answer, replayed byte for byte (json, not jsonb, keeps its key order) for the same key and request';
 
 -- Down Migration
 

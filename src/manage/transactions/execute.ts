@@ -70,7 +70,7 @@ export function executeTransaction(pool: pg.Pool, idempotencyKey: string, intent
     if (!row) return { commit: false, value: await prior(c, idempotencyKey, hash) };
     const { status, body } = await move(c, row.id, intent);
     const answer = { ...describe(row.id, intent, operator, row.created_at), ...body };
-    await c.query("UPDATE manage_transactions SET outcome = $2, response_status = $3, response_body = $4::jsonb WHERE id = $1::bigint",
+    await c.query("UPDATE manage_transactions SET outcome = $2, response_status = $3, response_body = $4::json WHERE id = $1::bigint",
       [row.id, status === 201 ? "applied" : "refused", status, JSON.stringify(answer)]);
     return { commit: true, value: { kind: "answer", status, body: answer, replayed: false } };
   });
