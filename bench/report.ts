@@ -1,0 +1,25 @@
+import { writeFileSync } from "node:fs";
+import type { LoadResult } from "./loadgen.js";
+
+export interface Row extends LoadResult {
+  readonly name: string;
+}
+
+/** Renders the measured rows, each throughput as a ratio of the closed-loop baseline, to Markdown. */
+export function writeResults(path: string, rows: readonly Row[], env: { cpus: number; cpu: string; durationMs: number; concurrency: number }): void {
+  const baseline = rows.find((r) => r.name.startsWith("baseline"))?.throughput ?? NaN;
+  const lines = [
+    "# Benchmark results",
+    "",
+    `Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${env.cpus} cores (${env.cpu}), Node ${process.version},`,
+    `gRPC Check on 127.0.0.1, ${env.durationMs / 1000} s per row after 2 s warm-up, ${env.concurrency} calls in flight (closed loop)`,
+    "unless a rate is given (open loop). The load generator is a separate Node process; gate402 and the",
+    "no-op server each run in their own process; Postgres is the machine's server.",
+    "",
+    "| scenario | checks/s | × baseline | p50 ms | p99 ms | max ms | errors |",
+    "|---|---:|---:|---:|---:|---:|---:|",
+    ...rows.map((r) => `| ${r.name} | ${r.throughput.toFixed(0)} | ${(r.throughput / baseline).toFixed(2)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.max.toFixed(2)} | ${r.errors} |`),
+    "",
+  ];
+  writeFileSync(path, `${lines.join("\n")}\n`);
+}
