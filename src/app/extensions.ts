@@ -1,4 +1,6 @@
 import { manageExtension } from "../manage/extension.js";
+import { chainHealth } from "../chain/health.js";
+import { paymentWatcher } from "../watcher/extension.js";
 import type { Extension } from "./gateway.js";
 
 /**
@@ -7,4 +9,5 @@ import type { Extension } from "./gateway.js";
  */
 export const DEFAULT_EXTENSIONS: readonly Extension[] = [
   manageExtension(),
+  chainHealth, paymentWatcher,
 ];

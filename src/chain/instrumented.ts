@@ -1,9 +1,13 @@
-import type { ChainPort, ChainTx } from "../ports/chain.js";
+import type { ChainPort, ChainScanPort, ChainTx, ScannedTx } from "../ports/chain.js";
+import { ChainUnavailableError } from "../ports/errors.js";
 import type { Metrics } from "../observability/metrics.js";
 
-/** Metrics decorator for a ChainPort (one per endpoint): call counts by outcome and latency. */
-export class InstrumentedChain implements ChainPort {
-  constructor(private readonly inner: ChainPort, private readonly m: Metrics) {}
+/**
+ * Metrics decorator for a ChainPort (one per endpoint): call counts by outcome and latency. Passes the
+ * watcher's range reads (ChainScanPort) through when the inner adapter has them.
+ */
+export class InstrumentedChain implements ChainPort, ChainScanPort {
+  constructor(private readonly inner: ChainPort & Partial<ChainScanPort>, private readonly m: Metrics) {}
 
   private async timed<T>(rpcMethod: string, fn: () => Promise<T>): Promise<T> {
     const end = this.m.chainDuration.startTimer({ rpc_method: rpcMethod });
@@ -32,5 +36,15 @@ export class InstrumentedChain implements ChainPort {
   }
   blockTime(height: number): Promise<Date> {
     return this.timed("block", () => this.inner.blockTime(height));
+  }
+  scanRecipient(recipient: string, minHeight: number, maxHeight: number, page: number, perPage: number): Promise<{ txs: readonly ScannedTx[]; totalCount: number }> {
+    const scan = this.inner.scanRecipient?.bind(this.inner);
+    if (!scan) return Promise.reject(new ChainUnavailableError("this chain adapter cannot scan ranges", "tx_search"));
+    return this.timed("tx_search", () => scan(recipient, minHeight, maxHeight, page, perPage));
+  }
+  blockTimes(minHeight: number, maxHeight: number): Promise<ReadonlyMap<number, Date>> {
+    const times = this.inner.blockTimes?.bind(this.inner);
+    if (!times) return Promise.reject(new ChainUnavailableError("this chain adapter cannot read block ranges", "blockchain"));
+    return this.timed("blockchain", () => times(minHeight, maxHeight));
   }
 }

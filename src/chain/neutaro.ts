@@ -2,7 +2,7 @@ import { decodeTxRaw } from "@cosmjs/proto-signing";
 import { StargateClient } from "@cosmjs/stargate";
 import { HttpClient, Tendermint37Client } from "@cosmjs/tendermint-rpc";
 import { toHex } from "@cosmjs/encoding";
-import type { ChainPort, ChainTx } from "../ports/chain.js";
+import type { ChainPort, ChainScanPort, ChainTx, ScannedTx } from "../ports/chain.js";
 import { ChainUnavailableError } from "../ports/errors.js";
 import { transfersOf, type TxEvent } from "./transfers.js";
 
@@ -24,7 +24,7 @@ function toChainTx(hash: string, height: number, code: number, events: readonly 
  * directly (Neutaro runs CometBFT 0.37), so a node that is down at start-up costs nothing until used.
  * Every failure is a ChainUnavailableError naming the RPC method.
  */
-export class NeutaroChain implements ChainPort {
+export class NeutaroChain implements ChainPort, ChainScanPort {
   private readonly comet: Tendermint37Client;
   private readonly stargate: StargateClient;
 
@@ -51,6 +51,18 @@ export class NeutaroChain implements ChainPort {
     const query = `transfer.recipient='${recipient}' AND tx.height>=${Math.max(1, minHeight)}`;
     const res = await this.call("tx_search", () => this.comet.txSearch({ query, page: 1, per_page: Math.min(100, limit), order_by: "desc" }));
     return res.txs.map((t) => toChainTx(toHex(t.hash), t.height, t.result.code, t.result.events, t.tx));
+  }
+
+  async scanRecipient(recipient: string, minHeight: number, maxHeight: number, page: number, perPage: number): Promise<{ txs: ScannedTx[]; totalCount: number }> {
+    const query = `transfer.recipient='${recipient}' AND tx.height>=${Math.max(1, minHeight)} AND tx.height<=${maxHeight}`;
+    const res = await this.call("tx_search", () => this.comet.txSearch({ query, page, per_page: Math.min(100, perPage), order_by: "asc" }));
+    const txs = res.txs.map((t) => ({ ...toChainTx(toHex(t.hash), t.height, t.result.code, t.result.events, t.tx), index: t.index }));
+    return { txs, totalCount: res.totalCount };
+  }
+
+  async blockTimes(minHeight: number, maxHeight: number): Promise<Map<number, Date>> {
+    const res = await this.call("blockchain", () => this.comet.blockchain(minHeight, maxHeight));
+    return new Map(res.blockMetas.map((m) => [m.header.height, new Date(m.header.time.getTime())]));
   }
 
   async latestHeight(): Promise<number> {

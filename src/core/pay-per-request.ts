@@ -1,6 +1,7 @@
 import type { ChainTx } from "../ports/chain.js";
+import { INVOICE_PAYMENT_STATUSES } from "../ports/payments.js";
 import { allow, denyWithInvoice } from "./answers.js";
-import type { CoreDeps } from "./context.js";
+import { DEFAULT_LATE_GRACE_SECONDS, type CoreDeps } from "./context.js";
 import type { Decision } from "./decision.js";
 import type { RequestFacts } from "./facts.js";
 import type { Invoice } from "./invoices.js";
@@ -23,22 +24,36 @@ function bindingProblem(inv: Invoice, facts: RequestFacts, price: Price): string
   return undefined;
 }
 
-/** Finds the tx: by hash when given, else by scanning credits to payTo since the invoice's issue height. */
-async function locateTx(deps: CoreDeps, proof: PaymentProof, inv: Invoice | null, nowSec: number): Promise<Step<ChainTx>> {
+/** The paying tx, and its block time when the payment index already knows it (unix seconds). */
+interface Located {
+  readonly tx: ChainTx;
+  readonly blockTimeSec?: number;
+}
+
+/**
+ * Finds the tx: by hash when given; else from the payment watcher's index (one DB round trip), and
+ * only when the index has no payment that counts (fresh block, watcher off) by scanning credits to
+ * payTo since the invoice's issue height.
+ */
+async function locateTx(deps: CoreDeps, proof: PaymentProof, inv: Invoice | null, nowSec: number): Promise<Step<Located>> {
   if (proof.txHash) {
     const tx = await deps.chain.getTx(proof.txHash);
-    return tx ? { ok: true, value: tx } : fail("PAYMENT_NOT_FOUND", `Transaction ${proof.txHash} not found on chain (yet)`);
+    return tx ? { ok: true, value: { tx } } : fail("PAYMENT_NOT_FOUND", `Transaction ${proof.txHash} not found on chain (yet)`);
+  }
+  const indexed = await deps.store.payments?.findPaymentByMemo(deps.terms.payTo, inv!.id);
+  if (indexed && INVOICE_PAYMENT_STATUSES.includes(indexed.status)) {
+    return { ok: true, value: { tx: indexed.tx, blockTimeSec: Math.floor(indexed.blockTime.getTime() / 1000) } };
   }
   const candidates = await deps.chain.searchByRecipient(deps.terms.payTo, inv!.issueHeight, SEARCH_LIMIT);
   const mine = candidates.filter((t) => t.memo === inv!.id);
   const tx = mine.find((t) => t.code === 0) ?? mine[0];
-  if (tx) return { ok: true, value: tx };
+  if (tx) return { ok: true, value: { tx } };
   if (nowSec > inv!.expiresAt) return fail("INVOICE_EXPIRED", "Invoice expired and no payment for it was found");
   return fail("PAYMENT_NOT_FOUND", "No payment with this invoice as memo found on chain (yet)");
 }
 
 /** Resolves the invoice from the proof or, for a bare tx hash, from the tx memo. */
-async function resolve(deps: CoreDeps, proof: PaymentProof, facts: RequestFacts, price: Price, nowSec: number): Promise<Step<{ inv: Invoice; tx: ChainTx }>> {
+async function resolve(deps: CoreDeps, proof: PaymentProof, facts: RequestFacts, price: Price, nowSec: number): Promise<Step<Located & { inv: Invoice }>> {
   let inv: Invoice | null = null;
   if (proof.invoiceId) {
     inv = deps.codec.verify(proof.invoiceId);
@@ -52,12 +67,12 @@ async function resolve(deps: CoreDeps, proof: PaymentProof, facts: RequestFacts,
   const found = await locateTx(deps, proof, inv, nowSec);
   if (!found.ok) return found;
   if (!inv) {
-    inv = deps.codec.verify(found.value.memo);
-    if (!inv) return fail("PAYMENT_NOT_FOUND", `Transaction ${found.value.hash} does not pay a gate402 invoice (memo)`);
+    inv = deps.codec.verify(found.value.tx.memo);
+    if (!inv) return fail("PAYMENT_NOT_FOUND", `Transaction ${found.value.tx.hash} does not pay a gate402 invoice (memo)`);
     const wrong = bindingProblem(inv, facts, price);
     if (wrong) return fail("WRONG_RESOURCE", wrong);
   }
-  return { ok: true, value: { inv, tx: found.value } };
+  return { ok: true, value: { ...found.value, inv } };
 }
 
 /**
@@ -77,12 +92,16 @@ export async function payPerRequest(
   const { inv, tx } = found.value;
   // Inclusion is one confirmation, and a tx seen before expiry was included before it: skip those RPCs.
   const latestHeight = deps.minConfirmations > 1 ? await deps.chain.latestHeight() : tx.height;
-  const blockTimeSec = nowSec > inv.expiresAt ? Math.floor((await deps.chain.blockTime(tx.height)).getTime() / 1000) : nowSec;
-  const check = checkPayment(inv, tx, { payTo: deps.terms.payTo, denom: deps.terms.denom, latestHeight, minConfirmations: deps.minConfirmations, blockTimeSec });
+  const blockTimeSec = found.value.blockTimeSec ?? (nowSec > inv.expiresAt ? Math.floor((await deps.chain.blockTime(tx.height)).getTime() / 1000) : nowSec);
+  const check = checkPayment(inv, tx, {
+    payTo: deps.terms.payTo, denom: deps.terms.denom, latestHeight, minConfirmations: deps.minConfirmations, blockTimeSec,
+    nowSec, lateGraceSec: deps.lateGraceSeconds ?? DEFAULT_LATE_GRACE_SECONDS,
+  });
   if (!check.ok) return refuse(check.reason, check.message, tx.hash, inv.id);
   const outcome = await deps.store.redeem({
     invoiceId: inv.id, txHash: tx.hash, routeId: inv.routeId, method: inv.method, priceMicro: inv.amountMicro,
-    paidMicro: check.paidMicro, payer: check.payer, uses: inv.uses,
+    // A late payment (within GATEWAY_LATE_GRACE) buys one request, whatever the invoice stated.
+    paidMicro: check.paidMicro, payer: check.payer, uses: check.late ? 1 : inv.uses,
   });
   if (outcome.kind !== "applied") {
     const why = outcome.kind === "tx_is_deposit" ? "This transaction was credited as a prepaid deposit" : "This payment has already been redeemed";

@@ -11,10 +11,15 @@ export interface ChainView {
   readonly minConfirmations: number;
   /** block time of tx.height, unix seconds */
   readonly blockTimeSec: number;
+  /** now, unix seconds (for the late grace; defaults to blockTimeSec) */
+  readonly nowSec?: number;
+  /** GATEWAY_LATE_GRACE, seconds after expiry a late payment is still honoured (default 0: never) */
+  readonly lateGraceSec?: number;
 }
 
+/** `late`: included after the invoice expired but presented within the grace: buys one request. */
 export type PaymentCheck =
-  | { readonly ok: true; readonly paidMicro: bigint; readonly payer: string }
+  | { readonly ok: true; readonly paidMicro: bigint; readonly payer: string; readonly late?: true }
   | { readonly ok: false; readonly reason: ReasonCode; readonly message: string };
 
 /**
@@ -41,7 +46,8 @@ export function confirmations(latestHeight: number, txHeight: number): number {
 /**
  * DESIGN.md verification rules for a tx presented against an invoice: code 0, memo equals the
  * invoice id, transfers to payTo in denom sum to ≥ the price, enough confirmations, block time not
- * after the invoice expiry. Pure.
+ * after the invoice expiry — or, when it is, presented no later than `lateGraceSec` after the expiry
+ * (then `late: true`: the caller redeems one request). Pure.
  */
 export function checkPayment(invoice: Invoice, tx: ChainTx, view: ChainView): PaymentCheck {
   if (tx.code !== 0) return { ok: false, reason: "PAYMENT_NOT_FOUND", message: `Transaction ${tx.hash} failed on chain (code ${tx.code})` };
@@ -55,6 +61,12 @@ export function checkPayment(invoice: Invoice, tx: ChainTx, view: ChainView): Pa
   if (conf < view.minConfirmations) {
     return { ok: false, reason: "AWAITING_CONFIRMATION", message: `Transaction ${tx.hash} has ${conf} of ${view.minConfirmations} confirmations` };
   }
-  if (view.blockTimeSec > invoice.expiresAt) return { ok: false, reason: "INVOICE_EXPIRED", message: `Transaction ${tx.hash} was included after the invoice expired` };
+  if (view.blockTimeSec > invoice.expiresAt) {
+    const graceEnd = invoice.expiresAt + (view.lateGraceSec ?? 0);
+    if (Math.max(view.nowSec ?? view.blockTimeSec, view.blockTimeSec) > graceEnd) {
+      return { ok: false, reason: "INVOICE_EXPIRED", message: `Transaction ${tx.hash} was included after the invoice expired` };
+    }
+    return { ok: true, paidMicro, payer, late: true };
+  }
   return { ok: true, paidMicro, payer };
 }

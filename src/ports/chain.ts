@@ -50,3 +50,31 @@ export interface ChainPort {
   /** Block time of `height` (from the block header). @throws ChainUnavailableError */
   blockTime(height: number): Promise<Date>;
 }
+
+/** A tx found by a height-range scan, with its position in the block. */
+export interface ScannedTx extends ChainTx {
+  /** position of the tx in its block (0-based) */
+  readonly index: number;
+}
+
+/**
+ * Range reads for the payment watcher (optional capability of a chain adapter). Same error contract
+ * as ChainPort: ChainUnavailableError on timeout, transport failure or a malformed answer.
+ */
+export interface ChainScanPort {
+  /**
+   * One page of `tx_search` `transfer.recipient='<addr>' AND tx.height>=minHeight AND tx.height<=maxHeight`,
+   * ordered by (height, index) ascending.
+   * @param page 1-based; @param perPage 1..100
+   * @returns the page and the total number of matches (CometBFT `total_count`)
+   * @throws ChainUnavailableError
+   */
+  scanRecipient(recipient: string, minHeight: number, maxHeight: number, page: number, perPage: number): Promise<{ readonly txs: readonly ScannedTx[]; readonly totalCount: number }>;
+
+  /**
+   * Header times of the blocks in [minHeight, maxHeight] (at most 20 heights per call: CometBFT
+   * `blockchain`). Heights the node does not have (skipped, pruned) are absent from the map.
+   * @throws ChainUnavailableError
+   */
+  blockTimes(minHeight: number, maxHeight: number): Promise<ReadonlyMap<number, Date>>;
+}

@@ -4,6 +4,7 @@
  * requests. Implemented by src/store/ (pg). Every method throws StoreUnavailableError when the
  * database cannot be reached or times out; expected outcomes are returned as values.
  */
+import type { PaymentIndexPort } from "./payments.js";
 
 /** Redemption of an invoice payment (pay-per-request). */
 export interface RedeemInput {
@@ -111,6 +112,12 @@ export interface RedemptionRecord {
 }
 
 export interface StorePort {
+  /**
+   * Read side of the payments the watcher recorded (optional: a store without it makes every
+   * invoice-only proof search the chain).
+   */
+  readonly payments?: PaymentIndexPort;
+
   /**
    * Atomically records one use of a paid invoice. The tx hash is claimed in the same transaction
    * in the table shared with deposits (unique), and the invoice id is unique: when the same proof

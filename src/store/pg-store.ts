@@ -16,19 +16,25 @@ import type {
   RedemptionRecord,
   StorePort,
 } from "../ports/store.js";
+import type { PaymentIndexPort } from "../ports/payments.js";
 import * as accounts from "./accounts.js";
 import { creditDeposit } from "./deposits.js";
 import { applyDebit } from "./ledger.js";
 import { createPool, poolStatsOf, query, type PoolOptions, type PoolStats } from "./pool.js";
+import { pgPaymentIndex } from "./payments.js";
 import { findRedemption, redeem } from "./redeem.js";
 
 export type PgStoreOptions = PoolOptions;
 
 export class PgStore implements StorePort {
   private closing: Promise<void> | undefined;
+  /** payments recorded by the watcher (migration 0003) */
+  readonly payments: PaymentIndexPort;
 
   /** @param pool owned by the store from now on: close() ends it */
-  constructor(readonly pool: pg.Pool) {}
+  constructor(readonly pool: pg.Pool) {
+    this.payments = pgPaymentIndex(pool);
+  }
 
   redeem(input: RedeemInput): Promise<RedeemOutcome> {
     return redeem(this.pool, input);

@@ -274,13 +274,24 @@ describe("gate: pay per request", () => {
     expect(env.chain.calls.getTx).toBe(0);
   });
 
-  it("a payment included after the invoice expired is INVOICE_EXPIRED", async () => {
-    const env = build();
+  it("a payment included after the invoice expired is INVOICE_EXPIRED once the late grace has passed", async () => {
+    const env = build({ lateGraceSeconds: 60 });
     const inv = await invoiceFor(env);
     env.advance(400_000);
     const tx = pay(env, inv, inv.amountMicro, 7);
     env.chain.blockTimes.set(tx.height, new Date(env.now() - 5_000));
     expect(asDeny(await env.gate.decide(withHeaders({ "x-payment-proof": `${inv.id}:${tx.hash}` })))).toMatchObject({ reason: "INVOICE_EXPIRED" });
+  });
+
+  it("a payment included after expiry but presented within the late grace buys exactly one request", async () => {
+    const env = build({ lateGraceSeconds: 3600 });
+    const inv = env.codec.issue({ amountMicro: 1_000n, method: "GET", routeId: "GET /api/*", expiresAt: Math.floor(START_MS / 1000) + 300, issueHeight: 1, nonce: "late", uses: 3 });
+    env.advance(400_000);
+    const tx = pay(env, inv, inv.amountMicro, 8);
+    env.chain.blockTimes.set(tx.height, new Date(env.now() - 5_000));
+    const proof = withHeaders({ "x-payment-proof": `${inv.id}:${tx.hash}` });
+    expect((await env.gate.decide(proof)).kind).toBe("allow");
+    expect(asDeny(await env.gate.decide(proof))).toMatchObject({ reason: "PROOF_ALREADY_USED" });
   });
 
   it("a tx already credited as a prepaid deposit cannot also pay an invoice", async () => {
