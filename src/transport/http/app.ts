@@ -4,6 +4,7 @@ import { installErrorHandler } from "./errors.js";
 import { healthRoutes } from "./health.js";
 import { invoiceRoutes } from "./invoices.js";
 import { prepaidRoutes } from "./prepaid.js";
+import { forwardAuthRoutes } from "../forward-auth/routes.js";
 
 /**
  * Builds the HTTP API (not listening: tests use `inject`, src/app/gateway.ts listens).
@@ -20,6 +21,7 @@ export function buildHttpApp(deps: HttpDeps, extra: ((app: FastifyInstance) => v
   healthRoutes(app, deps);
   invoiceRoutes(app, deps);
   if (deps.config.prepaidEnabled) prepaidRoutes(app, deps);
+  forwardAuthRoutes(app, deps.check);
   for (const register of extra) register(app);
   return app;
 }
