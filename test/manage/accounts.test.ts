@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { manageExtension } from "../../src/manage/extension.js";
 import { checkClient, type ExtAuthzClient } from "../support/extauthz-client.js";
 import { deniedBody, envoyCheck, httpStatus } from "../support/check-request.js";
 import { startStack, type Stack } from "../support/stack.js";
@@ -9,7 +10,8 @@ let client: ExtAuthzClient;
 let admin: string;
 
 beforeAll(async () => {
-  stack = await startStack({ env: { GATEWAY_ADMIN_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN, GATEWAY_ROUTES: "/api/metered/*=0.000250" } });
+  // Only the management extension: the payment watcher would write the payments table these tests move aside.
+  stack = await startStack({ env: { GATEWAY_ADMIN_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN, GATEWAY_ROUTES: "/api/metered/*=0.000250" }, start: { extensions: [manageExtension()] } });
   client = checkClient(`127.0.0.1:${stack.gw.grpcPort}`);
   admin = await bootstrapAdmin(stack);
 });
