@@ -96,6 +96,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
     prices: { routes: () => routes, defaultPriceMicro: config.defaultPriceMicro },
     codec, chain: chain.chain, store,
     invoiceTtlSeconds: config.invoiceTtlSeconds, minConfirmations: config.minConfirmations, prepaidEnabled: config.prepaidEnabled,
+    lateGraceSeconds: config.lateGraceSeconds,
     lastKnownHeight: chain.lastKnownHeight, clock, newId: randomUUID, nonce: () => randomBytes(9).toString("base64url"),
     events: metricsEvents(metrics, log),
   });

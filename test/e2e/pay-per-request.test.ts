@@ -169,7 +169,7 @@ describe("invoice expiry", () => {
   let lateClient: ExtAuthzClient;
   let offsetMs = 0;
   beforeAll(async () => {
-    late = await startStack({ env: { GATEWAY_INVOICE_TTL: "60" }, start: { clock: () => Date.now() + offsetMs } });
+    late = await startStack({ env: { GATEWAY_INVOICE_TTL: "60", GATEWAY_LATE_GRACE: "0" }, start: { clock: () => Date.now() + offsetMs } });
     lateClient = checkClient(`127.0.0.1:${late.gw.grpcPort}`);
   });
   afterAll(async () => {
@@ -177,7 +177,7 @@ describe("invoice expiry", () => {
     await late?.stop();
   });
 
-  it("a payment included after the invoice expired is refused with INVOICE_EXPIRED", async () => {
+  it("with no late grace, a payment included after the invoice expired is refused with INVOICE_EXPIRED", async () => {
     offsetMs = -120_000; // the invoice is issued two minutes in the past: already expired
     const res = await lateClient.check(envoyCheck());
     const inv = deniedBody(res).payment;
