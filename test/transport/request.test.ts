@@ -12,6 +12,12 @@ describe("CheckRequest → RequestFacts", () => {
     expect(facts).toMatchObject({ transport: "grpc", method: "POST", path: "/api/data", pathWithQuery: "/api/data?x=1&y=2" });
   });
 
+  it("prices the normalised path even when Envoy does not normalise (dot segments, //, %-escapes)", () => {
+    const facts = toRequestFacts(checkRequest({ method: "GET", path: "/free/..//api/%64ata?x=1", host: "api.test" }));
+    expect(facts.path).toBe("/api/data");
+    expect(facts.pathWithQuery).toBe("/free/..//api/%64ata?x=1");
+  });
+
   it("takes the host from :authority when http.host is empty", () => {
     const facts = toRequestFacts(checkRequest({ method: "GET", path: "/", host: "", headers: { ":authority": "a.test:8443" } }));
     expect(facts.host).toBe("a.test:8443");

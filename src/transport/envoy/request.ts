@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import type { RequestFacts } from "../../core/facts.js";
+import { normalizePath, stripQuery } from "../../core/path.js";
 
 /** The CheckRequest cannot be turned into RequestFacts; rendered as a 400 INVALID_REQUEST deny. */
 export class InvalidCheckRequestError extends Error {
@@ -92,7 +93,7 @@ export function toRequestFacts(message: unknown): RequestFacts {
     transport: "grpc",
     method,
     host: http.host || headers[":authority"] || headers["host"] || "",
-    path: stripQuery(pathWithQuery),
+    path: normalizePath(stripQuery(pathWithQuery)),
     pathWithQuery,
     scheme: (http.scheme || headers[":scheme"] || headers["x-forwarded-proto"] || "http").toLowerCase(),
     headers,
@@ -132,11 +133,6 @@ function addressOf(source: Peer): string | undefined {
   return `${host}:${socket.port_value}`;
 }
 
-/** Path without query string or fragment, e.g. "/api/data?x=1" → "/api/data". */
-function stripQuery(pathWithQuery: string): string {
-  const cut = pathWithQuery.search(/[?#]/);
-  return cut === -1 ? pathWithQuery : pathWithQuery.slice(0, cut);
-}
 
 /** Plain copy without prototype, so keys such as "__proto__" stay data. */
 function copyRecord(input: Readonly<Record<string, string>>): Record<string, string> {

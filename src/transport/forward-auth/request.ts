@@ -7,7 +7,7 @@
  * All input is untrusted: it is checked here and never crashes the caller.
  */
 import type { RequestFacts } from "../../core/facts.js";
-import { normalizePath, stripQuery } from "./path.js";
+import { normalizePath, stripQuery } from "../../core/path.js";
 
 /** The parts of an incoming HTTP request the mapping reads (fastify's `req.raw` fits). */
 export interface HttpAuthRequest {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { normalizePath } from "../../../../src/transport/forward-auth/path.js";
+import { normalizePath } from "../../../src/core/path.js";
 
 describe("normalizePath (the path gate402 prices)", () => {
   it.each([
