@@ -10,7 +10,7 @@
  * The cursor moves after the range is recorded: a crash re-reads it, and every write is idempotent.
  */
 import type { Logger } from "pino";
-import type { ChainScanPort } from "../ports/chain.js";
+import type { ChainScanPort, ScannedTx } from "../ports/chain.js";
 import type { StorePort } from "../ports/store.js";
 import type { Invoice } from "../core/invoices.js";
 import { classify, markDuplicatesInBatch, type PaymentRow } from "./classify.js";
@@ -18,7 +18,6 @@ import type { AdvisoryLease } from "./lease.js";
 import type { WatcherMetrics } from "./metrics.js";
 import { depositAccounts, insertPayments, knownHashes, readCursor, saveCursor } from "./record.js";
 import { blockTimesFor, observed, scanRange } from "./scan.js";
-import type { ScannedTx } from "../ports/chain.js";
 
 export interface WatcherSettings {
   /** blocks below head the watcher stays (GATEWAY_WATCHER_MARGIN_BLOCKS) */
