@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** gate402 command line: serve | dev | devnet | demo | migrate | verify-ledger. */
+import { NodeCheckError } from "./chain/health.js";
 import { ConfigError } from "./config/load.js";
 import { demo, dev, migrateCommand, serve } from "./cli/commands.js";
 import { runDevnetCli } from "./devnet/index.js";
@@ -34,7 +35,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof ConfigError) process.stderr.write(`gate402: ${err.message}\n`);
+  if (err instanceof ConfigError || err instanceof NodeCheckError) process.stderr.write(`gate402: ${err.message}\n`);
   else process.stderr.write(`gate402: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
   process.exit(1);
 });

@@ -1,5 +1,6 @@
 import pino from "pino";
 import { startGateway } from "../app/gateway.js";
+import { checkNodes } from "../chain/health.js";
 import { ConfigError, loadConfig } from "../config/load.js";
 import { connectPayer } from "../demo/payer.js";
 import { runDemoAgent } from "../demo/agent.js";
@@ -26,6 +27,13 @@ export async function serve(): Promise<void> {
   const config = loadConfig(process.env, "production");
   const log = pino({ level: config.logLevel });
   const gw = await startGateway(config, { log });
+  try {
+    // Refuse to run against a node on another chain, without tx indexing, or still catching up.
+    await checkNodes(gw.chain, config, log);
+  } catch (err) {
+    await gw.stop(0);
+    throw err;
+  }
   onSignals(() => gw.stop(Number(process.env["GATEWAY_SHUTDOWN_GRACE_MS"] ?? 10_000)));
 }
 
