@@ -1,10 +1,10 @@
 /**
  * Load generator for `npm run bench`, run as its own process so it does not share an event loop with
- * the server: unary gRPC Check calls with pre-encoded CheckRequests (no serialization in the loop).
+ * the server: unary gRPC Check calls over raw HTTP/2 with pre-encoded, pre-framed CheckRequests.
  * Closed loop (fixed concurrency, as fast as possible) or open loop (fixed rate, for tail latency).
  * Input: one JSON line on stdin; output: one JSON line with the latencies summary.
  */
-import * as grpc from "@grpc/grpc-js";
+import http2 from "node:http2";
 
 export interface LoadSpec {
   readonly address: string;
@@ -16,6 +16,8 @@ export interface LoadSpec {
   readonly concurrency: number;
   /** open loop: calls per second (closed loop when absent) */
   readonly rate?: number;
+  /** send each request exactly once (closed loop, no warm-up), e.g. single-use proofs */
+  readonly once?: boolean;
   readonly channels: number;
 }
 
@@ -28,42 +30,67 @@ export interface LoadResult {
   readonly p50: number;
   readonly p99: number;
   readonly max: number;
-  /** gRPC status code 0 count vs others (denies are OK responses at the gRPC level) */
+  /** calls answered with grpc-status 0 (denies are OK at the gRPC level); errors = every other answer */
   readonly okStatus: number;
 }
 
 const PATH = "/envoy.service.auth.v3.Authorization/Check";
-const id = (b: Buffer) => b;
 
 function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
+/** gRPC length-prefixed message framing: flag 0 (uncompressed), 4-byte big-endian length, bytes. */
+function frame(message: Buffer): Buffer {
+  const head = Buffer.alloc(5);
+  head.writeUInt32BE(message.length, 1);
+  return Buffer.concat([head, message]);
+}
+
+/**
+ * Raw HTTP/2 gRPC calls (no grpc-js call machinery): the generator must cost far less CPU than the
+ * server it measures, since both share the machine's two cores.
+ */
+function caller(address: string): { call(body: Buffer): Promise<boolean>; close(): void } {
+  const session = http2.connect(`http://${address}`);
+  session.on("error", () => {});
+  return {
+    call: (body) => new Promise<boolean>((resolve) => {
+      const req = session.request({ ":method": "POST", ":path": PATH, "content-type": "application/grpc", te: "trailers" });
+      let status = "";
+      req.on("response", (h) => { if (h["grpc-status"] !== undefined) status = String(h["grpc-status"]); });
+      req.on("trailers", (t) => { status = String(t["grpc-status"] ?? status); });
+      req.on("data", () => {});
+      req.on("close", () => resolve(status === "0"));
+      req.on("error", () => resolve(false));
+      req.end(body);
+    }),
+    close: () => session.close(),
+  };
+}
+
 export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
-  const clients = Array.from({ length: spec.channels }, (_, i) =>
-    new grpc.Client(spec.address, grpc.credentials.createInsecure(), { "grpc.use_local_subchannel_pool": 1, "grpc.channel_id": i } as grpc.ChannelOptions));
-  const bodies = spec.requests.map((r) => Buffer.from(r, "base64"));
+  const callers = Array.from({ length: spec.channels }, () => caller(spec.address));
+  const bodies = spec.requests.map((r) => frame(Buffer.from(r, "base64")));
   const latencies: number[] = [];
   let calls = 0, errors = 0, okStatus = 0, n = 0;
   const start = performance.now();
-  const measureFrom = start + spec.warmupMs;
-  const end = measureFrom + spec.durationMs;
-  const one = () => new Promise<void>((resolve) => {
+  const measureFrom = spec.once ? start : start + spec.warmupMs;
+  let end = spec.once ? Infinity : measureFrom + spec.durationMs;
+  // A call counts when it STARTS inside the window, however late it ends: an overloaded server
+  // must show up as latency, not as missing samples.
+  const one = async () => {
     const t0 = performance.now();
-    const client = clients[n % clients.length]!;
-    const body = bodies[n++ % bodies.length]!;
-    client.makeUnaryRequest(PATH, id, id, body, (err) => {
-      const t1 = performance.now();
-      if (t0 >= measureFrom && t1 <= end) {
-        calls++;
-        latencies.push(t1 - t0);
-        if (err) errors++;
-        else okStatus++;
-      }
-      resolve();
-    });
-  });
+    const i = n++;
+    const ok = await callers[i % callers.length]!.call(bodies[i % bodies.length]!);
+    if (t0 >= measureFrom && t0 < end) {
+      calls++;
+      latencies.push(performance.now() - t0);
+      if (ok) okStatus++;
+      else errors++;
+    }
+  };
   if (spec.rate) {
     const interval = 1000 / spec.rate;
     const inflight = new Set<Promise<void>>();
@@ -79,14 +106,18 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
       await new Promise((r) => setTimeout(r, 1));
     }
     await Promise.all(inflight);
+  } else if (spec.once) {
+    const worker = async () => { while (n < bodies.length) await one(); };
+    await Promise.all(Array.from({ length: spec.concurrency }, worker));
+    end = performance.now();
   } else {
     const worker = async () => { while (performance.now() < end) await one(); };
     await Promise.all(Array.from({ length: spec.concurrency }, worker));
   }
-  for (const c of clients) c.close();
+  for (const c of callers) c.close();
   const sorted = Float64Array.from(latencies).sort();
   return {
-    calls, errors, okStatus, throughput: calls / (spec.durationMs / 1000),
+    calls, errors, okStatus, throughput: calls / ((spec.once ? end - start : spec.durationMs) / 1000),
     p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? NaN,
   };
 }

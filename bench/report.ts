@@ -5,8 +5,13 @@ export interface Row extends LoadResult {
   readonly name: string;
 }
 
+const ms = (v: number | null) => (v === null || Number.isNaN(v) ? "—" : v.toFixed(2));
+
 /** Renders the measured rows, each throughput as a ratio of the closed-loop baseline, to Markdown. */
-export function writeResults(path: string, rows: readonly Row[], env: { cpus: number; cpu: string; durationMs: number; concurrency: number }): void {
+export function writeResults(
+  path: string, rows: readonly Row[], watcher: { paymentsPerSecond: number; payments: number; seconds: number },
+  env: { cpus: number; cpu: string; durationMs: number; concurrency: number },
+): void {
   const baseline = rows.find((r) => r.name.startsWith("baseline"))?.throughput ?? NaN;
   const lines = [
     "# Benchmark results",
@@ -18,7 +23,10 @@ export function writeResults(path: string, rows: readonly Row[], env: { cpus: nu
     "",
     "| scenario | checks/s | × baseline | p50 ms | p99 ms | max ms | errors |",
     "|---|---:|---:|---:|---:|---:|---:|",
-    ...rows.map((r) => `| ${r.name} | ${r.throughput.toFixed(0)} | ${(r.throughput / baseline).toFixed(2)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.max.toFixed(2)} | ${r.errors} |`),
+    ...rows.map((r) => `| ${r.name} | ${r.throughput.toFixed(0)} | ${(r.throughput / baseline).toFixed(2)} | ${ms(r.p50)} | ${ms(r.p99)} | ${ms(r.max)} | ${r.errors} |`),
+    "",
+    `Payment watcher catch-up (bench/watcher.ts): ${watcher.payments} payments over ${watcher.payments / 10} devnet blocks indexed from`,
+    `height 1 in ${watcher.seconds} s = **${watcher.paymentsPerSecond} payments/s**.`,
     "",
   ];
   writeFileSync(path, `${lines.join("\n")}\n`);

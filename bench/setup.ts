@@ -32,8 +32,8 @@ export async function benchDatabase(baseUrl: string): Promise<{ url: string; dro
 }
 
 /** Starts `node <script> …args` and resolves with the first stdout line (e.g. a port). */
-export function spawnNode(script: string, args: string[], env: Record<string, string> = {}): { child: ChildProcess; firstLine: Promise<string> } {
-  const child = spawn(process.execPath, [script, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+export function spawnNode(script: string, args: string[], env: Record<string, string> = {}, nodeArgs: string[] = []): { child: ChildProcess; firstLine: Promise<string> } {
+  const child = spawn(process.execPath, [...nodeArgs, script, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
   const firstLine = new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once("line", resolve);
     child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`)));

@@ -16,7 +16,7 @@ import { createPgStore } from "../src/store/pg-store.js";
 import { startPaymentWatcher } from "../src/watcher/start.js";
 import { benchDatabase } from "./setup.js";
 
-const WALLETS = 20;
+export const WALLETS = 20;
 const PER_BLOCK = 10;
 const FEE = { amount: [{ denom: "uneutaro", amount: "5000" }], gas: "200000" };
 
@@ -33,11 +33,18 @@ async function signWallet(devnet: Devnet, query: StargateClient, w: number, to: 
   return out;
 }
 
-/** Puts `n` invoice payments on chain, PER_BLOCK per block (manual block production). */
-async function fillChain(devnet: Devnet, payTo: string, codec: InvoiceCodec, n: number): Promise<void> {
+/** `n` invoices for GET on route "default" at 1000 uneutaro, valid for an hour. */
+export function benchInvoices(codec: InvoiceCodec, n: number, issueHeight = 1): string[] {
+  return Array.from({ length: n }, (_, i) => codec.issue({ amountMicro: 1000n, method: "GET", routeId: "default", expiresAt: Math.floor(Date.now() / 1000) + 3600, issueHeight, nonce: `b${i}`, uses: 1 }).id);
+}
+
+/**
+ * Puts one 1000-uneutaro payment per memo on chain from wallets 1…WALLETS (pre-signed with explicit
+ * sequences), PER_BLOCK per block. The devnet needs at least WALLETS + 1 accounts.
+ */
+export async function fillChain(devnet: Devnet, payTo: string, memos: readonly string[]): Promise<void> {
   const query = await StargateClient.connect(devnet.rpcUrl);
   try {
-    const memos = Array.from({ length: n }, (_, i) => codec.issue({ amountMicro: 1000n, method: "GET", routeId: "default", expiresAt: Math.floor(Date.now() / 1000) + 3600, issueHeight: 1, nonce: `b${i}`, uses: 1 }).id);
     const perWallet = await Promise.all(Array.from({ length: WALLETS }, (_, w) => signWallet(devnet, query, w + 1, payTo, memos.filter((_, i) => i % WALLETS === w))));
     const queue = perWallet[0]!.flatMap((_, i) => perWallet.map((txs) => txs[i]).filter((t): t is Uint8Array => t !== undefined));
     for (let at = 0; at < queue.length; at += PER_BLOCK) {
@@ -61,7 +68,7 @@ export async function benchWatcher(): Promise<{ paymentsPerSecond: number; payme
   const payTo = devnet.wallets[0]!.address;
   const codec = new InvoiceCodec(randomBytes(32).toString("hex"), payTo, "uneutaro", devnet.chainId);
   try {
-    await fillChain(devnet, payTo, codec, n);
+    await fillChain(devnet, payTo, benchInvoices(codec, n));
     await devnet.produceBlock(); // the watcher stays one block (margin) behind the head
     let recorded = 0;
     let done: () => void = () => {};

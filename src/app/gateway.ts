@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import type { FastifyInstance } from "fastify";
@@ -15,6 +15,7 @@ import { createExtAuthzServer, type ExtAuthzServer } from "../transport/envoy/in
 import { buildHttpApp } from "../transport/http/app.js";
 import { checkHandler, type CheckHandler } from "./check-handler.js";
 import { DEFAULT_EXTENSIONS } from "./extensions.js";
+import { pooledNonce } from "./random.js";
 import { VERSION } from "./version.js";
 
 /** A running gate402: gRPC ext_authz + HTTP API over one store and one chain stack. */
@@ -97,7 +98,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
     codec, chain: chain.chain, store,
     invoiceTtlSeconds: config.invoiceTtlSeconds, minConfirmations: config.minConfirmations, prepaidEnabled: config.prepaidEnabled,
     lateGraceSeconds: config.lateGraceSeconds,
-    lastKnownHeight: chain.lastKnownHeight, clock, newId: randomUUID, nonce: () => randomBytes(9).toString("base64url"),
+    lastKnownHeight: chain.lastKnownHeight, clock, newId: randomUUID, nonce: pooledNonce(),
     events: metricsEvents(metrics, log),
   });
   const check = checkHandler(gate, metrics, log, config.dryRun);

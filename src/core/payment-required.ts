@@ -23,9 +23,12 @@ export interface PaymentRequiredParts {
   readonly body: Record<string, unknown>;
 }
 
-/** RFC 3339 without milliseconds, as DESIGN.md shows: "2026-11-21T12:05:00Z". */
+let lastRfc: { sec: number; text: string } = { sec: -1, text: "" };
+
+/** RFC 3339 without milliseconds, as DESIGN.md shows: "2026-11-21T12:05:00Z" (memoised per second: hot path). */
 export function rfc3339(unixSeconds: number): string {
-  return new Date(unixSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+  if (lastRfc.sec !== unixSeconds) lastRfc = { sec: unixSeconds, text: new Date(unixSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z") };
+  return lastRfc.text;
 }
 
 function describe(facts: RequestFacts, amount: string, currency: string): string {
