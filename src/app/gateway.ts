@@ -7,6 +7,7 @@ import type { GatewayConfig } from "../config/load.js";
 import type { RouteRule } from "../config/routes.js";
 import { createGate } from "../core/gate.js";
 import { InvoiceCodec } from "../core/invoices.js";
+import { createRateLimiter } from "../core/rate-limit.js";
 import { metricsEvents } from "../observability/events.js";
 import { createMetrics, type Metrics } from "../observability/metrics.js";
 import { migrate } from "../store/migrate.js";
@@ -100,6 +101,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
     lateGraceSeconds: config.lateGraceSeconds,
     lastKnownHeight: chain.lastKnownHeight, clock, newId: randomUUID, nonce: pooledNonce(),
     events: metricsEvents(metrics, log),
+    chainLookupLimiter: createRateLimiter({ refillPerSecond: config.rateLimitPerSec, capacity: config.rateLimitBurst, clock }),
   });
   const check = checkHandler(gate, metrics, log, config.dryRun);
   const grpc: ExtAuthzServer = createExtAuthzServer({ check, logger: log.child({ component: "grpc" }) });

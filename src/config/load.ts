@@ -48,6 +48,10 @@ export interface GatewayConfig {
   readonly rpcHealthIntervalMs: number;
   /** the payment watcher (src/watcher/); see docs/watcher.md */
   readonly watcher: WatcherConfig;
+  /** GATEWAY_RATE_LIMIT_PER_SEC: chain lookups a client IP earns back, tokens per second; 0 = no limit */
+  readonly rateLimitPerSec: number;
+  /** GATEWAY_RATE_LIMIT_BURST: chain lookups a client IP may make at once, tokens; 0 = no limit */
+  readonly rateLimitBurst: number;
   readonly logLevel: string;
   /** names of secrets generated for this dev run (never their values), to say so at start-up */
   readonly generatedSecrets: readonly string[];
@@ -162,6 +166,8 @@ export function loadConfig(env: Record<string, string | undefined>, mode: RunMod
       rereadBlocks: e.GATEWAY_WATCHER_REREAD_BLOCKS, startHeight: e.GATEWAY_WATCHER_START_HEIGHT,
       timeoutMs: e.GATEWAY_WATCHER_TIMEOUT_MS, leasePollMs: e.GATEWAY_WATCHER_LEASE_POLL_MS,
     }),
+    rateLimitPerSec: e.GATEWAY_RATE_LIMIT_PER_SEC,
+    rateLimitBurst: e.GATEWAY_RATE_LIMIT_BURST,
     logLevel: e.LOG_LEVEL,
     generatedSecrets: Object.freeze(generated),
   });

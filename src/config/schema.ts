@@ -59,6 +59,10 @@ export const envSchema = z.object({
   GATEWAY_WATCHER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** ms between a standby replica's attempts to take the watcher lock */
   GATEWAY_WATCHER_LEASE_POLL_MS: z.coerce.number().int().min(20).max(60_000).default(2000),
+  /** chain-lookup rate limit per client IP: refill, tokens per second (fractions allowed); 0 = off */
+  GATEWAY_RATE_LIMIT_PER_SEC: z.coerce.number().finite().min(0).max(1_000_000).default(20),
+  /** chain-lookup rate limit per client IP: bucket capacity, tokens; 0 = off */
+  GATEWAY_RATE_LIMIT_BURST: z.coerce.number().int().min(0).max(1_000_000).default(40),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

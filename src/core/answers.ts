@@ -77,3 +77,9 @@ export function denyPlain(decisionId: string, method: PayMethod, routeId: string
     outcome: status >= 500 ? "error" : "denied",
   };
 }
+
+/** 429 RATE_LIMITED: too many chain lookups from this client; no invoice (it already holds one). */
+export function denyRateLimited(decisionId: string, method: PayMethod, routeId: string, retryAfterSeconds: number): DenyDecision {
+  const message = `Too many payment proofs to look up from this client; retry in ${retryAfterSeconds} s`;
+  return denyPlain(decisionId, method, routeId, "RATE_LIMITED", message, { "retry-after": String(retryAfterSeconds) });
+}

@@ -3,6 +3,7 @@ import type { StorePort } from "../ports/store.js";
 import type { InvoiceCodec } from "./invoices.js";
 import type { PaymentTerms } from "./payment-required.js";
 import type { PriceList } from "./pricing.js";
+import type { RateLimiter } from "./rate-limit.js";
 
 /** Observations the core reports; the app turns them into metrics and log lines (no I/O in the core). */
 export interface CoreEvents {
@@ -41,4 +42,9 @@ export interface CoreDeps {
   /** invoice nonces (URL-safe) */
   readonly nonce: () => string;
   readonly events: CoreEvents;
+  /**
+   * Per-client budget for proofs that need a chain lookup (rate-limit.ts), keyed by clientKey();
+   * absent: no limit. Plain 402s, prepaid debits and free routes never take from it.
+   */
+  readonly chainLookupLimiter?: RateLimiter;
 }

@@ -1,20 +1,29 @@
 import type { ChainTx } from "../ports/chain.js";
 import { INVOICE_PAYMENT_STATUSES } from "../ports/payments.js";
-import { allow, denyWithInvoice } from "./answers.js";
+import { allow, denyRateLimited, denyWithInvoice } from "./answers.js";
 import { DEFAULT_LATE_GRACE_SECONDS, type CoreDeps } from "./context.js";
 import type { Decision } from "./decision.js";
 import type { RequestFacts } from "./facts.js";
 import type { Invoice } from "./invoices.js";
 import type { Price } from "./pricing.js";
 import type { PaymentProof } from "./proofs.js";
+import { clientKey } from "./rate-limit.js";
 import type { ReasonCode } from "./reasons.js";
 import { checkPayment } from "./verify-payment.js";
 
 /** How many recipient-matching txs an invoice-only proof scans on chain (newest first). */
 const SEARCH_LIMIT = 100;
 
-type Step<T> = { ok: true; value: T } | { ok: false; reason: ReasonCode; message: string };
+/** `retryAfterSeconds` is set only with RATE_LIMITED. */
+type Step<T> = { ok: true; value: T } | { ok: false; reason: ReasonCode; message: string; retryAfterSeconds?: number };
 const fail = (reason: ReasonCode, message: string): Step<never> => ({ ok: false, reason, message });
+
+/** Takes one chain-lookup token for this client; a failure when it has none left (→ 429). */
+function overLimit(deps: CoreDeps, facts: RequestFacts): Step<never> | undefined {
+  const taken = deps.chainLookupLimiter?.take(clientKey(facts.sourceAddress));
+  if (!taken || taken.ok) return undefined;
+  return { ok: false, reason: "RATE_LIMITED", message: "Chain lookup budget of this client used up", retryAfterSeconds: taken.retryAfterSeconds };
+}
 
 /** The invoice must be bound to this request's method, route id and price. */
 function bindingProblem(inv: Invoice, facts: RequestFacts, price: Price): string | undefined {
@@ -33,10 +42,12 @@ interface Located {
 /**
  * Finds the tx: by hash when given; else from the payment watcher's index (one DB round trip), and
  * only when the index has no payment that counts (fresh block, watcher off) by scanning credits to
- * payTo since the invoice's issue height.
+ * payTo since the invoice's issue height. Only the chain calls take from the client's rate limit.
  */
-async function locateTx(deps: CoreDeps, proof: PaymentProof, inv: Invoice | null, nowSec: number): Promise<Step<Located>> {
+async function locateTx(deps: CoreDeps, facts: RequestFacts, proof: PaymentProof, inv: Invoice | null, nowSec: number): Promise<Step<Located>> {
   if (proof.txHash) {
+    const limited = overLimit(deps, facts);
+    if (limited) return limited;
     const tx = await deps.chain.getTx(proof.txHash);
     return tx ? { ok: true, value: { tx } } : fail("PAYMENT_NOT_FOUND", `Transaction ${proof.txHash} not found on chain (yet)`);
   }
@@ -44,6 +55,8 @@ async function locateTx(deps: CoreDeps, proof: PaymentProof, inv: Invoice | null
   if (indexed && INVOICE_PAYMENT_STATUSES.includes(indexed.status)) {
     return { ok: true, value: { tx: indexed.tx, blockTimeSec: Math.floor(indexed.blockTime.getTime() / 1000) } };
   }
+  const limited = overLimit(deps, facts);
+  if (limited) return limited;
   const candidates = await deps.chain.searchByRecipient(deps.terms.payTo, inv!.issueHeight, SEARCH_LIMIT);
   const mine = candidates.filter((t) => t.memo === inv!.id);
   const tx = mine.find((t) => t.code === 0) ?? mine[0];
@@ -64,7 +77,7 @@ async function resolve(deps: CoreDeps, proof: PaymentProof, facts: RequestFacts,
     const redeemed = await deps.store.findRedemption(inv.id);
     if (redeemed && redeemed.usesLeft === 0) return fail("PROOF_ALREADY_USED", "This invoice has already been redeemed");
   }
-  const found = await locateTx(deps, proof, inv, nowSec);
+  const found = await locateTx(deps, facts, proof, inv, nowSec);
   if (!found.ok) return found;
   if (!inv) {
     inv = deps.codec.verify(found.value.tx.memo);
@@ -88,6 +101,7 @@ export async function payPerRequest(
     return denyWithInvoice(deps, facts, price, decisionId, "invoice", reason, message);
   };
   const found = await resolve(deps, proof, facts, price, nowSec);
+  if (!found.ok && found.retryAfterSeconds !== undefined) return denyRateLimited(decisionId, "invoice", price.routeId, found.retryAfterSeconds);
   if (!found.ok) return refuse(found.reason, found.message, proof.txHash, proof.invoiceId);
   const { inv, tx } = found.value;
   // Inclusion is one confirmation, and a tx seen before expiry was included before it: skip those RPCs.

@@ -12,6 +12,8 @@ export interface CheckInput {
   host?: string;
   headers?: Record<string, string>;
   contextExtensions?: Record<string, string>;
+  /** the peer IP Envoy saw (attributes.source); default 10.0.0.7 */
+  sourceAddress?: string;
 }
 
 export function envoyCheck(i: CheckInput = {}): object {
@@ -27,7 +29,7 @@ export function envoyCheck(i: CheckInput = {}): object {
   };
   return {
     attributes: {
-      source: { address: { socket_address: { address: "10.0.0.7", port_value: 51234 } } },
+      source: { address: { socket_address: { address: i.sourceAddress ?? "10.0.0.7", port_value: 51234 } } },
       destination: { address: { socket_address: { address: "10.0.0.9", port_value: 8080 } } },
       request: { time: { seconds: String(Math.floor(Date.now() / 1000)), nanos: 0 }, http: { id, method, headers, path, host, scheme: "https", protocol: "HTTP/1.1" } },
       context_extensions: i.contextExtensions ?? {},
