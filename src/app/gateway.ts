@@ -88,7 +88,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
   const clock = opts.clock ?? Date.now;
   const db = await database(config, log);
   await migrate(db.url, log);
-  const store = createPgStore({ databaseUrl: db.url, logger: log });
+  const store = createPgStore({ databaseUrl: db.url, logger: log, poolMax: config.dbPoolMax, connectTimeoutMs: config.dbAcquireTimeoutMs });
   const metrics = createMetrics();
   const chain = createChain(config.rpcUrls, config.chainTimeoutMs, metrics, log);
   const codec = new InvoiceCodec(config.invoiceSecret, config.paymentAddress, config.denom, config.chainId);

@@ -35,6 +35,10 @@ export interface GatewayConfig {
   readonly dataDir: string;
   /** undefined: embedded Postgres under dataDir */
   readonly databaseUrl?: string;
+  /** connections per replica (GATEWAY_DB_POOL_MAX) */
+  readonly dbPoolMax: number;
+  /** ms to wait for a pool connection before 503 (GATEWAY_DB_ACQUIRE_TIMEOUT_MS) */
+  readonly dbAcquireTimeoutMs: number;
   readonly jwtSecret: string;
   /** GATEWAY_ADMIN_BOOTSTRAP_TOKEN: registers the first management admin */
   readonly adminBootstrapToken?: string;
@@ -155,6 +159,8 @@ export function loadConfig(env: Record<string, string | undefined>, mode: RunMod
     publicUrl: e.GATEWAY_PUBLIC_URL?.replace(/\/$/, ""),
     dataDir: e.GATEWAY_DATA_DIR,
     databaseUrl: e.DATABASE_URL,
+    dbPoolMax: e.GATEWAY_DB_POOL_MAX,
+    dbAcquireTimeoutMs: e.GATEWAY_DB_ACQUIRE_TIMEOUT_MS,
     jwtSecret,
     adminBootstrapToken: e.GATEWAY_ADMIN_BOOTSTRAP_TOKEN,
     oidc: oidcSet === 3 ? Object.freeze({ issuer: e.GATEWAY_OIDC_ISSUER!, audience: e.GATEWAY_OIDC_AUDIENCE!, jwksUrl: e.GATEWAY_OIDC_JWKS_URL! }) : undefined,

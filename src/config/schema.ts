@@ -34,6 +34,10 @@ export const envSchema = z.object({
   GATEWAY_PUBLIC_URL: z.string().url().optional(),
   GATEWAY_DATA_DIR: z.string().default(".data"),
   DATABASE_URL: z.string().optional(),
+  /** connections per replica for the decision path */
+  GATEWAY_DB_POOL_MAX: z.coerce.number().int().min(1).max(500).default(10),
+  /** ms to wait for a free pool connection before answering 503 STORE_UNAVAILABLE */
+  GATEWAY_DB_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(50).max(120_000).default(1000),
   JWT_SECRET: z.string().optional(),
   /** one-time secret that lets the first management admin register (POST /manage/auth/register) */
   GATEWAY_ADMIN_BOOTSTRAP_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),

@@ -10,7 +10,9 @@ const PRICE = "0.000250"; // 250 uneutaro per request on /api/metered/*
 const PRICE_MICRO = 250n;
 
 beforeAll(async () => {
-  stack = await startStack({ env: { GATEWAY_ROUTES: `/api/metered/*=${PRICE}` } });
+  // A roomy pool: these tests prove atomicity under contention, not the 1 s acquire timeout (→ 503,
+  // covered in outages.test.ts), which a loaded CI machine can hit with 500 requests in flight.
+  stack = await startStack({ env: { GATEWAY_ROUTES: `/api/metered/*=${PRICE}`, GATEWAY_DB_POOL_MAX: "20", GATEWAY_DB_ACQUIRE_TIMEOUT_MS: "30000" } });
   client = checkClient(`127.0.0.1:${stack.gw.grpcPort}`);
 });
 afterAll(async () => {

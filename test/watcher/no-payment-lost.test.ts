@@ -74,7 +74,7 @@ describe("payment watcher: no payment is lost", () => {
     } finally {
       s.devnet.faults.clear();
     }
-  });
+  }, 240_000); // signing 2,000 txs dominates; generous for a loaded CI machine
 
 });
 
@@ -127,5 +127,5 @@ describe("payment watcher: downtime", () => {
     } finally {
       s.devnet.faults.clear();
     }
-  });
+  }, 240_000); // signing 2,000 txs dominates; generous for a loaded CI machine
 });
