@@ -44,13 +44,23 @@ function sleeper() {
 export function runWatcher(watcher: PaymentWatcher, lease: AdvisoryLease, metrics: WatcherMetrics, log: Logger, opts: RunnerOptions): WatcherHandle {
   let stopped = false;
   let crashed = false;
+  let wasLeader = false;
   const { sleep, wake } = sleeper();
   const step = async (): Promise<void> => {
     if (!lease.holding) {
       metrics.leader.set(0);
+      if (wasLeader) {
+        // We just lost our session (terminated, partitioned): that often marks the unhealthy replica,
+        // and retrying at once would usually win the lock back before any standby's next attempt.
+        // Give the standbys two polls first.
+        wasLeader = false;
+        await sleep(opts.leasePollMs * 2);
+        if (stopped) return;
+      }
       const got = await lease.tryAcquire().catch((err: Error) => void log.warn({ err: err.message }, "payment watcher: lock attempt failed"));
       if (!got) return sleep(opts.leasePollMs);
       metrics.leader.set(1);
+      wasLeader = true;
       log.info("payment watcher: holding the lock, writing");
     }
     try {
