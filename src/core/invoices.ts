@@ -10,8 +10,8 @@ import { createHmac, timingSafeEqual } from "node:crypto";
  * payload = [version, amountMicro, method, routeId, expiresAtSec, issueHeight, nonce, uses]
  * payTo, denom and chain id are bound by the MAC (domain) but not carried.
  */
-export interface Invoice {
-  readonly id: string;
+/** What an invoice binds (besides payTo, denom and chain, which the MAC covers). */
+export interface InvoiceFields {
   /** price in uneutaro (bigint) */
   readonly amountMicro: bigint;
   /** uppercase HTTP method */
@@ -26,14 +26,9 @@ export interface Invoice {
   readonly uses: number;
 }
 
-export interface InvoiceFields {
-  readonly amountMicro: bigint;
-  readonly method: string;
-  readonly routeId: string;
-  readonly expiresAt: number;
-  readonly issueHeight: number;
-  readonly nonce: string;
-  readonly uses: number;
+/** An issued invoice: its fields and its id (the HMAC token, also the payment memo). */
+export interface Invoice extends InvoiceFields {
+  readonly id: string;
 }
 
 const VERSION = 1;
