@@ -2,6 +2,7 @@
  * The pg pool and the two ways the store talks through it: one statement, or one transaction on one
  * client. Both translate outages into StoreUnavailableError.
  */
+import { createHash } from "node:crypto";
 import pg from "pg";
 import type { Logger } from "pino";
 import { toStoreError } from "./errors.js";
@@ -61,10 +62,27 @@ export async function query<R extends pg.QueryResultRow>(
   values: readonly unknown[] = [],
 ): Promise<pg.QueryResult<R>> {
   try {
-    return await db.query<R>(text, values as unknown[]);
+    return await db.query<R>({ name: statementName(text), text, values: values as unknown[] });
   } catch (err) {
     throw toStoreError(err, operation);
   }
+}
+
+const names = new Map<string, string>();
+const MAX_NAMED = 256;
+
+/**
+ * A prepared-statement name for `text`: Postgres then parses and plans each statement once per
+ * connection instead of on every call (the debit CTE's planning cost dominated the prepaid path).
+ * Same text → same name, always; past MAX_NAMED distinct texts (dynamic SQL) statements go unnamed.
+ */
+export function statementName(text: string): string | undefined {
+  let name = names.get(text);
+  if (name === undefined && names.size < MAX_NAMED) {
+    name = `g4_${createHash("sha256").update(text).digest("hex").slice(0, 16)}`;
+    names.set(text, name);
+  }
+  return name;
 }
 
 /**

@@ -12,14 +12,14 @@ type Client = pg.PoolClient;
 
 /** Claims the tx for this invoice; the refusal when it is already claimed for something else. */
 async function claimTx(c: Client, r: RedeemInput): Promise<RedeemOutcome | null> {
-  const claimed = await c.query(
+  const claimed = await query(c, "redeem", 
     `INSERT INTO spent_txs (tx_hash, purpose, invoice_id) VALUES ($1, 'invoice', $2)
      ON CONFLICT (tx_hash) DO NOTHING`,
     [r.txHash, r.invoiceId],
   );
   if (claimed.rowCount === 1) return null;
   // A new statement sees the claim committed by whoever won the insert race.
-  const res = await c.query<{ purpose: string; invoice_id: string | null }>(
+  const res = await query<{ purpose: string; invoice_id: string | null }>(c, "redeem",
     "SELECT purpose, invoice_id FROM spent_txs WHERE tx_hash = $1",
     [r.txHash],
   );
@@ -30,7 +30,7 @@ async function claimTx(c: Client, r: RedeemInput): Promise<RedeemOutcome | null>
 }
 
 async function insertRedemption(c: Client, r: RedeemInput): Promise<number | null> {
-  const res = await c.query<{ uses_left: number }>(
+  const res = await query<{ uses_left: number }>(c, "redeem",
     `INSERT INTO redemptions (invoice_id, tx_hash, route_id, method, price_micro, paid_micro, payer, uses, uses_left)
      VALUES ($1, $2, $3, $4, $5::bigint, $6::bigint, $7, $8::int, $8::int - 1)
      ON CONFLICT DO NOTHING
@@ -41,7 +41,7 @@ async function insertRedemption(c: Client, r: RedeemInput): Promise<number | nul
 }
 
 async function takeUse(c: Client, r: RedeemInput): Promise<RedeemOutcome> {
-  const res = await c.query<{ uses_left: number }>(
+  const res = await query<{ uses_left: number }>(c, "redeem",
     `UPDATE redemptions SET uses_left = uses_left - 1, updated_at = now()
       WHERE invoice_id = $1 AND tx_hash = $2 AND uses_left > 0
       RETURNING uses_left`,
@@ -49,7 +49,7 @@ async function takeUse(c: Client, r: RedeemInput): Promise<RedeemOutcome> {
   );
   const row = res.rows[0];
   if (row) return { kind: "applied", usesLeft: row.uses_left };
-  const existing = await c.query<{ tx_hash: string }>("SELECT tx_hash FROM redemptions WHERE invoice_id = $1", [
+  const existing = await query<{ tx_hash: string }>(c, "redeem", "SELECT tx_hash FROM redemptions WHERE invoice_id = $1", [
     r.invoiceId,
   ]);
   const txHash = existing.rows[0]?.tx_hash;
