@@ -19,7 +19,7 @@ export function writeResults(
     `Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${env.cpus} cores (${env.cpu}), Node ${process.version},`,
     `gRPC Check on 127.0.0.1, ${env.durationMs / 1000} s per row after 2 s warm-up, ${env.concurrency} calls in flight (closed loop)`,
     "unless a rate is given (open loop). The load generator is a separate Node process; gate402 and the",
-    "no-op server each run in their own process; Postgres is the machine's server. Analysis: NOTES.md.",
+    "no-op server each run in their own process; Postgres is the machine's server. Analysis: [NOTES.md](NOTES.md).",
     "",
     "| scenario | checks/s | × baseline | p50 ms | p99 ms | max ms | errors |",
     "|---|---:|---:|---:|---:|---:|---:|",
