@@ -98,7 +98,9 @@ export class PaymentWatcher {
   private async ingest(page: readonly ScannedTx[], cursor: number): Promise<number> {
     const session = this.deps.lease.session;
     const known = await knownHashes(session, page.map((t) => t.hash));
-    const fresh = page.filter((t) => !known.has(t.hash));
+    // Chain order (height, then position in block), whatever order the RPC returned: the first counting
+    // payment for an invoice is THE payment, later ones are duplicates.
+    const fresh = page.filter((t) => !known.has(t.hash)).sort((a, b) => a.height - b.height || a.index - b.index);
     if (fresh.length === 0) return 0;
     const times = await blockTimesFor(this.deps.chain, fresh.map((t) => t.height), this.times);
     const payments = observed(fresh, times);
