@@ -1,22 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPgStore, type PgStore } from "../../src/store/pg-store.js";
+import type { PgStore } from "../../src/store/pg-store.js";
 import { verifyLedger } from "../../src/store/ledger-verify.js";
-import { freshDatabase, type TestDatabase } from "../support/db.js";
-import { fund, newAccount, sha256Hex, tally } from "./helpers.js";
+import { fund, newAccount, openContendedStore, sha256Hex, tally } from "./helpers.js";
 
-let db: TestDatabase;
 let store: PgStore;
+let close: () => Promise<void> = async () => {};
 
 beforeAll(async () => {
-  db = await freshDatabase();
-  // Generous budgets: these tests prove correctness under contention on a shared 2-core machine;
-  // the 1 s / 2 s production defaults are covered in unavailable.test.ts.
-  store = createPgStore({ databaseUrl: db.url, poolMax: 20, statementTimeoutMs: 10_000, connectTimeoutMs: 30_000 });
+  ({ store, close } = await openContendedStore());
 });
-afterAll(async () => {
-  await store?.close();
-  await db?.drop();
-});
+afterAll(() => close());
 
 async function ledgerCount(clientId: string): Promise<number> {
   const res = await store.pool.query("SELECT count(*)::int AS n FROM ledger_entries WHERE client_id = $1", [clientId]);

@@ -1,7 +1,8 @@
 /** Builders for store tests: accounts, tx hashes, redemptions, funding. */
 import { createHash, randomBytes } from "node:crypto";
 import type { NewAccount, RedeemInput } from "../../src/ports/store.js";
-import type { PgStore } from "../../src/store/pg-store.js";
+import { createPgStore, type PgStore } from "../../src/store/pg-store.js";
+import { freshDatabase, type TestDatabase } from "../support/db.js";
 
 /** A random tx hash: 64 uppercase hex. */
 export function txHash(): string {
@@ -62,4 +63,16 @@ export function tally<T extends { kind: string }>(outcomes: readonly T[]): Recor
   const counts: Record<string, number> = {};
   for (const o of outcomes) counts[o.kind] = (counts[o.kind] ?? 0) + 1;
   return counts;
+}
+
+/**
+ * A fresh migrated database and a store over it, for one test file: call `openContendedStore()` in
+ * beforeAll and `close()` in afterAll. Generous budgets: these tests prove correctness under
+ * contention on a shared 2-core machine; the 1 s / 2 s production defaults are covered in
+ * unavailable.test.ts.
+ */
+export async function openContendedStore(): Promise<{ store: PgStore; db: TestDatabase; close(): Promise<void> }> {
+  const db = await freshDatabase();
+  const store = createPgStore({ databaseUrl: db.url, poolMax: 20, statementTimeoutMs: 10_000, connectTimeoutMs: 30_000 });
+  return { store, db, close: async () => { await store.close(); await db.drop(); } };
 }

@@ -1,21 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPgStore, type PgStore } from "../../src/store/pg-store.js";
-import { freshDatabase, type TestDatabase } from "../support/db.js";
-import { redeemInput, tally, txHash } from "./helpers.js";
+import type { PgStore } from "../../src/store/pg-store.js";
+import { openContendedStore, redeemInput, tally, txHash } from "./helpers.js";
 
-let db: TestDatabase;
 let store: PgStore;
+let close: () => Promise<void> = async () => {};
 
 beforeAll(async () => {
-  db = await freshDatabase();
-  // Generous budgets: these tests prove correctness under contention on a shared 2-core machine;
-  // the 1 s / 2 s production defaults are covered in unavailable.test.ts.
-  store = createPgStore({ databaseUrl: db.url, poolMax: 20, statementTimeoutMs: 10_000, connectTimeoutMs: 30_000 });
+  ({ store, close } = await openContendedStore());
 });
-afterAll(async () => {
-  await store?.close();
-  await db?.drop();
-});
+afterAll(() => close());
 
 describe("invoice redemption", () => {
   it("a proof sent in 50 concurrent requests pays for exactly one", async () => {
