@@ -1,6 +1,7 @@
 import { manageExtension } from "../manage/extension.js";
 import { chainHealth } from "../chain/health.js";
 import { paymentWatcher } from "../watcher/extension.js";
+import { x402Extension } from "../x402/extension.js";
 import type { Extension } from "./gateway.js";
 
 /**
@@ -9,5 +10,5 @@ import type { Extension } from "./gateway.js";
  */
 export const DEFAULT_EXTENSIONS: readonly Extension[] = [
   manageExtension(),
-  chainHealth, paymentWatcher,
+  chainHealth, paymentWatcher, x402Extension,
 ];

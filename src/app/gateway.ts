@@ -18,6 +18,7 @@ import { checkHandler, type CheckHandler } from "./check-handler.js";
 import { DEFAULT_EXTENSIONS } from "./extensions.js";
 import { pooledNonce } from "./random.js";
 import { VERSION } from "./version.js";
+import { createSignedTxDeps } from "../x402/settle-deps.js";
 
 /** A running gate402: gRPC ext_authz + HTTP API over one store and one chain stack. */
 export interface RunningGateway {
@@ -93,6 +94,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
   const chain = createChain(config.rpcUrls, config.chainTimeoutMs, metrics, log);
   const codec = new InvoiceCodec(config.invoiceSecret, config.paymentAddress, config.denom, config.chainId);
   let routes = config.routes;
+  const signedTx = createSignedTxDeps(config, chain.chain, store.pool, metrics.registry);
   const gate = createGate({
     terms: { payTo: config.paymentAddress, denom: config.denom, network: config.network, currency: "NTMPI", prepaidEnabled: config.prepaidEnabled, publicUrl: config.publicUrl ?? "" },
     prices: { routes: () => routes, defaultPriceMicro: config.defaultPriceMicro },
@@ -102,6 +104,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
     lastKnownHeight: chain.lastKnownHeight, clock, newId: randomUUID, nonce: pooledNonce(),
     events: metricsEvents(metrics, log),
     chainLookupLimiter: createRateLimiter({ refillPerSecond: config.rateLimitPerSec, capacity: config.rateLimitBurst, clock }),
+    signedTx: signedTx.deps,
   });
   const check = checkHandler(gate, metrics, log, config.dryRun);
   const grpc: ExtAuthzServer = createExtAuthzServer({ check, logger: log.child({ component: "grpc" }) });
@@ -129,6 +132,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
       await http.close();
       for (const h of started.reverse()) await h.stop();
       chain.stop();
+      signedTx.stop();
       await store.close();
       await db.stop();
     },

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { AmountFormatError, parseCoins } from "../money.js";
 import { envSchema } from "./schema.js";
+import { loadX402Config, type X402Config } from "./x402.js";
 import { loadRoutesFile, parseRoutesEnv, RouteConfigError, type RouteRule } from "./routes.js";
 
 /** `production` (gate402 serve) refuses weak secrets; `dev` generates ephemeral ones. */
@@ -57,6 +58,8 @@ export interface GatewayConfig {
   /** GATEWAY_RATE_LIMIT_BURST: chain lookups a client IP may make at once, tokens; 0 = no limit */
   readonly rateLimitBurst: number;
   readonly logLevel: string;
+  /** x402 signed-payment settlement and facilitator (GATEWAY_X402_*, src/config/x402.ts) */
+  readonly x402: X402Config;
   /** names of secrets generated for this dev run (never their values), to say so at start-up */
   readonly generatedSecrets: readonly string[];
 }
@@ -136,6 +139,7 @@ export function loadConfig(env: Record<string, string | undefined>, mode: RunMod
   for (const u of rpcUrls) if (!/^https?:\/\/[^\s]+$/.test(u)) problems.push(`GATEWAY_RPC: "${u}" is not an http(s) URL`);
   const invoiceSecret = secret("GATEWAY_INVOICE_SECRET", e.GATEWAY_INVOICE_SECRET, mode, problems, generated);
   const jwtSecret = secret("JWT_SECRET", e.JWT_SECRET, mode, problems, generated);
+  const x402 = loadX402Config(env, problems);
   if (problems.length) throw new ConfigError(problems);
   return Object.freeze({
     mode,
@@ -175,6 +179,7 @@ export function loadConfig(env: Record<string, string | undefined>, mode: RunMod
     rateLimitPerSec: e.GATEWAY_RATE_LIMIT_PER_SEC,
     rateLimitBurst: e.GATEWAY_RATE_LIMIT_BURST,
     logLevel: e.LOG_LEVEL,
+    x402,
     generatedSecrets: Object.freeze(generated),
   });
 }

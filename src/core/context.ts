@@ -4,6 +4,7 @@ import type { InvoiceCodec } from "./invoices.js";
 import type { PaymentTerms } from "./payment-required.js";
 import type { PriceList } from "./pricing.js";
 import type { RateLimiter } from "./rate-limit.js";
+import type { SignedTxDeps } from "./signed-tx/settle.js";
 
 /** Observations the core reports; the app turns them into metrics and log lines (no I/O in the core). */
 export interface CoreEvents {
@@ -47,4 +48,6 @@ export interface CoreDeps {
    * absent: no limit. Plain 402s, prepaid debits and free routes never take from it.
    */
   readonly chainLookupLimiter?: RateLimiter;
+  /** settlement of signed-transaction x402 payloads (issue 16); absent: such payloads are refused */
+  readonly signedTx?: SignedTxDeps;
 }

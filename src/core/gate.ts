@@ -8,6 +8,7 @@ import { payPerRequest } from "./pay-per-request.js";
 import { payFromBalance } from "./prepaid.js";
 import { resolvePrice, type Price } from "./pricing.js";
 import { parseProof, PROOF_HEADERS } from "./proofs.js";
+import { paySigned } from "./signed-tx/gate.js";
 
 /** The decision core: request facts in, decision out. Transport-agnostic; ports injected. */
 export interface Gate {
@@ -31,6 +32,7 @@ async function decidePaid(deps: CoreDeps, facts: RequestFacts, price: Price, dec
   const creds = deps.prepaidEnabled ? parseCredentials(facts.headers) : ({ kind: "none" } as const);
   const strip = consumedHeaders(facts, creds.kind === "credentials" && creds.viaAuthorization);
   if (proof.kind === "invalid") return denyWithInvoice(deps, facts, price, decisionId, "invoice", "INVALID_PROOF", proof.message);
+  if (proof.kind === "proof" && proof.proof.signed) return paySigned(deps, facts, price, proof.proof, decisionId, strip);
   if (proof.kind === "proof") return payPerRequest(deps, facts, price, proof.proof, decisionId, strip);
   if (creds.kind === "invalid") return denyWithInvoice(deps, facts, price, decisionId, "prepaid", "INVALID_CLIENT_CREDENTIALS", creds.message);
   if (creds.kind === "credentials") return payFromBalance(deps, facts, price, creds.clientId, creds.keyHash, decisionId, strip);

@@ -26,7 +26,7 @@ function overLimit(deps: CoreDeps, facts: RequestFacts): Step<never> | undefined
 }
 
 /** The invoice must be bound to this request's method, route id and price. */
-function bindingProblem(inv: Invoice, facts: RequestFacts, price: Price): string | undefined {
+export function bindingProblem(inv: Invoice, facts: RequestFacts, price: Price): string | undefined {
   if (inv.method !== facts.method) return `Invoice is for ${inv.method}, not ${facts.method}`;
   if (inv.routeId !== price.routeId) return `Invoice is for route "${inv.routeId}", not "${price.routeId}"`;
   if (inv.amountMicro !== price.priceMicro) return `Invoice price ${inv.amountMicro} differs from the route price ${price.priceMicro}`;

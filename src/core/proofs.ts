@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { SignedAuthorization } from "./signed-tx/verify.js";
 
 /**
  * Payment proof headers (DESIGN.md "Request headers"):
@@ -17,6 +18,14 @@ export interface PaymentProof {
   readonly invoiceId?: string;
   /** 64 uppercase hex */
   readonly txHash?: string;
+  /** signed-transaction payload (Cosmos `exact`): base64 TxRaw plus its authorization; see core/signed-tx */
+  readonly signed?: SignedProof;
+}
+
+/** `payload.signedTx` (base64 TxRaw) and `payload.authorization` of the Cosmos `exact` scheme. */
+export interface SignedProof {
+  readonly signedTx: string;
+  readonly authorization?: SignedAuthorization;
 }
 
 export type ProofParse =
@@ -28,7 +37,15 @@ const TX_HASH_RE = /^[0-9a-fA-F]{64}$/;
 const INVOICE_ID_RE = /^[A-Za-z0-9_.-]{16,255}$/;
 const MAX_PROOF_HEADER = 8192;
 
-const x402Payload = z.object({ txHash: z.string().regex(TX_HASH_RE, "txHash must be 64 hex characters"), invoiceId: z.string().regex(INVOICE_ID_RE).optional() });
+const hashPayload = z.object({ txHash: z.string().regex(TX_HASH_RE, "txHash must be 64 hex characters"), invoiceId: z.string().regex(INVOICE_ID_RE).optional() });
+const signedPayload = z.object({
+  signedTx: z.string().min(1).max(8192),
+  authorization: z.object({
+    from: z.string().max(128), to: z.string().max(128), amount: z.string().regex(/^\d{1,40}$/), denom: z.string().max(128),
+    timeoutAt: z.union([z.number().int().nonnegative(), z.string().regex(/^\d{1,12}$/).transform(Number)]).optional(),
+  }).passthrough().optional(),
+});
+const x402Payload = z.union([hashPayload, signedPayload]);
 const x402v2 = z.object({
   x402Version: z.literal(2),
   accepted: z.object({ scheme: z.string(), network: z.string() }).passthrough(),
@@ -81,6 +98,11 @@ function parseX402(header: "payment-signature" | "x-payment", raw: string, netwo
   if (scheme !== "exact") return invalid(header, `unsupported x402 scheme "${scheme}" (only "exact")`);
   if (net !== network) return invalid(header, `x402 network "${net}" is not ${network}`);
   const p = data.payload;
+  if ("signedTx" in p) {
+    const extra = (data.accepted as { extra?: { invoiceId?: unknown } } | undefined)?.extra;
+    const invoiceId = typeof extra?.invoiceId === "string" && INVOICE_ID_RE.test(extra.invoiceId) ? extra.invoiceId : undefined;
+    return { kind: "proof", proof: { header, invoiceId, signed: { signedTx: p.signedTx, authorization: p.authorization } } };
+  }
   return { kind: "proof", proof: { header, txHash: p.txHash.toUpperCase(), invoiceId: p.invoiceId } };
 }
 

@@ -1,0 +1,30 @@
+/**
+ * x402 as a gateway extension (src/app/extensions.ts): the facilitator API on the HTTP server and the
+ * confirmer that records the chain's verdict on optimistic allows.
+ */
+import type { GatewayContext } from "../app/gateway.js";
+import { startConfirmer } from "./confirmer.js";
+import { facilitatorRoutes } from "./facilitator.js";
+import { x402Metrics } from "./metrics.js";
+import { createSignedTxDeps } from "./settle-deps.js";
+
+export async function x402Extension(ctx: GatewayContext): Promise<{ stop(): Promise<void> }> {
+  const setup = createSignedTxDeps(ctx.config, ctx.chain.chain, ctx.store.pool, ctx.metrics.registry);
+  const x = ctx.config.x402;
+  if (x.facilitatorPath) {
+    facilitatorRoutes(ctx.http, {
+      base: x.facilitatorPath, network: ctx.config.network, denom: ctx.config.denom, signed: setup.deps, store: ctx.store,
+      token: x.facilitatorToken, clock: ctx.clock, lastKnownHeight: ctx.chain.lastKnownHeight,
+    });
+  }
+  const confirmer = startConfirmer({
+    chain: ctx.chain.chain, settlements: setup.deps.settlements, metrics: x402Metrics(ctx.metrics.registry),
+    log: ctx.log.child({ component: "x402-confirmer" }), pollMs: x.confirmerPollMs, clock: ctx.clock,
+  });
+  return {
+    async stop() {
+      await confirmer.stop();
+      setup.stop();
+    },
+  };
+}
