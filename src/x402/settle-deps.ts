@@ -22,7 +22,7 @@ export function createSignedTxDeps(config: GatewayConfig, chain: ChainPort, pool
   return {
     deps: {
       broadcaster, settlements: pgSettlements(pool), chain,
-      chainId: config.chainId, prefix: fromBech32(config.paymentAddress).prefix,
+      chainId: config.chainId, prefix: fromBech32(config.paymentAddress, 90).prefix,
       mode: x.settlement, maxUnconfirmedMicro: x.maxUnconfirmedMicro, confirmAboveMicro: x.confirmAboveMicro,
       confirmWaitMs: x.confirmWaitMs,
       onSettlement: (result) => metrics.settlements.inc({ result }),
