@@ -6,7 +6,7 @@
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { fromBase64, toBase64 } from "@cosmjs/encoding";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
-import type { PaymentPayload } from "@x402/core/client";
+import type { PaymentPayload } from "@x402/core/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExactCosmosScheme } from "../../src/x402/index.js";
 import { startStack, type Stack } from "../support/stack.js";
@@ -75,7 +75,7 @@ describe("signed payments that must not pay are refused before broadcast", () =>
     const pr = await paymentRequiredOf(url());
     const p = await signedPayload(scheme, pr, pr.accepts[0]!);
     const raw = TxRaw.decode(fromBase64(p.payload["signedTx"] as string));
-    raw.signatures[0]![10] ^= 0x01;
+    raw.signatures[0]![10]! ^= 0x01;
     const r = await present({ ...p, payload: { ...p.payload, signedTx: toBase64(TxRaw.encode(raw).finish()) } });
     expect(r).toMatchObject({ status: 400, error: "INVALID_PROOF" });
   });

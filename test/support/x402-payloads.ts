@@ -5,7 +5,8 @@
  */
 import { sha256 } from "@cosmjs/crypto";
 import { fromBase64, toHex } from "@cosmjs/encoding";
-import { x402HTTPClient, x402Client, type PaymentPayload, type PaymentRequired, type PaymentRequirements } from "@x402/core/client";
+import { x402HTTPClient, x402Client } from "@x402/core/client";
+import type { PaymentPayload, PaymentRequired, PaymentRequirements } from "@x402/core/types";
 import { encodePaymentSignatureHeader } from "@x402/core/http";
 import type { ExactCosmosScheme } from "../../src/x402/index.js";
 

@@ -4,7 +4,8 @@
  * creates is captured (for replay tests).
  */
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
-import { x402Client, type PaymentPayload } from "@x402/core/client";
+import { x402Client } from "@x402/core/client";
+import type { PaymentPayload } from "@x402/core/types";
 import { encodePaymentSignatureHeader } from "@x402/core/http";
 import { wrapFetchWithPayment } from "@x402/fetch";
 import { registerExactCosmosScheme, type ExactCosmosSchemeOptions } from "../../src/x402/index.js";
