@@ -90,6 +90,7 @@ function parseX402(header: "payment-signature" | "x-payment", raw: string, netwo
   const parsed = (header === "payment-signature" ? x402v2 : x402v1).safeParse(json);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
+    if (first?.code === "invalid_union") return invalid(header, `${header} payload needs payload.txHash (64 hex) or payload.signedTx (base64 TxRaw)`);
     return invalid(header, `${header} is not an x402 v${header === "payment-signature" ? 2 : 1} PaymentPayload: ${first?.path.join(".")} ${first?.message}`);
   }
   const data = parsed.data as { accepted?: { scheme: string; network: string }; scheme?: string; network?: string; payload: z.infer<typeof x402Payload> };
