@@ -5,6 +5,8 @@
 import { DirectSecp256k1HdWallet, type OfflineSigner } from "@cosmjs/proto-signing";
 import { BroadcastTxError, GasPrice, SigningStargateClient, calculateFee } from "@cosmjs/stargate";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
+import { sha256 } from "@cosmjs/crypto";
+import { toBase64, toHex } from "@cosmjs/encoding";
 import { PaymentNotSentError } from "./errors.js";
 import { Mutex } from "./mutex.js";
 import type { Payer } from "./payer.js";
@@ -28,6 +30,8 @@ export interface CosmjsPayerOptions {
   readonly pollIntervalMs?: number;
   /** give up waiting for inclusion after this, default 60000 ms (the tx may still land: reservation kept) */
   readonly timeoutMs?: number;
+  /** sign(): how long a signed, not yet included sequence stays reserved, ms (default 20000) */
+  readonly pendingSequenceMs?: number;
 }
 
 export interface CosmjsPayer extends Payer {
@@ -46,6 +50,9 @@ export function cosmjsPayer(opts: CosmjsPayerOptions): CosmjsPayer {
   const prefix = opts.prefix ?? "neutaro";
   const fee = calculateFee(opts.gasLimit ?? 200_000, GasPrice.fromString(opts.gasPrice ?? "0.025uneutaro"));
   const mutex = new Mutex(); // one account, one sequence: payments go one at a time
+  // Signed-only payments are broadcast by the server: the chain's sequence moves a block later, so
+  // the next signature uses one past the last one signed while that is recent.
+  let lastSigned: { sequence: number; at: number } | undefined;
   let session: Promise<{ client: SigningStargateClient; address: string; chainId: string }> | undefined;
 
   const connect = () =>
@@ -89,6 +96,25 @@ export function cosmjsPayer(opts: CosmjsPayerOptions): CosmjsPayer {
       const txHash = res.transactionHash.toUpperCase();
       if (res.code !== 0) throw new PaymentNotSentError(`tx ${txHash} failed on chain (code ${res.code}): ${res.rawLog ?? ""}`, txHash);
       return { txHash };
+    }),
+    sign: (order) => mutex.run(async () => {
+      try {
+        const s = await connect();
+        if (order.network !== `cosmos:${s.chainId}`) throw new Error(`this payer pays on cosmos:${s.chainId}, not ${order.network}`);
+        const { accountNumber, sequence: chainSeq } = await s.client.getSequence(s.address);
+        const fresh = lastSigned && Date.now() - lastSigned.at < (opts.pendingSequenceMs ?? 20_000) && lastSigned.sequence >= chainSeq;
+        const sequence = fresh ? lastSigned!.sequence + 1 : chainSeq;
+        const amount = order.amountMicro.toString();
+        const msg = { typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: s.address, toAddress: order.payTo, amount: [{ denom: order.denom, amount }] } };
+        const bytes = TxRaw.encode(await s.client.sign(s.address, [msg], fee, order.memo, { accountNumber, sequence, chainId: s.chainId })).finish();
+        lastSigned = { sequence, at: Date.now() };
+        return {
+          txHash: toHex(sha256(bytes)).toUpperCase(), signedTx: toBase64(bytes),
+          authorization: { from: s.address, to: order.payTo, amount, denom: order.denom, timeoutAt: Math.floor(Date.now() / 1000) + 300 },
+        };
+      } catch (err) {
+        throw new PaymentNotSentError(`not signed: ${err instanceof Error ? err.message : String(err)}`, undefined, { cause: err });
+      }
     }),
     disconnect: () => {
       void session?.then((s) => s.client.disconnect(), () => undefined);

@@ -1,7 +1,9 @@
 /**
  * createPaidFetch: a `fetch` that pays gate402 (and other x402 `exact` servers on Neutaro) under a
  * spending policy. On 402: read and validate the invoice, check the policy, reserve budget, pay, wait
- * for inclusion, record the receipt, retry ONCE with `X-Payment-Proof: <invoiceId>:<txHash>`.
+ * for inclusion, record the receipt, retry ONCE with `X-Payment-Proof: <invoiceId>:<txHash>` — or, when
+ * the 402 carries x402 v2 (PAYMENT-REQUIRED), sign without broadcasting and retry with
+ * `PAYMENT-SIGNATURE` (signed-transaction payload; the server broadcasts and answers PAYMENT-RESPONSE).
  */
 import { AmountFormatError, parseCoins } from "../money.js";
 import { Budget } from "./budget.js";
@@ -37,6 +39,12 @@ export interface PaidFetchOptions {
   readonly fetch?: typeof fetch;
   /** unix ms clock for the rolling windows, default Date.now */
   readonly now?: () => number;
+  /**
+   * x402 v2 servers (PAYMENT-REQUIRED header): "signed" (default) sends the signed-transaction payload
+   * in PAYMENT-SIGNATURE when the payer can sign without broadcasting (the server broadcasts: no block
+   * wait); "txHash" pays on chain first and sends `{txHash, invoiceId}`.
+   */
+  readonly x402Payload?: "signed" | "txHash";
 }
 
 export interface PaidFetch {
@@ -86,6 +94,7 @@ export function createPaidFetch(opts: PaidFetchOptions): PaidFetch {
     const receipt = await spend(ctx, req, {
       kind: "invoice", payTo: invoice.payTo, amountMicro: invoice.amountMicro, denom: invoice.denom, network: invoice.network,
       memo: invoice.memo, invoiceId: invoice.invoiceId,
+      ...(invoice.source === "x402-v2-header" && { x402v2: { signOnly: opts.x402Payload !== "txHash" } }),
     });
     return present(ctx, req, receipt, invoice);
   };

@@ -23,4 +23,20 @@ export interface Payer {
   address?(): Promise<string>;
   /** @returns tx hash, 64 hex (any case) */
   pay(order: PaymentOrder): Promise<{ txHash: string }>;
+  /**
+   * Optional: signs the payment WITHOUT broadcasting, for the x402 signed-transaction payload (the
+   * server broadcasts it). Once the result leaves the process the money may move, so the SDK counts it
+   * as spent. Throw PaymentNotSentError when nothing was signed.
+   */
+  sign?(order: PaymentOrder): Promise<SignedOrder>;
+}
+
+/** A signed, not broadcast, MsgSend (x402 Cosmos `exact` payload). */
+export interface SignedOrder {
+  /** sha256 of the TxRaw bytes, 64 hex: the hash the chain will index */
+  readonly txHash: string;
+  /** base64 TxRaw */
+  readonly signedTx: string;
+  /** `payload.authorization`: the MsgSend restated; amount in micro-units; timeoutAt unix seconds */
+  readonly authorization: { readonly from: string; readonly to: string; readonly amount: string; readonly denom: string; readonly timeoutAt?: number };
 }

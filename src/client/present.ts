@@ -9,6 +9,28 @@ import type { ClientInvoice } from "./invoice.js";
 import { attempt, readJsonBounded, type BufferedRequest } from "./request.js";
 import type { Receipt } from "./state.js";
 
+/** base64 of UTF-8 JSON, with web APIs only (btoa, TextEncoder). */
+function base64Json(value: unknown): string {
+  const bytes = new TextEncoder().encode(JSON.stringify(value));
+  let bin = "";
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin);
+}
+
+/**
+ * The proof header for a receipt: x402 v2 `PAYMENT-SIGNATURE` (signed-transaction payload, or
+ * `{txHash, invoiceId}`) when the 402 spoke v2, else `X-Payment-Proof: <invoiceId>:<txHash>`.
+ */
+export function proofHeaders(r: Receipt): Record<string, string> {
+  if (r.proofHeader !== "payment-signature") return { "x-payment-proof": r.invoiceId ? `${r.invoiceId}:${r.txHash}` : r.txHash };
+  const accepted = {
+    scheme: "exact", network: r.network, asset: r.denom, amount: r.amountMicro, payTo: r.payTo, maxTimeoutSeconds: 300,
+    extra: { ...(r.invoiceId !== undefined && { invoiceId: r.invoiceId }), memo: r.memo },
+  };
+  const payload = r.signedTx ? { signedTx: r.signedTx, authorization: r.authorization } : { txHash: r.txHash, ...(r.invoiceId !== undefined && { invoiceId: r.invoiceId }) };
+  return { "payment-signature": base64Json({ x402Version: 2, resource: { url: r.url }, accepted, payload }) };
+}
+
 /** Answers that mean "try again later", not "this proof is bad": the proof stays reusable. */
 const RETRY_LATER = new Set([429, 503]);
 
@@ -17,10 +39,9 @@ const RETRY_LATER = new Set([429, 503]);
  * @throws PaymentRejectedError on a 402 (receipt marked refused, or kept unredeemed while AWAITING_CONFIRMATION)
  */
 export async function present(ctx: FlowContext, req: BufferedRequest, receipt: Receipt, invoice?: ClientInvoice): Promise<Response> {
-  const proof = receipt.invoiceId ? `${receipt.invoiceId}:${receipt.txHash}` : receipt.txHash;
   let res: Response;
   try {
-    res = await ctx.fetch(req.url, attempt(req, { "x-payment-proof": proof }));
+    res = await ctx.fetch(req.url, attempt(req, proofHeaders(receipt)));
   } catch (err) {
     ctx.budget.unclaim(receipt.txHash); // outcome unknown: the next call for this request reuses the proof
     throw err;

@@ -4,7 +4,7 @@
  */
 import type { Budget } from "./budget.js";
 import { PaymentNotSentError, PolicyViolationError } from "./errors.js";
-import type { Payer } from "./payer.js";
+import type { Payer, SignedOrder } from "./payer.js";
 import { checkStatic, needsApproval, type CompiledPolicy } from "./policy.js";
 import type { BufferedRequest } from "./request.js";
 import type { Receipt } from "./state.js";
@@ -26,6 +26,8 @@ export interface SpendOrder {
   readonly memo: string;
   readonly invoiceId?: string;
   readonly clientId?: string;
+  /** present with x402 v2 PAYMENT-SIGNATURE; sign without broadcasting when the payer can (payer.sign) */
+  readonly x402v2?: { readonly signOnly: boolean };
 }
 
 const TX_HASH_RE = /^[0-9A-Fa-f]{64}$/;
@@ -40,6 +42,7 @@ export async function spend(deps: SpendDeps, req: BufferedRequest, o: SpendOrder
   checkStatic(policy, { url: req.url, payTo: o.payTo, amountMicro: o.amountMicro, denom: o.denom, network: o.network });
   const reservation = await budget.reserve(o.amountMicro);
   let txHash: string;
+  let signed: SignedOrder | undefined;
   try {
     if (needsApproval(policy, o.amountMicro)) {
       const approved = await policy.approve!({
@@ -48,7 +51,9 @@ export async function spend(deps: SpendDeps, req: BufferedRequest, o: SpendOrder
       }).catch(() => false);
       if (approved !== true) throw new PolicyViolationError("DENIED_BY_APPROVER", `the approver refused ${o.amountMicro} ${o.denom} to ${o.payTo}`);
     }
-    ({ txHash } = await payer.pay({ payTo: o.payTo, amountMicro: o.amountMicro, denom: o.denom, memo: o.memo, network: o.network }));
+    const order = { payTo: o.payTo, amountMicro: o.amountMicro, denom: o.denom, memo: o.memo, network: o.network };
+    if (o.x402v2?.signOnly && payer.sign) ({ txHash } = signed = await payer.sign(order));
+    else ({ txHash } = await payer.pay(order));
   } catch (err) {
     if (err instanceof PolicyViolationError || err instanceof PaymentNotSentError) await budget.release(reservation);
     throw err;
@@ -60,5 +65,7 @@ export async function spend(deps: SpendDeps, req: BufferedRequest, o: SpendOrder
     url: req.url, method: req.method,
     ...(o.invoiceId !== undefined && { invoiceId: o.invoiceId }),
     ...(o.clientId !== undefined && { clientId: o.clientId }),
+    ...(o.x402v2 && { proofHeader: "payment-signature" as const }),
+    ...(signed && { signedTx: signed.signedTx, authorization: signed.authorization }),
   });
 }

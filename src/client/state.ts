@@ -48,6 +48,12 @@ export const receiptSchema = z.object({
   settledAt: z.string().optional(),
   /** server error code when refused */
   refusal: z.string().optional(),
+  /** how the proof is presented: X-Payment-Proof (default) or x402 v2 PAYMENT-SIGNATURE */
+  proofHeader: z.enum(["x-payment-proof", "payment-signature"]).optional(),
+  /** signed-transaction payload (base64 TxRaw) when the server broadcasts the payment */
+  signedTx: z.string().max(8192).optional(),
+  /** its `payload.authorization` */
+  authorization: z.object({ from: z.string(), to: z.string(), amount: z.string(), denom: z.string(), timeoutAt: z.number().int().optional() }).optional(),
 });
 export type Receipt = z.infer<typeof receiptSchema>;
 

@@ -52,7 +52,9 @@ describe("clawpurseCliPayer", () => {
     try {
       const paidFetch = createPaidFetch({ payer: clawpurseCliPayer({ env: env() }), policy: { maxPerRequest: "0.01", allowedPayTo: [payTo] }, store: memoryStore() });
       expect((await paidFetch(`${server.url}/api`)).status).toBe(200);
-      expect(server.requests[1]!.headers["x-payment-proof"]).toBe(`${(offer["extra"] as { invoiceId: string }).invoiceId}:${HASH}`);
+      // A v2 offer and a payer that cannot sign without broadcasting: PAYMENT-SIGNATURE {txHash, invoiceId}.
+      const sent = JSON.parse(Buffer.from(String(server.requests[1]!.headers["payment-signature"]), "base64").toString("utf8"));
+      expect(sent.payload).toEqual({ txHash: HASH.toUpperCase(), invoiceId: (offer["extra"] as { invoiceId: string }).invoiceId });
       expect((await readFile(join(dir, "argv"), "utf8")).split("\n").slice(2, 4)).toEqual(["0.001500", "--memo"]);
     } finally {
       await server.close();

@@ -39,6 +39,10 @@ const policy = (o: Partial<SpendingPolicy> = {}): SpendingPolicy => ({
   maxPerRequest: "0.01", maxPerDay: "1", allowedPayTo: [stack.payTo], allowedHosts: ["127.0.0.1"], allowedNetworks: [`cosmos:${stack.devnet.chainId}`], ...o,
 });
 const balanceOf = (n: number) => stack.devnet.balance(stack.devnet.wallets[n]!.address);
+/** What wallet n has spent since `before`, once the server-broadcast txs are included. */
+const spentBy = (n: number, before: bigint, expected: bigint) => expect.poll(() => before - balanceOf(n), { timeout: 10_000 }).toBe(expected);
+/** The x402 v2 PaymentPayload the API saw last. */
+const lastPayload = () => JSON.parse(Buffer.from(api.seen.at(-1)!.paymentSignature!, "base64").toString("utf8"));
 
 describe("paidFetch against gate402 on the devnet", () => {
   it("pays a 402 once, retries with the proof and returns the API's answer with PAYMENT-RESPONSE", async () => {
@@ -52,8 +56,22 @@ describe("paidFetch against gate402 on the devnet", () => {
     const [receipt] = await paidFetch.exportReceipts();
     expect(settlement).toMatchObject({ success: true, transaction: receipt!.txHash, payer: await payer.address() });
     expect(receipt).toMatchObject({ kind: "invoice", status: "redeemed", amountMicro: "1000", payTo: stack.payTo, method: "GET" });
-    expect(api.seen.at(-1)!.proof).toBe(`${receipt!.invoiceId}:${receipt!.txHash}`);
-    expect(before - balanceOf(2)).toBe(PRICE + payer.feeMicro);
+    // gate402's 402 carries x402 v2: the SDK signed without broadcasting and sent PAYMENT-SIGNATURE.
+    expect(api.seen.at(-1)!.proof).toBeUndefined();
+    expect(lastPayload()).toMatchObject({ x402Version: 2, accepted: { scheme: "exact", extra: { invoiceId: receipt!.invoiceId } }, payload: { signedTx: receipt!.signedTx } });
+    await spentBy(2, before, PRICE + payer.feeMicro);
+  });
+
+  it("x402Payload \"txHash\": pays on chain first and sends {txHash, invoiceId} in PAYMENT-SIGNATURE", async () => {
+    const payer = walletPayer(8);
+    const before = balanceOf(8);
+    const paidFetch = createPaidFetch({ payer, policy: policy(), store: memoryStore(), x402Payload: "txHash" });
+    const res = await paidFetch(`${api.url}/api/data?x=2`);
+    expect(res.status).toBe(200);
+    const [receipt] = await paidFetch.exportReceipts();
+    expect(receipt).toMatchObject({ status: "redeemed", proofHeader: "payment-signature" });
+    expect(lastPayload().payload).toEqual({ txHash: receipt!.txHash, invoiceId: receipt!.invoiceId });
+    expect(before - balanceOf(8)).toBe(PRICE + payer.feeMicro);
   });
 
   it("a POST body is sent again on the retry", async () => {
@@ -93,7 +111,7 @@ describe("paidFetch against gate402 on the devnet", () => {
     for (const r of refused) expect((r as PromiseRejectedResult).reason).toMatchObject({ code: "HOURLY_CAP" });
     const receipts = await paidFetch.exportReceipts();
     expect(new Set(receipts.map((r) => r.txHash)).size).toBe(5);
-    expect(before - balanceOf(4)).toBe(5n * (PRICE + payer.feeMicro));
+    await spentBy(4, before, 5n * (PRICE + payer.feeMicro));
   });
 
   it("a crash after paying and before the retry: the restarted agent presents the stored proof and pays nothing more", async () => {
@@ -102,7 +120,7 @@ describe("paidFetch against gate402 on the devnet", () => {
     const path = join(dir, "crash.json");
     let crashed = false;
     const crashingFetch: typeof fetch = async (input, init) => {
-      if (!crashed && new Headers(init?.headers).has("x-payment-proof")) {
+      if (!crashed && new Headers(init?.headers).has("payment-signature")) {
         crashed = true;
         throw new Error("simulated crash before the retry");
       }
@@ -118,8 +136,8 @@ describe("paidFetch against gate402 on the devnet", () => {
     const receipts = await restarted.exportReceipts();
     expect(receipts).toHaveLength(1);
     expect(receipts[0]!.status).toBe("redeemed");
-    expect(api.seen.at(-1)!.proof).toBe(`${receipts[0]!.invoiceId}:${receipts[0]!.txHash}`);
-    expect(before - balanceOf(5)).toBe(PRICE + payer.feeMicro);
+    expect(lastPayload().payload.signedTx).toBe(receipts[0]!.signedTx);
+    await spentBy(5, before, PRICE + payer.feeMicro);
   });
 
   it("prepaid: the first call tops up the account's deposit memo, later calls spend the balance without paying", async () => {
@@ -163,7 +181,7 @@ describe("paidFetch against gate402 on the devnet", () => {
       (l) => lines.push(l),
     );
     expect(summary).toMatchObject({ paid: 4, stoppedBy: "DAILY_CAP" });
-    expect(before - balanceOf(7)).toBe(4n * (PRICE + 5000n));
+    await spentBy(7, before, 4n * (PRICE + 5000n));
     expect(lines.some((l) => l.includes("DAILY_CAP"))).toBe(true);
   });
 });

@@ -83,7 +83,7 @@ export async function fakeServer(handler: Handler): Promise<FakeServer> {
 /** Serves a fixed 402 to requests without a proof, and 200 to requests with one. */
 export function payOnce(answer: { headers: Record<string, string>; body: unknown }, raw?: string): Handler {
   return (req, res) => {
-    if (req.headers["x-payment-proof"]) {
+    if (req.headers["x-payment-proof"] || req.headers["payment-signature"]) {
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify({ ok: true, body: req.body }));
       return;

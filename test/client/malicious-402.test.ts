@@ -114,7 +114,7 @@ describe("a hostile 402 is refused before any payment", () => {
 });
 
 describe("paying a well-formed 402", () => {
-  it("the v2 header wins: pays its payTo, amount and memo, then retries once with <invoiceId>:<txHash>", async () => {
+  it("the v2 header wins: pays its payTo, amount and memo, then retries once with PAYMENT-SIGNATURE {txHash, invoiceId}", async () => {
     const offer = v2Offer({ payTo: trusted, amount: "2500" });
     server = await fakeServer(payOnce(gate402Answer(offer)));
     const payer = spyPayer();
@@ -125,7 +125,9 @@ describe("paying a well-formed 402", () => {
     expect(payer.calls).toEqual([{ payTo: trusted, amountMicro: 2500n, denom: "uneutaro", memo: extra.invoiceId, network: "cosmos:Neutaro-1" }]);
     const [receipt] = await paidFetch.exportReceipts();
     expect(server.requests).toHaveLength(2);
-    expect(server.requests[1]!.headers["x-payment-proof"]).toBe(`${extra.invoiceId}:${receipt!.txHash}`);
+    const sent = JSON.parse(Buffer.from(String(server.requests[1]!.headers["payment-signature"]), "base64").toString("utf8"));
+    expect(sent).toMatchObject({ x402Version: 2, accepted: { scheme: "exact", network: "cosmos:Neutaro-1", amount: "2500", payTo: trusted }, payload: { txHash: receipt!.txHash, invoiceId: extra.invoiceId } });
+    expect(server.requests[1]!.headers["x-payment-proof"]).toBeUndefined();
     expect(server.requests.map((r) => r.body)).toEqual(['{"q":"x"}', '{"q":"x"}']);
     expect(receipt).toMatchObject({ kind: "invoice", invoiceId: extra.invoiceId, amountMicro: "2500", amount: "0.002500", payTo: trusted, method: "POST", url: `${server.url}/api/data`, status: "redeemed" });
   });

@@ -108,7 +108,7 @@ describe("spending policy", () => {
   it("a 503 on the retry keeps the proof: the next call for the same request presents it instead of paying", async () => {
     let outage = true;
     server = await fakeServer((req, res) => {
-      if (req.headers["x-payment-proof"] && outage) {
+      if ((req.headers["x-payment-proof"] || req.headers["payment-signature"]) && outage) {
         res.writeHead(503, { "content-type": "application/json", "retry-after": "1" });
         res.end(JSON.stringify({ error: "CHAIN_UNAVAILABLE" }));
         return;

@@ -12,7 +12,7 @@ export interface PaidResource {
   /** http://127.0.0.1:<port> */
   readonly url: string;
   /** requests seen, in order: method, path, proof header, body */
-  readonly seen: { method: string; path: string; proof?: string; clientId?: string; body: string }[];
+  readonly seen: { method: string; path: string; proof?: string; paymentSignature?: string; clientId?: string; body: string }[];
   close(): Promise<void>;
 }
 
@@ -37,7 +37,7 @@ export async function startPaidResource(grpcAddress: string, httpApi?: string): 
       }
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers[k] = v;
-      seen.push({ method: req.method!, path: req.url!, proof: headers["x-payment-proof"], clientId: headers["x-client-id"], body });
+      seen.push({ method: req.method!, path: req.url!, proof: headers["x-payment-proof"], paymentSignature: headers["payment-signature"], clientId: headers["x-client-id"], body });
       try {
         const decision = await client.check(envoyCheck({ method: req.method!, path: req.url!, host: headers["host"] ?? "127.0.0.1", headers }));
         const status = httpStatus(decision);

@@ -65,6 +65,27 @@ export async function verifySigned(deps: SignedTxDeps, tx: SignedPayment, auth: 
   return { ok: true, txHash: tx.hash, payer: check.payer, paidMicro: check.paidMicro, confirmed: false };
 }
 
+/** SDK ErrWrongSequence, and its CheckTx log. */
+const WRONG_SEQUENCE = 32;
+const SEQUENCE_LOG = /expected (\d+), got (\d+)/;
+/** How long a tx signed ahead of the mempool's sequence waits for the payer's earlier txs, ms. */
+const OUT_OF_ORDER_WAIT_MS = 1500;
+
+/**
+ * broadcast_tx_sync; a tx whose sequence is AHEAD of the mempool's is retried briefly: an agent's
+ * concurrent payments (sequences n, n+1, …) reach us in any order, and CheckTx takes them only in order.
+ */
+async function broadcastInOrder(deps: SignedTxDeps, bytes: Uint8Array) {
+  const sleep = deps.sleep ?? defaultSleep;
+  const deadline = Date.now() + OUT_OF_ORDER_WAIT_MS;
+  for (;;) {
+    const check = await deps.broadcaster.broadcastTxSync(bytes);
+    const seq = check.code === WRONG_SEQUENCE ? SEQUENCE_LOG.exec(check.log) : null;
+    if (!seq || BigInt(seq[2]!) <= BigInt(seq[1]!) || Date.now() >= deadline) return check;
+    await sleep(50);
+  }
+}
+
 async function waitForInclusion(deps: SignedTxDeps, hash: string): Promise<{ code: number; height: number } | null> {
   const sleep = deps.sleep ?? defaultSleep;
   const deadline = Date.now() + deps.confirmWaitMs;
@@ -103,7 +124,7 @@ export async function settleSigned(
   }
   let check;
   try {
-    check = await deps.broadcaster.broadcastTxSync(tx.bytes);
+    check = await broadcastInOrder(deps, tx.bytes);
   } catch (err) {
     await deps.settlements.release(tx.hash);
     throw err;
