@@ -4,7 +4,10 @@
  * (/ext-authz/*) and through Caddy (forward_auth). One payment per call; a replayed payload is refused
  * and broadcast at most once.
  */
+import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { decodePaymentResponseHeader } from "@x402/core/http";
+import { ExactCosmosScheme } from "../../src/x402/index.js";
+import { paymentRequiredOf } from "../support/x402-payloads.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireCaddy, startCaddy, type CaddyProxy } from "../support/caddy.js";
 import { startStack, type Stack } from "../support/stack.js";
@@ -78,6 +81,18 @@ describe("@x402/fetch pays gate402 with a signed transaction", () => {
     }
     expect(await metric("gate402_x402_settlements_total", 'result="optimistic"')).toBe(optimisticBefore + 1);
     expect(await metric("gate402_x402_settlements_total", 'result="checktx_refused"')).toBe(refusedBefore);
+  });
+
+  it("X-PAYMENT (x402 v1 shape) carrying the signed payload also pays, answered with X-PAYMENT-RESPONSE", async () => {
+    const signer = await DirectSecp256k1HdWallet.fromMnemonic(stack.devnet.wallets[5]!.mnemonic, { prefix: "neutaro" });
+    const scheme = new ExactCosmosScheme({ signer, rpc: stack.devnet.rpcUrl });
+    const pr = await paymentRequiredOf(`${stack.gw.httpUrl}/ext-authz/api/data`);
+    const { payload } = await scheme.createPaymentPayload(1, pr.accepts[0]!);
+    const v1 = Buffer.from(JSON.stringify({ x402Version: 1, scheme: "exact", network, payload })).toString("base64");
+    const res = await fetch(`${stack.gw.httpUrl}/ext-authz/api/data`, { headers: { "x-payment": v1 } });
+    expect(res.status).toBe(200);
+    expect(JSON.parse(Buffer.from(res.headers.get("x-payment-response")!, "base64").toString())).toMatchObject({ success: true, network, payer: (await signer.getAccounts())[0]!.address });
+    await scheme.disconnect();
   });
 
   it("through Caddy forward_auth: 200 from the upstream, once per payment, receipt passed to the client", async () => {
