@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import type { LoadResult } from "./loadgen.js";
 
 export interface Row extends LoadResult {
@@ -29,5 +29,8 @@ export function writeResults(
     `height 1 in ${watcher.seconds} s = **${watcher.paymentsPerSecond} payments/s**.`,
     "",
   ];
-  writeFileSync(path, `${lines.join("\n")}\n`);
+  // bench/x402.ts owns its own section of the file: keep it.
+  const previous = existsSync(path) ? readFileSync(path, "utf8") : "";
+  const x402 = /<!-- x402-bench:start -->[\s\S]*<!-- x402-bench:end -->/.exec(previous)?.[0];
+  writeFileSync(path, `${lines.join("\n")}\n${x402 ? `\n${x402}\n` : ""}`);
 }
