@@ -6,6 +6,12 @@
  */
 import type { SignerAccount } from "../core/signed-tx/verify.js";
 
+/**
+ * Route id of redemptions the facilitator API records (payments to other services' payTo): reports of
+ * gate402's own revenue leave them out.
+ */
+export const FACILITATOR_ROUTE_ID = "x402-facilitator";
+
 /** CheckTx answer of `broadcast_tx_sync`. */
 export interface BroadcastResult {
   /** 64 uppercase hex */

@@ -14,6 +14,7 @@ import type { SignedExpectations } from "../core/signed-tx/verify.js";
 import { ChainUnavailableError, StoreUnavailableError } from "../ports/errors.js";
 import { settleTxHash } from "./tx-hash.js";
 import type { StorePort } from "../ports/store.js";
+import { FACILITATOR_ROUTE_ID } from "../ports/settlement.js";
 import { memoIssuedAt } from "./memo.js";
 
 export interface FacilitatorOptions {
@@ -110,7 +111,7 @@ async function decide(o: FacilitatorOptions, raw: unknown, settle: boolean): Pro
   };
   const result: SettleResult = settle
     ? await settleSigned(o.signed, decoded.tx, sp.data.authorization, x, {
-      invoiceId: bound.memo, routeId: "x402-facilitator", method: "*", priceMicro: BigInt(r.amount), uses: 1,
+      invoiceId: bound.memo, routeId: FACILITATOR_ROUTE_ID, method: "*", priceMicro: BigInt(r.amount), uses: 1,
     })
     : await verifySigned(o.signed, decoded.tx, sp.data.authorization, x);
   if (!result.ok) return { ok: false, reason: reasonOf(result.reason), message: result.message, payer: result.payer };

@@ -4,12 +4,21 @@
  * it once (the same spent_txs/redemptions claim as the gate's tx-hash proofs).
  */
 import { paidTo } from "../core/verify-payment.js";
-import type { FacilitatorOptions } from "./facilitator.js";
+import type { SignedTxDeps } from "../core/signed-tx/settle.js";
+import type { StorePort } from "../ports/store.js";
+import { FACILITATOR_ROUTE_ID } from "../ports/settlement.js";
+
+/** What the tx-hash path needs from the facilitator's options. */
+interface TxHashDeps {
+  readonly denom: string;
+  readonly signed: SignedTxDeps;
+  readonly store: StorePort;
+}
 
 type Outcome = { ok: true; txHash: string; payer: string } | { ok: false; reason: string; message: string; payer?: string };
 
 export async function settleTxHash(
-  o: FacilitatorOptions, txHash: string, r: { payTo: string; amount: string }, memo: string, settle: boolean,
+  o: TxHashDeps, txHash: string, r: { payTo: string; amount: string }, memo: string, settle: boolean,
 ): Promise<Outcome> {
   const tx = await o.signed.chain.getTx(txHash);
   if (!tx) return { ok: false, reason: "payment_not_found", message: `Transaction ${txHash} not found on chain (yet)` };
@@ -22,6 +31,6 @@ export async function settleTxHash(
     const spent = await o.signed.settlements.isSpent(txHash, memo);
     return spent ? { ok: false, reason: "proof_already_used", message: "This payment has already been redeemed", payer } : { ok: true, txHash, payer };
   }
-  const out = await o.store.redeem({ invoiceId: memo, txHash, routeId: "x402-facilitator", method: "*", priceMicro: price, paidMicro, payer, uses: 1 });
+  const out = await o.store.redeem({ invoiceId: memo, txHash, routeId: FACILITATOR_ROUTE_ID, method: "*", priceMicro: price, paidMicro, payer, uses: 1 });
   return out.kind === "applied" ? { ok: true, txHash, payer } : { ok: false, reason: "proof_already_used", message: "This payment has already been redeemed", payer };
 }

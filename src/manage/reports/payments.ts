@@ -23,6 +23,7 @@ SELECT * FROM (
          r.paid_micro::text AS amount_micro, r.price_micro::text AS price_micro, r.payer AS sender,
          s.height::text AS height, r.uses, r.uses_left, r.created_at, r.created_at::text AS created_key
     FROM redemptions r JOIN spent_txs s ON s.tx_hash = r.tx_hash
+   WHERE r.route_id <> 'x402-facilitator' -- settled as facilitator for another payTo
   UNION ALL
   SELECT 'deposit', s.tx_hash, NULL, s.client_id, NULL, NULL,
          (SELECT sum(e.amount_micro) FROM ledger_entries e WHERE e.tx_hash = s.tx_hash AND e.kind = 'deposit')::text,

@@ -23,6 +23,7 @@ WITH src AS (
   UNION ALL
   SELECT route_id, created_at, price_micro, 'invoice'
     FROM redemptions WHERE created_at >= $1::timestamptz AND created_at < $2::timestamptz
+     AND route_id <> 'x402-facilitator' -- settled as facilitator for another payTo: not our revenue
 )
 SELECT CASE WHEN $3::text = 'day' THEN to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') ELSE route_id END AS key,
        COALESCE(sum(micro) FILTER (WHERE via = 'prepaid'), 0)::text AS prepaid_micro,
