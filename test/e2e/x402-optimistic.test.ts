@@ -17,7 +17,7 @@ const CAP = 5000n;
 beforeAll(async () => {
   stack = await startStack({
     blockTimeMs: 0,
-    env: { GATEWAY_ROUTES: "GET /api/data=0.001", GATEWAY_X402_MAX_UNCONFIRMED: "0.005", GATEWAY_X402_CONFIRMER_MS: "50", GATEWAY_WATCHER: "false" },
+    env: { GATEWAY_ROUTES: "GET /api/data=0.001,GET /api/big=0.01", GATEWAY_X402_MAX_UNCONFIRMED: "0.005", GATEWAY_X402_CONFIRM_ABOVE: "0.005", GATEWAY_X402_CONFIRMER_MS: "50", GATEWAY_WATCHER: "false" },
   });
 });
 afterAll(async () => {
@@ -40,9 +40,9 @@ async function newScheme(fundMicro: bigint): Promise<{ scheme: ExactCosmosScheme
   return { scheme: new ExactCosmosScheme({ signer, rpc: stack.devnet.rpcUrl }), address: acc!.address };
 }
 
-async function pay(scheme: ExactCosmosScheme): Promise<{ status: number; error?: string }> {
-  const pr = await paymentRequiredOf(url());
-  const res = await fetch(url(), { headers: { "payment-signature": headerOf(await signedPayload(scheme, pr, pr.accepts[0]!)) } });
+async function pay(scheme: ExactCosmosScheme, target = url()): Promise<{ status: number; error?: string }> {
+  const pr = await paymentRequiredOf(target);
+  const res = await fetch(target, { headers: { "payment-signature": headerOf(await signedPayload(scheme, pr, pr.accepts[0]!)) } });
   return { status: res.status, error: res.status === 200 ? undefined : (await res.json()).error };
 }
 
@@ -93,6 +93,22 @@ describe("optimistic settlement of signed payments is bounded", () => {
     await stack.devnet.produceBlock();
     expect(stack.devnet.balance(stack.payTo) - paidBefore).toBe(BigInt(allowed) * PRICE);
     await expect.poll(async () => (await settlements().payerState(address)).unconfirmedMicro, { timeout: 10_000 }).toBe(0n);
+    await scheme.disconnect();
+  });
+
+  it("a price above GATEWAY_X402_CONFIRM_ABOVE is allowed only once the tx is included, outside the cap", async () => {
+    const { scheme, address } = await newScheme(10_000_000n);
+    const big = `${stack.gw.httpUrl}/ext-authz/api/big`;
+    let answered = false;
+    const pending = pay(scheme, big).finally(() => { answered = true; });
+    // No block yet: the request waits for inclusion instead of being allowed.
+    await new Promise((r) => setTimeout(r, 700));
+    expect(answered).toBe(false);
+    const confirmedBefore = await metric("gate402_x402_settlements_total", 'result="confirmed"');
+    await stack.devnet.produceBlock();
+    expect(await pending).toEqual({ status: 200, error: undefined });
+    expect(await metric("gate402_x402_settlements_total", 'result="confirmed"')).toBe(confirmedBefore + 1);
+    expect(await settlements().payerState(address)).toEqual({ unconfirmedMicro: 0n, blocked: false });
     await scheme.disconnect();
   });
 });
