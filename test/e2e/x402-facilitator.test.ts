@@ -96,4 +96,15 @@ describe("gate402 as facilitator for @x402/express", () => {
     expect(handled).toBe(calls);
     await scheme.disconnect();
   });
+
+  it("a client in broadcast mode (tx-hash payload) pays too; the facilitator checks the included tx and redeems it once", async () => {
+    const hashPayer = await x402Payer({ rpcUrl: stack.devnet.rpcUrl, mnemonic: stack.devnet.wallets[9]!.mnemonic, network, mode: "broadcast" });
+    const before = stack.devnet.balance(merchant);
+    const res = await hashPayer.fetch(`${appUrl}/weather`);
+    expect(res.status).toBe(200);
+    expect(hashPayer.payloads.at(-1)!.payload).toHaveProperty("txHash");
+    expect(stack.devnet.balance(merchant) - before).toBe(2000n);
+    const replay = await fetch(`${appUrl}/weather`, { headers: { "payment-signature": hashPayer.header(hashPayer.payloads.at(-1)!) } });
+    expect(replay.status).toBe(402);
+  });
 });
