@@ -17,7 +17,7 @@ const CAP = 5000n;
 beforeAll(async () => {
   stack = await startStack({
     blockTimeMs: 0,
-    env: { GATEWAY_ROUTES: "GET /api/data=0.001,GET /api/big=0.01", GATEWAY_X402_MAX_UNCONFIRMED: "0.005", GATEWAY_X402_CONFIRM_ABOVE: "0.005", GATEWAY_X402_CONFIRMER_MS: "50", GATEWAY_WATCHER: "false" },
+    env: { GATEWAY_ROUTES: "GET /api/data=0.001,GET /api/big=0.01", GATEWAY_X402_MAX_UNCONFIRMED: "0.005", GATEWAY_X402_CONFIRM_ABOVE: "0.005", GATEWAY_X402_CONFIRMER_MS: "50", GATEWAY_WATCHER: "false", GATEWAY_RATE_LIMIT_PER_SEC: "0" },
   });
 });
 afterAll(async () => {

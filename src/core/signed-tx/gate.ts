@@ -3,7 +3,8 @@
  * `payload.signedTx`): the memo must be a gate402 invoice bound to this request; then settle.ts
  * verifies, claims, broadcasts and allows. A refusal is a 402 with a fresh invoice, like any proof.
  */
-import { allow, denyWithInvoice } from "../answers.js";
+import { allow, denyRateLimited, denyWithInvoice } from "../answers.js";
+import { clientKey } from "../rate-limit.js";
 import type { CoreDeps } from "../context.js";
 import type { Decision } from "../decision.js";
 import type { RequestFacts } from "../facts.js";
@@ -36,6 +37,9 @@ export async function paySigned(
   if (proof.invoiceId && proof.invoiceId !== inv.id) return refuse("WRONG_RESOURCE", "Signed transaction memo is not the invoice the payload accepted", tx.hash, inv.id);
   const wrong = bindingProblem(inv, facts, price);
   if (wrong) return refuse("WRONG_RESOURCE", wrong, tx.hash, inv.id);
+  // Settling reads the signer's account and broadcasts: it takes from the client's chain-lookup budget.
+  const taken = deps.chainLookupLimiter?.take(clientKey(facts.sourceAddress));
+  if (taken && !taken.ok) return denyRateLimited(decisionId, "invoice", price.routeId, taken.retryAfterSeconds);
   const settled = await settleSigned(deps.signedTx, tx, proof.signed!.authorization, {
     chainId: deps.signedTx.chainId, prefix: deps.signedTx.prefix, payTo: deps.terms.payTo, denom: deps.terms.denom,
     minAmountMicro: inv.amountMicro, memo: inv.id, expiresAt: inv.expiresAt, nowSec: Math.floor(deps.clock() / 1000),
