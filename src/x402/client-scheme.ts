@@ -7,11 +7,11 @@
  * `{txHash, invoiceId}` instead. Account number and sequence come from the RPC.
  */
 import type { x402Client } from "@x402/core/client";
-import type { PaymentPayloadResult, PaymentRequirements, SchemeNetworkClient } from "@x402/core/types";
-import { toBase64 } from "@cosmjs/encoding";
+import type { PaymentPayloadResult, PaymentRequirements, SchemeClientHooks, SchemeNetworkClient } from "@x402/core/types";
+import { fromBase64, toBase64 } from "@cosmjs/encoding";
 import type { OfflineSigner } from "@cosmjs/proto-signing";
 import { calculateFee, GasPrice, SigningStargateClient, StargateClient } from "@cosmjs/stargate";
-import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
+import { AuthInfo, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 
 export interface ExactCosmosSchemeOptions {
   /** the payer's key (e.g. DirectSecp256k1HdWallet); its first account pays */
@@ -42,8 +42,32 @@ export class ExactCosmosScheme implements SchemeNetworkClient {
   private readonly offline: Promise<SigningStargateClient>;
   private lastSigned: { address: string; sequence: number; at: number } | undefined;
 
+  /**
+   * A refused payment (the retry got another 402) was never broadcast: its sequence is free again, so
+   * the next payment must not skip it (CheckTx takes sequences only in order).
+   */
+  readonly schemeHooks: SchemeClientHooks = {
+    onPaymentResponse: async (ctx) => {
+      if (ctx.settleResponse?.success || !ctx.paymentRequired) return;
+      const signedTx = ctx.paymentPayload.payload["signedTx"];
+      if (typeof signedTx === "string") this.forget(signedTx);
+    },
+  };
+
   constructor(private readonly opts: ExactCosmosSchemeOptions) {
     this.offline = SigningStargateClient.offline(opts.signer);
+  }
+
+  /** Releases the sequence of a signed tx the server refused, when it is the last one signed. */
+  private forget(signedTx: string): void {
+    let sequence: number;
+    try {
+      sequence = Number(AuthInfo.decode(TxRaw.decode(fromBase64(signedTx)).authInfoBytes).signerInfos[0]?.sequence ?? -1n);
+    } catch {
+      return;
+    }
+    const last = this.lastSigned;
+    if (last && last.sequence === sequence) this.lastSigned = sequence > 0 ? { ...last, sequence: sequence - 1 } : undefined;
   }
 
   private client(): Promise<StargateClient> {

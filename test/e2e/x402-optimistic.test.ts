@@ -9,6 +9,7 @@ import { pgSettlements } from "../../src/store/settlements.js";
 import { ExactCosmosScheme } from "../../src/x402/index.js";
 import { startStack, type Stack } from "../support/stack.js";
 import { headerOf, paymentRequiredOf, signedPayload } from "../support/x402-payloads.js";
+import { x402Payer } from "../support/x402.js";
 
 let stack: Stack;
 const PRICE = 1000n;
@@ -110,5 +111,19 @@ describe("optimistic settlement of signed payments is bounded", () => {
     expect(await metric("gate402_x402_settlements_total", 'result="confirmed"')).toBe(confirmedBefore + 1);
     expect(await settlements().payerState(address)).toEqual({ unconfirmedMicro: 0n, blocked: false });
     await scheme.disconnect();
+  });
+
+  it("an @x402/fetch client refused at the cap pays again after a block: the refused tx's sequence is reused", async () => {
+    const signer = await DirectSecp256k1HdWallet.generate(12, { prefix: "neutaro" });
+    const [acc] = await signer.getAccounts();
+    stack.devnet.fund(acc!.address, 10_000_000n);
+    const payer = await x402Payer({ rpcUrl: stack.devnet.rpcUrl, mnemonic: "", signer, network: `cosmos:${stack.devnet.chainId}` });
+    for (let i = 0; i < 5; i++) expect((await payer.fetch(url())).status).toBe(200);
+    const refused = await payer.fetch(url());
+    expect(refused.status).toBe(402);
+    expect((await refused.json()).error).toBe("SETTLEMENT_REFUSED");
+    await stack.devnet.produceBlock();
+    await expect.poll(async () => (await settlements().payerState(acc!.address)).unconfirmedMicro, { timeout: 10_000 }).toBe(0n);
+    expect((await payer.fetch(url())).status).toBe(200);
   });
 });
