@@ -12,11 +12,13 @@ import { metricsEvents } from "../observability/events.js";
 import { createMetrics, type Metrics } from "../observability/metrics.js";
 import { migrate } from "../store/migrate.js";
 import { createPgStore, poolStats, type PgStore } from "../store/pg-store.js";
-import { createExtAuthzServer, type ExtAuthzServer } from "../transport/envoy/index.js";
+import { pgRefunds } from "../store/refunds.js";
+import { accessLogHandlers, createExtAuthzServer, type ExtAuthzServer } from "../transport/envoy/index.js";
 import { buildHttpApp } from "../transport/http/app.js";
 import { checkHandler, type CheckHandler } from "./check-handler.js";
 import { DEFAULT_EXTENSIONS } from "./extensions.js";
 import { pooledNonce } from "./random.js";
+import { refundSink } from "./refunds.js";
 import { VERSION } from "./version.js";
 import { createSignedTxDeps } from "../x402/settle-deps.js";
 
@@ -107,7 +109,14 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
     signedTx: signedTx.deps,
   });
   const check = checkHandler(gate, metrics, log, config.dryRun);
-  const grpc: ExtAuthzServer = createExtAuthzServer({ check, logger: log.child({ component: "grpc" }) });
+  const accessLog = refundSink({
+    policy: config.refundPolicy, windowMs: config.refundWindowSeconds * 1000, refunds: pgRefunds(store.pool), metrics,
+    log: log.child({ component: "refunds" }),
+  });
+  const grpc: ExtAuthzServer = createExtAuthzServer({
+    check, logger: log.child({ component: "grpc" }),
+    services: [{ name: "envoy.service.accesslog.v3.AccessLogService", handlers: accessLogHandlers(accessLog, log.child({ component: "access-log" })) }],
+  });
   const grpcPort = await grpc.listen(config.grpcPort, config.host);
   const http = buildHttpApp({ config, store, chain: chain.chain, codec, metrics, log, version: VERSION, check, poolStats: () => poolStats(store), clock });
   const ctx: GatewayContext = {

@@ -67,6 +67,10 @@ export const envSchema = z.object({
   GATEWAY_RATE_LIMIT_PER_SEC: z.coerce.number().finite().min(0).max(1_000_000).default(20),
   /** chain-lookup rate limit per client IP: bucket capacity, tokens; 0 = off */
   GATEWAY_RATE_LIMIT_BURST: z.coerce.number().int().min(0).max(1_000_000).default(40),
+  /** HTTP statuses (classes like 5xx, codes like 404; "none" = off) whose logged response refunds the charge */
+  GATEWAY_REFUND_ON: z.string().default("5xx"),
+  /** seconds after a charge during which an access log entry can still refund it */
+  GATEWAY_REFUND_WINDOW: z.coerce.number().int().min(1).max(604_800).default(600),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

@@ -6,6 +6,7 @@
  */
 import type pg from "pg";
 import type { RedeemInput, RedeemOutcome, RedemptionRecord } from "../ports/store.js";
+import { recordRedemptionUse } from "./charges.js";
 import { query, transaction } from "./pool.js";
 
 type Client = pg.PoolClient;
@@ -66,8 +67,9 @@ export async function redeem(pool: pg.Pool, r: RedeemInput): Promise<RedeemOutco
     const refused = await claimTx(c, r);
     if (refused) return { commit: false, value: refused };
     const usesLeft = await insertRedemption(c, r);
-    if (usesLeft !== null) return { commit: true, value: { kind: "applied", usesLeft } };
-    const outcome = await takeUse(c, r);
+    const outcome: RedeemOutcome = usesLeft !== null ? { kind: "applied", usesLeft } : await takeUse(c, r);
+    // The decision that spent the use, so an upstream failure can give it back (refunds.ts).
+    if (outcome.kind === "applied" && r.decisionId) await recordRedemptionUse(c, r.decisionId, r.invoiceId);
     return { commit: outcome.kind === "applied", value: outcome };
   });
 }

@@ -15,7 +15,7 @@ import { protoRoot } from "../../src/transport/envoy/protos.js";
 import { UPSTREAM_INCLUDES } from "./protos.js";
 
 export const BUF = join(protoRoot(), "..", "node_modules", "@bufbuild", "buf-linux-x64", "bin", "buf");
-const ENTRIES = ["envoy/service/auth/v3/external_auth.proto", "grpc/health/v1/health.proto"];
+const ENTRIES = ["envoy/service/auth/v3/external_auth.proto", "envoy/service/accesslog/v3/als.proto", "grpc/health/v1/health.proto"];
 const HEALTH_INCLUDE = protoRoot();
 const TIMEOUT_MS = 30_000;
 

@@ -23,6 +23,14 @@ export interface ExtAuthzServerOptions {
   logger?: Logger;
   /** decision for a CheckRequest we cannot read; default: 400 INVALID_REQUEST deny */
   onInvalidRequest?: (error: InvalidCheckRequestError) => DenyDecision;
+  /** more services on the same port, by full name from our protos (e.g. the access log service) */
+  services?: readonly GrpcServiceHandlers[];
+}
+
+/** A service defined in proto/ (full name, e.g. "envoy.service.accesslog.v3.AccessLogService") and its handlers. */
+export interface GrpcServiceHandlers {
+  readonly name: string;
+  readonly handlers: grpc.UntypedServiceImplementation;
 }
 
 export interface ExtAuthzServer {
@@ -59,6 +67,7 @@ export function createExtAuthzServer(opts: ExtAuthzServerOptions): ExtAuthzServe
     Check: checkHandler(opts, logger),
   });
   server.addService(serviceOf(pkg, "grpc.health.v1.Health"), health.handlers());
+  for (const extra of opts.services ?? []) server.addService(serviceOf(pkg, extra.name), extra.handlers);
   let bound = false;
 
   return {
