@@ -74,13 +74,13 @@ async function refundUse(c: pg.PoolClient, i: RefundInput): Promise<Claimed | nu
     : null;
 }
 
-/** Why nothing was claimed: refunded before, charge too old, or no such charge. */
-async function refusal(c: pg.PoolClient, decisionId: string): Promise<Exclude<RefundOutcome, Claimed>> {
+/** Why nothing was claimed for the charge kinds looked up: refunded before, charge too old, or no such charge. */
+async function refusal(c: pg.PoolClient, decisionId: string, kinds: readonly ChargeKind[]): Promise<Exclude<RefundOutcome, Claimed>> {
   const res = await query<{ refunded: boolean; charged: boolean }>(c, "refund",
-    `SELECT EXISTS (SELECT 1 FROM refunds WHERE decision_id = $1) AS refunded,
-            EXISTS (SELECT 1 FROM ledger_entries WHERE ref = $1 AND kind = 'debit')
-         OR EXISTS (SELECT 1 FROM redemption_uses WHERE decision_id = $1) AS charged`,
-    [decisionId]);
+    `SELECT EXISTS (SELECT 1 FROM refunds WHERE decision_id = $1 AND charge = ANY($2::text[])) AS refunded,
+            ('prepaid' = ANY($2::text[]) AND EXISTS (SELECT 1 FROM ledger_entries WHERE ref = $1 AND kind = 'debit'))
+         OR ('invoice' = ANY($2::text[]) AND EXISTS (SELECT 1 FROM redemption_uses WHERE decision_id = $1)) AS charged`,
+    [decisionId, kinds]);
   const row = res.rows[0]!;
   if (row.refunded) return { kind: "duplicate" };
   return row.charged ? { kind: "expired" } : { kind: "unknown" };
@@ -97,7 +97,7 @@ export function refundCharge(pool: pg.Pool, input: RefundInput): Promise<RefundO
       const done = kind === "prepaid" ? await refundDebit(c, input) : await refundUse(c, input);
       if (done) return { commit: true, value: done };
     }
-    return { commit: false, value: await refusal(c, input.decisionId) };
+    return { commit: false, value: await refusal(c, input.decisionId, kinds) };
   });
 }
 
