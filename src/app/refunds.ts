@@ -49,9 +49,23 @@ export async function handleLoggedResponse(o: RefundSinkOptions, e: LoggedRespon
   }
 }
 
-/** The access log sink: entries in order, each counted by result. */
+/**
+ * Refunds of one batch in flight at once. Each is a short transaction; more than one keeps up with an
+ * upstream outage (Envoy drops access log entries when the stream backs up) while leaving most of the
+ * pool (GATEWAY_DB_POOL_MAX) to the decision path.
+ */
+export const REFUND_CONCURRENCY = 4;
+
+/** The access log sink: each entry counted by result; refunds of a batch run REFUND_CONCURRENCY at a time. */
 export function refundSink(o: RefundSinkOptions): AccessLogSink {
   return async (entries) => {
-    for (const e of entries) o.metrics.accessLogEntries.inc({ result: await handleLoggedResponse(o, e) });
+    let next = 0;
+    const worker = async () => {
+      while (next < entries.length) {
+        const e = entries[next++]!;
+        o.metrics.accessLogEntries.inc({ result: await handleLoggedResponse(o, e) });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(REFUND_CONCURRENCY, entries.length) }, worker));
   };
 }
