@@ -13,7 +13,7 @@ import { createMetrics, type Metrics } from "../observability/metrics.js";
 import { migrate } from "../store/migrate.js";
 import { createPgStore, poolStats, type PgStore } from "../store/pg-store.js";
 import { pgRefunds } from "../store/refunds.js";
-import { accessLogHandlers, createExtAuthzServer, type ExtAuthzServer } from "../transport/envoy/index.js";
+import { accessLogService, createExtAuthzServer, type ExtAuthzServer } from "../transport/envoy/index.js";
 import { buildHttpApp } from "../transport/http/app.js";
 import { checkHandler, type CheckHandler } from "./check-handler.js";
 import { DEFAULT_EXTENSIONS } from "./extensions.js";
@@ -115,7 +115,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
   });
   const grpc: ExtAuthzServer = createExtAuthzServer({
     check, logger: log.child({ component: "grpc" }),
-    services: [{ name: "envoy.service.accesslog.v3.AccessLogService", handlers: accessLogHandlers(accessLog, log.child({ component: "access-log" })) }],
+    services: [{ name: "envoy.service.accesslog.v3.AccessLogService", ...accessLogService(accessLog, log.child({ component: "access-log" })) }],
   });
   const grpcPort = await grpc.listen(config.grpcPort, config.host);
   const http = buildHttpApp({ config, store, chain: chain.chain, codec, metrics, log, version: VERSION, check, poolStats: () => poolStats(store), clock });

@@ -4,10 +4,10 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { accessLogHandlers, loggedResponses, type LoggedResponse } from "../../src/transport/envoy/access-log.js";
+import { accessLogService, loggedResponses, type LoggedResponse } from "../../src/transport/envoy/access-log.js";
 import { loadExtAuthzPackage } from "../../src/transport/envoy/protos.js";
 import { createExtAuthzServer, type ExtAuthzServer } from "../../src/transport/envoy/server.js";
-import { accessLogMessage, streamAccessLogs, tcpAccessLogMessage, type LoggedRequest } from "../support/access-log.js";
+import { accessLogMessage, STREAM_METHOD, streamAccessLogs, tcpAccessLogMessage, type LoggedRequest } from "../support/access-log.js";
 import { runBuf, upstreamImage } from "../support/buf.js";
 
 /** Decodes upstream-encoded bytes with our proto subset and loader options, as the server does. */
@@ -59,7 +59,7 @@ describe("StreamAccessLogs on the gRPC port", () => {
       check: async () => { throw new Error("no checks here"); },
       services: [{
         name: "envoy.service.accesslog.v3.AccessLogService",
-        handlers: accessLogHandlers(async (entries) => {
+        ...accessLogService(async (entries) => {
           // Slow sink: batches must still be handled one at a time, in order, all before the reply.
           await new Promise((r) => setTimeout(r, 5));
           seen.push([...entries]);
@@ -94,5 +94,22 @@ describe("StreamAccessLogs on the gRPC port", () => {
       { decisionId: "b-1", payMethod: "invoice", routeId: "r", denied: false, status: 503, flags: new Set(["no_healthy_upstream"]) },
       { decisionId: "b-2", payMethod: "invoice", routeId: "r", denied: false, status: 200, flags: new Set() },
     ]);
+  });
+
+  it("shutdown answers an open stream after handling what it received, well before the grace period", async () => {
+    seen.length = 0;
+    const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    const answered = new Promise<grpc.ServiceError | null>((resolve) => {
+      const call = client.makeClientStreamRequest<Buffer, Buffer>(STREAM_METHOD, (b) => b, (b) => b, (err) => resolve(err));
+      // Like Envoy: write and keep the stream open.
+      call.write(accessLogMessage([{ metadata: { ...allow, decision_id: "open-1" }, status: 503 }]));
+    });
+    for (let i = 0; i < 200 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    const started = Date.now();
+    await server.shutdown(60_000);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(await answered).toBeNull();
+    expect(seen.flat().map((e) => e.decisionId)).toEqual(["open-1"]);
+    client.close();
   });
 });

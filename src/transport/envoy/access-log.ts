@@ -104,18 +104,33 @@ export function loggedResponses(message: unknown): LoggedResponse[] {
   return entries.map(toLoggedResponse).filter((e): e is LoggedResponse => e !== null);
 }
 
-/** gRPC handlers of envoy.service.accesslog.v3.AccessLogService for grpc-js `addService`. */
-export function accessLogHandlers(sink: AccessLogSink, logger: Logger = pino({ level: "silent" })): grpc.UntypedServiceImplementation {
+/** The service's handlers, and a drain for shutdown. */
+export interface AccessLogService {
+  /** for grpc-js `addService` (envoy.service.accesslog.v3.AccessLogService) */
+  readonly handlers: grpc.UntypedServiceImplementation;
+  /**
+   * Finishes every open stream: handles what was received, then answers, so Envoy reconnects (to
+   * another replica) instead of its stream being cut when the server stops. Envoy never ends them itself.
+   */
+  drain(): Promise<void>;
+}
+
+/** envoy.service.accesslog.v3.AccessLogService over `sink`. */
+export function accessLogService(sink: AccessLogSink, logger: Logger = pino({ level: "silent" })): AccessLogService {
+  const open = new Set<() => Promise<void>>();
   const StreamAccessLogs: grpc.handleClientStreamingCall<unknown, Record<string, never>> = (call, callback) => {
     let tail = Promise.resolve();
     let queued = 0;
     let finished = false;
-    const finish = (err: Error | null) => {
-      if (finished) return;
+    const finish = (err: Error | null): Promise<void> => {
+      if (finished) return tail;
       finished = true;
+      open.delete(end);
       if (err) logger.debug({ err }, "access log stream ended with an error");
-      tail.then(() => callback(null, {}), () => callback(null, {}));
+      return tail.then(() => callback(null, {}), () => callback(null, {}));
     };
+    const end = () => finish(null);
+    open.add(end);
     call.on("data", (message: unknown) => {
       const entries = loggedResponses(message);
       if (entries.length === 0) return;
@@ -126,8 +141,18 @@ export function accessLogHandlers(sink: AccessLogSink, logger: Logger = pino({ l
         if (queued < MAX_QUEUED && !finished) call.resume();
       });
     });
-    call.on("end", () => finish(null));
-    call.on("error", (err: Error) => finish(err));
+    call.on("end", end);
+    call.on("error", (err: Error) => void finish(err));
   };
-  return { StreamAccessLogs };
+  return {
+    handlers: { StreamAccessLogs },
+    drain: async () => {
+      await Promise.all([...open].map((end) => end()));
+    },
+  };
+}
+
+/** gRPC handlers of envoy.service.accesslog.v3.AccessLogService for grpc-js `addService`. */
+export function accessLogHandlers(sink: AccessLogSink, logger?: Logger): grpc.UntypedServiceImplementation {
+  return accessLogService(sink, logger).handlers;
 }

@@ -31,6 +31,8 @@ export interface ExtAuthzServerOptions {
 export interface GrpcServiceHandlers {
   readonly name: string;
   readonly handlers: grpc.UntypedServiceImplementation;
+  /** ends the service's long-lived streams at shutdown, before the grace period starts */
+  readonly drain?: () => Promise<void>;
 }
 
 export interface ExtAuthzServer {
@@ -82,7 +84,11 @@ export function createExtAuthzServer(opts: ExtAuthzServerOptions): ExtAuthzServe
         });
       }),
     setServing: (serving) => health.setServing(serving),
-    shutdown: (graceMs) => shutdownServer(server, health, bound, graceMs),
+    shutdown: async (graceMs) => {
+      health.setServing(false);
+      await Promise.all((opts.services ?? []).map((extra) => extra.drain?.()));
+      await shutdownServer(server, health, bound, graceMs);
+    },
   };
 }
 
