@@ -2,7 +2,7 @@
  * Envoy's gRPC access log service (envoy.service.accesslog.v3.AccessLogService/StreamAccessLogs), as
  * Envoy's `http_grpc` access logger calls it: a client stream of StreamAccessLogsMessage batches that
  * Envoy keeps open. This adapter only translates: each final HTTP log entry whose dynamic metadata
- * carries an ext_authz decision becomes a LoggedResponse for `onEntries`; everything else is skipped.
+ * carries an ext_authz decision becomes a LoggedResponse for the sink; everything else is skipped.
  *
  * Backpressure: batches are handled one at a time in arrival order; the stream is paused while
  * MAX_QUEUED batches wait, so a slow database never buffers an unbounded backlog.
