@@ -16,7 +16,8 @@ export const envSchema = z.object({
   /** CometBFT RPC; a comma-separated list fails over in order */
   GATEWAY_RPC: z.string().default("https://rpc2.neutaro.io:443"),
   GATEWAY_CHAIN_ID: z.string().min(1).default("Neutaro-1"),
-  GATEWAY_DENOM: z.string().regex(/^[a-z][a-z0-9/:._-]{2,127}$/).default("uneutaro"),
+  /** native ("uneutaro") or IBC ("ibc/<64 uppercase hex>"): the Cosmos SDK denom syntax */
+  GATEWAY_DENOM: z.string().regex(/^[a-zA-Z][a-zA-Z0-9/:._-]{2,127}$/, "must be a Cosmos SDK denom, e.g. uneutaro or ibc/<hash>").default("uneutaro"),
   /** decimal NTMPI, at most 6 decimals */
   GATEWAY_DEFAULT_PRICE: z.string().default("0.001"),
   GATEWAY_ROUTES: z.string().optional(),
