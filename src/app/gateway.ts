@@ -98,7 +98,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
   let routes = config.routes;
   const signedTx = createSignedTxDeps(config, chain.chain, store.pool, metrics.registry);
   const gate = createGate({
-    terms: { payTo: config.paymentAddress, denom: config.denom, network: config.network, currency: "NTMPI", prepaidEnabled: config.prepaidEnabled, publicUrl: config.publicUrl ?? "" },
+    terms: { payTo: config.paymentAddress, denom: config.denom, network: config.network, currency: config.currency, prepaidEnabled: config.prepaidEnabled, publicUrl: config.publicUrl ?? "" },
     prices: { routes: () => routes, defaultPriceMicro: config.defaultPriceMicro },
     codec, chain: chain.chain, store,
     invoiceTtlSeconds: config.invoiceTtlSeconds, minConfirmations: config.minConfirmations, prepaidEnabled: config.prepaidEnabled,

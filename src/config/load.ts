@@ -21,6 +21,8 @@ export interface GatewayConfig {
   /** CAIP-2 network id, e.g. "cosmos:Neutaro-1" */
   readonly network: string;
   readonly denom: string;
+  /** GATEWAY_CURRENCY: display name of denom, e.g. "NTMPI" */
+  readonly currency: string;
   /** default price in uneutaro (bigint) */
   readonly defaultPriceMicro: bigint;
   readonly routes: readonly RouteRule[];
@@ -163,6 +165,7 @@ export function loadConfig(env: Record<string, string | undefined>, mode: RunMod
     chainId: e.GATEWAY_CHAIN_ID,
     network: `cosmos:${e.GATEWAY_CHAIN_ID}`,
     denom: e.GATEWAY_DENOM,
+    currency: e.GATEWAY_CURRENCY,
     defaultPriceMicro,
     routes: Object.freeze(routes),
     routesFile: e.GATEWAY_ROUTES_FILE,

@@ -20,6 +20,8 @@ export const envSchema = z.object({
   GATEWAY_DENOM: z.string().regex(/^[a-zA-Z][a-zA-Z0-9/:._-]{2,127}$/, "must be a Cosmos SDK denom, e.g. uneutaro or ibc/<hash>").default("uneutaro"),
   /** decimal NTMPI, at most 6 decimals */
   GATEWAY_DEFAULT_PRICE: z.string().default("0.001"),
+  /** display name of GATEWAY_DENOM (1 display unit = 10^6 micro-units), shown in 402 messages and the API */
+  GATEWAY_CURRENCY: z.string().regex(/^[A-Za-z0-9.-]{1,16}$/, "1–16 letters, digits, '.' or '-'").default("NTMPI"),
   GATEWAY_ROUTES: z.string().optional(),
   GATEWAY_ROUTES_FILE: z.string().optional(),
   GATEWAY_MIN_CONFIRMATIONS: z.coerce.number().int().min(1).max(1000).default(1),

@@ -16,7 +16,7 @@ let client: ExtAuthzClient;
 let ibcPayer: DemoPayer;
 
 beforeAll(async () => {
-  stack = await startStack({ env: { GATEWAY_DENOM: IBC_ATOM, GATEWAY_WATCHER: "false" }, devnet: { extraDenoms: [IBC_ATOM] } });
+  stack = await startStack({ env: { GATEWAY_DENOM: IBC_ATOM, GATEWAY_CURRENCY: "ATOM", GATEWAY_WATCHER: "false" }, devnet: { extraDenoms: [IBC_ATOM] } });
   client = checkClient(`127.0.0.1:${stack.gw.grpcPort}`);
   // Pays in the voucher, fees in the chain's native denom.
   ibcPayer = await connectPayer(stack.devnet.rpcUrl, stack.devnet.wallets[2]!.mnemonic, IBC_ATOM, `0.025${stack.devnet.denom}`);
@@ -34,10 +34,13 @@ async function invoice() {
 }
 
 describe("an IBC denom as the payment asset", () => {
-  it("the 402 asks for the IBC denom in payment and in x402 accepts", async () => {
+  it("the 402 asks for the IBC denom in payment and in x402 accepts, named by GATEWAY_CURRENCY", async () => {
     const body = await invoice();
-    expect(body.payment.denom).toBe(IBC_ATOM);
+    expect(body.payment).toMatchObject({ denom: IBC_ATOM, currency: "ATOM", amount: "0.001000" });
+    expect(body.message).toBe("Payment of 0.001000 ATOM required for GET /api/data");
     expect(body.accepts[0].asset).toBe(IBC_ATOM);
+    const health = await (await fetch(`${stack.gw.httpUrl}/health`)).json();
+    expect(health).toMatchObject({ currency: "ATOM", denom: IBC_ATOM });
   });
 
   it("an invoice paid in the IBC denom is allowed", async () => {
