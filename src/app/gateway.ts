@@ -18,7 +18,7 @@ import { buildHttpApp } from "../transport/http/app.js";
 import { checkHandler, type CheckHandler } from "./check-handler.js";
 import { DEFAULT_EXTENSIONS } from "./extensions.js";
 import { pooledNonce } from "./random.js";
-import { refundSink } from "./refunds.js";
+import { createRefunder } from "./refunds.js";
 import { VERSION } from "./version.js";
 import { createSignedTxDeps } from "../x402/settle-deps.js";
 
@@ -109,13 +109,13 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
     signedTx: signedTx.deps,
   });
   const check = checkHandler(gate, metrics, log, config.dryRun);
-  const accessLog = refundSink({
+  const refunder = createRefunder({
     policy: config.refundPolicy, windowMs: config.refundWindowSeconds * 1000, refunds: pgRefunds(store.pool), metrics,
     log: log.child({ component: "refunds" }),
   });
   const grpc: ExtAuthzServer = createExtAuthzServer({
     check, logger: log.child({ component: "grpc" }),
-    services: [{ name: "envoy.service.accesslog.v3.AccessLogService", ...accessLogService(accessLog, log.child({ component: "access-log" })) }],
+    services: [{ name: "envoy.service.accesslog.v3.AccessLogService", ...accessLogService(refunder.sink, log.child({ component: "access-log" })) }],
   });
   const grpcPort = await grpc.listen(config.grpcPort, config.host);
   const http = buildHttpApp({ config, store, chain: chain.chain, codec, metrics, log, version: VERSION, check, poolStats: () => poolStats(store), clock });
@@ -138,6 +138,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
     async stop(graceMs = 5000) {
       grpc.setServing(false);
       await grpc.shutdown(graceMs);
+      refunder.stop();
       await http.close();
       for (const h of started.reverse()) await h.stop();
       chain.stop();

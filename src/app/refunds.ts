@@ -1,14 +1,16 @@
 /**
  * Fair billing, wired: Envoy access log entries (transport/envoy/access-log.ts) → refund policy and
  * reason (core/refunds.ts) → the store's once-only refund (store/refunds.ts) → metrics and log lines.
- * Only entries with a status in GATEWAY_REFUND_ON reach the database; a store outage loses that
- * refund (counted as `error` and logged with the decision id, so an operator can refund by hand).
+ * Only entries with a status in GATEWAY_REFUND_ON reach the database. A refund the store could not
+ * write (outage) is retried in the background (refund-retry.ts) until it is written or its charge is
+ * older than the window; only then is it lost (`error`, logged with the decision id for a manual refund).
  */
 import type { Logger } from "pino";
 import { refundReason, type RefundPolicy } from "../core/refunds.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { ChargeKind, RefundPort } from "../ports/refunds.js";
 import type { AccessLogSink, LoggedResponse } from "../transport/envoy/access-log.js";
+import { RetryQueue, type RetryOptions } from "./refund-retry.js";
 
 export interface RefundSinkOptions {
   readonly policy: RefundPolicy;
@@ -20,7 +22,7 @@ export interface RefundSinkOptions {
 }
 
 /** Result label of gate402_access_log_entries_total. */
-export type EntryResult = "served" | "not_charged" | "refunded" | "duplicate" | "expired" | "unknown" | "error";
+export type EntryResult = "served" | "not_charged" | "refunded" | "duplicate" | "expired" | "unknown" | "retrying" | "error";
 
 const CHARGED: ReadonlySet<string> = new Set<ChargeKind>(["prepaid", "invoice"]);
 
@@ -44,8 +46,8 @@ export async function handleLoggedResponse(o: RefundSinkOptions, e: LoggedRespon
     }
     return outcome.kind;
   } catch (err) {
-    o.log.error({ err, decisionId: e.decisionId, status: e.status, reason }, "refund failed; charge not reversed");
-    return "error";
+    o.log.warn({ err, decisionId: e.decisionId, status: e.status, reason }, "refund not written yet; will retry");
+    return "retrying";
   }
 }
 
@@ -56,16 +58,53 @@ export async function handleLoggedResponse(o: RefundSinkOptions, e: LoggedRespon
  */
 export const REFUND_CONCURRENCY = 4;
 
-/** The access log sink: each entry counted by result; refunds of a batch run REFUND_CONCURRENCY at a time. */
-export function refundSink(o: RefundSinkOptions): AccessLogSink {
-  return async (entries) => {
-    let next = 0;
-    const worker = async () => {
-      while (next < entries.length) {
-        const e = entries[next++]!;
-        o.metrics.accessLogEntries.inc({ result: await handleLoggedResponse(o, e) });
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(REFUND_CONCURRENCY, entries.length) }, worker));
+/** Runs `fn` over `items`, `limit` at a time. */
+async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
   };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** The access log sink and its retry queue; stop() ends the retries (at shutdown, after the streams). */
+export interface Refunder {
+  readonly sink: AccessLogSink;
+  /** refunds waiting for a retry */
+  pending(): number;
+  stop(): void;
+}
+
+/**
+ * Each entry is counted by result; refunds of a batch run REFUND_CONCURRENCY at a time; a refund the
+ * store could not write is queued for retry (RetryQueue) instead of being lost.
+ */
+export function createRefunder(o: RefundSinkOptions, retry: Partial<RetryOptions> = {}): Refunder {
+  const queue = new RetryQueue<LoggedResponse>({ ...retry, maxAgeMs: o.windowMs }, {
+    attempt: async (e) => {
+      const result = await handleLoggedResponse(o, e);
+      if (result !== "retrying") o.metrics.accessLogEntries.inc({ result });
+      return result !== "retrying";
+    },
+    abandon: (e, why) => {
+      o.metrics.accessLogEntries.inc({ result: "error" });
+      o.log.error({ decisionId: e.decisionId, status: e.status, why }, "refund abandoned; charge not reversed (refund it by hand)");
+    },
+  });
+  return {
+    sink: (entries) => eachLimited(entries, REFUND_CONCURRENCY, async (e) => {
+      const result = await handleLoggedResponse(o, e);
+      o.metrics.accessLogEntries.inc({ result });
+      if (result === "retrying") queue.add(e);
+    }),
+    pending: () => queue.size(),
+    stop: () => queue.stop(),
+  };
+}
+
+/** The access log sink without retries (tests, tools). */
+export function refundSink(o: RefundSinkOptions): AccessLogSink {
+  return (entries) => eachLimited(entries, REFUND_CONCURRENCY, async (e) => {
+    o.metrics.accessLogEntries.inc({ result: await handleLoggedResponse(o, e) });
+  });
 }

@@ -13,6 +13,7 @@ import { accessLogMessage, metadataOf, streamAccessLogs, tcpAccessLogMessage, ty
 import { deniedBody, envoyCheck, httpStatus } from "../support/check-request.js";
 import { checkClient, type ExtAuthzClient } from "../support/extauthz-client.js";
 import { startStack, type Stack } from "../support/stack.js";
+import { tcpProxy } from "../support/tcp-proxy.js";
 
 const PRICE_MICRO = 250n;
 const METERED = { price: "0.000250", route: "metered" };
@@ -176,6 +177,32 @@ describe("refunds from Envoy's gRPC access log", () => {
       expect(await balanceMicro(a)).toBe(2n * PRICE_MICRO);
     } finally {
       await strict.stop(1000);
+    }
+  });
+});
+
+describe("refunds during a database outage", () => {
+  it("a refund the store could not write is retried and applied once the database is back", async () => {
+    const url = new URL(stack.gw.databaseUrl);
+    const proxy = await tcpProxy(url.hostname, Number(url.port || 5432));
+    url.port = String(proxy.port);
+    const flaky = await startGateway(loadConfig({ ...envOf(stack.gw), DATABASE_URL: url.toString() }, "production"), { log: pino({ level: "silent" }) });
+    try {
+      const a = await fundedAccount(2n * PRICE_MICRO);
+      const charged = await prepaidAllow(a);
+      proxy.cut();
+      await streamAccessLogs(flaky.grpcPort, [accessLogMessage([{ metadata: charged, status: 503 }])]);
+      expect(await counter(flaky, "gate402_access_log_entries_total", { result: "retrying" })).toBe(1);
+      expect(await balanceMicro(a)).toBe(PRICE_MICRO);
+      proxy.restore();
+      for (let i = 0; i < 200 && (await balanceMicro(a)) === PRICE_MICRO; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(await balanceMicro(a)).toBe(2n * PRICE_MICRO);
+      expect(await counter(flaky, "gate402_access_log_entries_total", { result: "refunded" })).toBe(1);
+      expect(await counter(flaky, "gate402_access_log_entries_total", { result: "error" })).toBe(0);
+    } finally {
+      proxy.restore();
+      await flaky.stop(1000);
+      await proxy.close();
     }
   });
 });
