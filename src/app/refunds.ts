@@ -101,10 +101,3 @@ export function createRefunder(o: RefundSinkOptions, retry: Partial<RetryOptions
     stop: () => queue.stop(),
   };
 }
-
-/** The access log sink without retries (tests, tools). */
-export function refundSink(o: RefundSinkOptions): AccessLogSink {
-  return (entries) => eachLimited(entries, REFUND_CONCURRENCY, async (e) => {
-    o.metrics.accessLogEntries.inc({ result: await handleLoggedResponse(o, e) });
-  });
-}
