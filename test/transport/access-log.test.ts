@@ -113,3 +113,26 @@ describe("StreamAccessLogs on the gRPC port", () => {
     client.close();
   });
 });
+
+describe("shutdown with a stuck sink", () => {
+  it("draining never holds the shutdown past the grace period", async () => {
+    let received = false;
+    const server = createExtAuthzServer({
+      check: async () => { throw new Error("no checks here"); },
+      services: [{
+        name: "envoy.service.accesslog.v3.AccessLogService",
+        ...accessLogService(() => { received = true; return new Promise<void>(() => {}); }), // the database never answers
+      }],
+    });
+    const port = await server.listen(0, "127.0.0.1");
+    const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    const call = client.makeClientStreamRequest<Buffer, Buffer>(STREAM_METHOD, (b) => b, (b) => b, () => {});
+    call.write(accessLogMessage([{ metadata: { decision_id: "stuck", method: "prepaid", route: "r" }, status: 503 }]));
+    for (let i = 0; i < 200 && !received; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(received).toBe(true);
+    const started = Date.now();
+    await server.shutdown(300);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    client.close();
+  });
+});

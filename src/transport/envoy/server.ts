@@ -86,7 +86,11 @@ export function createExtAuthzServer(opts: ExtAuthzServerOptions): ExtAuthzServe
     setServing: (serving) => health.setServing(serving),
     shutdown: async (graceMs) => {
       health.setServing(false);
-      await Promise.all((opts.services ?? []).map((extra) => extra.drain?.()));
+      // Draining shares the grace period: a stuck drain (database away) must not hold the shutdown.
+      const drained = Promise.all((opts.services ?? []).map((extra) => extra.drain?.()));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([drained, new Promise<void>((resolve) => { timer = setTimeout(resolve, graceMs); timer.unref(); })]);
+      clearTimeout(timer);
       await shutdownServer(server, health, bound, graceMs);
     },
   };
