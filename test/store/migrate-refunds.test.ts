@@ -1,5 +1,5 @@
 /**
- * Migration 0005 (refunds) on a database that already holds redemptions and ledger entries written
+ * Migration 0006 (refunds) on a database that already holds redemptions and ledger entries written
  * under 0001–0004: old rows stay valid and usable, and old charges become refundable only where they
  * carry a decision id (prepaid debits always did; invoice uses from now on).
  */
@@ -23,13 +23,13 @@ afterAll(async () => {
   await db?.drop();
 });
 
-describe("migration 0005_refunds", () => {
+describe("migration 0006_refunds", () => {
   it("keeps redemptions, debits and operator refunds written before it valid, and makes new uses refundable", async () => {
     db = await emptyDatabase();
     await runner({ databaseUrl: db.url, dir: migrationsDir(), migrationsTable: MIGRATIONS_TABLE, direction: "up", count: 4, logger: silent, singleTransaction: true });
     store = createPgStore({ databaseUrl: db.url, statementTimeoutMs: 10_000, connectTimeoutMs: 30_000 });
     const pool = store.pool;
-    // Before 0005: a 2-use redemption with one use taken, a debit with its decision id, an operator refund.
+    // Before 0005–0006: a 2-use redemption with one use taken, a debit with its decision id, an operator refund.
     const old = redeemInput({ uses: 2 });
     expect(await store.redeem(old)).toEqual({ kind: "applied", usesLeft: 1 });
     await createAccount(pool, { clientId: "c-old", keyHash: sha256Hex("k"), depositMemo: "m-old" });
