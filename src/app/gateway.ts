@@ -16,6 +16,7 @@ import { pgRefunds } from "../store/refunds.js";
 import { accessLogService, createExtAuthzServer, type ExtAuthzServer } from "../transport/envoy/index.js";
 import { buildHttpApp } from "../transport/http/app.js";
 import { checkHandler, type CheckHandler } from "./check-handler.js";
+import { startPasses, type PassRuntime } from "./passes.js";
 import { DEFAULT_EXTENSIONS } from "./extensions.js";
 import { pooledNonce } from "./random.js";
 import { createRefunder } from "./refunds.js";
@@ -35,6 +36,8 @@ export interface RunningGateway {
   readonly metrics: Metrics;
   readonly check: CheckHandler;
   readonly http: FastifyInstance;
+  /** pass tokens and this replica's revoked list */
+  readonly passes: PassRuntime;
   /** replace the route table at run time (reload); in-flight checks keep the table they started with */
   setRoutes(routes: readonly RouteRule[]): void;
   /** graceful: gRPC health NOT_SERVING first so Envoy drains, then finish in-flight, then close */
@@ -97,6 +100,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
   const codec = new InvoiceCodec(config.invoiceSecret, config.paymentAddress, config.denom, config.chainId);
   let routes = config.routes;
   const signedTx = createSignedTxDeps(config, chain.chain, store.pool, metrics.registry);
+  const passes = await startPasses(config, db.url, log);
   const gate = createGate({
     terms: { payTo: config.paymentAddress, denom: config.denom, network: config.network, currency: config.currency, prepaidEnabled: config.prepaidEnabled, publicUrl: config.publicUrl ?? "" },
     prices: { routes: () => routes, defaultPriceMicro: config.defaultPriceMicro },
@@ -107,6 +111,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
     events: metricsEvents(metrics, log),
     chainLookupLimiter: createRateLimiter({ refillPerSecond: config.rateLimitPerSec, capacity: config.rateLimitBurst, clock }),
     signedTx: signedTx.deps,
+    passes,
   });
   const check = checkHandler(gate, metrics, log, config.dryRun);
   const refunder = createRefunder({
@@ -133,7 +138,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
   const httpPort = (http.server.address() as { port: number }).port;
   log.info({ grpcPort, httpPort, payTo: config.paymentAddress, network: config.network, rpc: config.rpcUrls, dryRun: config.dryRun }, "gate402 listening");
   return {
-    config, grpcPort, httpPort, httpUrl: `http://127.0.0.1:${httpPort}`, databaseUrl: db.url, store, chain, metrics, check, http,
+    config, grpcPort, httpPort, httpUrl: `http://127.0.0.1:${httpPort}`, databaseUrl: db.url, store, chain, metrics, check, http, passes,
     setRoutes: (r) => { routes = r; },
     async stop(graceMs = 5000) {
       grpc.setServing(false);
@@ -141,6 +146,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
       refunder.stop();
       await http.close();
       for (const h of started.reverse()) await h.stop();
+      await passes.stop();
       chain.stop();
       signedTx.stop();
       await store.close();

@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { parseRefundPolicy, RefundPolicyError, type RefundPolicy } from "../core/refunds.js";
 import { AmountFormatError, parseCoins } from "../money.js";
+import type { PassKeyring } from "../core/passes/tokens.js";
+import { parsePassKeys } from "./pass-keys.js";
 import { envSchema } from "./schema.js";
 import { loadX402Config, type X402Config } from "./x402.js";
 import { loadRoutesFile, parseRoutesEnv, RouteConfigError, type RouteRule } from "./routes.js";
@@ -44,6 +46,8 @@ export interface GatewayConfig {
   /** ms to wait for a pool connection before 503 (GATEWAY_DB_ACQUIRE_TIMEOUT_MS) */
   readonly dbAcquireTimeoutMs: number;
   readonly jwtSecret: string;
+  /** GATEWAY_PASS_KEYS (config/pass-keys.ts): signs and verifies pass tokens */
+  readonly passKeys: PassKeyring;
   /** GATEWAY_ADMIN_BOOTSTRAP_TOKEN: registers the first management admin */
   readonly adminBootstrapToken?: string;
   /** OIDC tokens accepted by /manage besides our own */
@@ -154,6 +158,7 @@ export function loadConfig(env: Record<string, string | undefined>, mode: RunMod
   const invoiceSecret = secret("GATEWAY_INVOICE_SECRET", e.GATEWAY_INVOICE_SECRET, mode, problems, generated);
   const jwtSecret = secret("JWT_SECRET", e.JWT_SECRET, mode, problems, generated);
   const x402 = loadX402Config(env, problems);
+  const passKeys = parsePassKeys(e.GATEWAY_PASS_KEYS, invoiceSecret, problems);
   if (problems.length) throw new ConfigError(problems);
   return Object.freeze({
     mode,
@@ -181,6 +186,7 @@ export function loadConfig(env: Record<string, string | undefined>, mode: RunMod
     dbPoolMax: e.GATEWAY_DB_POOL_MAX,
     dbAcquireTimeoutMs: e.GATEWAY_DB_ACQUIRE_TIMEOUT_MS,
     jwtSecret,
+    passKeys,
     adminBootstrapToken: e.GATEWAY_ADMIN_BOOTSTRAP_TOKEN,
     oidc: oidcSet === 3 ? Object.freeze({ issuer: e.GATEWAY_OIDC_ISSUER!, audience: e.GATEWAY_OIDC_AUDIENCE!, jwksUrl: e.GATEWAY_OIDC_JWKS_URL! }) : undefined,
     envRoutes: Object.freeze(envRoutes),

@@ -2,12 +2,14 @@ import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { AmountFormatError, parseCoins } from "../money.js";
+import { parseBundles, parsePasses, SCOPE_RE, type BundleOffer, type PassOffer } from "./offers.js";
 
 /**
  * Route table: the operator's price list. Two sources, same result:
  * - `GATEWAY_ROUTES`, the ClawPurse Gateway format `pattern=price,...` with an optional method prefix
  *   (`GET /api/*=0.01`), e.g. "/api/v1/expensive/*=1.0,/api/v1/cheap/*=0.001";
- * - `GATEWAY_ROUTES_FILE`, YAML: `routes: [{ id?, method?, pattern, price | free }]`.
+ * - `GATEWAY_ROUTES_FILE`, YAML: `routes: [{ id?, method?, pattern, price | free, bundles?, scope?, passes? }]`
+ *   (offers: src/config/offers.ts; every rule of a scope sells the passes any of them lists).
  * Patterns are globs matched against the path without its query: `*` matches any run of characters
  * (also across `/`, as ClawPurse did), `?` one character; every other character is literal, so regex
  * metacharacters in paths are safe.
@@ -22,6 +24,12 @@ export interface RouteRule {
   readonly priceMicro: bigint;
   /** compiled matcher for `pattern` */
   readonly matches: (path: string) => boolean;
+  /** bundles of N requests this route sells (routes file `bundles`); absent: none */
+  readonly bundles?: readonly BundleOffer[];
+  /** route group a pass covers (routes file `scope`) */
+  readonly scope?: string;
+  /** passes sold for `scope` (merged over the scope's rules) */
+  readonly passes?: readonly PassOffer[];
 }
 
 /** Thrown with every problem found in a route table, each naming its entry. */
@@ -96,6 +104,9 @@ const fileSchema = z.object({
       pattern: z.string().min(1),
       price: z.union([z.string(), z.number()]).optional(),
       free: z.boolean().optional(),
+      bundles: z.union([z.string(), z.array(z.object({ uses: z.number(), price: z.string() }).strict())]).optional(),
+      scope: z.string().optional(),
+      passes: z.array(z.object({ seconds: z.number(), price: z.string() }).strict()).optional(),
     }).strict(),
   ),
 }).strict();
@@ -121,10 +132,34 @@ export function parseRoutesYaml(text: string, source = "routes file"): RouteRule
     if (r.free !== true && r.price === undefined) return void problems.push(`${where}: needs price or free: true`);
     if (r.free === true && r.price !== undefined) return void problems.push(`${where}: give either price or free: true, not both`);
     const rule = buildRule({ id: r.id, method: r.method, pattern: r.pattern, price: r.free ? "0" : r.price! }, where, problems);
-    if (rule) rules.push(rule);
+    if (rule) rules.push(withOffers(rule, r, where, problems));
   });
+  const scoped = withScopePasses(rules, problems);
   if (problems.length) throw new RouteConfigError(problems);
-  return rules;
+  return scoped;
+}
+
+/** Adds a file rule's bundles, scope and passes (validated; problems name the entry). */
+function withOffers(rule: RouteRule, r: { bundles?: string | { uses: number; price: string }[]; scope?: string; passes?: { seconds: number; price: string }[] }, where: string, problems: string[]): RouteRule {
+  if (r.scope !== undefined && !SCOPE_RE.test(r.scope)) problems.push(`${where}: scope "${r.scope.slice(0, 80)}" must be 1-64 characters [A-Za-z0-9_.:-]`);
+  if (r.passes !== undefined && r.scope === undefined) problems.push(`${where}: passes need a scope`);
+  const bundles = r.bundles === undefined ? undefined : parseBundles(r.bundles, `${where} bundles`, problems);
+  const passes = r.passes === undefined ? undefined : parsePasses(r.passes, `${where} passes`, problems);
+  if (bundles === undefined && r.scope === undefined) return rule;
+  return Object.freeze({ ...rule, ...(bundles && { bundles }), ...(r.scope !== undefined && { scope: r.scope }), ...(passes && { passes }) });
+}
+
+/** Every rule of a scope sells the same passes: the one list its rules give (two different lists: a problem). */
+function withScopePasses(rules: RouteRule[], problems: string[]): RouteRule[] {
+  const byScope = new Map<string, readonly PassOffer[]>();
+  for (const r of rules) {
+    if (r.scope === undefined || r.passes === undefined) continue;
+    const seen = byScope.get(r.scope);
+    const key = (l: readonly PassOffer[]) => l.map((p) => `${p.seconds}=${p.priceMicro}`).join(",");
+    if (seen && key(seen) !== key(r.passes)) problems.push(`scope "${r.scope}": its routes list different passes`);
+    else byScope.set(r.scope, r.passes);
+  }
+  return rules.map((r) => (r.scope !== undefined && r.passes === undefined && byScope.has(r.scope) ? Object.freeze({ ...r, passes: byScope.get(r.scope)! }) : r));
 }
 
 /** Reads and parses `GATEWAY_ROUTES_FILE`. @throws RouteConfigError */

@@ -29,6 +29,8 @@ export const envSchema = z.object({
   GATEWAY_INVOICE_TTL: z.coerce.number().int().min(10).max(86_400).default(300),
   GATEWAY_PREPAID: bool.default(true),
   GATEWAY_INVOICE_SECRET: z.string().optional(),
+  /** pass token keys, "kid:secret,…", first signs (config/pass-keys.ts) */
+  GATEWAY_PASS_KEYS: z.string().optional(),
   /** ms; the decision path never waits longer than this for the chain */
   GATEWAY_CHAIN_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(1500),
   /** log the real decision but allow every request */

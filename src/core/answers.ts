@@ -2,6 +2,8 @@ import type { AllowDecision, DenyDecision, PayMethod } from "./decision.js";
 import type { RequestFacts } from "./facts.js";
 import type { CoreDeps } from "./context.js";
 import type { Invoice } from "./invoices.js";
+import { issueOffers } from "./offers.js";
+import { withOffers } from "./offers-402.js";
 import { paymentRequired } from "./payment-required.js";
 import type { Price } from "./pricing.js";
 import { REASONS, type ReasonCode } from "./reasons.js";
@@ -52,13 +54,17 @@ export function issueInvoice(deps: CoreDeps, facts: RequestFacts, price: Price):
   return invoice;
 }
 
-/** Deny that tells the client how to pay (402, and 400/401/403 that still carry an invoice). */
+/**
+ * Deny that tells the client how to pay (402, and 400/401/403 that still carry an invoice), with the
+ * route's bundle and pass offers (offers.ts); `renewal` marks the pass offers as renewing an expired pass.
+ */
 export function denyWithInvoice(
   deps: CoreDeps, facts: RequestFacts, price: Price, decisionId: string, method: PayMethod, reason: ReasonCode, detail?: string,
-  extraBody?: Record<string, unknown>,
+  extraBody?: Record<string, unknown>, renewal = false,
 ): DenyDecision {
   const invoice = issueInvoice(deps, facts, price);
-  const parts = paymentRequired(deps.terms, invoice, facts, Math.floor(deps.clock() / 1000), reason, detail);
+  const now = Math.floor(deps.clock() / 1000);
+  const parts = withOffers(paymentRequired(deps.terms, invoice, facts, now, reason, detail), deps.terms, issueOffers(deps, facts, price, renewal), now);
   const status = parts.status;
   return {
     kind: "deny", decisionId, method, routeId: price.routeId, reason, status, headers: parts.headers,

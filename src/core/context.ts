@@ -2,6 +2,8 @@ import type { ChainPort } from "../ports/chain.js";
 import type { StorePort } from "../ports/store.js";
 import type { InvoiceCodec } from "./invoices.js";
 import type { PaymentTerms } from "./payment-required.js";
+import type { RevocationList } from "./passes/revocations.js";
+import type { PassTokens } from "./passes/tokens.js";
 import type { PriceList } from "./pricing.js";
 import type { RateLimiter } from "./rate-limit.js";
 import type { SignedTxDeps } from "./signed-tx/settle.js";
@@ -14,6 +16,12 @@ export interface CoreEvents {
   /** money earned by an allowed request, in uneutaro (bigint) */
   revenue(e: { routeId: string; method: "invoice" | "prepaid"; amountMicro: bigint }): void;
   prepaidDebit(e: { result: "applied" | "insufficient" | "bad_credentials" | "suspended" | "error"; clientId: string; routeId: string; amountMicro: bigint; decisionId: string }): void;
+  /** an invoice payment was accepted: once per payment (not per use), by what it bought; uneutaro */
+  offerRevenue?(e: { offer: "single" | "bundle" | "pass"; amountMicro: bigint }): void;
+  /** a pass token was issued for `scope` */
+  passIssued?(e: { scope: string; jti: string; payer: string; decisionId: string }): void;
+  /** a presented pass was checked (in memory) */
+  passCheck?(e: { result: "valid" | "expired" | "revoked" | "invalid" | "wrong_scope" }): void;
 }
 
 export const noEvents: CoreEvents = { invoiceIssued() {}, payment() {}, revenue() {}, prepaidDebit() {} };
@@ -50,4 +58,6 @@ export interface CoreDeps {
   readonly chainLookupLimiter?: RateLimiter;
   /** settlement of signed-transaction x402 payloads (issue 16); absent: such payloads are refused */
   readonly signedTx?: SignedTxDeps;
+  /** pass tokens and the revoked list (src/core/passes/); absent: passes are neither sold nor honoured */
+  readonly passes?: { readonly tokens: PassTokens; readonly revoked: RevocationList };
 }

@@ -4,6 +4,7 @@ import type { CoreDeps } from "./context.js";
 import { CREDENTIAL_HEADERS, parseCredentials } from "./credentials.js";
 import type { Decision, PayMethod } from "./decision.js";
 import type { RequestFacts } from "./facts.js";
+import { decidePass, PASS_HEADER, presentedPass } from "./passes/check.js";
 import { payPerRequest } from "./pay-per-request.js";
 import { payFromBalance } from "./prepaid.js";
 import { resolvePrice, type Price } from "./pricing.js";
@@ -31,6 +32,9 @@ async function decidePaid(deps: CoreDeps, facts: RequestFacts, price: Price, dec
   const proof = parseProof(facts.headers, deps.terms.network);
   const creds = deps.prepaidEnabled ? parseCredentials(facts.headers) : ({ kind: "none" } as const);
   const strip = consumedHeaders(facts, creds.kind === "credentials" && creds.viaAuthorization);
+  // A pass is checked in memory only: no database, no chain (passes/check.ts).
+  const pass = deps.passes && proof.kind === "none" ? presentedPass(facts.headers) : undefined;
+  if (pass) return decidePass(deps, deps.passes!, facts, price, pass, decisionId, strip);
   if (proof.kind === "invalid") return denyWithInvoice(deps, facts, price, decisionId, "invoice", "INVALID_PROOF", proof.message);
   if (proof.kind === "proof" && proof.proof.signed) return paySigned(deps, facts, price, proof.proof, decisionId, strip);
   if (proof.kind === "proof") return payPerRequest(deps, facts, price, proof.proof, decisionId, strip);
@@ -41,6 +45,7 @@ async function decidePaid(deps: CoreDeps, facts: RequestFacts, price: Price, dec
 
 function methodFor(facts: RequestFacts): PayMethod {
   if (PROOF_HEADERS.some((h) => facts.headers[h] !== undefined)) return "invoice";
+  if (facts.headers[PASS_HEADER] !== undefined) return "pass";
   return facts.headers["x-client-id"] !== undefined ? "prepaid" : "none";
 }
 

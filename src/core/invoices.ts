@@ -7,7 +7,8 @@ import { createHmac, timingSafeEqual } from "node:crypto";
  * well under the 256-byte memo limit (≤ ~240 bytes with a 64-character route id).
  *
  * Layout: "<base64url(JSON array payload)>.<base64url(HMAC-SHA256(secret, domain ‖ payload)[0..16])>"
- * payload = [version, amountMicro, method, routeId, expiresAtSec, issueHeight, nonce, uses]
+ * payload = [version, amountMicro, method, routeId, expiresAtSec, issueHeight, nonce, uses(, passSeconds)]
+ * A pass invoice (src/core/passes/) carries a 9th element, the pass lifetime; its routeId is the scope.
  * payTo, denom and chain id are bound by the MAC (domain) but not carried.
  */
 /** What an invoice binds (besides payTo, denom and chain, which the MAC covers). */
@@ -24,6 +25,8 @@ export interface InvoiceFields {
   readonly nonce: string;
   /** requests this payment buys */
   readonly uses: number;
+  /** pass invoices only: seconds of unlimited use of the scope named by routeId */
+  readonly passSeconds?: number;
 }
 
 /** An issued invoice: its fields and its id (the HMAC token, also the payment memo). */
@@ -54,7 +57,7 @@ export class InvoiceCodec {
   /** Encodes and signs an invoice. Pure: no I/O. */
   issue(f: InvoiceFields): Invoice {
     const payload = Buffer.from(
-      JSON.stringify([VERSION, f.amountMicro.toString(), f.method, f.routeId, f.expiresAt, f.issueHeight, f.nonce, f.uses]),
+      JSON.stringify([VERSION, f.amountMicro.toString(), f.method, f.routeId, f.expiresAt, f.issueHeight, f.nonce, f.uses, ...(f.passSeconds !== undefined ? [f.passSeconds] : [])]),
     ).toString("base64url");
     const id = `${payload}.${this.mac(payload)}`;
     if (id.length > MAX_ID_LENGTH) throw new RangeError(`invoice id would be ${id.length} bytes, over the ${MAX_ID_LENGTH}-byte memo budget (route id too long?)`);
@@ -86,13 +89,15 @@ function decodePayload(id: string, payload: string): Invoice | null {
   } catch {
     return null;
   }
-  if (!Array.isArray(arr) || arr.length !== 8 || arr[0] !== VERSION) return null;
-  const [, amount, method, routeId, expiresAt, issueHeight, nonce, uses] = arr as unknown[];
+  if (!Array.isArray(arr) || (arr.length !== 8 && arr.length !== 9) || arr[0] !== VERSION) return null;
+  const [, amount, method, routeId, expiresAt, issueHeight, nonce, uses, passSeconds] = arr as unknown[];
+  if (passSeconds !== undefined && (!Number.isSafeInteger(passSeconds) || (passSeconds as number) <= 0)) return null;
   if (typeof amount !== "string" || !/^\d{1,30}$/.test(amount)) return null;
   if (typeof method !== "string" || typeof routeId !== "string" || typeof nonce !== "string") return null;
   if (!Number.isSafeInteger(expiresAt) || !Number.isSafeInteger(issueHeight) || !Number.isSafeInteger(uses)) return null;
   return {
     id, amountMicro: BigInt(amount), method, routeId, nonce,
     expiresAt: expiresAt as number, issueHeight: issueHeight as number, uses: uses as number,
+    ...(passSeconds !== undefined && { passSeconds: passSeconds as number }),
   };
 }

@@ -5,6 +5,8 @@ import { DEFAULT_LATE_GRACE_SECONDS, type CoreDeps } from "./context.js";
 import type { Decision } from "./decision.js";
 import type { RequestFacts } from "./facts.js";
 import type { Invoice } from "./invoices.js";
+import { allowExtras, redeemBundleUse } from "./offer-redeem.js";
+import { isOfferInvoice, offerBindingProblem } from "./offers.js";
 import type { Price } from "./pricing.js";
 import type { PaymentProof } from "./proofs.js";
 import { clientKey } from "./rate-limit.js";
@@ -27,6 +29,7 @@ function overLimit(deps: CoreDeps, facts: RequestFacts): Step<never> | undefined
 
 /** The invoice must be bound to this request's method, route id and price. */
 export function bindingProblem(inv: Invoice, facts: RequestFacts, price: Price): string | undefined {
+  if (isOfferInvoice(inv)) return offerBindingProblem(inv, facts, price);
   if (inv.method !== facts.method) return `Invoice is for ${inv.method}, not ${facts.method}`;
   if (inv.routeId !== price.routeId) return `Invoice is for route "${inv.routeId}", not "${price.routeId}"`;
   if (inv.amountMicro !== price.priceMicro) return `Invoice price ${inv.amountMicro} differs from the route price ${price.priceMicro}`;
@@ -100,6 +103,8 @@ export async function payPerRequest(
     deps.events.payment({ kind: "invoice", result: "rejected", reason, routeId: price.routeId, txHash, invoiceId, decisionId });
     return denyWithInvoice(deps, facts, price, decisionId, "invoice", reason, message);
   };
+  const reused = await redeemBundleUse(deps, facts, price, proof, decisionId, strip);
+  if (reused) return reused;
   const found = await resolve(deps, proof, facts, price, nowSec);
   if (!found.ok && found.retryAfterSeconds !== undefined) return denyRateLimited(decisionId, "invoice", price.routeId, found.retryAfterSeconds);
   if (!found.ok) return refuse(found.reason, found.message, proof.txHash, proof.invoiceId);
@@ -112,19 +117,22 @@ export async function payPerRequest(
     nowSec, lateGraceSec: deps.lateGraceSeconds ?? DEFAULT_LATE_GRACE_SECONDS,
   });
   if (!check.ok) return refuse(check.reason, check.message, tx.hash, inv.id);
+  // A late payment (within GATEWAY_LATE_GRACE) buys one request, whatever the invoice stated.
+  const uses = check.late ? 1 : inv.uses;
   const outcome = await deps.store.redeem({
     invoiceId: inv.id, txHash: tx.hash, routeId: inv.routeId, method: inv.method, priceMicro: inv.amountMicro,
-    // A late payment (within GATEWAY_LATE_GRACE) buys one request, whatever the invoice stated.
-    paidMicro: check.paidMicro, payer: check.payer, uses: check.late ? 1 : inv.uses, decisionId,
+    paidMicro: check.paidMicro, payer: check.payer, uses, decisionId,
   });
   if (outcome.kind !== "applied") {
     const why = outcome.kind === "tx_is_deposit" ? "This transaction was credited as a prepaid deposit" : "This payment has already been redeemed";
     return refuse("PROOF_ALREADY_USED", why, tx.hash, inv.id);
   }
   deps.events.payment({ kind: "invoice", result: "accepted", reason: "none", routeId: price.routeId, invoiceId: inv.id, txHash: tx.hash, payer: check.payer, amountMicro: check.paidMicro, decisionId });
-  deps.events.revenue({ routeId: price.routeId, method: "invoice", amountMicro: inv.amountMicro });
-  const receipt = Buffer.from(JSON.stringify({ success: true, transaction: tx.hash, network: deps.terms.network, payer: check.payer })).toString("base64");
-  const responseHeaders: Record<string, string> = { "payment-response": receipt };
+  // A bundle or pass earns its price once, at its first use.
+  if (outcome.usesLeft === uses - 1) deps.events.revenue({ routeId: price.routeId, method: "invoice", amountMicro: inv.amountMicro });
+  const extras = await allowExtras(deps, inv, uses, check.payer, outcome, decisionId);
+  const receipt = Buffer.from(JSON.stringify({ success: true, transaction: tx.hash, network: deps.terms.network, payer: check.payer, ...extras.receipt })).toString("base64");
+  const responseHeaders: Record<string, string> = { "payment-response": receipt, ...extras.headers };
   if (proof.header === "x-payment") responseHeaders["x-payment-response"] = receipt;
   return allow(decisionId, "invoice", price, strip, { payer: check.payer, txHash: tx.hash, responseHeaders });
 }

@@ -9,6 +9,8 @@ export interface Price {
   /** price in uneutaro (bigint); 0n when free */
   readonly priceMicro: bigint;
   readonly source: "context_extensions" | "route_table" | "default";
+  /** the route-table rule the path matched (its bundles, scope and passes: offers.ts), if any */
+  readonly rule?: RouteRule;
 }
 
 /** The operator's price list; a function so the route table can be reloaded at run time. */
@@ -44,7 +46,7 @@ export function resolvePrice(facts: RequestFacts, list: PriceList): Price {
   }
   const matched = tableMatch(facts, list.routes());
   const routeId = ceRoute ?? matched?.id;
-  if (ce["free"] === "true") return { routeId: routeId ?? "free", priceMicro: 0n, source: "context_extensions" };
+  if (ce["free"] === "true") return { routeId: routeId ?? "free", priceMicro: 0n, source: "context_extensions", rule: matched };
   const cePrice = ce["price"];
   if (cePrice !== undefined) {
     let priceMicro: bigint;
@@ -53,8 +55,8 @@ export function resolvePrice(facts: RequestFacts, list: PriceList): Price {
     } catch (err) {
       throw new PriceConfigError(`context_extensions price: ${(err as Error).message}`);
     }
-    return { routeId: routeId ?? "default", priceMicro, source: "context_extensions" };
+    return { routeId: routeId ?? "default", priceMicro, source: "context_extensions", rule: matched };
   }
-  if (matched) return { routeId: ceRoute ?? matched.id, priceMicro: matched.priceMicro, source: "route_table" };
+  if (matched) return { routeId: ceRoute ?? matched.id, priceMicro: matched.priceMicro, source: "route_table", rule: matched };
   return { routeId: routeId ?? "default", priceMicro: list.defaultPriceMicro, source: "default" };
 }

@@ -13,6 +13,8 @@ export const REASONS = {
   PROOF_ALREADY_USED: { status: 402, message: "This payment has already been redeemed" },
   SETTLEMENT_REFUSED: { status: 402, message: "Signed payment not settled before confirmation (payer over its unconfirmed cap or blocked); pay with a confirmed transaction" },
   INSUFFICIENT_BALANCE: { status: 402, message: "Prepaid balance too low" },
+  PASS_EXPIRED: { status: 402, message: "Pass expired; renew it" },
+  PASS_REVOKED: { status: 402, message: "Pass revoked" },
   INVALID_CLIENT_CREDENTIALS: { status: 401, message: "Unknown client id or wrong key" },
   ACCOUNT_SUSPENDED: { status: 403, message: "Prepaid account is suspended" },
   RATE_LIMITED: { status: 429, message: "Too many requests" },

@@ -13,6 +13,7 @@ import { createTokenService } from "./auth/tokens.js";
 import type { ManageDeps } from "./deps.js";
 import { ledgerRoutes } from "./ledger/routes.js";
 import { openApiDocument } from "./openapi.js";
+import { passRoutes } from "./passes/routes.js";
 import { reportRoutes } from "./reports/routes.js";
 import { routeTableRoutes } from "./routes-table/routes.js";
 import { createRouteTable } from "./routes-table/table.js";
@@ -35,6 +36,7 @@ export function registerManageRoutes(app: FastifyInstance, deps: ManageDeps): vo
     ledgerRoutes(m, deps);
     reportRoutes(m, deps);
     routeTableRoutes(m, deps);
+    passRoutes(m, deps);
     m.get("/openapi.json", async () => doc);
   }, { prefix: "/manage" });
 }

@@ -22,6 +22,9 @@ export function createMetrics() {
     refunds: new Counter({ name: "gate402_refunds_total", help: "Charges reversed because the upstream failed (Envoy access log), by route id, payment method and reason", labelNames: ["route", "method", "reason"] as const, registers: r }),
     refundedMicro: new Counter({ name: "gate402_refunds_uneutaro_total", help: "Value given back by refunds in uneutaro (invoice: price per use), by route id and payment method", labelNames: ["route", "method"] as const, registers: r }),
     accessLogEntries: new Counter({ name: "gate402_access_log_entries_total", help: "Envoy access log entries carrying a decision, by what they caused (served, refunded, duplicate, expired, unknown, not_charged; retrying: not written yet, counted again when settled; error: refund given up)", labelNames: ["result"] as const, registers: r }),
+    offerRevenue: new Counter({ name: "gate402_offer_revenue_uneutaro_total", help: "Revenue in uneutaro of paid invoices, once per payment, by offer kind (single, bundle, pass)", labelNames: ["offer"] as const, registers: r }),
+    passesIssued: new Counter({ name: "gate402_passes_issued_total", help: "Pass tokens issued, by scope", labelNames: ["scope"] as const, registers: r }),
+    passChecks: new Counter({ name: "gate402_pass_checks_total", help: "Presented passes checked in memory, by result (valid, expired, revoked, invalid, wrong_scope)", labelNames: ["result"] as const, registers: r }),
     prepaidDebits: new Counter({ name: "gate402_prepaid_debits_total", help: "Prepaid debit attempts by result", labelNames: ["result"] as const, registers: r }),
     chainRequests: new Counter({ name: "gate402_chain_requests_total", help: "Chain RPC calls by method and outcome", labelNames: ["rpc_method", "outcome"] as const, registers: r }),
     chainDuration: new Histogram({

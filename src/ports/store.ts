@@ -114,6 +114,8 @@ export interface RedemptionRecord {
   readonly txHash: string;
   readonly usesLeft: number;
   readonly redeemedAt: Date;
+  /** bech32 payer recorded at the first redemption (absent from stores that do not keep it) */
+  readonly payer?: string;
 }
 
 export interface StorePort {

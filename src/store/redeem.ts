@@ -76,12 +76,12 @@ export async function redeem(pool: pg.Pool, r: RedeemInput): Promise<RedeemOutco
 
 /** Redemption state of an invoice id, or null. @throws StoreUnavailableError */
 export async function findRedemption(pool: pg.Pool, invoiceId: string): Promise<RedemptionRecord | null> {
-  const res = await query<{ invoice_id: string; tx_hash: string; uses_left: number; created_at: Date }>(
+  const res = await query<{ invoice_id: string; tx_hash: string; uses_left: number; created_at: Date; payer: string }>(
     pool,
     "findRedemption",
-    "SELECT invoice_id, tx_hash, uses_left, created_at FROM redemptions WHERE invoice_id = $1",
+    "SELECT invoice_id, tx_hash, uses_left, created_at, payer FROM redemptions WHERE invoice_id = $1",
     [invoiceId],
   );
   const row = res.rows[0];
-  return row ? { invoiceId: row.invoice_id, txHash: row.tx_hash, usesLeft: row.uses_left, redeemedAt: row.created_at } : null;
+  return row ? { invoiceId: row.invoice_id, txHash: row.tx_hash, usesLeft: row.uses_left, redeemedAt: row.created_at, payer: row.payer } : null;
 }

@@ -1,0 +1,67 @@
+import type { RedeemOutcome } from "../ports/store.js";
+import { allow } from "./answers.js";
+import type { CoreDeps } from "./context.js";
+import type { Decision } from "./decision.js";
+import type { RequestFacts } from "./facts.js";
+import type { Invoice } from "./invoices.js";
+import { offerBindingProblem } from "./offers.js";
+import { PASS_HEADER } from "./passes/check.js";
+import type { Price } from "./pricing.js";
+import type { PaymentProof } from "./proofs.js";
+
+/** Response header of an allow that used one request of a bundle: requests the payment still buys. */
+export const USES_LEFT_HEADER = "x-payment-uses-left";
+
+/**
+ * Later uses of a bundle: the payment was verified on chain at its first use and the redemption row
+ * records its tx, so each further use is one atomic `uses_left - 1` in the store — no chain call.
+ * @returns undefined when this is not such a use (single invoice, first use, spent, other tx): the
+ *   caller takes the normal path, which verifies and refuses with the precise reason
+ * @throws StoreUnavailableError
+ */
+export async function redeemBundleUse(
+  deps: CoreDeps, facts: RequestFacts, price: Price, proof: PaymentProof, decisionId: string, strip: readonly string[],
+): Promise<Decision | undefined> {
+  if (proof.invoiceId === undefined) return undefined;
+  const inv = deps.codec.verify(proof.invoiceId);
+  if (!inv || inv.uses < 2 || inv.passSeconds !== undefined || offerBindingProblem(inv, facts, price)) return undefined;
+  const red = await deps.store.findRedemption(inv.id);
+  if (!red || red.usesLeft === 0 || (proof.txHash !== undefined && proof.txHash !== red.txHash)) return undefined;
+  const payer = red.payer ?? "";
+  const outcome = await deps.store.redeem({
+    invoiceId: inv.id, txHash: red.txHash, routeId: inv.routeId, method: inv.method, priceMicro: inv.amountMicro, paidMicro: inv.amountMicro, payer, uses: inv.uses,
+  });
+  if (outcome.kind !== "applied") return undefined;
+  deps.events.payment({ kind: "invoice", result: "accepted", reason: "none", routeId: price.routeId, invoiceId: inv.id, txHash: red.txHash, payer, decisionId });
+  const extras = await allowExtras(deps, inv, inv.uses, payer, outcome, decisionId);
+  const receipt = Buffer.from(JSON.stringify({ success: true, transaction: red.txHash, network: deps.terms.network, payer, ...extras.receipt })).toString("base64");
+  const responseHeaders: Record<string, string> = { "payment-response": receipt, ...extras.headers };
+  if (proof.header === "x-payment") responseHeaders["x-payment-response"] = receipt;
+  return allow(decisionId, "invoice", price, strip, { payer, txHash: red.txHash, responseHeaders });
+}
+
+/** What an applied redemption of an offer adds to the allow: headers and PAYMENT-RESPONSE extras. */
+export interface OfferExtras {
+  readonly headers: Record<string, string>;
+  readonly receipt: Record<string, unknown>;
+}
+
+/**
+ * Revenue once per payment (at its first use; `uses` = what the redemption bought), the uses left of a bundle, and for a pass invoice
+ * the signed pass token (`X-Payment-Pass`, and `pass` / `passExpiresAt` in PAYMENT-RESPONSE).
+ */
+export async function allowExtras(
+  deps: CoreDeps, inv: Invoice, uses: number, payer: string, outcome: RedeemOutcome & { kind: "applied" }, decisionId: string,
+): Promise<OfferExtras> {
+  const first = outcome.usesLeft === uses - 1;
+  const offer = inv.passSeconds !== undefined ? "pass" : inv.uses > 1 ? "bundle" : "single";
+  if (first) deps.events.offerRevenue?.({ offer, amountMicro: inv.amountMicro });
+  if (offer === "bundle") return { headers: { [USES_LEFT_HEADER]: String(outcome.usesLeft) }, receipt: { usesLeft: outcome.usesLeft } };
+  if (offer !== "pass" || !deps.passes) return { headers: {}, receipt: {} };
+  const nowSec = Math.floor(deps.clock() / 1000);
+  const exp = nowSec + inv.passSeconds!;
+  const token = await deps.passes.tokens.issue({ scope: inv.routeId, payer, jti: inv.id, exp }, nowSec);
+  deps.events.passIssued?.({ scope: inv.routeId, jti: inv.id, payer, decisionId });
+  const passExpiresAt = new Date(exp * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+  return { headers: { [PASS_HEADER]: token }, receipt: { pass: token, passExpiresAt } };
+}
