@@ -9,7 +9,7 @@ export interface Price {
   /** price in uneutaro (bigint); 0n when free */
   readonly priceMicro: bigint;
   readonly source: "context_extensions" | "route_table" | "default";
-  /** the route-table rule the path matched (its bundles, scope and passes: offers.ts), if any */
+  /** the route-table rule the path matched, when it sells bundles or passes (offers.ts) */
   readonly rule?: RouteRule;
 }
 
@@ -46,7 +46,8 @@ export function resolvePrice(facts: RequestFacts, list: PriceList): Price {
   }
   const matched = tableMatch(facts, list.routes());
   const routeId = ceRoute ?? matched?.id;
-  if (ce["free"] === "true") return { routeId: routeId ?? "free", priceMicro: 0n, source: "context_extensions", rule: matched };
+  const rule = matched?.bundles !== undefined || matched?.scope !== undefined ? matched : undefined;
+  if (ce["free"] === "true") return { routeId: routeId ?? "free", priceMicro: 0n, source: "context_extensions", rule };
   const cePrice = ce["price"];
   if (cePrice !== undefined) {
     let priceMicro: bigint;
@@ -55,8 +56,8 @@ export function resolvePrice(facts: RequestFacts, list: PriceList): Price {
     } catch (err) {
       throw new PriceConfigError(`context_extensions price: ${(err as Error).message}`);
     }
-    return { routeId: routeId ?? "default", priceMicro, source: "context_extensions", rule: matched };
+    return { routeId: routeId ?? "default", priceMicro, source: "context_extensions", rule };
   }
-  if (matched) return { routeId: ceRoute ?? matched.id, priceMicro: matched.priceMicro, source: "route_table", rule: matched };
+  if (matched) return { routeId: ceRoute ?? matched.id, priceMicro: matched.priceMicro, source: "route_table", rule };
   return { routeId: routeId ?? "default", priceMicro: list.defaultPriceMicro, source: "default" };
 }

@@ -52,7 +52,7 @@ export class FakeStore implements StorePort {
   async findRedemption(invoiceId: string): Promise<RedemptionRecord | null> {
     await this.enter();
     const r = this.redemptions.get(invoiceId);
-    return r ? { invoiceId: r.invoiceId, txHash: r.txHash, usesLeft: r.usesLeft, redeemedAt: r.redeemedAt } : null;
+    return r ? { invoiceId: r.invoiceId, txHash: r.txHash, usesLeft: r.usesLeft, redeemedAt: r.redeemedAt, payer: r.payer } : null;
   }
 
   async createAccount(a: NewAccount): Promise<PrepaidAccount> {

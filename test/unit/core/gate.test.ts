@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseRoutesEnv } from "../../../src/config/routes.js";
+import { parseRoutesEnv, parseRoutesYaml } from "../../../src/config/routes.js";
 import { createPrepaidAccount } from "../../../src/core/accounts.js";
 import { UPSTREAM_HEADERS } from "../../../src/core/answers.js";
 import type { CoreDeps, CoreEvents } from "../../../src/core/context.js";
@@ -284,7 +284,9 @@ describe("gate: pay per request", () => {
   });
 
   it("a payment included after expiry but presented within the late grace buys exactly one request", async () => {
-    const env = build({ lateGraceSeconds: 3600 });
+    // The route sells a bundle of 3, so the invoice below is one the gateway could have issued.
+    const bundled = parseRoutesYaml('routes:\n  - { id: "GET /api/*", method: GET, pattern: "/api/*", price: "0.001", bundles: "3=0.001" }\n');
+    const env = build({ lateGraceSeconds: 3600, prices: { routes: () => bundled, defaultPriceMicro: 2_000n } });
     const inv = env.codec.issue({ amountMicro: 1_000n, method: "GET", routeId: "GET /api/*", expiresAt: Math.floor(START_MS / 1000) + 300, issueHeight: 1, nonce: "late", uses: 3 });
     env.advance(400_000);
     const tx = pay(env, inv, inv.amountMicro, 8);
