@@ -9,6 +9,7 @@ import { loginBody, registerBody } from "./auth/routes.js";
 import type { Access } from "./auth/guard.js";
 import { pageQuery } from "./http.js";
 import { ledgerQuery } from "./ledger/routes.js";
+import { revokeBody } from "./passes/routes.js";
 import { revenueQuery } from "./reports/routes.js";
 import { transactionBody } from "./transactions/request.js";
 
@@ -82,7 +83,7 @@ export function openApiDocument(version: string): Json {
       "/manage/revenue": { get: op({ summary: "Revenue (prepaid debits + paid invoices) by route or day", access: "read", query: revenueQuery }) },
       "/manage/routes": { get: op({ summary: "The effective route/price table and the last reload", access: "read" }) },
       "/manage/routes/reload": { post: op({ summary: "Reload GATEWAY_ROUTES_FILE now (invalid: old table kept)", access: "write", extra: { "422": err("ROUTES_INVALID") } }) },
-      "/manage/passes/{jti}/revoke": { post: op({ summary: "Revoke a pass by jti (its invoice id): every replica refuses it within seconds", access: "write", params: [pathParam("jti", "pass jti (invoice id)")], extra: { "201": json("Revoked"), "404": err("NOT_FOUND") } }) },
+      "/manage/passes/revoke": { post: op({ summary: "Revoke a pass by jti (its invoice id): every replica refuses it within seconds", access: "write", body: revokeBody, extra: { "201": json("Revoked"), "404": err("NOT_FOUND") } }) },
       "/manage/openapi.json": { get: op({ summary: "This document", access: "public" }) },
     },
   };

@@ -1,5 +1,5 @@
 /**
- * /manage/passes: revoke a pass by its `jti` (the invoice id that bought it). Every replica refuses the
+ * POST /manage/passes/revoke `{ jti, reason? }`: revoke a pass by its `jti` (the invoice id that bought it). Every replica refuses the
  * pass within milliseconds (Postgres NOTIFY; src/store/pass-revocations.ts).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
@@ -12,15 +12,16 @@ import { guard, operatorOf } from "../auth/guard.js";
 import type { ManageDeps } from "../deps.js";
 import { sendInvalid } from "../http.js";
 
-const params = z.object({ jti: z.string().regex(/^[A-Za-z0-9_.-]{16,255}$/, "jti must be a pass invoice id") });
-const body = z.object({ reason: z.string().max(200).optional() }).strict();
+// In the body, not the path: a jti (invoice id) is up to 255 characters, past fastify's path-parameter limit.
+export const revokeBody = z.object({
+  jti: z.string().regex(/^[A-Za-z0-9_.-]{16,255}$/, "jti must be a pass invoice id"),
+  reason: z.string().max(200).optional(),
+}).strict();
 
 async function revoke(deps: ManageDeps, codec: InvoiceCodec, req: FastifyRequest, reply: FastifyReply) {
-  const p = params.safeParse(req.params);
-  if (!p.success) return sendInvalid(reply, p.error);
-  const b = body.safeParse(req.body ?? {});
+  const b = revokeBody.safeParse(req.body ?? {});
   if (!b.success) return sendInvalid(reply, b.error);
-  const inv = codec.verify(p.data.jti);
+  const inv = codec.verify(b.data.jti);
   if (!inv || inv.passSeconds === undefined) return sendError(reply, 404, "NOT_FOUND", "No pass invoice with this jti was issued by this gateway");
   // The pass was minted after the invoice was paid, so it expires at most passSeconds from now.
   const expiresAt = new Date(Date.now() + Math.min(inv.passSeconds, MAX_PASS_SECONDS) * 1000);
@@ -30,5 +31,5 @@ async function revoke(deps: ManageDeps, codec: InvoiceCodec, req: FastifyRequest
 
 export function passRoutes(app: FastifyInstance, deps: ManageDeps): void {
   const codec = new InvoiceCodec(deps.config.invoiceSecret, deps.config.paymentAddress, deps.config.denom, deps.config.chainId);
-  app.post("/passes/:jti/revoke", { preHandler: guard(deps.tokens, "write") }, (req, reply) => revoke(deps, codec, req, reply));
+  app.post("/passes/revoke", { preHandler: guard(deps.tokens, "write") }, (req, reply) => revoke(deps, codec, req, reply));
 }
