@@ -14,7 +14,7 @@ const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
 /** Fields of a receipt the caller supplies; status and display amount are filled in. */
-export type NewReceipt = Omit<Receipt, "status" | "amount" | "amountMicro" | "paidAt" | "settledAt" | "refusal"> & { readonly amountMicro: bigint };
+export type NewReceipt = Omit<Receipt, "status" | "amount" | "amountMicro" | "paidAt" | "settledAt" | "refusal" | "used"> & { readonly amountMicro: bigint };
 
 export class Budget {
   private state: ClientState | undefined;
@@ -111,6 +111,14 @@ export class Budget {
       const r = s.receipts.find((x) => x.txHash === txHash);
       if (r) Object.assign(r, { status, settledAt: new Date(this.now()).toISOString(), ...(refusal !== undefined && { refusal }) });
       this.inUse.delete(txHash);
+    });
+  }
+
+  /** Counts one more request served by the bundle or pass paid in `txHash` (receipt field `used`). */
+  recordUse(txHash: string): Promise<void> {
+    return this.transact((s) => {
+      const r = s.receipts.find((x) => x.txHash === txHash);
+      if (r) r.used = (r.used ?? 0) + 1;
     });
   }
 

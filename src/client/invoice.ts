@@ -56,7 +56,8 @@ function bech32With(prefix: string) {
   };
 }
 
-function offerSchema(prefix: string) {
+/** Strict shape of one payable offer (payTo must carry `prefix`); shared with offers.ts. */
+export function offerSchema(prefix: string) {
   return z.object({
     scheme: z.literal("exact"),
     network: z.string().regex(CAIP2, "network must be a CAIP-2 id"),

@@ -10,13 +10,16 @@ import { Budget } from "./budget.js";
 import { errorCode, type FlowContext, type PrepaidSettings } from "./context.js";
 import { fileStore } from "./file-store.js";
 import { readInvoice } from "./invoice.js";
+import { pickOffer, readOffers, type OfferPreference } from "./offers.js";
 import type { Payer } from "./payer.js";
 import { checkHost, compilePolicy, PolicyConfigError, type Amount, type SpendingPolicy } from "./policy.js";
 import { topUpAndRetry, credentialHeaders } from "./prepaid.js";
 import { present } from "./present.js";
-import { attempt, bufferRequest, readJsonBounded, type PaidRequestInit } from "./request.js";
+import { bufferRequest, readJsonBounded, type PaidRequestInit } from "./request.js";
+import { firstAttempt, holdBought } from "./reuse.js";
 import { spend } from "./spend.js";
 import type { PolicyStore, Receipt } from "./state.js";
+import { OfferWallet } from "./wallet.js";
 
 export interface PrepaidOptions {
   readonly clientId: string;
@@ -45,6 +48,13 @@ export interface PaidFetchOptions {
    * wait); "txHash" pays on chain first and sends `{txHash, invoiceId}`.
    */
   readonly x402Payload?: "signed" | "txHash";
+  /**
+   * Which offer of a 402 to buy (default "single"): "bundle" buys the bundle with the lowest price per
+   * request, "pass" the pass with the lowest price per second, among those whose whole price is within
+   * maxPerRequest (else the single request). Bought bundles and passes are reused per host (and method
+   * or scope) until used up or expired.
+   */
+  readonly prefer?: OfferPreference;
 }
 
 export interface PaidFetch {
@@ -78,25 +88,33 @@ export function createPaidFetch(opts: PaidFetchOptions): PaidFetch {
   const baseFetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
   const prepaid = prepaidSettings(opts.prepaid);
   const ctx: FlowContext = { policy, budget, payer: opts.payer, fetch: baseFetch, ...(prepaid && { prepaid }) };
+  const prefer = opts.prefer ?? "single";
+  const wallet = new OfferWallet(opts.now ?? Date.now);
 
   const paidFetch = async (input: RequestInfo | URL, init?: PaidRequestInit): Promise<Response> => {
     const req = await bufferRequest(input, init);
     // Paid before a crash but never presented: present that proof instead of paying again.
     const stored = await budget.claimUnredeemed((r) => r.kind === "invoice" && r.requestKey === req.key);
     if (stored) return present(ctx, req, stored);
-    const first = await baseFetch(req.url, attempt(req, credentialHeaders(prepaid)));
+    const { res: first, body: read } = await firstAttempt(ctx, wallet, req, credentialHeaders(prepaid));
     if (first.status !== 402) return first;
     // After a redirect, the server asking for money is the final one: it must be allowed too.
     if (first.redirected && first.url) checkHost(policy, first.url);
-    const body = await readJsonBounded(first);
+    const body = read ?? await readJsonBounded(first);
     if (prepaid && errorCode(body) === "INSUFFICIENT_BALANCE") return topUpAndRetry(ctx, prepaid, req, first.headers, body);
-    const invoice = readInvoice(first.headers.get("payment-required"), body, policy.acceptance);
+    const single = readInvoice(first.headers.get("payment-required"), body, policy.acceptance);
+    const offers = prefer === "single" ? [] : readOffers(first.headers.get("payment-required"), body, policy.acceptance);
+    const invoice = pickOffer(single, offers, prefer, policy.maxPerRequestMicro);
     const receipt = await spend(ctx, req, {
       kind: "invoice", payTo: invoice.payTo, amountMicro: invoice.amountMicro, denom: invoice.denom, network: invoice.network,
       memo: invoice.memo, invoiceId: invoice.invoiceId,
-      ...(invoice.source === "x402-v2-header" && { x402v2: { signOnly: opts.x402Payload !== "txHash" } }),
+      // Bundles and passes are paid on chain first (txHash payload): the server settles signed payloads as single requests only.
+      ...(invoice.source === "x402-v2-header" && { x402v2: { signOnly: invoice.kind === "single" && opts.x402Payload !== "txHash" } }),
+      ...(invoice.kind !== "single" && { offer: invoice.kind, uses: invoice.uses }), ...(invoice.scope !== undefined && { scope: invoice.scope }),
     });
-    return present(ctx, req, receipt, invoice);
+    const res = await present(ctx, req, receipt, invoice);
+    await holdBought(ctx, wallet, req, receipt, invoice, res);
+    return res;
   };
   return Object.assign(paidFetch, { exportReceipts: () => budget.receipts() });
 }

@@ -28,6 +28,10 @@ export interface SpendOrder {
   readonly clientId?: string;
   /** present with x402 v2 PAYMENT-SIGNATURE; sign without broadcasting when the payer can (payer.sign) */
   readonly x402v2?: { readonly signOnly: boolean };
+  /** what an invoice payment buys (offers.ts); recorded on the receipt */
+  readonly offer?: "single" | "bundle" | "pass";
+  readonly uses?: number;
+  readonly scope?: string;
 }
 
 const TX_HASH_RE = /^[0-9A-Fa-f]{64}$/;
@@ -67,5 +71,7 @@ export async function spend(deps: SpendDeps, req: BufferedRequest, o: SpendOrder
     ...(o.clientId !== undefined && { clientId: o.clientId }),
     ...(o.x402v2 && { proofHeader: "payment-signature" as const }),
     ...(signed && { signedTx: signed.signedTx, authorization: signed.authorization }),
+    ...(o.offer !== undefined && { offer: o.offer, uses: o.uses ?? 1 }),
+    ...(o.scope !== undefined && { scope: o.scope }),
   });
 }

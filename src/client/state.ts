@@ -54,6 +54,14 @@ export const receiptSchema = z.object({
   signedTx: z.string().max(8192).optional(),
   /** its `payload.authorization` */
   authorization: z.object({ from: z.string(), to: z.string(), amount: z.string(), denom: z.string(), timeoutAt: z.number().int().optional() }).optional(),
+  /** what the payment bought (absent in receipts written before offers existed: single) */
+  offer: z.enum(["single", "bundle", "pass"]).optional(),
+  /** requests the payment bought (bundles), 1 otherwise */
+  uses: z.number().int().positive().optional(),
+  /** pass scope */
+  scope: z.string().optional(),
+  /** requests served by this payment so far (bundles and passes) */
+  used: z.number().int().nonnegative().optional(),
 });
 export type Receipt = z.infer<typeof receiptSchema>;
 
