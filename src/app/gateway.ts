@@ -9,7 +9,7 @@ import { createGate } from "../core/gate.js";
 import { InvoiceCodec } from "../core/invoices.js";
 import { createRateLimiter } from "../core/rate-limit.js";
 import { metricsEvents } from "../observability/events.js";
-import { createMetrics, type Metrics } from "../observability/metrics.js";
+import { createMetrics, initOfferMetrics, type Metrics } from "../observability/metrics.js";
 import { migrate } from "../store/migrate.js";
 import { createPgStore, poolStats, type PgStore } from "../store/pg-store.js";
 import { pgRefunds } from "../store/refunds.js";
@@ -96,6 +96,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
   await migrate(db.url, log);
   const store = createPgStore({ databaseUrl: db.url, logger: log, poolMax: config.dbPoolMax, connectTimeoutMs: config.dbAcquireTimeoutMs });
   const metrics = createMetrics();
+  initOfferMetrics(metrics);
   const chain = createChain(config.rpcUrls, config.chainTimeoutMs, metrics, log);
   const codec = new InvoiceCodec(config.invoiceSecret, config.paymentAddress, config.denom, config.chainId);
   let routes = config.routes;

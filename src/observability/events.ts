@@ -18,7 +18,7 @@ export function metricsEvents(m: Metrics, log: Logger): CoreEvents {
     revenue: (e) => m.revenue.inc({ route: e.routeId, method: e.method }, Number(e.amountMicro)), // prom counters are float64; exact for < 2^53 uneutaro
     offerRevenue: (e) => m.offerRevenue.inc({ offer: e.offer }, Number(e.amountMicro)),
     passIssued: (e) => {
-      m.passesIssued.inc({ scope: e.scope });
+      m.passesIssued.inc();
       log.info({ scope: e.scope, jti: e.jti, payer: e.payer, decisionId: e.decisionId }, "pass issued");
     },
     passCheck: (e) => m.passChecks.inc({ result: e.result }),

@@ -23,7 +23,7 @@ export function createMetrics() {
     refundedMicro: new Counter({ name: "gate402_refunds_uneutaro_total", help: "Value given back by refunds in uneutaro (invoice: price per use), by route id and payment method", labelNames: ["route", "method"] as const, registers: r }),
     accessLogEntries: new Counter({ name: "gate402_access_log_entries_total", help: "Envoy access log entries carrying a decision, by what they caused (served, refunded, duplicate, expired, unknown, not_charged; retrying: not written yet, counted again when settled; error: refund given up)", labelNames: ["result"] as const, registers: r }),
     offerRevenue: new Counter({ name: "gate402_offer_revenue_uneutaro_total", help: "Revenue in uneutaro of paid invoices, once per payment, by offer kind (single, bundle, pass)", labelNames: ["offer"] as const, registers: r }),
-    passesIssued: new Counter({ name: "gate402_passes_issued_total", help: "Pass tokens issued, by scope", labelNames: ["scope"] as const, registers: r }),
+    passesIssued: new Counter({ name: "gate402_passes_issued_total", help: "Pass tokens issued", registers: r }),
     passChecks: new Counter({ name: "gate402_pass_checks_total", help: "Presented passes checked in memory, by result (valid, expired, revoked, invalid, wrong_scope)", labelNames: ["result"] as const, registers: r }),
     prepaidDebits: new Counter({ name: "gate402_prepaid_debits_total", help: "Prepaid debit attempts by result", labelNames: ["result"] as const, registers: r }),
     chainRequests: new Counter({ name: "gate402_chain_requests_total", help: "Chain RPC calls by method and outcome", labelNames: ["rpc_method", "outcome"] as const, registers: r }),
@@ -41,3 +41,13 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Label values of the offer metrics, exported at 0 from the start so dashboards never query a missing series. */
+export const OFFER_KINDS = ["single", "bundle", "pass"] as const;
+export const PASS_CHECK_RESULTS = ["valid", "expired", "revoked", "invalid", "wrong_scope"] as const;
+
+/** Zero-initialises the bounded label sets of the offer and pass metrics. */
+export function initOfferMetrics(m: Metrics): void {
+  for (const offer of OFFER_KINDS) m.offerRevenue.inc({ offer }, 0);
+  for (const result of PASS_CHECK_RESULTS) m.passChecks.inc({ result }, 0);
+}
