@@ -40,6 +40,7 @@ let replica: RunningGateway;
 let replicaClient: ExtAuthzClient;
 let dir: string;
 let offsetMs = 0;
+let admin = "";
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "gate402-offers-"));
@@ -181,7 +182,7 @@ describe("passes", () => {
   it("the other replica accepts the pass (shared keys), and refuses it within the stated delay after a revocation", async () => {
     const ask = () => replicaClient.check(envoyCheck({ path: "/api/search/r", headers: { "x-payment-pass": token } }));
     expect(httpStatus(await ask())).toBe(200);
-    const admin = await bootstrapAdmin(stack);
+    admin = await bootstrapAdmin(stack);
     const started = Date.now();
     const revoked = await api(stack, "/manage/passes/revoke", { method: "POST", token: admin, body: { jti, reason: "test" } });
     expect(revoked.status).toBe(201);
@@ -214,5 +215,19 @@ describe("passes", () => {
     } finally {
       offsetMs = 0;
     }
+  });
+});
+
+describe("reports", () => {
+  it("revenue by offer kind counts each bundle and pass payment once, and the metric agrees", async () => {
+    const res = await api(stack, "/manage/revenue?groupBy=offer", { token: admin });
+    expect(res.status).toBe(200);
+    const groups = Object.fromEntries((res.body.groups as { offer: string; invoicesMicro: string; invoicePayments: number }[]).map((g) => [g.offer, g]));
+    // 3 bundles (5 uses each at most) and 2 passes were bought above.
+    expect(groups["bundle"]).toMatchObject({ invoicesMicro: "12000", invoicePayments: 3 });
+    expect(groups["pass"]).toMatchObject({ invoicesMicro: "100000", invoicePayments: 2 });
+    const metric = (await stack.gw.metrics.offerRevenue.get()).values;
+    expect(metric.find((v) => v.labels.offer === "bundle")?.value).toBe(12000);
+    expect(metric.find((v) => v.labels.offer === "pass")?.value).toBe(100000);
   });
 });

@@ -1,5 +1,6 @@
 /**
- * Revenue in a time window, grouped by route or UTC day: prepaid debits (ledger entries of kind debit,
+ * Revenue in a time window, grouped by route, UTC day or offer kind (single, bundle, pass — from the
+ * redemption's method and uses — and prepaid): prepaid debits (ledger entries of kind debit,
  * which carry their route id) plus paid invoices (redemptions.price_micro). Amounts in uneutaro.
  */
 import type pg from "pg";
@@ -11,21 +12,22 @@ export interface RevenueQuery {
   readonly from: string;
   /** exclusive, RFC 3339 */
   readonly to: string;
-  readonly groupBy: "route" | "day";
+  readonly groupBy: "route" | "day" | "offer";
 }
 
 interface Row { key: string; prepaid_micro: string; invoice_micro: string; prepaid_count: string; invoice_count: string }
 
 const SQL = `
 WITH src AS (
-  SELECT route_id, created_at, -amount_micro AS micro, 'prepaid' AS via
+  SELECT route_id, created_at, -amount_micro AS micro, 'prepaid' AS via, 'prepaid' AS offer
     FROM ledger_entries WHERE kind = 'debit' AND route_id IS NOT NULL AND created_at >= $1::timestamptz AND created_at < $2::timestamptz
   UNION ALL
-  SELECT route_id, created_at, price_micro, 'invoice'
+  SELECT route_id, created_at, price_micro, 'invoice',
+         CASE WHEN method = 'PASS' THEN 'pass' WHEN uses > 1 THEN 'bundle' ELSE 'single' END
     FROM redemptions WHERE created_at >= $1::timestamptz AND created_at < $2::timestamptz
      AND route_id <> 'x402-facilitator' -- settled as facilitator for another payTo: not our revenue
 )
-SELECT CASE WHEN $3::text = 'day' THEN to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') ELSE route_id END AS key,
+SELECT CASE WHEN $3::text = 'day' THEN to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') WHEN $3::text = 'offer' THEN offer ELSE route_id END AS key,
        COALESCE(sum(micro) FILTER (WHERE via = 'prepaid'), 0)::text AS prepaid_micro,
        COALESCE(sum(micro) FILTER (WHERE via = 'invoice'), 0)::text AS invoice_micro,
        count(*) FILTER (WHERE via = 'prepaid')::text AS prepaid_count,

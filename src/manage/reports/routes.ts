@@ -13,7 +13,8 @@ export const revenueQuery = z.object({
   from: instant.optional(),
   /** exclusive; default: now */
   to: instant.optional(),
-  groupBy: z.enum(["route", "day"]).default("route"),
+  /** offer: single | bundle | pass (paid invoices) and prepaid */
+  groupBy: z.enum(["route", "day", "offer"]).default("route"),
 });
 const cursorSchema = z.object({ t: z.string().max(64), h: z.string().max(128) });
 
