@@ -29,8 +29,10 @@ export function writeResults(
     `height 1 in ${watcher.seconds} s = **${watcher.paymentsPerSecond} payments/s**.`,
     "",
   ];
-  // bench/x402.ts owns its own section of the file: keep it.
+  // bench/x402.ts and bench/passes.ts own their sections of the file: keep them.
   const previous = existsSync(path) ? readFileSync(path, "utf8") : "";
-  const x402 = /<!-- x402-bench:start -->[\s\S]*<!-- x402-bench:end -->/.exec(previous)?.[0];
-  writeFileSync(path, `${lines.join("\n")}\n${x402 ? `\n${x402}\n` : ""}`);
+  const kept = ["x402-bench", "passes-bench"]
+    .map((name) => new RegExp(`<!-- ${name}:start -->[\\s\\S]*<!-- ${name}:end -->`).exec(previous)?.[0])
+    .filter((section): section is string => section !== undefined);
+  writeFileSync(path, `${lines.join("\n")}\n${kept.map((section) => `\n${section}\n`).join("")}`);
 }
