@@ -219,6 +219,13 @@ describe("passes", () => {
 });
 
 describe("reports", () => {
+  it("GET /manage/routes shows each route's bundles, scope and passes", async () => {
+    const res = await api(stack, "/manage/routes", { token: admin });
+    const search = (res.body.routes as Record<string, unknown>[]).find((r) => r["id"] === "search");
+    expect(search).toMatchObject({ scope: "api", bundles: [{ uses: 5, price: "0.004000", priceMicro: "4000" }], passes: [{ seconds: 3600, price: "0.050000", priceMicro: "50000" }] });
+    expect((res.body.routes as Record<string, unknown>[]).find((r) => r["id"] === "upload")).toMatchObject({ scope: "api", passes: [{ seconds: 3600 }] });
+  });
+
   it("revenue by offer kind counts each bundle and pass payment once, and the metric agrees", async () => {
     const res = await api(stack, "/manage/revenue?groupBy=offer", { token: admin });
     expect(res.status).toBe(200);

@@ -13,6 +13,9 @@ export function routeTableRoutes(app: FastifyInstance, deps: ManageDeps): void {
     lastReload: table.lastReload() ?? null,
     routes: table.entries().map(({ rule, source }) => ({
       id: rule.id, method: rule.method ?? null, pattern: rule.pattern, ...money("price", rule.priceMicro), free: rule.priceMicro === 0n, source,
+      ...(rule.bundles && { bundles: rule.bundles.map((b) => ({ uses: b.uses, ...money("price", b.priceMicro) })) }),
+      ...(rule.scope !== undefined && { scope: rule.scope }),
+      ...(rule.passes && { passes: rule.passes.map((p) => ({ seconds: p.seconds, ...money("price", p.priceMicro) })) }),
     })),
     // Requests no rule matches (and without Envoy context_extensions) pay GATEWAY_DEFAULT_PRICE.
     default: { ...money("price", deps.config.defaultPriceMicro), source: "GATEWAY_DEFAULT_PRICE" },
