@@ -1,4 +1,4 @@
-import type { RedeemOutcome } from "../ports/store.js";
+import type { RedeemOutcome, RedemptionRecord } from "../ports/store.js";
 import { allow } from "./answers.js";
 import type { CoreDeps } from "./context.js";
 import type { Decision } from "./decision.js";
@@ -13,20 +13,25 @@ import type { PaymentProof } from "./proofs.js";
 export const USES_LEFT_HEADER = "x-payment-uses-left";
 
 /**
- * Later uses of a bundle: the payment was verified on chain at its first use and the redemption row
- * records its tx, so each further use is one atomic `uses_left - 1` in the store — no chain call.
- * @returns undefined when this is not such a use (single invoice, first use, spent, other tx): the
+ * A proof of an offer invoice that was already redeemed, answered from the redemption row alone (the
+ * payment was verified on chain at its first use) — no chain call:
+ * - a bundle: one more use, one atomic `uses_left - 1` in the store;
+ * - a pass: the pass again (same jti and expiry), so a client that lost the token is not lost its money,
+ *   while it is unexpired and not revoked.
+ * @returns undefined when this is not such a proof (single invoice, first use, spent, other tx): the
  *   caller takes the normal path, which verifies and refuses with the precise reason
  * @throws StoreUnavailableError
  */
-export async function redeemBundleUse(
+export async function redeemOfferAgain(
   deps: CoreDeps, facts: RequestFacts, price: Price, proof: PaymentProof, decisionId: string, strip: readonly string[],
 ): Promise<Decision | undefined> {
   if (proof.invoiceId === undefined) return undefined;
   const inv = deps.codec.verify(proof.invoiceId);
-  if (!inv || inv.uses < 2 || inv.passSeconds !== undefined || offerBindingProblem(inv, facts, price)) return undefined;
+  if (!inv || (inv.uses < 2 && inv.passSeconds === undefined) || offerBindingProblem(inv, facts, price)) return undefined;
   const red = await deps.store.findRedemption(inv.id);
-  if (!red || red.usesLeft === 0 || (proof.txHash !== undefined && proof.txHash !== red.txHash)) return undefined;
+  if (!red || (proof.txHash !== undefined && proof.txHash !== red.txHash)) return undefined;
+  if (inv.passSeconds !== undefined) return passAgain(deps, inv, red, proof, price, decisionId, strip);
+  if (red.usesLeft === 0) return undefined;
   const payer = red.payer ?? "";
   const outcome = await deps.store.redeem({
     invoiceId: inv.id, txHash: red.txHash, routeId: inv.routeId, method: inv.method, priceMicro: inv.amountMicro, paidMicro: inv.amountMicro, payer, uses: inv.uses,
@@ -38,6 +43,23 @@ export async function redeemBundleUse(
   const responseHeaders: Record<string, string> = { "payment-response": receipt, ...extras.headers };
   if (proof.header === "x-payment") responseHeaders["x-payment-response"] = receipt;
   return allow(decisionId, "invoice", price, strip, { payer, txHash: red.txHash, responseHeaders });
+}
+
+/** Re-issues the pass a redeemed pass invoice bought (expiry from the redemption time). */
+async function passAgain(
+  deps: CoreDeps, inv: Invoice, red: RedemptionRecord, proof: PaymentProof, price: Price, decisionId: string, strip: readonly string[],
+): Promise<Decision | undefined> {
+  const passes = deps.passes;
+  const iat = Math.floor(red.redeemedAt.getTime() / 1000);
+  const exp = iat + inv.passSeconds!;
+  if (!passes || exp <= Math.floor(deps.clock() / 1000) || passes.revoked.isRevoked(inv.id)) return undefined;
+  const payer = red.payer ?? "";
+  const token = await passes.tokens.issue({ scope: inv.routeId, payer, jti: inv.id, exp }, iat);
+  const passExpiresAt = new Date(exp * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+  const receipt = Buffer.from(JSON.stringify({ success: true, transaction: red.txHash, network: deps.terms.network, payer, pass: token, passExpiresAt })).toString("base64");
+  const responseHeaders: Record<string, string> = { "payment-response": receipt, [PASS_HEADER]: token };
+  if (proof.header === "x-payment") responseHeaders["x-payment-response"] = receipt;
+  return allow(decisionId, "pass", { ...price, priceMicro: 0n }, strip, { payer, txHash: red.txHash, responseHeaders });
 }
 
 /** What an applied redemption of an offer adds to the allow: headers and PAYMENT-RESPONSE extras. */

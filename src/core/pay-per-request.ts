@@ -5,7 +5,7 @@ import { DEFAULT_LATE_GRACE_SECONDS, type CoreDeps } from "./context.js";
 import type { Decision } from "./decision.js";
 import type { RequestFacts } from "./facts.js";
 import type { Invoice } from "./invoices.js";
-import { allowExtras, redeemBundleUse } from "./offer-redeem.js";
+import { allowExtras, redeemOfferAgain } from "./offer-redeem.js";
 import { isOfferInvoice, offerBindingProblem } from "./offers.js";
 import type { Price } from "./pricing.js";
 import type { PaymentProof } from "./proofs.js";
@@ -103,7 +103,7 @@ export async function payPerRequest(
     deps.events.payment({ kind: "invoice", result: "rejected", reason, routeId: price.routeId, txHash, invoiceId, decisionId });
     return denyWithInvoice(deps, facts, price, decisionId, "invoice", reason, message);
   };
-  const reused = await redeemBundleUse(deps, facts, price, proof, decisionId, strip);
+  const reused = await redeemOfferAgain(deps, facts, price, proof, decisionId, strip);
   if (reused) return reused;
   const found = await resolve(deps, proof, facts, price, nowSec);
   if (!found.ok && found.retryAfterSeconds !== undefined) return denyRateLimited(decisionId, "invoice", price.routeId, found.retryAfterSeconds);

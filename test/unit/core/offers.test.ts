@@ -245,13 +245,26 @@ describe("passes", () => {
     expect(asAllow(await env.gate.decide(search({ headers: { "x-payment-pass": token } }))).method).toBe("pass");
   });
 
-  it("a pass invoice paid once cannot mint a second pass; it is refused on a route of another scope", async () => {
+  it("a paid pass invoice is refused on a route of another scope; presented again it returns the same pass until expiry or revocation", async () => {
     const env = build();
     const inv = await offer(env, "pass");
     const tx = pay(env, inv, 11);
     expect(asDeny(await env.gate.decide(proof(inv, tx.hash, { path: "/other/x" }))).reason).toBe("WRONG_RESOURCE");
-    asAllow(await env.gate.decide(proof(inv, tx.hash, { method: "POST" })));
+    const first = asAllow(await env.gate.decide(proof(inv, tx.hash, { method: "POST" })));
+    env.advance(60_000);
+    const again = asAllow(await env.gate.decide(search({ headers: { "x-payment-proof": inv.id } })));
+    const claims = async (d: AllowDecision) => ((await env.tokens.verify(d.responseHeaders["x-payment-pass"]!, START_MS / 1000)) as { claims: unknown }).claims;
+    expect(await claims(again)).toEqual(await claims(first));
+    expect(again.method).toBe("pass");
+    expect(env.chain.calls.getTx).toBe(1);
+    env.revoked.add(inv.id);
     expect(asDeny(await env.gate.decide(proof(inv, tx.hash))).reason).toBe("PROOF_ALREADY_USED");
+    const other = build();
+    const inv2 = await offer(other, "pass");
+    const tx2 = pay(other, inv2, 12);
+    asAllow(await other.gate.decide(proof(inv2, tx2.hash)));
+    other.advance(3600_000);
+    expect(asDeny(await other.gate.decide(proof(inv2, tx2.hash))).reason).toBe("PROOF_ALREADY_USED");
   });
 
   it("a bearer JWT that is not a gate402 pass is left to the upstream API (402, header not stripped)", async () => {
