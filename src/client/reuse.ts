@@ -27,6 +27,7 @@ export interface FirstAttempt {
  */
 export async function firstAttempt(ctx: FlowContext, wallet: OfferWallet, req: BufferedRequest, extra: Record<string, string>): Promise<FirstAttempt> {
   let refused: FirstAttempt | undefined;
+  if (wallet.needsRecovery(req.url)) wallet.recover(req.url, await ctx.budget.receipts());
   for (let tries = 0; ; tries++) {
     const held = tries < MAX_TRIES ? wallet.pick(req.url, req.method) : undefined;
     if (!held) return refused ?? { res: await ctx.fetch(req.url, attempt(req, extra)) };

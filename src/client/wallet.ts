@@ -1,9 +1,12 @@
 /**
  * Paid offers the SDK reuses: bundle proofs (per origin and method, until their uses run out) and
- * passes (per origin and scope, until they expire). In memory, per createPaidFetch instance; the
- * receipts (state.ts) keep the record. Which route a bundle or scope a pass covers is the server's
- * business: a held offer is tried, and a WRONG_RESOURCE answer marks that path as not covered by it.
+ * passes (per origin and scope, until they expire). In memory, per createPaidFetch instance, and
+ * recovered from the receipts (state.ts) after a restart: a bundle with uses left is held again, and a
+ * pass is asked for again by presenting its paid invoice (the server returns the same pass while valid).
+ * Which route a bundle or scope a pass covers is the server's business: a held offer is tried, and a
+ * WRONG_RESOURCE answer marks that path as not covered by it.
  */
+import type { Receipt } from "./state.js";
 
 /** A held bundle or pass. */
 export interface HeldOffer {
@@ -15,12 +18,14 @@ export interface HeldOffer {
   readonly method?: string;
   /** pass: its scope */
   readonly scope?: string;
-  /** bundle: X-Payment-Proof value; pass: the token */
-  readonly credential: string;
+  /** bundle: X-Payment-Proof value; pass: the token (or, while `pending`, its invoice proof) */
+  credential: string;
+  /** pass recovered from a receipt: the token is asked for by presenting the paid invoice */
+  pending?: boolean;
   /** bundle: requests left (from X-Payment-Uses-Left) */
   usesLeft: number;
   /** pass: expiry, unix ms */
-  readonly expiresAtMs: number;
+  expiresAtMs: number;
   /** paths the server said this offer does not cover */
   readonly notFor: Set<string>;
   /** recent paths it covered: the held offer with the longest common prefix is tried first */
@@ -49,8 +54,13 @@ export function passExpiryMs(token: string): number {
   }
 }
 
+/** Receipts older than the longest pass lifetime (one year) cannot hold anything alive. */
+const MAX_PASS_MS = 31_536_000_000;
+const MAX_RECOVERED = 4;
+
 export class OfferWallet {
   private held: HeldOffer[] = [];
+  private readonly recovered = new Set<string>();
 
   constructor(private readonly now: () => number) {}
 
@@ -71,7 +81,28 @@ export class OfferWallet {
 
   /** Request headers that present `h`. */
   headersFor(h: HeldOffer): Record<string, string> {
-    return h.kind === "pass" ? { "x-payment-pass": h.credential } : { "x-payment-proof": h.credential };
+    return h.kind === "pass" && !h.pending ? { "x-payment-pass": h.credential } : { "x-payment-proof": h.credential };
+  }
+
+  /** True the first time an origin is seen: the caller then hands its receipts to recover(). */
+  needsRecovery(url: string): boolean {
+    return !this.recovered.has(new URL(url).origin);
+  }
+
+  /** Holds again the bundles with uses left and the passes that the receipts of `url`'s origin record. */
+  recover(url: string, receipts: readonly Receipt[]): void {
+    const origin = new URL(url).origin;
+    this.recovered.add(origin);
+    const now = this.now();
+    const mine = receipts.filter((r) => r.status === "redeemed" && r.invoiceId !== undefined && (r.offer === "bundle" || r.offer === "pass")
+      && Date.parse(r.paidAt) > now - MAX_PASS_MS && URL.canParse(r.url) && new URL(r.url).origin === origin
+      && !this.held.some((h) => h.txHash === r.txHash));
+    for (const r of mine.slice(-MAX_RECOVERED).reverse()) {
+      const proof = `${r.invoiceId}:${r.txHash}`;
+      const path = new URL(r.url).pathname;
+      if (r.offer === "bundle") this.addBundle(origin, path, r.method, r.txHash, proof, (r.uses ?? 1) - (r.used ?? 0));
+      else this.held.push({ kind: "pass", pending: true, txHash: r.txHash, origin, scope: r.scope, credential: proof, usesLeft: 0, expiresAtMs: Infinity, notFor: new Set(), servedPaths: [path] });
+    }
   }
 
   /** Learns from the server's answer to a request that presented `h`. */
@@ -83,6 +114,12 @@ export class OfferWallet {
         this.drop(h);
       }
       return;
+    }
+    if (h.pending) {
+      const token = res.headers.get("x-payment-pass");
+      const exp = token !== null && token.length <= 4096 ? passExpiryMs(token) : 0;
+      if (exp <= this.now()) return void this.drop(h);
+      Object.assign(h, { pending: false, credential: token, expiresAtMs: exp });
     }
     h.servedPaths.unshift(new URL(url).pathname);
     h.servedPaths.length = Math.min(h.servedPaths.length, MAX_SERVED);

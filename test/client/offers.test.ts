@@ -92,6 +92,27 @@ describe("createPaidFetch with offers", () => {
     expect((await paidFetch.exportReceipts()).map((r) => [r.offer, r.amountMicro])).toEqual([[undefined, "1000"], [undefined, "1000"]]);
   });
 
+  it("after a restart (same receipt store) a held bundle and a held pass are used again, not paid again", async () => {
+    const store = memoryStore();
+    const payer = walletPayer(7);
+    const before = createPaidFetch({ payer, policy: policy(), store, prefer: "bundle" });
+    for (let i = 0; i < 2; i++) expect((await before(`${api.url}/api/items/r${i}`)).status).toBe(200);
+    const after = createPaidFetch({ payer, policy: policy(), store, prefer: "bundle" });
+    for (let i = 2; i < 5; i++) expect((await after(`${api.url}/api/items/r${i}`)).status).toBe(200);
+    expect(payer.count()).toBe(1);
+    expect((await after(`${api.url}/api/items/r5`)).status).toBe(200);
+    expect(payer.count()).toBe(2);
+
+    const passStore = memoryStore();
+    const passPayer = walletPayer(8);
+    const first = createPaidFetch({ payer: passPayer, policy: policy(), store: passStore, prefer: "pass" });
+    expect((await first(`${api.url}/api/search/p0`)).status).toBe(200);
+    const second = createPaidFetch({ payer: passPayer, policy: policy(), store: passStore, prefer: "pass" });
+    for (let i = 1; i <= 10; i++) expect((await second(`${api.url}/api/search/p${i}`)).status).toBe(200);
+    expect(passPayer.count()).toBe(1);
+    expect((await second.exportReceipts())[0]).toMatchObject({ offer: "pass", used: 11 });
+  });
+
   it("a bundle held for one route is not spent on another: that route gets its own payment", async () => {
     const payer = walletPayer(6);
     const paidFetch = createPaidFetch({ payer, policy: policy(), store: memoryStore(), prefer: "bundle" });
