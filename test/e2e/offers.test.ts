@@ -45,7 +45,9 @@ let admin = "";
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "gate402-offers-"));
   writeFileSync(join(dir, "routes.yaml"), ROUTES);
-  const env = { GATEWAY_ROUTES_FILE: join(dir, "routes.yaml"), GATEWAY_ADMIN_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN, GATEWAY_WATCHER: "false", GATEWAY_RPC_HEALTH_MS: "0" };
+  const env = { GATEWAY_ROUTES_FILE: join(dir, "routes.yaml"), GATEWAY_ADMIN_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN, GATEWAY_WATCHER: "false", GATEWAY_RPC_HEALTH_MS: "0",
+  // 50 concurrent redemptions on a loaded 2-core machine: wait for a pool connection rather than 503.
+  GATEWAY_DB_ACQUIRE_TIMEOUT_MS: "15000" };
   stack = await startStack({ env, start: { clock: () => Date.now() + offsetMs } });
   client = checkClient(`127.0.0.1:${stack.gw.grpcPort}`);
   // A second replica on the same database, with its own in-memory revocation list.
