@@ -7,7 +7,7 @@ import { errorCode, type FlowContext } from "./context.js";
 import type { ClientOffer } from "./offers.js";
 import { attempt, readJsonBounded, type BufferedRequest } from "./request.js";
 import type { Receipt } from "./state.js";
-import type { OfferWallet } from "./wallet.js";
+import { offerFacts, type OfferWallet } from "./wallet.js";
 
 /** Held offers tried per request before paying (each refusal costs one round trip). */
 const MAX_TRIES = 3;
@@ -53,11 +53,10 @@ export async function holdBought(ctx: FlowContext, wallet: OfferWallet, req: Buf
   if (offer.kind === "single" || res.status === 402 || NOT_JUDGED.has(res.status)) return;
   await ctx.budget.recordUse(receipt.txHash);
   const { origin, pathname } = new URL(req.url);
+  const facts = offerFacts(res);
   if (offer.kind === "bundle") {
-    const left = res.headers.get("x-payment-uses-left");
-    if (left !== null && /^\d{1,7}$/.test(left)) wallet.addBundle(origin, pathname, req.method, receipt.txHash, `${receipt.invoiceId}:${receipt.txHash}`, Number(left));
+    if (facts.usesLeft !== undefined) wallet.addBundle(origin, pathname, req.method, receipt.txHash, `${receipt.invoiceId}:${receipt.txHash}`, facts.usesLeft);
     return;
   }
-  const token = res.headers.get("x-payment-pass");
-  if (token !== null && token.length <= 4096) wallet.addPass(origin, pathname, offer.scope, receipt.txHash, token);
+  if (facts.token !== undefined) wallet.addPass(origin, pathname, offer.scope, receipt.txHash, facts.token);
 }

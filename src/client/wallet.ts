@@ -6,6 +6,8 @@
  * Which route a bundle or scope a pass covers is the server's business: a held offer is tried, and a
  * WRONG_RESOURCE answer marks that path as not covered by it.
  */
+import { z } from "zod";
+import { decodeBase64Json } from "./invoice.js";
 import type { Receipt } from "./state.js";
 
 /** A held bundle or pass. */
@@ -41,6 +43,31 @@ function commonPrefix(a: string, b: string): number {
   let i = 0;
   while (i < a.length && i < b.length && a[i] === b[i]) i++;
   return i;
+}
+
+const settlement = z.object({ pass: z.string().max(4096).optional(), usesLeft: z.number().int().nonnegative().optional() });
+
+/**
+ * What an allow says about a bundle or pass: `X-Payment-Uses-Left` / `X-Payment-Pass`, or the same
+ * facts in `PAYMENT-RESPONSE` (`usesLeft`, `pass`) for proxies that only forward that header (Caddy).
+ */
+export function offerFacts(res: Response): { usesLeft?: number; token?: string } {
+  const left = res.headers.get("x-payment-uses-left");
+  const token = res.headers.get("x-payment-pass");
+  let fromReceipt: z.infer<typeof settlement> = {};
+  const raw = res.headers.get("payment-response");
+  if (raw !== null && raw.length <= 8192) {
+    try {
+      const r = settlement.safeParse(decodeBase64Json(raw));
+      if (r.success) fromReceipt = r.data;
+    } catch {
+      // not ours to judge: the receipt header is informational here
+    }
+  }
+  return {
+    ...(left !== null && /^\d{1,7}$/.test(left) ? { usesLeft: Number(left) } : fromReceipt.usesLeft !== undefined ? { usesLeft: fromReceipt.usesLeft } : {}),
+    ...(token !== null && token.length <= 4096 ? { token } : fromReceipt.pass !== undefined ? { token: fromReceipt.pass } : {}),
+  };
 }
 
 /** Reads the `exp` claim of a pass token without verifying it (the server verifies). @returns unix ms, or 0 */
@@ -115,16 +142,15 @@ export class OfferWallet {
       }
       return;
     }
+    const facts = offerFacts(res);
     if (h.pending) {
-      const token = res.headers.get("x-payment-pass");
-      const exp = token !== null && token.length <= 4096 ? passExpiryMs(token) : 0;
+      const exp = facts.token !== undefined ? passExpiryMs(facts.token) : 0;
       if (exp <= this.now()) return void this.drop(h);
-      Object.assign(h, { pending: false, credential: token, expiresAtMs: exp });
+      Object.assign(h, { pending: false, credential: facts.token, expiresAtMs: exp });
     }
     h.servedPaths.unshift(new URL(url).pathname);
     h.servedPaths.length = Math.min(h.servedPaths.length, MAX_SERVED);
-    const left = res.headers.get("x-payment-uses-left");
-    if (h.kind === "bundle" && left !== null && /^\d{1,7}$/.test(left)) h.usesLeft = Number(left);
+    if (h.kind === "bundle" && facts.usesLeft !== undefined) h.usesLeft = facts.usesLeft;
   }
 
   /** Holds a bundle just paid and used once. */

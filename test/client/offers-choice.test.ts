@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { readInvoice } from "../../src/client/invoice.js";
 import { pickOffer, readOffers } from "../../src/client/offers.js";
 import { compilePolicy } from "../../src/client/policy.js";
+import { offerFacts } from "../../src/client/wallet.js";
 
 const PAY_TO = toBech32("neutaro", new Uint8Array(20).fill(7));
 const ID = (n: number) => `invoice-${String(n).padStart(12, "0")}`;
@@ -56,5 +57,15 @@ describe("choosing among offers", () => {
   it("reads the x402 v1 body when there is no v2 header", () => {
     const body = { x402Version: 1, accepts: accepts.map(({ amount, ...rest }) => ({ ...rest, maxAmountRequired: amount })) };
     expect(readOffers(null, body, policy.acceptance).map((o) => o.amountMicro)).toEqual([4000n, 30000n, 200000n, 50000n, 90000n]);
+  });
+});
+
+describe("what an allow says about a bundle or pass", () => {
+  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64");
+  it("reads X-Payment-Uses-Left / X-Payment-Pass, else the PAYMENT-RESPONSE extras (proxies that forward only that)", () => {
+    expect(offerFacts(new Response(null, { headers: { "x-payment-uses-left": "3", "x-payment-pass": "a.b.c" } }))).toEqual({ usesLeft: 3, token: "a.b.c" });
+    expect(offerFacts(new Response(null, { headers: { "payment-response": b64({ success: true, usesLeft: 2, pass: "d.e.f" }) } }))).toEqual({ usesLeft: 2, token: "d.e.f" });
+    expect(offerFacts(new Response(null, { headers: { "payment-response": b64({ usesLeft: -1, pass: 7 }) } }))).toEqual({});
+    expect(offerFacts(new Response(null, { headers: { "payment-response": "%%%", "x-payment-uses-left": "1e3" } }))).toEqual({});
   });
 });
