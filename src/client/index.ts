@@ -7,6 +7,7 @@ export { createPaidFetch, type PaidFetch, type PaidFetchOptions, type PrepaidOpt
 export { compilePolicy, PolicyConfigError, type Amount, type ApprovalRequest, type CompiledPolicy, type SpendingPolicy } from "./policy.js";
 export { PaymentNotSentError, PaymentRejectedError, PolicyViolationError, type PolicyViolationCode } from "./errors.js";
 export { readInvoice, type ClientInvoice, type InvoiceAcceptance } from "./invoice.js";
+export { pickOffer, readOffers, type ClientOffer, type OfferPreference } from "./offers.js";
 export type { Payer, PaymentOrder } from "./payer.js";
 export { cosmjsPayer, type CosmjsPayer, type CosmjsPayerOptions } from "./cosmjs-payer.js";
 export { clawpurseCliPayer, ClawpurseCliError, parseTxHash, type ClawpurseCliOptions } from "./clawpurse-payer.js";
