@@ -1,7 +1,8 @@
 /**
  * `npm run bench:passes`: the pass path (a request carrying X-Payment-Pass, checked in memory: no
  * database, no chain) against the no-op Check server, over gRPC on 127.0.0.1, in the same run.
- * Target (issue 12): ≥ 0.8× the no-op throughput. Writes the "Pass path" section of bench/RESULTS.md.
+ * Target (issue 12): ≥ 0.8× the no-op throughput. Writes its marked section of bench/RESULTS.md (kept by
+ * `npm run bench`).
  */
 import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
@@ -89,6 +90,7 @@ async function main(): Promise<void> {
     const ratio = sum("pass path") / sum("no-op");
     const freeRatio = sum("free route") / sum("no-op");
     const section = [
+      "<!-- passes-bench:start -->",
       "## Pass path (issue 12)",
       "",
       `Measured by \`npm run bench:passes\` on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores, Node ${process.version}, ${DURATION_MS / 1000} s per row`,
@@ -103,12 +105,12 @@ async function main(): Promise<void> {
       "",
       `Pass path throughput = **${ratio.toFixed(2)}×** the no-op server (target ≥ 0.8×); a free route, gate402's cheapest`,
       `allow, measured alike: ${freeRatio.toFixed(2)}×.`,
-      "",
+      "<!-- passes-bench:end -->",
     ].join("\n");
     const path = join(here, "..", "..", "bench", "RESULTS.md");
     const old = readFileSync(path, "utf8");
-    const kept = old.replace(/\n## Pass path \(issue 12\)[\s\S]*?(?=\n## |$)/, "").replace(/\n*$/, "\n");
-    writeFileSync(path, `${kept}\n${section}`);
+    const marked = /<!-- passes-bench:start -->[\s\S]*<!-- passes-bench:end -->/;
+    writeFileSync(path, marked.test(old) ? old.replace(marked, section) : `${old.replace(/\n*$/, "\n")}\n${section}\n`);
     process.stdout.write(`pass path: ${ratio.toFixed(2)}× no-op; free route ${freeRatio.toFixed(2)}×\n`);
   } finally {
     gw.child.kill("SIGTERM");
