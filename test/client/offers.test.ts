@@ -47,7 +47,12 @@ function walletPayer(n: number): CosmjsPayer & { count: () => number } {
   const p = cosmjsPayer({ mnemonic: stack.devnet.wallets[n]!.mnemonic, rpc: stack.devnet.rpcUrl, chainId: stack.devnet.chainId, gasPrice: "0.025uneutaro", pollIntervalMs: 100 });
   payers.push(p);
   let count = 0;
-  return Object.assign(Object.create(p) as CosmjsPayer, { pay: (o: Parameters<CosmjsPayer["pay"]>[0]) => (count++, p.pay(o)), count: () => count });
+  // A payment is a broadcast (pay) or a transaction signed for the server to broadcast (x402 v2 sign).
+  return Object.assign(Object.create(p) as CosmjsPayer, {
+    pay: (o: Parameters<CosmjsPayer["pay"]>[0]) => (count++, p.pay(o)),
+    sign: (o: Parameters<NonNullable<CosmjsPayer["sign"]>>[0]) => (count++, p.sign!(o)),
+    count: () => count,
+  });
 }
 const policy = (o: Partial<SpendingPolicy> = {}): SpendingPolicy => ({
   maxPerRequest: "0.05", maxPerDay: "1", allowedPayTo: [stack.payTo], allowedHosts: ["127.0.0.1"], allowedNetworks: [`cosmos:${stack.devnet.chainId}`], ...o,

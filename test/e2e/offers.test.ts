@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startGateway, type RunningGateway } from "../../src/app/gateway.js";
@@ -12,6 +13,8 @@ import { api, BOOTSTRAP_TOKEN, bootstrapAdmin } from "../manage/helpers.js";
 import { checkClient, type ExtAuthzClient } from "../support/extauthz-client.js";
 import { deniedBody, envoyCheck, headersToRemove, httpStatus, okHeaders, okResponseHeaders, type CheckInput } from "../support/check-request.js";
 import { startStack, type Stack } from "../support/stack.js";
+import { headerOf, paymentRequiredOf, signedPayload } from "../support/x402-payloads.js";
+import { ExactCosmosScheme } from "../../src/x402/index.js";
 
 const ROUTES = `routes:
   - id: search
@@ -47,7 +50,9 @@ beforeAll(async () => {
   writeFileSync(join(dir, "routes.yaml"), ROUTES);
   const env = { GATEWAY_ROUTES_FILE: join(dir, "routes.yaml"), GATEWAY_ADMIN_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN, GATEWAY_WATCHER: "false", GATEWAY_RPC_HEALTH_MS: "0",
   // 50 concurrent redemptions on a loaded 2-core machine: wait for a pool connection rather than 503.
-  GATEWAY_DB_ACQUIRE_TIMEOUT_MS: "15000" };
+  GATEWAY_DB_ACQUIRE_TIMEOUT_MS: "15000",
+  // Background work off the Check path that would use the store's pool during the zero-query test.
+  GATEWAY_X402_CONFIRMER_MS: "60000" };
   stack = await startStack({ env, start: { clock: () => Date.now() + offsetMs } });
   client = checkClient(`127.0.0.1:${stack.gw.grpcPort}`);
   // A second replica on the same database, with its own in-memory revocation list.
@@ -220,6 +225,32 @@ describe("passes", () => {
   });
 });
 
+describe("x402 signed-transaction payloads buy offers too", () => {
+  it("a signed payment of the pass offer returns the pass; of the bundle offer, its uses left", async () => {
+    const signer = await DirectSecp256k1HdWallet.fromMnemonic(stack.devnet.wallets[5]!.mnemonic, { prefix: "neutaro" });
+    const scheme = new ExactCosmosScheme({ signer, rpc: stack.devnet.rpcUrl, gasPrice: "0.025uneutaro", pendingSequenceMs: 0 });
+    try {
+      const url = `${stack.gw.httpUrl}/ext-authz/api/search/signed`;
+      const pr = await paymentRequiredOf(url);
+      const pass = pr.accepts.find((a) => (a.extra as { offer?: string }).offer === "pass")!;
+      const bought = await fetch(url, { headers: { "payment-signature": headerOf(await signedPayload(scheme, pr, pass, pass)) } });
+      expect(bought.status).toBe(200);
+      const token = bought.headers.get("x-payment-pass")!;
+      expect(JSON.parse(Buffer.from(bought.headers.get("payment-response")!, "base64").toString())).toMatchObject({ success: true, pass: token });
+      expect((await fetch(url, { headers: { "x-payment-pass": token } })).status).toBe(200);
+      const pr2 = await paymentRequiredOf(url);
+      const bundle = pr2.accepts.find((a) => (a.extra as { offer?: string }).offer === "bundle")!;
+      const first = await fetch(url, { headers: { "payment-signature": headerOf(await signedPayload(scheme, pr2, bundle, bundle)) } });
+      expect(first.status).toBe(200);
+      expect(first.headers.get("x-payment-uses-left")).toBe("4");
+      const again = await fetch(url, { headers: { "x-payment-proof": String((bundle.extra as { invoiceId: string }).invoiceId) } });
+      expect(again.headers.get("x-payment-uses-left")).toBe("3");
+    } finally {
+      await scheme.disconnect();
+    }
+  });
+});
+
 describe("reports", () => {
   it("GET /manage/routes shows each route's bundles, scope and passes", async () => {
     const res = await api(stack, "/manage/routes", { token: admin });
@@ -232,11 +263,11 @@ describe("reports", () => {
     const res = await api(stack, "/manage/revenue?groupBy=offer", { token: admin });
     expect(res.status).toBe(200);
     const groups = Object.fromEntries((res.body.groups as { offer: string; invoicesMicro: string; invoicePayments: number }[]).map((g) => [g.offer, g]));
-    // 3 bundles (5 uses each at most) and 2 passes were bought above.
-    expect(groups["bundle"]).toMatchObject({ invoicesMicro: "12000", invoicePayments: 3 });
-    expect(groups["pass"]).toMatchObject({ invoicesMicro: "100000", invoicePayments: 2 });
+    // 4 bundles (5 uses each at most) and 3 passes were bought above.
+    expect(groups["bundle"]).toMatchObject({ invoicesMicro: "16000", invoicePayments: 4 });
+    expect(groups["pass"]).toMatchObject({ invoicesMicro: "150000", invoicePayments: 3 });
     const metric = (await stack.gw.metrics.offerRevenue.get()).values;
-    expect(metric.find((v) => v.labels.offer === "bundle")?.value).toBe(12000);
-    expect(metric.find((v) => v.labels.offer === "pass")?.value).toBe(100000);
+    expect(metric.find((v) => v.labels.offer === "bundle")?.value).toBe(16000);
+    expect(metric.find((v) => v.labels.offer === "pass")?.value).toBe(150000);
   });
 });

@@ -8,6 +8,7 @@ import { clientKey } from "../rate-limit.js";
 import type { CoreDeps } from "../context.js";
 import type { Decision } from "../decision.js";
 import type { RequestFacts } from "../facts.js";
+import { allowExtras } from "../offer-redeem.js";
 import { bindingProblem } from "../pay-per-request.js";
 import type { Price } from "../pricing.js";
 import type { PaymentProof } from "../proofs.js";
@@ -48,8 +49,11 @@ export async function paySigned(
   if (!settled.ok) return refuse(settled.reason, settled.message, settled.txHash, inv.id);
   deps.events.payment({ kind: "invoice", result: "accepted", reason: "none", routeId: price.routeId, invoiceId: inv.id, txHash: settled.txHash, payer: settled.payer, amountMicro: settled.paidMicro, decisionId });
   deps.events.revenue({ routeId: price.routeId, method: "invoice", amountMicro: inv.amountMicro });
-  const receipt = receiptHeader(settled.txHash, deps.terms.network, settled.payer);
-  const responseHeaders: Record<string, string> = { "payment-response": receipt };
+  // A bundle's uses left, or the pass a pass invoice bought (offer-redeem.ts); nothing for a single request.
+  const extras = await allowExtras(deps, inv, inv.uses, settled.payer, { kind: "applied", usesLeft: inv.uses - 1 }, decisionId);
+  const receipt = Object.keys(extras.receipt).length === 0 ? receiptHeader(settled.txHash, deps.terms.network, settled.payer)
+    : Buffer.from(JSON.stringify({ success: true, transaction: settled.txHash, network: deps.terms.network, payer: settled.payer, ...extras.receipt })).toString("base64");
+  const responseHeaders: Record<string, string> = { "payment-response": receipt, ...extras.headers };
   if (proof.header === "x-payment") responseHeaders["x-payment-response"] = receipt;
   return allow(decisionId, "invoice", price, strip, { payer: settled.payer, txHash: settled.txHash, responseHeaders });
 }
