@@ -35,6 +35,7 @@ export async function redeemOfferAgain(
   const payer = red.payer ?? "";
   const outcome = await deps.store.redeem({
     invoiceId: inv.id, txHash: red.txHash, routeId: inv.routeId, method: inv.method, priceMicro: inv.amountMicro, paidMicro: inv.amountMicro, payer, uses: inv.uses,
+    decisionId,
   });
   if (outcome.kind !== "applied") return undefined;
   deps.events.payment({ kind: "invoice", result: "accepted", reason: "none", routeId: price.routeId, invoiceId: inv.id, txHash: red.txHash, payer, decisionId });
