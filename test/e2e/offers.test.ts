@@ -228,7 +228,8 @@ describe("passes", () => {
 describe("x402 signed-transaction payloads buy offers too", () => {
   it("a signed payment of the pass offer returns the pass; of the bundle offer, its uses left", async () => {
     const signer = await DirectSecp256k1HdWallet.fromMnemonic(stack.devnet.wallets[5]!.mnemonic, { prefix: "neutaro" });
-    const scheme = new ExactCosmosScheme({ signer, rpc: stack.devnet.rpcUrl, gasPrice: "0.025uneutaro", pendingSequenceMs: 0 });
+    // The scheme remembers the sequence of its last, maybe not yet included, payment (default window).
+    const scheme = new ExactCosmosScheme({ signer, rpc: stack.devnet.rpcUrl, gasPrice: "0.025uneutaro" });
     try {
       const url = `${stack.gw.httpUrl}/ext-authz/api/search/signed`;
       const pr = await paymentRequiredOf(url);
