@@ -99,11 +99,11 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
   const signedTx = createSignedTxDeps(config, chain.chain, store.pool, metrics.registry);
   const gate = createGate({
     terms: { payTo: config.paymentAddress, denom: config.denom, network: config.network, currency: config.currency, prepaidEnabled: config.prepaidEnabled, publicUrl: config.publicUrl ?? "" },
-    prices: { routes: () => routes, defaultPriceMicro: config.defaultPriceMicro },
+    prices: { routes: () => routes, defaultPriceMicro: config.defaultPriceMicro, strictRouting: config.strictRouting },
     codec, chain: chain.chain, store,
     invoiceTtlSeconds: config.invoiceTtlSeconds, minConfirmations: config.minConfirmations, prepaidEnabled: config.prepaidEnabled,
     lateGraceSeconds: config.lateGraceSeconds,
-    lastKnownHeight: chain.lastKnownHeight, clock, newId: randomUUID, nonce: pooledNonce(),
+    lastKnownHeight: chain.lastKnownHeight, nextBlockSeconds: chain.nextBlockSeconds, clock, newId: randomUUID, nonce: pooledNonce(),
     events: metricsEvents(metrics, log),
     chainLookupLimiter: createRateLimiter({ refillPerSecond: config.rateLimitPerSec, capacity: config.rateLimitBurst, clock }),
     signedTx: signedTx.deps,

@@ -64,6 +64,10 @@ export interface GatewayConfig {
   readonly refundPolicy: RefundPolicy;
   /** GATEWAY_REFUND_WINDOW, seconds: how long after the charge a refund is still given */
   readonly refundWindowSeconds: number;
+  /** GATEWAY_STRICT_ROUTING: case-sensitive patterns, significant trailing slash */
+  readonly strictRouting: boolean;
+  /** who may create prepaid accounts over the public API (GATEWAY_PREPAID_SIGNUP*) */
+  readonly prepaidSignup: PrepaidSignupConfig;
   readonly logLevel: string;
   /** x402 signed-payment settlement and facilitator (GATEWAY_X402_*, src/config/x402.ts) */
   readonly x402: X402Config;
@@ -86,6 +90,20 @@ export interface WatcherConfig {
   readonly timeoutMs: number;
   /** ms between a standby's lock attempts */
   readonly leasePollMs: number;
+}
+
+/** Prepaid account sign-up over `POST /prepaid/accounts`. */
+export interface PrepaidSignupConfig {
+  /** open: anyone, per-IP token bucket; token: bearer `token`; closed: management API only */
+  readonly mode: "open" | "token" | "closed";
+  /** GATEWAY_PREPAID_SIGNUP_TOKEN (mode token) */
+  readonly token?: string;
+  /** open mode: accounts per client IP per hour (refill); 0 = no limit */
+  readonly perHour: number;
+  /** open mode: bucket capacity */
+  readonly burst: number;
+  /** seconds before a never-funded account is removed; 0 = never */
+  readonly unfundedTtlSeconds: number;
 }
 
 /** Every problem in the environment, reported together. */
@@ -151,6 +169,7 @@ export function loadConfig(env: Record<string, string | undefined>, mode: RunMod
   if (oidcSet !== 0 && oidcSet !== 3) problems.push("GATEWAY_OIDC_ISSUER, GATEWAY_OIDC_AUDIENCE and GATEWAY_OIDC_JWKS_URL go together: set all three or none");
   const rpcUrls = e.GATEWAY_RPC.split(",").map((s) => s.trim()).filter(Boolean);
   for (const u of rpcUrls) if (!/^https?:\/\/[^\s]+$/.test(u)) problems.push(`GATEWAY_RPC: "${u}" is not an http(s) URL`);
+  if (e.GATEWAY_PREPAID_SIGNUP === "token" && !e.GATEWAY_PREPAID_SIGNUP_TOKEN) problems.push("GATEWAY_PREPAID_SIGNUP=token needs GATEWAY_PREPAID_SIGNUP_TOKEN (at least 16 characters)");
   const invoiceSecret = secret("GATEWAY_INVOICE_SECRET", e.GATEWAY_INVOICE_SECRET, mode, problems, generated);
   const jwtSecret = secret("JWT_SECRET", e.JWT_SECRET, mode, problems, generated);
   const x402 = loadX402Config(env, problems);
@@ -195,6 +214,11 @@ export function loadConfig(env: Record<string, string | undefined>, mode: RunMod
     rateLimitBurst: e.GATEWAY_RATE_LIMIT_BURST,
     refundPolicy,
     refundWindowSeconds: e.GATEWAY_REFUND_WINDOW,
+    strictRouting: e.GATEWAY_STRICT_ROUTING,
+    prepaidSignup: Object.freeze({
+      mode: e.GATEWAY_PREPAID_SIGNUP, token: e.GATEWAY_PREPAID_SIGNUP_TOKEN, perHour: e.GATEWAY_PREPAID_SIGNUP_PER_HOUR,
+      burst: e.GATEWAY_PREPAID_SIGNUP_BURST, unfundedTtlSeconds: e.GATEWAY_PREPAID_UNFUNDED_TTL,
+    }),
     logLevel: e.LOG_LEVEL,
     x402,
     generatedSecrets: Object.freeze(generated),

@@ -74,6 +74,17 @@ export const envSchema = z.object({
   GATEWAY_REFUND_ON: z.string().default("5xx"),
   /** seconds after a charge during which an access log entry can still refund it */
   GATEWAY_REFUND_WINDOW: z.coerce.number().int().min(1).max(604_800).default(600),
+  /** route patterns match case-sensitively and a trailing slash is significant (upstreams that route strictly) */
+  GATEWAY_STRICT_ROUTING: bool.default(false),
+  /** who may POST /prepaid/accounts: open (per-IP token bucket), token (bearer GATEWAY_PREPAID_SIGNUP_TOKEN), closed (management API only) */
+  GATEWAY_PREPAID_SIGNUP: z.enum(["open", "token", "closed"]).default("open"),
+  GATEWAY_PREPAID_SIGNUP_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  /** open sign-up: accounts one client IP may create per hour (token bucket refill); 0 = no limit */
+  GATEWAY_PREPAID_SIGNUP_PER_HOUR: z.coerce.number().finite().min(0).max(1_000_000).default(20),
+  /** open sign-up: accounts one client IP may create at once (bucket capacity) */
+  GATEWAY_PREPAID_SIGNUP_BURST: z.coerce.number().int().min(1).max(1_000_000).default(5),
+  /** seconds after which a prepaid account that never received a deposit is removed; 0 = keep forever */
+  GATEWAY_PREPAID_UNFUNDED_TTL: z.coerce.number().int().min(0).max(31_536_000).default(7 * 86_400),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

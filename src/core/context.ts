@@ -36,6 +36,8 @@ export interface CoreDeps {
   readonly prepaidEnabled: boolean;
   /** last known chain height, without I/O (kept fresh in the background); 0 when unknown */
   readonly lastKnownHeight: () => number;
+  /** seconds until the next block is expected (Retry-After of a pending payment), without I/O; default 1 */
+  readonly nextBlockSeconds?: () => number;
   /** unix ms */
   readonly clock: () => number;
   /** decision ids */

@@ -29,6 +29,30 @@ export function normalizePath(rawPath: string): string {
   return `/${out.join("/")}${trailing}`;
 }
 
+/**
+ * Escapes an upstream may decode into a separator, a query/fragment start or a control character
+ * (`%2F`, `%5C`, `%3F`, `%23`, `%00`-`%1F`, `%7F`), and a raw backslash: a path carrying one could name
+ * another resource than the one priced, so it is refused, as Envoy's `path_with_escaped_slashes_action:
+ * REJECT_REQUEST` does.
+ */
+const AMBIGUOUS = /%(?:2[fF]|5[cC]|3[fF]|23|[01][0-9a-fA-F]|7[fF])|\\/;
+
+/** Why a raw path (no query) cannot be priced safely, or undefined when it can. */
+export function pathRefusal(rawPath: string): string | undefined {
+  return AMBIGUOUS.test(rawPath) ? "path contains an encoded /, \\, ?, # or control character" : undefined;
+}
+
+/**
+ * The spellings of a normalised path that an upstream with default (non-strict) routing serves as one
+ * resource: with and without a trailing slash. Case is handled by matching case-insensitively.
+ * @param path output of normalizePath, e.g. "/api/x/" → ["/api/x", "/api/x/"]; "/" → ["/"]
+ */
+export function trailingSlashAliases(path: string): readonly string[] {
+  if (path === "/") return [path];
+  const bare = path.endsWith("/") ? path.slice(0, -1) : path;
+  return [bare, `${bare}/`];
+}
+
 /** Path without query string or fragment, e.g. "/api/data?x=1" → "/api/data". */
 export function stripQuery(pathWithQuery: string): string {
   const cut = pathWithQuery.search(/[?#]/);

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import type { RequestFacts } from "../../core/facts.js";
-import { normalizePath, stripQuery } from "../../core/path.js";
+import { stripQuery } from "../../core/path.js";
 
 /** The CheckRequest cannot be turned into RequestFacts; rendered as a 400 INVALID_REQUEST deny. */
 export class InvalidCheckRequestError extends Error {
@@ -93,7 +93,7 @@ export function toRequestFacts(message: unknown): RequestFacts {
     transport: "grpc",
     method,
     host: http.host || headers[":authority"] || headers["host"] || "",
-    path: normalizePath(stripQuery(pathWithQuery)),
+    path: stripQuery(pathWithQuery),
     pathWithQuery,
     scheme: (http.scheme || headers[":scheme"] || headers["x-forwarded-proto"] || "http").toLowerCase(),
     headers,
