@@ -63,7 +63,7 @@ async function locateTx(deps: CoreDeps, facts: RequestFacts, proof: PaymentProof
   }
   const limited = overLimit(deps, facts);
   if (limited) return limited;
-  const candidates = await deps.chain.searchByRecipient(deps.terms.payTo, inv!.issueHeight, SEARCH_LIMIT);
+  const candidates = await deps.chain.searchByRecipient(deps.terms.payTo, inv!.issueHeight, SEARCH_LIMIT, inv!.id);
   const mine = candidates.filter((t) => t.memo === inv!.id);
   const tx = mine.find((t) => t.code === 0) ?? mine[0];
   if (tx) return { ok: true, value: { tx } };
