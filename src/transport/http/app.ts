@@ -16,6 +16,9 @@ export function buildHttpApp(deps: HttpDeps, extra: ((app: FastifyInstance) => v
     // our own events go through deps.log. (pino 10 and fastify's bundled pino types differ nominally.)
     loggerInstance: deps.log.child({ component: "http" }, { level: "warn" }) as unknown as FastifyBaseLogger,
     bodyLimit: 64 * 1024,
+    // Above the core's 64 KiB header limit (core/limits.ts), so oversized headers get our 400
+    // INVALID_REQUEST rather than Node's bare 431 (which still applies beyond this).
+    http: { maxHeaderSize: 96 * 1024 },
   });
   installErrorHandler(app);
   healthRoutes(app, deps);
