@@ -16,8 +16,9 @@ export interface Gate {
   /**
    * Decides one request. A request over a limit (limits.ts) or with an ambiguous path is a 400
    * INVALID_REQUEST deny without an invoice, on every transport. Outages become 503 deny decisions
-   * (CHAIN_UNAVAILABLE, STORE_UNAVAILABLE), never 402. Throws only on bugs or a broken context_extensions price (PriceConfigError), which
-   * adapters surface as a transport error so the proxy's failure policy applies.
+   * (CHAIN_UNAVAILABLE, STORE_UNAVAILABLE), never 402. Throws only on bugs or a broken
+   * context_extensions price (PriceConfigError), which adapters surface as a transport error so the
+   * proxy's failure policy applies.
    */
   decide(facts: RequestFacts): Promise<Decision>;
 }
