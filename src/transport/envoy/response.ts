@@ -2,7 +2,6 @@
  * Decision → CheckResponse (per Envoy external_auth.proto), as a plain object our proto-loader
  * options encode (snake_case fields, enum names; see protos.ts).
  */
-import { bodyText } from "../../core/payment-required.js";
 import type { AllowDecision, Decision, DenyDecision } from "../../core/decision.js";
 import type { CheckResponse, HeaderValueOption, ProtoStruct } from "./types.js";
 
@@ -77,7 +76,7 @@ function denyResponse(d: DenyDecision): CheckResponse {
     denied_response: {
       status: { code: httpStatusName(d.status) },
       headers: headerOptions(headers),
-      body: bodyText(d.body),
+      body: JSON.stringify(d.body),
     },
     dynamic_metadata: struct({ decision_id: d.decisionId, reason: d.reason }),
   };

@@ -3,7 +3,6 @@
  * through (copying the headers it is configured to copy), anything else is sent to the client as is.
  */
 import { UPSTREAM_HEADERS } from "../../core/answers.js";
-import { bodyText } from "../../core/payment-required.js";
 import type { AllowDecision, Decision, DenyDecision } from "../../core/decision.js";
 
 /** What the route writes: status, headers (lowercase names) and an optional JSON body. */
@@ -46,5 +45,5 @@ function denyAnswer(d: DenyDecision): HttpAnswer {
   const headers: Record<string, string> = Object.create(null);
   headers["content-type"] = "application/json";
   for (const [key, value] of Object.entries(d.headers)) headers[key.toLowerCase()] = value;
-  return { status: d.status, headers, body: bodyText(d.body) };
+  return { status: d.status, headers, body: JSON.stringify(d.body) };
 }
