@@ -12,7 +12,8 @@ async function pendingServer(pendingFor: number, code = "PAYMENT_PENDING") {
   const answer = gate402Answer(v2Offer({ payTo: trusted }));
   let presented = 0;
   server = await fakeServer((req, res) => {
-    if (!req.headers["x-payment-proof"]) {
+    const proof = req.headers["payment-signature"] ?? req.headers["x-payment-proof"];
+    if (!proof) {
       res.writeHead(402, answer.headers);
       return void res.end(JSON.stringify(answer.body));
     }
@@ -35,7 +36,7 @@ describe("SDK: a pending payment is presented again after Retry-After, never pai
     const res = await paidFetch(`${s.url}/api/data`);
     expect(res.status).toBe(200);
     expect(payer.calls).toHaveLength(1);
-    const proofs = s.requests.filter((r) => r.headers["x-payment-proof"]).map((r) => r.headers["x-payment-proof"]);
+    const proofs = s.requests.map((r) => r.headers["payment-signature"] ?? r.headers["x-payment-proof"]).filter(Boolean);
     expect(proofs).toHaveLength(3);
     expect(new Set(proofs).size).toBe(1);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
