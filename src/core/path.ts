@@ -2,8 +2,8 @@
  * The path gate402 prices, as the upstream will most likely resolve it. Caddy and Traefik forward the
  * raw request URI (X-Forwarded-Uri) and send the same raw URI upstream, so `/free/../api/data` would be
  * priced as `/free/*` while a typical upstream serves `/api/data`. Envoy has `normalize_path` and
- * `merge_slashes`, but only when configured; both transports normalise here so pricing never depends
- * on proxy settings.
+ * `merge_slashes`, but only when configured; the core's pricing step (pricing.ts) normalises with
+ * these functions for every transport, so pricing never depends on proxy settings.
  */
 
 const UNRESERVED = /%(?:2[dDeE]|3[0-9]|[46][1-9a-fA-F]|[57][0-9aA]|5[fF]|7[eE])/g;
