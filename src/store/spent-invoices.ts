@@ -1,0 +1,40 @@
+/**
+ * What this replica knows about redeemed invoices without asking Postgres: a bounded set of invoice
+ * ids with no uses left (a redemption's uses_left never grows, so a cached "used up" is never wrong,
+ * in any replica), and one lane per invoice id so concurrent copies of one proof reach the database
+ * one at a time: the first redeems, the copies behind it are answered from the set. A replay flood
+ * therefore costs no write transaction and no pooled connection per copy.
+ */
+
+/** invoice id → the tx hash that used it up */
+export class SpentInvoices {
+  private readonly spent = new Map<string, string>();
+  private readonly lanes = new Map<string, Promise<unknown>>();
+
+  /** @param capacity most ids remembered; the oldest are forgotten first (the database still knows) */
+  constructor(private readonly capacity: number) {}
+
+  /** The tx hash that used up `invoiceId`, when known here. */
+  usedUpBy(invoiceId: string): string | undefined {
+    return this.spent.get(invoiceId);
+  }
+
+  /** Records that `invoiceId` has no uses left. */
+  markUsedUp(invoiceId: string, txHash: string): void {
+    if (this.capacity <= 0 || this.spent.has(invoiceId)) return;
+    if (this.spent.size >= this.capacity) this.spent.delete(this.spent.keys().next().value!);
+    this.spent.set(invoiceId, txHash);
+  }
+
+  /** Runs `fn` after every earlier call for the same `key` has settled (one at a time per key). */
+  inLane<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const before = this.lanes.get(key);
+    const mine = before ? before.then(fn, fn) : fn();
+    const tail = mine.catch(() => undefined);
+    this.lanes.set(key, tail);
+    void tail.then(() => {
+      if (this.lanes.get(key) === tail) this.lanes.delete(key);
+    });
+    return mine;
+  }
+}
