@@ -123,7 +123,7 @@ export class PgStore implements StorePort {
   findRedemption(invoiceId: string, opts?: StoreCallOptions): Promise<RedemptionRecord | null> {
     const deadlineAt = this.deadlineOf(opts);
     return this.admission.run("findRedemption", () =>
-      within(this.spent.inLane(`find:${invoiceId}`, async () => {
+      within(this.spent.shared(invoiceId, async () => {
         const found = await findRedemption(this.pool, invoiceId, deadlineAt);
         if (found && found.usesLeft === 0) this.spent.markUsedUp(found.invoiceId, found.txHash);
         return found;

@@ -10,6 +10,7 @@
 export class SpentInvoices {
   private readonly spent = new Map<string, string>();
   private readonly lanes = new Map<string, Promise<unknown>>();
+  private readonly reads = new Map<string, Promise<unknown>>();
 
   /** @param capacity most ids remembered; the oldest are forgotten first (the database still knows) */
   constructor(private readonly capacity: number) {}
@@ -35,6 +36,15 @@ export class SpentInvoices {
     void tail.then(() => {
       if (this.lanes.get(key) === tail) this.lanes.delete(key);
     });
+    return mine;
+  }
+
+  /** Runs `fn` unless a call for the same `key` is already running; then shares its result. */
+  shared<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const running = this.reads.get(key);
+    if (running) return running as Promise<T>;
+    const mine = fn().finally(() => this.reads.delete(key));
+    this.reads.set(key, mine);
     return mine;
   }
 }
