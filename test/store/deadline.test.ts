@@ -122,7 +122,7 @@ describe("deadline-bound money writes", () => {
       const before = await moneyState();
       proxy.stall();
       const deadlineAt = Date.now() + 500;
-      const calls = [
+      const calls: Promise<unknown>[] = [
         ...Array.from({ length: 20 }, (_, i) => store.debit(debit(accts[i % 2]!, `p-${i}`), { deadlineAt })),
         ...Array.from({ length: 6 }, () => store.redeem(redeemInput(), { deadlineAt })),
       ];
