@@ -42,59 +42,68 @@ CREATE FUNCTION ledger_debit_batch(
     v_seq        bigint;
     v_head       text;
     v_prev_head  text;
-    v_changed    boolean;
+    v_changed    boolean := false;
     v_hash       text;
     v_id         bigint;
     v_guard      timestamptz := 'infinity';
-    i            integer;
+    v_item       record;
   BEGIN
-    FOR v_client IN SELECT DISTINCT c FROM unnest(p_client_ids) AS u(c) ORDER BY c LOOP
-      SELECT a.key_hash, a.status, a.balance_micro, a.ledger_seq, a.ledger_head
-        INTO v_key, v_status, v_balance, v_seq, v_head
-        FROM prepaid_accounts a WHERE a.client_id = v_client FOR UPDATE;
-      v_found := FOUND;
-      v_changed := false;
-      FOR i IN SELECT u.ord::integer FROM unnest(p_client_ids) WITH ORDINALITY AS u(c, ord)
-                WHERE u.c = v_client ORDER BY u.ord LOOP
-        idx := i;
-        entry_id := NULL;
-        balance_micro := NULL;
-        IF clock_timestamp() > p_deadlines[i] THEN
-          outcome := 'expired';
-        ELSIF NOT v_found OR v_key IS DISTINCT FROM p_key_hashes[i] THEN
-          outcome := 'bad_credentials';
-        ELSIF v_status <> 'active' THEN
-          outcome := 'suspended';
-        ELSIF v_balance < p_amounts[i] THEN
-          outcome := 'insufficient';
-          balance_micro := v_balance;
-        ELSE
-          v_seq := v_seq + 1;
-          v_balance := v_balance - p_amounts[i];
-          v_hash := ledger_entry_hash(v_head, v_client, v_seq, 'debit', -p_amounts[i], v_balance,
-                                      p_refs[i], p_route_ids[i], p_methods[i], NULL, v_now);
-          INSERT INTO ledger_entries (client_id, seq, kind, amount_micro, balance_after_micro, ref, route_id,
-                                      method, tx_hash, created_at, prev_hash, hash)
-          VALUES (v_client, v_seq, 'debit', -p_amounts[i], v_balance, p_refs[i], p_route_ids[i], p_methods[i],
-                  NULL, v_now, v_head, v_hash)
-          RETURNING id INTO v_id;
-          v_prev_head := v_head;
-          v_head := v_hash;
-          v_changed := true;
-          v_guard := LEAST(v_guard, p_deadlines[i]);
-          outcome := 'applied';
-          balance_micro := v_balance;
-          entry_id := v_id;
+    -- One pass over the debits sorted by (account, arrival): each account is locked when its first
+    -- debit comes up and written back once after its last.
+    FOR v_item IN SELECT u.c AS client_id, u.ord::integer AS i FROM unnest(p_client_ids) WITH ORDINALITY AS u(c, ord)
+                   ORDER BY u.c, u.ord LOOP
+      IF v_client IS DISTINCT FROM v_item.client_id THEN
+        IF v_changed THEN
+          UPDATE prepaid_accounts a
+             SET balance_micro = v_balance, ledger_seq = v_seq, ledger_prev_head = v_prev_head,
+                 ledger_head = v_head, updated_at = v_now
+           WHERE a.client_id = v_client;
         END IF;
-        RETURN NEXT;
-      END LOOP;
-      IF v_changed THEN
-        UPDATE prepaid_accounts a
-           SET balance_micro = v_balance, ledger_seq = v_seq, ledger_prev_head = v_prev_head,
-               ledger_head = v_head, updated_at = v_now
-         WHERE a.client_id = v_client;
+        v_client := v_item.client_id;
+        v_changed := false;
+        SELECT a.key_hash, a.status, a.balance_micro, a.ledger_seq, a.ledger_head
+          INTO v_key, v_status, v_balance, v_seq, v_head
+          FROM prepaid_accounts a WHERE a.client_id = v_client FOR UPDATE;
+        v_found := FOUND;
       END IF;
+      idx := v_item.i;
+      entry_id := NULL;
+      balance_micro := NULL;
+      IF clock_timestamp() > p_deadlines[idx] THEN
+        outcome := 'expired';
+      ELSIF NOT v_found OR v_key IS DISTINCT FROM p_key_hashes[idx] THEN
+        outcome := 'bad_credentials';
+      ELSIF v_status <> 'active' THEN
+        outcome := 'suspended';
+      ELSIF v_balance < p_amounts[idx] THEN
+        outcome := 'insufficient';
+        balance_micro := v_balance;
+      ELSE
+        v_seq := v_seq + 1;
+        v_balance := v_balance - p_amounts[idx];
+        v_hash := ledger_entry_hash(v_head, v_client, v_seq, 'debit', -p_amounts[idx], v_balance,
+                                    p_refs[idx], p_route_ids[idx], p_methods[idx], NULL, v_now);
+        INSERT INTO ledger_entries (client_id, seq, kind, amount_micro, balance_after_micro, ref, route_id,
+                                    method, tx_hash, created_at, prev_hash, hash)
+        VALUES (v_client, v_seq, 'debit', -p_amounts[idx], v_balance, p_refs[idx], p_route_ids[idx], p_methods[idx],
+                NULL, v_now, v_head, v_hash)
+        RETURNING id INTO v_id;
+        v_prev_head := v_head;
+        v_head := v_hash;
+        v_changed := true;
+        v_guard := LEAST(v_guard, p_deadlines[idx]);
+        outcome := 'applied';
+        balance_micro := v_balance;
+        entry_id := v_id;
+      END IF;
+      RETURN NEXT;
     END LOOP;
+    IF v_changed THEN
+      UPDATE prepaid_accounts a
+         SET balance_micro = v_balance, ledger_seq = v_seq, ledger_prev_head = v_prev_head,
+             ledger_head = v_head, updated_at = v_now
+       WHERE a.client_id = v_client;
+    END IF;
     -- Last thing before the commit: nothing applied may outlive the earliest deadline among it.
     PERFORM gate402_deadline_passed(v_guard);
   END
