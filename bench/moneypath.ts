@@ -129,14 +129,17 @@ async function main(): Promise<void> {
       note: `goodput ${goodput.toFixed(0)}/s = **${((100 * goodput) / capacity).toFixed(0)} %** of peak; answers ${JSON.stringify(open.statuses)}; max ${open.max.toFixed(0)} ms vs deadline ${DEADLINE_MS} ms; gate402 RSS peak **${after.peak.toFixed(0)} MiB** (before the row: ${before.now.toFixed(0)} MiB)`,
     });
 
-    // 0 overspend: balances + ledger exact, every allow seen is one debit entry.
+    // 0 overspend: balances + ledger exact, every allow seen is one debit entry. A debit whose commit
+    // came back after its caller had been answered 503 was refunded (refund entry, same decision id).
     const allowedSeen = [prepaid, hotGrpc, open].reduce((n, r) => n + r.allowedTotal, 0) + applied;
     const { rows } = await pool.query(`SELECT (SELECT count(*)::int FROM ledger_entries WHERE kind = 'debit') AS debits,
+      (SELECT count(*)::int FROM ledger_entries WHERE kind = 'refund') AS refunds,
       (SELECT sum(balance_micro)::text FROM prepaid_accounts) AS balances`);
+    const { debits, refunds, balances } = rows[0] as { debits: number; refunds: number; balances: string };
     const funded = 1001n * 1_000_000_000_000n;
-    const exact = BigInt(rows[0].balances) === funded - BigInt(rows[0].debits) * PRICE_MICRO;
+    const exact = BigInt(balances) === funded - BigInt(debits - refunds) * PRICE_MICRO;
     const verified = await verifyLedger(pool);
-    const audit = `ledger: ${rows[0].debits} debit entries for ${allowedSeen} allows seen; balances ${exact ? "exact" : "NOT exact"}; chains ${verified.ok ? "verify" : "DO NOT verify"}`;
+    const audit = `ledger: ${debits} debit entries − ${refunds} refunds of debits committed after their 503 = ${debits - refunds} charged, for ${allowedSeen} allows seen (${debits - refunds === allowedSeen ? "equal" : "NOT equal"}); balances ${exact ? "exact" : "NOT exact"}; chains ${verified.ok ? "verify" : "DO NOT verify"}`;
     process.stderr.write(`${audit}\n`);
     write(lines, audit);
   } finally {
