@@ -26,6 +26,12 @@ export interface DebitBatcherOptions {
   /** ms between a debit's guard deadline (checked inside Postgres) and its answer deadline */
   readonly guardMarginMs: number;
   /**
+   * ms a batch's connection keeps waiting for the outcome after the last caller's deadline, so a
+   * commit whose answer comes back late (a lagging event loop, a slow link) is still learned of and
+   * compensated (onOrphan) instead of lost with a discarded connection.
+   */
+  readonly lateOutcomeMs: number;
+  /**
    * Called when a batch committed a debit whose caller had already been answered 503 (its commit
    * finished inside the guard margin but the answer came back after the deadline). The store refunds it.
    */
@@ -109,7 +115,7 @@ export class DebitBatcher {
 
   private async run(batch: readonly Pending[]): Promise<void> {
     const col = <T>(f: (p: Pending) => T): T[] => batch.map(f);
-    const answerBy = Math.max(...col((p) => p.deadlineAt));
+    const answerBy = Math.max(...col((p) => p.deadlineAt)) + this.opts.lateOutcomeMs;
     try {
       const res = await queryWithin<BatchRow>(this.pool, "debit", answerBy, BATCH_SQL, [
         col((p) => p.input.clientId),

@@ -35,6 +35,8 @@ export interface MoneyPathOptions {
   readonly defaultDeadlineMs?: number;
   /** ms between a money write's guard deadline (checked in Postgres) and its answer deadline (default 150) */
   readonly guardMarginMs?: number;
+  /** ms a money write's connection still waits for its outcome after the caller was answered 503 (default 2000) */
+  readonly lateOutcomeMs?: number;
   /** decision-path operations in flight per replica before new ones are refused with 503 (default 1000) */
   readonly queueMax?: number;
   /** ms the first debit of a batch waits for others (default 1) */
@@ -69,12 +71,16 @@ export class PgStore implements StorePort {
   private readonly spent: SpentInvoices;
   private readonly defaultDeadlineMs: number;
   private readonly guardMarginMs: number;
+  private readonly lateOutcomeMs: number;
+  /** invoice id → uses that were redeemed for Checks already answered 503: owed to the next copy */
+  private readonly owed = new Map<string, { txHash: string; uses: number }>();
 
   /** @param pool owned by the store from now on: close() ends it */
   constructor(readonly pool: pg.Pool, private readonly opts: MoneyPathOptions = {}) {
     this.payments = pgPaymentIndex(pool);
     this.defaultDeadlineMs = opts.defaultDeadlineMs ?? 2000;
     this.guardMarginMs = opts.guardMarginMs ?? 150;
+    this.lateOutcomeMs = opts.lateOutcomeMs ?? 2000;
     this.admission = new Admission(opts.queueMax ?? 1000);
     this.spent = new SpentInvoices(opts.spentCacheSize ?? 50_000);
     this.batcher = new DebitBatcher(pool, {
@@ -82,6 +88,7 @@ export class PgStore implements StorePort {
       maxBatch: opts.batchMax ?? 256,
       maxInFlight: opts.batchesInFlight ?? Math.max(1, Math.floor(pool.options.max / 2)),
       guardMarginMs: this.guardMarginMs,
+      lateOutcomeMs: this.lateOutcomeMs,
       onOrphan: (input, entryId) => void this.refundOrphan(input, entryId),
     });
   }
@@ -93,24 +100,50 @@ export class PgStore implements StorePort {
   /**
    * Redeems through this invoice's lane: copies of one proof reach Postgres one at a time, and once
    * the invoice is used up the copies behind are answered from memory (no write, no connection).
+   * A use redeemed after its caller was already answered 503 (the commit came back late) is owed to
+   * the next copy of the same proof in this replica, which is allowed without a new write.
    */
   redeem(input: RedeemInput, opts?: StoreCallOptions): Promise<RedeemOutcome> {
     const deadlineAt = this.deadlineOf(opts);
-    const known = this.fromSpent(input);
-    if (known) return Promise.resolve(known);
-    return this.admission.run("redeem", () =>
-      within(this.spent.inLane(input.invoiceId, async () => {
+    if (!this.owed.has(input.invoiceId)) {
+      const known = this.fromSpent(input);
+      if (known) return Promise.resolve(known);
+    }
+    return this.admission.run("redeem", () => {
+      const work = this.spent.inLane(input.invoiceId, async () => {
+        const owed = this.takeOwed(input);
+        if (owed) return owed;
         const cached = this.fromSpent(input);
         if (cached) return cached;
         const budget = deadlineAt - Date.now();
         const guardAt = deadlineAt - Math.min(this.guardMarginMs, Math.floor(budget / 4));
-        const outcome = await redeem(this.pool, input, deadlineAt, guardAt);
+        const outcome = await redeem(this.pool, input, deadlineAt + this.lateOutcomeMs, guardAt);
         if (outcome.kind === "applied" ? outcome.usesLeft === 0 : outcome.kind === "used_up") {
           this.spent.markUsedUp(input.invoiceId, input.txHash);
         }
         return outcome;
-      }), deadlineAt, "redeem"),
-    );
+      });
+      return within(work, deadlineAt, "redeem").catch((err: unknown) => {
+        void work.then((late) => {
+          if (late.kind === "applied") this.owe(input);
+        }, () => undefined);
+        throw err;
+      });
+    });
+  }
+
+  private owe(input: RedeemInput): void {
+    const o = this.owed.get(input.invoiceId);
+    this.owed.set(input.invoiceId, { txHash: input.txHash, uses: (o?.uses ?? 0) + 1 });
+    this.opts.logger?.warn({ invoiceId: input.invoiceId, txHash: input.txHash }, "redemption committed after its deadline is owed to the next copy of the proof");
+  }
+
+  private takeOwed(input: RedeemInput): RedeemOutcome | undefined {
+    const o = this.owed.get(input.invoiceId);
+    if (!o || o.txHash !== input.txHash) return undefined;
+    if (o.uses <= 1) this.owed.delete(input.invoiceId);
+    else this.owed.set(input.invoiceId, { ...o, uses: o.uses - 1 });
+    return { kind: "applied", usesLeft: 0 };
   }
 
   private fromSpent(input: RedeemInput): RedeemOutcome | undefined {

@@ -14,7 +14,8 @@ const REDEEM_SQL = `SELECT outcome, uses_left
 
 /**
  * Records one use of a paid invoice; see StorePort.redeem.
- * @param deadlineAt unix ms: the answer is awaited until then (StoreUnavailableError after)
+ * @param deadlineAt unix ms: the answer is awaited until then (StoreUnavailableError after; the
+ *   connection is discarded)
  * @param guardAt unix ms, ≤ deadlineAt: the statement writes nothing when it runs after this
  * @throws RangeError when uses < 1; StoreUnavailableError
  */

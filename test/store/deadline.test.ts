@@ -140,5 +140,27 @@ describe("deadline-bound money writes", () => {
       // And the store works again on fresh connections.
       expect(await store.debit(debit(accts[0]!, "after"))).toMatchObject({ kind: "applied", balanceMicro: 990n });
     });
+    it("a commit whose answer comes back after the 503 is compensated: the debit refunded, the redemption owed to the next copy", async () => {
+      const acct = await newAccount(direct);
+      await fund(direct, acct.clientId, 1000n);
+      const input = redeemInput();
+      await Promise.all(Array.from({ length: 4 }, () => store.pool.query("SELECT pg_sleep(0.05)")));
+      // Statements still reach Postgres and commit in time; only their answers are held back.
+      proxy.stall("answers");
+      const deadlineAt = Date.now() + 600;
+      const [d, r] = await Promise.all([timed(store.debit(debit(acct, "held"), { deadlineAt })), timed(store.redeem(input, { deadlineAt }))]);
+      expect(d.err).toBeInstanceOf(StoreUnavailableError);
+      expect(r.err).toBeInstanceOf(StoreUnavailableError);
+      proxy.heal();
+      // The debit's late outcome is refunded: the account ends where it started, the ledger says why.
+      await expect.poll(async () => (await direct.getAccount(acct.clientId))?.balanceMicro, { timeout: 10_000, interval: 50 }).toBe(1000n);
+      const entries = await direct.pool.query("SELECT kind, amount_micro::text, ref FROM ledger_entries WHERE client_id = $1 ORDER BY seq", [acct.clientId]);
+      expect(entries.rows.slice(1)).toEqual([{ kind: "debit", amount_micro: "-10", ref: "held" }, { kind: "refund", amount_micro: "10", ref: "held" }]);
+      expect((await verifyLedger(direct)).ok).toBe(true);
+      // The redemption did commit; the next copy of the proof gets the use it paid for, once.
+      expect(await direct.findRedemption(input.invoiceId)).toMatchObject({ usesLeft: 0 });
+      await expect.poll(async () => (await store.redeem(input)).kind, { timeout: 10_000, interval: 100 }).toBe("applied");
+      expect(await store.redeem(input)).toEqual({ kind: "used_up" });
+    });
   });
 });

@@ -10,8 +10,11 @@ export interface TcpProxy {
   /** drops every open connection and refuses new ones */
   cut(): void;
   restore(): void;
-  /** holds back every byte on every connection, open or new, until heal() */
-  stall(): void;
+  /**
+   * holds back every byte on every connection, open or new, until heal(); "answers": only what the
+   * server sends (statements still arrive and run, their results do not come back)
+   */
+  stall(what?: "all" | "answers"): void;
   /** delivers what stall() held back; a side that closed meanwhile is closed after its bytes */
   heal(): void;
   close(): Promise<void>;
@@ -30,6 +33,7 @@ export async function tcpProxy(targetHost: string, targetPort: number): Promise<
   const links = new Set<Link>();
   let down = false;
   let stalled = false;
+  let answersOnly = false;
   const drop = (l: Link) => {
     l.client.destroy();
     l.upstream.destroy();
@@ -40,7 +44,7 @@ export async function tcpProxy(targetHost: string, targetPort: number): Promise<
     const upstream = connect(targetPort, targetHost);
     const l: Link = { client, upstream, toUpstream: [], toClient: [], clientEnded: false, upstreamEnded: false };
     links.add(l);
-    client.on("data", (b) => (stalled ? l.toUpstream.push(b) : upstream.write(b)));
+    client.on("data", (b) => (stalled && !answersOnly ? l.toUpstream.push(b) : upstream.write(b)));
     upstream.on("data", (b) => (stalled ? l.toClient.push(b) : client.write(b)));
     // While stalled a closing side is only noted: its peer learns of it after the held-back bytes.
     client.on("close", () => (stalled ? (l.clientEnded = true) : (upstream.end(), links.delete(l))));
@@ -54,7 +58,7 @@ export async function tcpProxy(targetHost: string, targetPort: number): Promise<
     port,
     cut() { down = true; for (const l of links) drop(l); },
     restore() { down = false; },
-    stall() { stalled = true; },
+    stall(what = "all") { stalled = true; answersOnly = what === "answers"; },
     heal() {
       stalled = false;
       for (const l of links) {
