@@ -36,6 +36,8 @@ export interface LoadResult {
   readonly statuses: Record<string, number>;
   /** allows over the whole run, warm-up included (what a ledger must account for) */
   readonly allowedTotal: number;
+  /** ms from the start of the measured window until its last call was answered (open loop: drain included) */
+  readonly spanMs: number;
 }
 
 const PATH = "/envoy.service.auth.v3.Authorization/Check";
@@ -114,7 +116,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const callers = Array.from({ length: spec.channels }, () => caller(spec.address));
   const bodies = spec.requests.map((r) => frame(Buffer.from(r, "base64")));
   const latencies: number[] = [];
-  let calls = 0, errors = 0, okStatus = 0, n = 0, allowedTotal = 0;
+  let calls = 0, errors = 0, okStatus = 0, n = 0, allowedTotal = 0, lastAnswer = 0;
   const statuses: Record<string, number> = {};
   const start = performance.now();
   const measureFrom = spec.once ? start : start + spec.warmupMs;
@@ -128,7 +130,8 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     if (answer === "200") allowedTotal++;
     if (t0 >= measureFrom && t0 < end) {
       calls++;
-      latencies.push(performance.now() - t0);
+      lastAnswer = performance.now();
+      latencies.push(lastAnswer - t0);
       if (answer !== false) {
         okStatus++;
         statuses[answer] = (statuses[answer] ?? 0) + 1;
@@ -161,7 +164,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   for (const c of callers) c.close();
   const sorted = Float64Array.from(latencies).sort();
   return {
-    calls, errors, okStatus, statuses, allowedTotal, throughput: calls / ((spec.once ? end - start : spec.durationMs) / 1000),
+    calls, errors, okStatus, statuses, allowedTotal, spanMs: lastAnswer - measureFrom, throughput: calls / ((spec.once ? end - start : spec.durationMs) / 1000),
     p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? NaN,
   };
 }

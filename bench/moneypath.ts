@@ -95,6 +95,8 @@ async function main(): Promise<void> {
     lines.push({ name: "baseline (no-op Check), 32 in flight", r: baseline, note: "" });
     const prepaid = await run("prepaid", gwAddress, reqPrepaid, 32);
     lines.push({ name: "prepaid, 1,000 accounts, 32 in flight", r: prepaid, note: `${(prepaid.throughput / baseline.throughput).toFixed(2)}× baseline` });
+    const prepaid128 = await run("prepaid 128", gwAddress, reqPrepaid, 128);
+    lines.push({ name: "prepaid, 1,000 accounts, 128 in flight", r: prepaid128, note: "" });
     const hotGrpc = await run("hot account", gwAddress, reqHot, 128);
     lines.push({ name: "one hot account through gRPC, 128 in flight", r: hotGrpc, note: "" });
 
@@ -118,20 +120,22 @@ async function main(): Promise<void> {
     await store.close();
     lines.push({ name: "one hot account straight into the store (1,000 concurrent debit calls)", note: `**${storeRate.toFixed(0)} debits/s** applied, ${refused} refused` });
 
-    const capacity = prepaid.throughput;
+    // Capacity: the best closed-loop prepaid throughput measured above.
+    const capacity = Math.max(prepaid.throughput, prepaid128.throughput);
     const rate = Math.round(2 * capacity);
     const before = rssMiB(gw.child.pid!);
     const open = await run("open loop 2×", gwAddress, reqPrepaid, 32, rate);
     const after = rssMiB(gw.child.pid!);
-    const goodput = (open.statuses["200"] ?? 0) / (DURATION_MS / 1000);
+    // Allows per second over the time it took to answer the window's calls (a backlog drains after it).
+    const goodput = (open.statuses["200"] ?? 0) / (Math.max(open.spanMs, DURATION_MS) / 1000);
     lines.push({
       name: `prepaid open loop at 2× capacity (${rate}/s offered)`, r: open, rate,
-      note: `goodput ${goodput.toFixed(0)}/s = **${((100 * goodput) / capacity).toFixed(0)} %** of peak; answers ${JSON.stringify(open.statuses)}; max ${open.max.toFixed(0)} ms vs deadline ${DEADLINE_MS} ms; gate402 RSS peak **${after.peak.toFixed(0)} MiB** (before the row: ${before.now.toFixed(0)} MiB)`,
+      note: `goodput ${goodput.toFixed(0)}/s = **${((100 * goodput) / capacity).toFixed(0)} %** of peak; answers ${JSON.stringify(open.statuses)} in ${(open.spanMs / 1000).toFixed(1)} s; max ${open.max.toFixed(0)} ms vs deadline ${DEADLINE_MS} ms; gate402 RSS peak **${after.peak.toFixed(0)} MiB** (before the row: ${before.now.toFixed(0)} MiB)`,
     });
 
     // 0 overspend: balances + ledger exact, every allow seen is one debit entry. A debit whose commit
     // came back after its caller had been answered 503 was refunded (refund entry, same decision id).
-    const allowedSeen = [prepaid, hotGrpc, open].reduce((n, r) => n + r.allowedTotal, 0) + applied;
+    const allowedSeen = [prepaid, prepaid128, hotGrpc, open].reduce((n, r) => n + r.allowedTotal, 0) + applied;
     const { rows } = await pool.query(`SELECT (SELECT count(*)::int FROM ledger_entries WHERE kind = 'debit') AS debits,
       (SELECT count(*)::int FROM ledger_entries WHERE kind = 'refund') AS refunds,
       (SELECT sum(balance_micro)::text FROM prepaid_accounts) AS balances`);
