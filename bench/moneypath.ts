@@ -143,9 +143,12 @@ async function main(): Promise<void> {
     const funded = 1001n * 1_000_000_000_000n;
     const exact = BigInt(balances) === funded - BigInt(debits - refunds) * PRICE_MICRO;
     const verified = await verifyLedger(pool);
+    const size = (await pool.query(`SELECT pg_relation_size('ledger_entries')::float8 AS heap,
+      pg_total_relation_size('ledger_entries')::float8 AS total, (SELECT count(*) FROM ledger_entries)::float8 AS n`)).rows[0] as { heap: number; total: number; n: number };
+    const perCall = `ledger growth (one entry per call, before rollups): ${(size.total / size.n).toFixed(0)} B per call with indexes (${(size.heap / size.n).toFixed(0)} B heap), WAL not counted`;
     const audit = `ledger: ${debits} debit entries − ${refunds} refunds of debits committed after their 503 = ${debits - refunds} charged, for ${allowedSeen} allows seen (${debits - refunds === allowedSeen ? "equal" : "NOT equal"}); balances ${exact ? "exact" : "NOT exact"}; chains ${verified.ok ? "verify" : "DO NOT verify"}`;
-    process.stderr.write(`${audit}\n`);
-    write(lines, audit);
+    process.stderr.write(`${audit}\n${perCall}\n`);
+    write(lines, `${audit}. ${perCall}`);
   } finally {
     gw.child.kill("SIGTERM");
     noop.child.kill("SIGTERM");
