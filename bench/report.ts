@@ -29,15 +29,9 @@ export function writeResults(
     `height 1 in ${watcher.seconds} s = **${watcher.paymentsPerSecond} payments/s**.`,
     "",
   ];
-<<<<<<< HEAD
-  // bench/x402.ts owns its own section of the file: keep it.
-  const previous = existsSync(path) ? readFileSync(path, "utf8") : "";
-  const x402 = /<!-- x402-bench:start -->[\s\S]*<!-- x402-bench:end -->/.exec(previous)?.[0];
-  writeFileSync(path, `${lines.join("\n")}\n${x402 ? `\n${x402}\n` : ""}`);
-=======
-  // The money-path section is written by bench/moneypath.ts (`npm run bench:money`): keep it.
+  // Sections written by other benches (bench/x402.ts, bench/moneypath.ts, bench/caddy.ts): keep them.
   const old = existsSync(path) ? readFileSync(path, "utf8") : "";
-  const kept = /<!-- money-path -->[\s\S]*<!-- \/money-path -->/.exec(old)?.[0];
-  writeFileSync(path, `${lines.join("\n")}\n${kept ? `\n${kept}\n` : ""}`);
->>>>>>> f558b13 (bench: npm run bench:money — prepaid over 1,000 accounts, hot account via gRPC and straight into the store, open loop at 2× capacity (goodput, deadline, RSS), ledger audit; loadgen reads each answer's HTTP status)
+  const kept = [/<!-- x402-bench:start -->[\s\S]*<!-- x402-bench:end -->/, /<!-- money-path -->[\s\S]*<!-- \/money-path -->/, /<!-- caddy -->[\s\S]*<!-- \/caddy -->/]
+    .flatMap((re) => re.exec(old)?.[0] ?? []);
+  writeFileSync(path, `${lines.join("\n")}\n${kept.map((k) => `\n${k}\n`).join("")}`);
 }
