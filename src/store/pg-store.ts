@@ -17,14 +17,13 @@ import type {
   StoreCallOptions,
   StorePort,
 } from "../ports/store.js";
-import { StoreUnavailableError } from "../ports/errors.js";
 import type { PaymentIndexPort } from "../ports/payments.js";
 import * as accounts from "./accounts.js";
 import { creditDeposit } from "./deposits.js";
 import { Admission } from "./admission.js";
 import { DebitBatcher } from "./debit-batcher.js";
 import { applyMovement } from "./ledger.js";
-import { createPool, poolStatsOf, query, type PoolOptions, type PoolStats } from "./pool.js";
+import { createPool, poolStatsOf, query, within, type PoolOptions, type PoolStats } from "./pool.js";
 import { pgPaymentIndex } from "./payments.js";
 import { findRedemption, redeem } from "./redeem.js";
 import { SpentInvoices } from "./spent-invoices.js";
@@ -52,15 +51,6 @@ export interface MoneyPathOptions {
 
 export type PgStoreOptions = PoolOptions & MoneyPathOptions;
 
-/** Rejects with StoreUnavailableError at `deadlineAt` unless `work` settles first. */
-function within<T>(work: Promise<T>, deadlineAt: number, operation: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StoreUnavailableError(`store ${operation}: deadline passed`)), Math.max(0, deadlineAt - Date.now()));
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
-}
-
 export class PgStore implements StorePort {
   private closing: Promise<void> | undefined;
   /** payments recorded by the watcher (migration 0003) */
@@ -72,8 +62,6 @@ export class PgStore implements StorePort {
   private readonly defaultDeadlineMs: number;
   private readonly guardMarginMs: number;
   private readonly lateOutcomeMs: number;
-  /** invoice id → uses that were redeemed for Checks already answered 503: owed to the next copy */
-  private readonly owed = new Map<string, { txHash: string; uses: number }>();
 
   /** @param pool owned by the store from now on: close() ends it */
   constructor(readonly pool: pg.Pool, private readonly opts: MoneyPathOptions = {}) {
@@ -105,13 +93,13 @@ export class PgStore implements StorePort {
    */
   redeem(input: RedeemInput, opts?: StoreCallOptions): Promise<RedeemOutcome> {
     const deadlineAt = this.deadlineOf(opts);
-    if (!this.owed.has(input.invoiceId)) {
+    if (!this.spent.isOwed(input.invoiceId)) {
       const known = this.fromSpent(input);
       if (known) return Promise.resolve(known);
     }
     return this.admission.run("redeem", () => {
       const work = this.spent.inLane(input.invoiceId, async () => {
-        const owed = this.takeOwed(input);
+        const owed = this.spent.takeOwed(input.invoiceId, input.txHash);
         if (owed) return owed;
         const cached = this.fromSpent(input);
         if (cached) return cached;
@@ -125,25 +113,13 @@ export class PgStore implements StorePort {
       });
       return within(work, deadlineAt, "redeem").catch((err: unknown) => {
         void work.then((late) => {
-          if (late.kind === "applied") this.owe(input);
+          if (late.kind !== "applied") return;
+          this.spent.owe(input.invoiceId, input.txHash);
+          this.opts.logger?.warn({ invoiceId: input.invoiceId, txHash: input.txHash }, "redemption committed after its deadline is owed to the next copy of the proof");
         }, () => undefined);
         throw err;
       });
     });
-  }
-
-  private owe(input: RedeemInput): void {
-    const o = this.owed.get(input.invoiceId);
-    this.owed.set(input.invoiceId, { txHash: input.txHash, uses: (o?.uses ?? 0) + 1 });
-    this.opts.logger?.warn({ invoiceId: input.invoiceId, txHash: input.txHash }, "redemption committed after its deadline is owed to the next copy of the proof");
-  }
-
-  private takeOwed(input: RedeemInput): RedeemOutcome | undefined {
-    const o = this.owed.get(input.invoiceId);
-    if (!o || o.txHash !== input.txHash) return undefined;
-    if (o.uses <= 1) this.owed.delete(input.invoiceId);
-    else this.owed.set(input.invoiceId, { ...o, uses: o.uses - 1 });
-    return { kind: "applied", usesLeft: 0 };
   }
 
   private fromSpent(input: RedeemInput): RedeemOutcome | undefined {

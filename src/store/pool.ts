@@ -115,6 +115,15 @@ export async function transaction<T>(
   }
 }
 
+/** Rejects with StoreUnavailableError at `deadlineAt` unless `work` settles first. */
+export function within<T>(work: Promise<T>, deadlineAt: number, operation: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StoreUnavailableError(`store ${operation}: deadline passed`)), Math.max(0, deadlineAt - Date.now()));
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
 /** Thrown when a store call's deadline passes first; an outage to the caller (503). */
 function deadlineError(operation: string, what: string): StoreUnavailableError {
   return new StoreUnavailableError(`store ${operation}: deadline passed ${what}`);

@@ -3,7 +3,8 @@
  * ids with no uses left (a redemption's uses_left never grows, so a cached "used up" is never wrong,
  * in any replica), and one lane per invoice id so concurrent copies of one proof reach the database
  * one at a time: the first redeems, the copies behind it are answered from the set. A replay flood
- * therefore costs no write transaction and no pooled connection per copy.
+ * therefore costs no write transaction and no pooled connection per copy. Uses redeemed for a Check
+ * that had already been answered 503 (the commit's answer came back late) are owed to the next copy.
  */
 
 /** invoice id → the tx hash that used it up */
@@ -11,6 +12,8 @@ export class SpentInvoices {
   private readonly spent = new Map<string, string>();
   private readonly lanes = new Map<string, Promise<unknown>>();
   private readonly reads = new Map<string, Promise<unknown>>();
+  /** invoice id → uses redeemed for Checks that were already answered 503, owed to the next copy */
+  private readonly owed = new Map<string, { txHash: string; uses: number }>();
 
   /** @param capacity most ids remembered; the oldest are forgotten first (the database still knows) */
   constructor(private readonly capacity: number) {}
@@ -46,5 +49,26 @@ export class SpentInvoices {
     const mine = fn().finally(() => this.reads.delete(key));
     this.reads.set(key, mine);
     return mine;
+  }
+
+  /** Records one use of `invoiceId` that was redeemed after its Check had been answered 503. */
+  owe(invoiceId: string, txHash: string): void {
+    const o = this.owed.get(invoiceId);
+    this.owed.set(invoiceId, { txHash, uses: (o?.uses ?? 0) + 1 });
+  }
+
+  /** true when a use of `invoiceId` is owed. */
+  isOwed(invoiceId: string): boolean {
+    return this.owed.has(invoiceId);
+  }
+
+  /** Takes one owed use of `invoiceId` paid by `txHash`: an applied outcome, or undefined when none. */
+  takeOwed(invoiceId: string, txHash: string): { readonly kind: "applied"; readonly usesLeft: number } | undefined {
+    const o = this.owed.get(invoiceId);
+    if (!o || o.txHash !== txHash) return undefined;
+    if (o.uses <= 1) this.owed.delete(invoiceId);
+    else this.owed.set(invoiceId, { txHash, uses: o.uses - 1 });
+    // The database already counted this use; what is left there is unknown here and unused by callers.
+    return { kind: "applied", usesLeft: 0 };
   }
 }
