@@ -14,7 +14,7 @@
 import type pg from "pg";
 import { StoreUnavailableError } from "../ports/errors.js";
 import type { DebitInput, DebitOutcome } from "../ports/store.js";
-import { queryWithin } from "./pool.js";
+import { answeredByServer, atDeadline, queryWithin } from "./pool.js";
 
 export interface DebitBatcherOptions {
   /** ms the first debit of a batch waits for more (0: the next timer tick) */
@@ -36,6 +36,12 @@ export interface DebitBatcherOptions {
    * finished inside the guard margin but the answer came back after the deadline). The store refunds it.
    */
   readonly onOrphan?: (input: DebitInput, entryId: string) => void;
+  /**
+   * Called when a batch failed without an outcome (its answer never came back, or the connection
+   * broke after sending it): none of its debits was allowed, but some may have committed before
+   * their guard deadline. The store looks them up and refunds what it finds.
+   */
+  readonly onLost?: (inputs: readonly DebitInput[], sentAt: Date) => void;
 }
 
 interface Pending {
@@ -43,7 +49,7 @@ interface Pending {
   readonly deadlineAt: number;
   readonly guardAt: number;
   settled: boolean;
-  timer: NodeJS.Timeout | undefined;
+  cancelTimer: () => void;
   resolve(outcome: DebitOutcome): void;
   reject(err: unknown): void;
 }
@@ -83,8 +89,8 @@ export class DebitBatcher {
     if (budget <= 0) return Promise.reject(expired());
     const guardAt = deadlineAt - Math.min(this.opts.guardMarginMs, Math.floor(budget / 4));
     return new Promise<DebitOutcome>((resolve, reject) => {
-      const p: Pending = { input, deadlineAt, guardAt, settled: false, timer: undefined, resolve, reject };
-      p.timer = setTimeout(() => this.fail(p, expired()), budget);
+      const p: Pending = { input, deadlineAt, guardAt, settled: false, cancelTimer: () => undefined, resolve, reject };
+      p.cancelTimer = atDeadline(deadlineAt, () => this.fail(p, expired()));
       this.queue.push(p);
       this.schedule();
     });
@@ -116,6 +122,8 @@ export class DebitBatcher {
   private async run(batch: readonly Pending[]): Promise<void> {
     const col = <T>(f: (p: Pending) => T): T[] => batch.map(f);
     const answerBy = Math.max(...col((p) => p.deadlineAt)) + this.opts.lateOutcomeMs;
+    const sentAt = new Date();
+    let sent = false;
     try {
       const res = await queryWithin<BatchRow>(this.pool, "debit", answerBy, BATCH_SQL, [
         col((p) => p.input.clientId),
@@ -125,11 +133,13 @@ export class DebitBatcher {
         col((p) => p.input.routeId),
         col((p) => p.input.method),
         col((p) => new Date(p.guardAt).toISOString()),
-      ]);
+      ], () => (sent = true));
       for (const row of res.rows) this.answer(batch[row.idx - 1]!, row);
       for (const p of batch) this.fail(p, new Error("ledger_debit_batch returned no row for a debit"));
     } catch (err) {
       for (const p of batch) this.fail(p, err);
+      // Sent, and no answer from the server (deadline, broken connection): it may have committed.
+      if (sent && !answeredByServer(err)) this.opts.onLost?.(col((p) => p.input), sentAt);
     }
   }
 
@@ -154,14 +164,14 @@ export class DebitBatcher {
   private settle(p: Pending, outcome: DebitOutcome): void {
     if (p.settled) return;
     p.settled = true;
-    clearTimeout(p.timer);
+    p.cancelTimer();
     p.resolve(outcome);
   }
 
   private fail(p: Pending, err: unknown): void {
     if (p.settled) return;
     p.settled = true;
-    clearTimeout(p.timer);
+    p.cancelTimer();
     p.reject(err);
   }
 }

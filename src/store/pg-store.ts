@@ -78,6 +78,7 @@ export class PgStore implements StorePort {
       guardMarginMs: this.guardMarginMs,
       lateOutcomeMs: this.lateOutcomeMs,
       onOrphan: (input, entryId) => void this.refundOrphan(input, entryId),
+      onLost: (inputs, sentAt) => void this.reconcileLost(inputs, sentAt),
     });
   }
 
@@ -185,6 +186,33 @@ export class PgStore implements StorePort {
     } catch (err) {
       log?.error({ err, clientId: input.clientId, ref: input.ref, entryId }, "debit committed after its deadline could not be refunded");
     }
+  }
+
+  /**
+   * A batch whose outcome never came back: none of its debits was allowed. Once its statement can no
+   * longer commit (the guard deadlines have passed), looks up which of its debits did commit anyway and
+   * refunds them; retried while the database is unreachable (every 5 s, for 10 minutes).
+   */
+  private async reconcileLost(inputs: readonly DebitInput[], sentAt: Date): Promise<void> {
+    const log = this.opts.logger;
+    for (let attempt = 0; attempt < 120 && !this.closing; attempt++) {
+      await new Promise((r) => setTimeout(r, attempt === 0 ? this.lateOutcomeMs : 5000).unref());
+      try {
+        const found = await query<{ client_id: string; ref: string; id: string }>(this.pool, "debit",
+          `SELECT client_id, ref, id::text AS id FROM ledger_entries
+            WHERE kind = 'debit' AND created_at >= $3::timestamptz
+              AND (client_id, ref) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+          [inputs.map((d) => d.clientId), inputs.map((d) => d.ref), new Date(sentAt.getTime() - 1000).toISOString()]);
+        for (const row of found.rows) {
+          const input = inputs.find((d) => d.clientId === row.client_id && d.ref === row.ref);
+          if (input) await this.refundOrphan(input, row.id);
+        }
+        return;
+      } catch (err) {
+        if (attempt === 0) log?.warn({ err, debits: inputs.length }, "debit batch without an outcome: checking the ledger once the database answers");
+      }
+    }
+    log?.error({ refs: inputs.map((d) => d.ref) }, "debit batch without an outcome could not be checked against the ledger");
   }
 
   creditDeposit(input: DepositInput): Promise<DepositOutcome> {

@@ -115,13 +115,34 @@ export async function transaction<T>(
   }
 }
 
+/**
+ * Runs `fn` at `deadlineAt` (unix ms) — but after the I/O already waiting in that turn of the event
+ * loop (timers run before I/O callbacks; setImmediate after them). On a lagging loop an answer that
+ * arrived before the deadline, not yet read, therefore wins over the deadline instead of being thrown
+ * away with its connection. @returns cancel
+ */
+export function atDeadline(deadlineAt: number, fn: () => void): () => void {
+  let immediate: NodeJS.Immediate | undefined;
+  const timer = setTimeout(() => (immediate = setImmediate(fn)), Math.max(0, deadlineAt - Date.now()));
+  return () => {
+    clearTimeout(timer);
+    if (immediate) clearImmediate(immediate);
+  };
+}
+
 /** Rejects with StoreUnavailableError at `deadlineAt` unless `work` settles first. */
 export function within<T>(work: Promise<T>, deadlineAt: number, operation: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
+  let cancel = (): void => undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StoreUnavailableError(`store ${operation}: deadline passed`)), Math.max(0, deadlineAt - Date.now()));
+    cancel = atDeadline(deadlineAt, () => reject(new StoreUnavailableError(`store ${operation}: deadline passed`)));
   });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+  return Promise.race([work, late]).finally(() => cancel());
+}
+
+/** true when `err` is (or wraps) an error answered by the Postgres server: the statement's outcome is known. */
+export function answeredByServer(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) if (e instanceof pg.DatabaseError) return true;
+  return false;
 }
 
 /** Thrown when a store call's deadline passes first; an outage to the caller (503). */
@@ -140,19 +161,19 @@ async function acquire(pool: pg.Pool, operation: string, deadlineAt: number): Pr
   const ms = deadlineAt - Date.now();
   if (ms <= 0) throw deadlineError(operation, "before it started");
   const pending = pool.connect();
-  let timer: NodeJS.Timeout | undefined;
+  let cancel = (): void => undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+    cancel = atDeadline(deadlineAt, () => {
       pending.then((c) => c.release(), () => undefined);
       reject(deadlineError(operation, "waiting for a connection"));
-    }, ms);
+    });
   });
   try {
     return await Promise.race([pending, late]);
   } catch (err) {
     throw toStoreError(err, operation);
   } finally {
-    clearTimeout(timer);
+    cancel();
   }
 }
 
@@ -162,6 +183,7 @@ async function acquire(pool: pg.Pool, operation: string, deadlineAt: number): Pr
  * stuck behind a dead link never returns to the pool) and StoreUnavailableError is thrown at once.
  * The statement itself may still reach Postgres later: money statements therefore also carry their
  * deadline as a parameter and check it themselves (migration 0005).
+ * @param onSent called when the statement goes out (a failure after it leaves the outcome unknown)
  * @throws StoreUnavailableError on outage or deadline; other errors unchanged
  */
 export async function queryWithin<R extends pg.QueryResultRow>(
@@ -170,16 +192,18 @@ export async function queryWithin<R extends pg.QueryResultRow>(
   deadlineAt: number,
   text: string,
   values: readonly unknown[] = [],
+  onSent?: () => void,
 ): Promise<pg.QueryResult<R>> {
   const client = await acquire(pool, operation, deadlineAt);
-  let timer: NodeJS.Timeout | undefined;
+  let cancel = (): void => undefined;
   try {
     const res = await new Promise<pg.QueryResult<R>>((resolve, reject) => {
-      timer = setTimeout(() => {
+      cancel = atDeadline(deadlineAt, () => {
         reject(deadlineError(operation, "waiting for the answer"));
         discard(client);
-      }, Math.max(0, deadlineAt - Date.now()));
+      });
       client.query<R>({ name: statementName(text), text, values: values as unknown[] }).then(resolve, reject);
+      onSent?.();
     });
     client.release();
     return res;
@@ -188,6 +212,6 @@ export async function queryWithin<R extends pg.QueryResultRow>(
     client.release(err instanceof Error ? err : new Error(String(err)));
     throw toStoreError(err, operation);
   } finally {
-    clearTimeout(timer);
+    cancel();
   }
 }

@@ -162,5 +162,29 @@ describe("deadline-bound money writes", () => {
       await expect.poll(async () => (await store.redeem(input)).kind, { timeout: 10_000, interval: 100 }).toBe("applied");
       expect(await store.redeem(input)).toEqual({ kind: "used_up" });
     });
+    it("a debit batch whose answer is lost with its connection is looked up in the ledger later and refunded", async () => {
+      const url = new URL(db.url);
+      url.port = String(proxy.port);
+      // Gives up on late answers quickly: the connection is discarded before the link heals.
+      const impatient = createPgStore({ databaseUrl: url.toString(), poolMax: 2, statementTimeoutMs: 30_000, connectTimeoutMs: 30_000, lateOutcomeMs: 200 });
+      try {
+        const acct = await newAccount(direct);
+        await fund(direct, acct.clientId, 1000n);
+        await impatient.ping();
+        proxy.stall("answers");
+        const d = await timed(impatient.debit(debit(acct, "lost"), { deadlineAt: Date.now() + 500 }));
+        expect(d.err).toBeInstanceOf(StoreUnavailableError);
+        await new Promise((res) => setTimeout(res, 800)); // the batch's connection is gone now
+        expect((await direct.getAccount(acct.clientId))?.balanceMicro).toBe(990n); // it did commit
+        proxy.heal();
+        await expect.poll(async () => (await direct.getAccount(acct.clientId))?.balanceMicro, { timeout: 20_000, interval: 100 }).toBe(1000n);
+        const entries = await direct.pool.query("SELECT kind, amount_micro::text, ref FROM ledger_entries WHERE client_id = $1 ORDER BY seq", [acct.clientId]);
+        expect(entries.rows.slice(1)).toEqual([{ kind: "debit", amount_micro: "-10", ref: "lost" }, { kind: "refund", amount_micro: "10", ref: "lost" }]);
+        expect((await verifyLedger(direct)).ok).toBe(true);
+      } finally {
+        proxy.heal();
+        await impatient.close();
+      }
+    });
   });
 });
