@@ -1,5 +1,5 @@
 /**
- * Invoice redemptions: one statement, redeem_invoice (migration 0005), claims the tx hash in spent_txs
+ * Invoice redemptions: one statement, redeem_invoice (migration 0006), claims the tx hash in spent_txs
  * (shared with deposits), then inserts the redemption or takes one use from it with a conditional
  * UPDATE. Unique keys on the tx hash and the invoice id make concurrent requests carrying the same
  * proof wait for each other, so exactly `uses` of them are applied; a refusal removes its claim. Being
