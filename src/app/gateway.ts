@@ -12,11 +12,13 @@ import { metricsEvents } from "../observability/events.js";
 import { createMetrics, type Metrics } from "../observability/metrics.js";
 import { migrate } from "../store/migrate.js";
 import { createPgStore, poolStats, type PgStore } from "../store/pg-store.js";
-import { createExtAuthzServer, type ExtAuthzServer } from "../transport/envoy/index.js";
+import { pgRefunds } from "../store/refunds.js";
+import { accessLogService, createExtAuthzServer, type ExtAuthzServer } from "../transport/envoy/index.js";
 import { buildHttpApp } from "../transport/http/app.js";
 import { checkHandler, type CheckHandler } from "./check-handler.js";
 import { DEFAULT_EXTENSIONS } from "./extensions.js";
 import { pooledNonce } from "./random.js";
+import { createRefunder } from "./refunds.js";
 import { VERSION } from "./version.js";
 import { createSignedTxDeps } from "../x402/settle-deps.js";
 
@@ -99,7 +101,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
   let routes = config.routes;
   const signedTx = createSignedTxDeps(config, chain.chain, store.pool, metrics.registry);
   const gate = createGate({
-    terms: { payTo: config.paymentAddress, denom: config.denom, network: config.network, currency: "NTMPI", prepaidEnabled: config.prepaidEnabled, publicUrl: config.publicUrl ?? "" },
+    terms: { payTo: config.paymentAddress, denom: config.denom, network: config.network, currency: config.currency, prepaidEnabled: config.prepaidEnabled, publicUrl: config.publicUrl ?? "" },
     prices: { routes: () => routes, defaultPriceMicro: config.defaultPriceMicro },
     codec, chain: chain.chain, store,
     invoiceTtlSeconds: config.invoiceTtlSeconds, minConfirmations: config.minConfirmations, prepaidEnabled: config.prepaidEnabled,
@@ -110,7 +112,14 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
     signedTx: signedTx.deps,
   });
   const check = checkHandler(gate, metrics, log, config.dryRun);
-  const grpc: ExtAuthzServer = createExtAuthzServer({ check, logger: log.child({ component: "grpc" }) });
+  const refunder = createRefunder({
+    policy: config.refundPolicy, windowMs: config.refundWindowSeconds * 1000, refunds: pgRefunds(store.pool), metrics,
+    log: log.child({ component: "refunds" }),
+  });
+  const grpc: ExtAuthzServer = createExtAuthzServer({
+    check, logger: log.child({ component: "grpc" }),
+    services: [{ name: "envoy.service.accesslog.v3.AccessLogService", ...accessLogService(refunder.sink, log.child({ component: "access-log" })) }],
+  });
   const grpcPort = await grpc.listen(config.grpcPort, config.host);
   const http = buildHttpApp({ config, store, chain: chain.chain, codec, metrics, log, version: VERSION, check, poolStats: () => poolStats(store), clock });
   const ctx: GatewayContext = {
@@ -132,6 +141,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
     async stop(graceMs = 5000) {
       grpc.setServing(false);
       await grpc.shutdown(graceMs);
+      refunder.stop();
       await http.close();
       for (const h of started.reverse()) await h.stop();
       chain.stop();

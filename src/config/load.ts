@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { parseRefundPolicy, RefundPolicyError, type RefundPolicy } from "../core/refunds.js";
 import { AmountFormatError, parseCoins } from "../money.js";
 import { envSchema } from "./schema.js";
 import { loadX402Config, type X402Config } from "./x402.js";
@@ -20,6 +21,8 @@ export interface GatewayConfig {
   /** CAIP-2 network id, e.g. "cosmos:Neutaro-1" */
   readonly network: string;
   readonly denom: string;
+  /** GATEWAY_CURRENCY: display name of denom, e.g. "NTMPI" */
+  readonly currency: string;
   /** default price in uneutaro (bigint) */
   readonly defaultPriceMicro: bigint;
   readonly routes: readonly RouteRule[];
@@ -65,6 +68,10 @@ export interface GatewayConfig {
   readonly rateLimitPerSec: number;
   /** GATEWAY_RATE_LIMIT_BURST: chain lookups a client IP may make at once, tokens; 0 = no limit */
   readonly rateLimitBurst: number;
+  /** GATEWAY_REFUND_ON: statuses of the logged response that reverse the charge (Envoy access log) */
+  readonly refundPolicy: RefundPolicy;
+  /** GATEWAY_REFUND_WINDOW, seconds: how long after the charge a refund is still given */
+  readonly refundWindowSeconds: number;
   readonly logLevel: string;
   /** x402 signed-payment settlement and facilitator (GATEWAY_X402_*, src/config/x402.ts) */
   readonly x402: X402Config;
@@ -141,6 +148,13 @@ export function loadConfig(env: Record<string, string | undefined>, mode: RunMod
     if (err instanceof RouteConfigError) problems.push(...err.problems);
     else throw err;
   }
+  let refundPolicy = parseRefundPolicy("5xx");
+  try {
+    refundPolicy = parseRefundPolicy(e.GATEWAY_REFUND_ON);
+  } catch (err) {
+    if (!(err instanceof RefundPolicyError)) throw err;
+    problems.push(`GATEWAY_REFUND_ON: ${err.message}`);
+  }
   const oidcSet = [e.GATEWAY_OIDC_ISSUER, e.GATEWAY_OIDC_AUDIENCE, e.GATEWAY_OIDC_JWKS_URL].filter((v) => v !== undefined).length;
   if (oidcSet !== 0 && oidcSet !== 3) problems.push("GATEWAY_OIDC_ISSUER, GATEWAY_OIDC_AUDIENCE and GATEWAY_OIDC_JWKS_URL go together: set all three or none");
   const rpcUrls = e.GATEWAY_RPC.split(",").map((s) => s.trim()).filter(Boolean);
@@ -159,6 +173,7 @@ export function loadConfig(env: Record<string, string | undefined>, mode: RunMod
     chainId: e.GATEWAY_CHAIN_ID,
     network: `cosmos:${e.GATEWAY_CHAIN_ID}`,
     denom: e.GATEWAY_DENOM,
+    currency: e.GATEWAY_CURRENCY,
     defaultPriceMicro,
     routes: Object.freeze(routes),
     routesFile: e.GATEWAY_ROUTES_FILE,
@@ -190,6 +205,8 @@ export function loadConfig(env: Record<string, string | undefined>, mode: RunMod
     }),
     rateLimitPerSec: e.GATEWAY_RATE_LIMIT_PER_SEC,
     rateLimitBurst: e.GATEWAY_RATE_LIMIT_BURST,
+    refundPolicy,
+    refundWindowSeconds: e.GATEWAY_REFUND_WINDOW,
     logLevel: e.LOG_LEVEL,
     x402,
     generatedSecrets: Object.freeze(generated),

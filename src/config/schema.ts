@@ -16,9 +16,12 @@ export const envSchema = z.object({
   /** CometBFT RPC; a comma-separated list fails over in order */
   GATEWAY_RPC: z.string().default("https://rpc2.neutaro.io:443"),
   GATEWAY_CHAIN_ID: z.string().min(1).default("Neutaro-1"),
-  GATEWAY_DENOM: z.string().regex(/^[a-z][a-z0-9/:._-]{2,127}$/).default("uneutaro"),
+  /** native ("uneutaro") or IBC ("ibc/<64 uppercase hex>"): the Cosmos SDK denom syntax */
+  GATEWAY_DENOM: z.string().regex(/^[a-zA-Z][a-zA-Z0-9/:._-]{2,127}$/, "must be a Cosmos SDK denom, e.g. uneutaro or ibc/<hash>").default("uneutaro"),
   /** decimal NTMPI, at most 6 decimals */
   GATEWAY_DEFAULT_PRICE: z.string().default("0.001"),
+  /** display name of GATEWAY_DENOM (1 display unit = 10^6 micro-units), shown in 402 messages and the API */
+  GATEWAY_CURRENCY: z.string().regex(/^[A-Za-z0-9.-]{1,16}$/, "1–16 letters, digits, '.' or '-'").default("NTMPI"),
   GATEWAY_ROUTES: z.string().optional(),
   GATEWAY_ROUTES_FILE: z.string().optional(),
   GATEWAY_MIN_CONFIRMATIONS: z.coerce.number().int().min(1).max(1000).default(1),
@@ -75,6 +78,10 @@ export const envSchema = z.object({
   GATEWAY_RATE_LIMIT_PER_SEC: z.coerce.number().finite().min(0).max(1_000_000).default(20),
   /** chain-lookup rate limit per client IP: bucket capacity, tokens; 0 = off */
   GATEWAY_RATE_LIMIT_BURST: z.coerce.number().int().min(0).max(1_000_000).default(40),
+  /** HTTP statuses (classes like 5xx, codes like 404; "none" = off) whose logged response refunds the charge */
+  GATEWAY_REFUND_ON: z.string().default("5xx"),
+  /** seconds after a charge during which an access log entry can still refund it */
+  GATEWAY_REFUND_WINDOW: z.coerce.number().int().min(1).max(604_800).default(600),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

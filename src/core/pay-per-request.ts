@@ -115,7 +115,7 @@ export async function payPerRequest(
   const outcome = await deps.store.redeem({
     invoiceId: inv.id, txHash: tx.hash, routeId: inv.routeId, method: inv.method, priceMicro: inv.amountMicro,
     // A late payment (within GATEWAY_LATE_GRACE) buys one request, whatever the invoice stated.
-    paidMicro: check.paidMicro, payer: check.payer, uses: check.late ? 1 : inv.uses,
+    paidMicro: check.paidMicro, payer: check.payer, uses: check.late ? 1 : inv.uses, decisionId,
   });
   if (outcome.kind !== "applied") {
     const why = outcome.kind === "tx_is_deposit" ? "This transaction was credited as a prepaid deposit" : "This payment has already been redeemed";

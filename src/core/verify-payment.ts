@@ -53,7 +53,14 @@ export function checkPayment(invoice: Invoice, tx: ChainTx, view: ChainView): Pa
   if (tx.code !== 0) return { ok: false, reason: "PAYMENT_NOT_FOUND", message: `Transaction ${tx.hash} failed on chain (code ${tx.code})` };
   if (tx.memo !== invoice.id) return { ok: false, reason: "PAYMENT_NOT_FOUND", message: `Transaction ${tx.hash} memo does not match the invoice` };
   const { paidMicro, payer } = paidTo(tx, view.payTo, view.denom);
-  if (paidMicro === 0n) return { ok: false, reason: "PAYMENT_NOT_FOUND", message: `Transaction ${tx.hash} pays nothing to ${view.payTo} in ${view.denom}` };
+  if (paidMicro === 0n) {
+    // The invoice's payment, made in another asset: the payer is told the amount is not there (issue 13).
+    const other = tx.transfers.find((t) => t.recipient === view.payTo && t.denom !== view.denom && t.amountMicro > 0n);
+    if (other) {
+      return { ok: false, reason: "INSUFFICIENT_AMOUNT", message: `Transaction ${tx.hash} paid ${other.amountMicro}${other.denom}, not ${view.denom}: 0 of ${invoice.amountMicro} ${view.denom}` };
+    }
+    return { ok: false, reason: "PAYMENT_NOT_FOUND", message: `Transaction ${tx.hash} pays nothing to ${view.payTo} in ${view.denom}` };
+  }
   if (paidMicro < invoice.amountMicro) {
     return { ok: false, reason: "INSUFFICIENT_AMOUNT", message: `Transaction ${tx.hash} paid ${paidMicro} of ${invoice.amountMicro} ${view.denom}` };
   }

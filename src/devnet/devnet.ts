@@ -18,8 +18,13 @@ export interface DevnetOptions {
   readonly chainId?: string;
   /** block interval in ms; default 1000; 0 = manual mode (call produceBlock()) */
   readonly blockTimeMs?: number;
-  /** default "uneutaro" */
+  /** default "uneutaro"; fees are paid in it */
   readonly denom?: string;
+  /**
+   * more denoms every wallet holds at genesis (walletBalanceMicro each), e.g. an IBC voucher
+   * "ibc/27394FB092D2ECCD56123C74F36E4C1F926001CEADA9CA97EA622B25F41E5EB2"; default none
+   */
+  readonly extraDenoms?: readonly string[];
   /** bech32 prefix, default "neutaro" */
   readonly prefix?: string;
   /** number of funded wallets, default 10 */
@@ -43,8 +48,8 @@ export interface Devnet {
   produceBlock(): Promise<number>;
   /** resolves once height ≥ h; rejects after timeoutMs (default 10 000) */
   waitForHeight(h: number, timeoutMs?: number): Promise<void>;
-  /** credits micro-units of the devnet denom to `address`, creating the account */
-  fund(address: string, amountMicro: bigint): void;
+  /** credits micro-units of `denom` (default: the devnet denom) to `address`, creating the account */
+  fund(address: string, amountMicro: bigint, denom?: string): void;
   /** committed balance in micro-units (bigint) */
   balance(address: string, denom?: string): bigint;
   readonly faults: DevnetFaults;
@@ -79,7 +84,9 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
   const denom = opts.denom ?? "uneutaro";
   const chain = new Chain({ chainId, prefix: opts.prefix ?? "neutaro", denom, now: Date.now });
   const wallets = await makeWallets(opts.accounts ?? 10, opts.prefix ?? "neutaro");
-  for (const w of wallets) chain.fund(w.address, denom, opts.walletBalanceMicro ?? DEFAULT_WALLET_BALANCE_MICRO);
+  for (const w of wallets) {
+    for (const d of [denom, ...(opts.extraDenoms ?? [])]) chain.fund(w.address, d, opts.walletBalanceMicro ?? DEFAULT_WALLET_BALANCE_MICRO);
+  }
   const faults = new DevnetFaults();
   const produce = (): number => chain.produceBlock(faults.takeSkipHeights()).height;
   produce();
@@ -116,7 +123,7 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
     height: () => chain.latest.height,
     produceBlock: async () => produce(),
     waitForHeight: (h, timeoutMs = 10_000) => waitFor(chain, h, timeoutMs),
-    fund: (address, amountMicro) => chain.fund(address, denom, amountMicro),
+    fund: (address, amountMicro, d = denom) => chain.fund(address, d, amountMicro),
     balance: (address, d = denom) => chain.ledger.balance(address, d),
     faults,
     stop: async () => {

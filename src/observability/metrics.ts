@@ -19,6 +19,9 @@ export function createMetrics() {
     invoicesIssued: new Counter({ name: "gate402_invoices_issued_total", help: "Invoices issued (402 answers), by route id", labelNames: ["route"] as const, registers: r }),
     payments: new Counter({ name: "gate402_payments_total", help: "Payments (invoice redemptions and deposits) accepted or rejected, by reason", labelNames: ["kind", "result", "reason"] as const, registers: r }),
     revenue: new Counter({ name: "gate402_revenue_uneutaro_total", help: "Revenue in uneutaro by route id and payment method", labelNames: ["route", "method"] as const, registers: r }),
+    refunds: new Counter({ name: "gate402_refunds_total", help: "Charges reversed because the upstream failed (Envoy access log), by route id, payment method and reason", labelNames: ["route", "method", "reason"] as const, registers: r }),
+    refundedMicro: new Counter({ name: "gate402_refunds_uneutaro_total", help: "Value given back by refunds in uneutaro (invoice: price per use), by route id and payment method", labelNames: ["route", "method"] as const, registers: r }),
+    accessLogEntries: new Counter({ name: "gate402_access_log_entries_total", help: "Envoy access log entries carrying a decision, by what they caused (served, refunded, duplicate, expired, unknown, not_charged; retrying: not written yet, counted again when settled; error: refund given up)", labelNames: ["result"] as const, registers: r }),
     prepaidDebits: new Counter({ name: "gate402_prepaid_debits_total", help: "Prepaid debit attempts by result", labelNames: ["result"] as const, registers: r }),
     chainRequests: new Counter({ name: "gate402_chain_requests_total", help: "Chain RPC calls by method and outcome", labelNames: ["rpc_method", "outcome"] as const, registers: r }),
     chainDuration: new Histogram({

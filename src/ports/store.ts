@@ -23,6 +23,11 @@ export interface RedeemInput {
   readonly payer: string;
   /** how many requests this payment buys (≥ 1; invoices state it, default 1) */
   readonly uses: number;
+  /**
+   * ext_authz decision id of the request this use pays for; recorded with the use so a refund
+   * (upstream failure) can give it back. Absent: the use is not refundable.
+   */
+  readonly decisionId?: string;
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * Group commit for prepaid debits. Debits that arrive together are applied together: the first one
  * of a batch waits at most `windowMs` for others (up to `maxBatch`), then the whole batch is one call
- * of ledger_debit_batch (migration 0006) — one statement, one transaction, one commit (one WAL flush)
+ * of ledger_debit_batch (migration 0007) — one statement, one transaction, one commit (one WAL flush)
  * for all of them. While `maxInFlight` batches are running, new debits queue and go out together as
  * soon as one finishes, so batches grow with load and a hot account's row lock is held for one
  * commit per batch instead of one per debit.

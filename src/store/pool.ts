@@ -182,7 +182,7 @@ async function acquire(pool: pg.Pool, operation: string, deadlineAt: number): Pr
  * connection and for the answer both count. On timeout the connection is destroyed (a statement
  * stuck behind a dead link never returns to the pool) and StoreUnavailableError is thrown at once.
  * The statement itself may still reach Postgres later: money statements therefore also carry their
- * deadline as a parameter and check it themselves (migration 0006).
+ * deadline as a parameter and check it themselves (migration 0007).
  * @param onSent called when the statement goes out (a failure after it leaves the outcome unknown)
  * @throws StoreUnavailableError on outage or deadline; other errors unchanged
  */

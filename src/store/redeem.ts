@@ -1,5 +1,5 @@
 /**
- * Invoice redemptions: one statement, redeem_invoice (migration 0006), claims the tx hash in spent_txs
+ * Invoice redemptions: one statement, redeem_invoice (migration 0007), claims the tx hash in spent_txs
  * (shared with deposits), then inserts the redemption or takes one use from it with a conditional
  * UPDATE. Unique keys on the tx hash and the invoice id make concurrent requests carrying the same
  * proof wait for each other, so exactly `uses` of them are applied; a refusal removes its claim. Being
@@ -10,7 +10,7 @@ import type { RedeemInput, RedeemOutcome, RedemptionRecord } from "../ports/stor
 import { query, queryWithin } from "./pool.js";
 
 const REDEEM_SQL = `SELECT outcome, uses_left
-  FROM redeem_invoice($1, $2, $3, $4, $5::bigint, $6::bigint, $7, $8::int, $9::timestamptz)`;
+  FROM redeem_invoice($1, $2, $3, $4, $5::bigint, $6::bigint, $7, $8::int, $9::timestamptz, $10)`;
 
 /**
  * Records one use of a paid invoice; see StorePort.redeem.
@@ -23,7 +23,7 @@ export async function redeem(pool: pg.Pool, r: RedeemInput, deadlineAt: number, 
   if (!Number.isInteger(r.uses) || r.uses < 1) throw new RangeError(`uses must be an integer ≥ 1, got ${r.uses}`);
   const res = await queryWithin<{ outcome: RedeemOutcome["kind"]; uses_left: number | null }>(pool, "redeem", deadlineAt, REDEEM_SQL, [
     r.invoiceId, r.txHash, r.routeId, r.method, r.priceMicro.toString(), r.paidMicro.toString(), r.payer, r.uses,
-    new Date(guardAt).toISOString(),
+    new Date(guardAt).toISOString(), r.decisionId ?? null,
   ]);
   const row = res.rows[0];
   if (!row) throw new Error("redeem_invoice returned no row");

@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { accessLogMessage, metadataOf, streamAccessLogs } from "../support/access-log.js";
 import { checkClient, type ExtAuthzClient } from "../support/extauthz-client.js";
 import { deniedBody, envoyCheck, httpStatus } from "../support/check-request.js";
 import { checkDashboardMetrics, exposedMetricNames, metricNamesInExpr, promtoolCheckMetrics } from "../support/metrics-names.js";
@@ -27,7 +28,9 @@ beforeAll(async () => {
   const acct = await (await fetch(`${stack.gw.httpUrl}/prepaid/accounts`, { method: "POST" })).json();
   const dep = await stack.agent.send(acct.depositAddress, 5000n, acct.depositMemo);
   await fetch(`${stack.gw.httpUrl}/prepaid/deposit`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ clientId: acct.clientId, txHash: dep.txHash }) });
-  await client.check(envoyCheck({ headers: { "x-client-id": acct.clientId, "x-client-key": acct.clientKey } }));
+  const prepaid = await client.check(envoyCheck({ headers: { "x-client-id": acct.clientId, "x-client-key": acct.clientKey } }));
+  // The upstream failed that request: Envoy's access log gets it refunded.
+  await streamAccessLogs(stack.gw.grpcPort, [accessLogMessage([{ metadata: metadataOf(prepaid), status: 503 }])]);
   const res = await fetch(`${stack.gw.httpUrl}/metrics`);
   expect(res.headers.get("content-type")).toMatch(/^text\/plain/);
   exposition = await res.text();
@@ -44,7 +47,9 @@ describe("monitoring against a live /metrics scrape", () => {
       "gate402_checks_total", "gate402_check_duration_seconds_count", "gate402_invoices_issued_total", "gate402_payments_total",
       "gate402_revenue_uneutaro_total", "gate402_prepaid_debits_total", "gate402_chain_requests_total",
       "gate402_chain_request_duration_seconds_count", "gate402_chain_latest_height", "gate402_chain_watcher_lag_blocks", "gate402_chain_watcher_height",
+      "gate402_refunds_total", "gate402_refunds_uneutaro_total", "gate402_access_log_entries_total",
     ]) expect(names, m).toContain(m);
+    expect(exposition).toMatch(/gate402_refunds_total\{route="default",method="prepaid",reason="upstream_5xx"\} 1/);
     expect(exposition).toMatch(/gate402_revenue_uneutaro_total\{route="default",method="invoice"\} 1000/);
     expect(exposition).toMatch(/gate402_checks_total\{transport="grpc",outcome="allow",method="prepaid",route="default"\} 1/);
   });

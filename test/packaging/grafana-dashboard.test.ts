@@ -26,6 +26,9 @@ function designExposition(): string {
     m("gate402_payments_total", "counter", "Payments", ['gate402_payments_total{kind="invoice",result="accepted",reason="none"} 1']),
     m("gate402_revenue_uneutaro_total", "counter", "Revenue", ['gate402_revenue_uneutaro_total{route="r",method="invoice"} 1000']),
     m("gate402_prepaid_debits_total", "counter", "Prepaid debits", ['gate402_prepaid_debits_total{result="applied"} 1']),
+    m("gate402_refunds_total", "counter", "Refunds", ['gate402_refunds_total{route="r",method="prepaid",reason="upstream_5xx"} 1']),
+    m("gate402_refunds_uneutaro_total", "counter", "Refunded value", ['gate402_refunds_uneutaro_total{route="r",method="prepaid"} 1000']),
+    m("gate402_access_log_entries_total", "counter", "Access log entries", ['gate402_access_log_entries_total{result="refunded"} 1']),
     m("gate402_chain_requests_total", "counter", "Chain RPC calls", ['gate402_chain_requests_total{rpc_method="status",outcome="ok"} 1']),
     hist("gate402_chain_request_duration_seconds", "Chain RPC latency", 'rpc_method="status"'),
     m("gate402_chain_latest_height", "gauge", "Chain head", ["gate402_chain_latest_height 100"]),
@@ -62,7 +65,8 @@ describe("Grafana dashboard", () => {
   it("has the panels the operators need, each with a PromQL target on the templated datasource", () => {
     const titles = dashboard.panels.map((p: any) => p.title);
     for (const t of ["Decisions by outcome", "402 issued vs paid", "Revenue by route (NTMPI per hour)", "Prepaid debits by result",
-      "Decision latency p50 / p99", "Chain RPC latency p99", "Chain RPC requests by outcome", "Chain height", "Watcher lag (blocks)", "DB pool"]) {
+      "Decision latency p50 / p99", "Chain RPC latency p99", "Chain RPC requests by outcome", "Chain height", "Watcher lag (blocks)", "DB pool",
+      "Refunds of upstream failures by route and reason"]) {
       expect(titles).toContain(t);
     }
     for (const p of dashboard.panels) {

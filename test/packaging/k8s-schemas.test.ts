@@ -15,6 +15,7 @@ const ALLOWED: Record<string, string[]> = {
   "batch/v1": ["Job"],
   "monitoring.coreos.com/v1": ["ServiceMonitor", "PodMonitor", "PrometheusRule"],
   "security.istio.io/v1": ["AuthorizationPolicy"],
+  "telemetry.istio.io/v1": ["Telemetry"],
   "gateway.envoyproxy.io/v1alpha1": ["SecurityPolicy"],
   "gateway.networking.k8s.io/v1beta1": ["ReferenceGrant"],
 };
@@ -53,6 +54,10 @@ function crdProblems(doc: Obj): string[] {
       need(["ALLOW", "DENY", "AUDIT", "CUSTOM"].includes(s.action), "spec.action");
       if (s.action === "CUSTOM") need(s.provider?.name, "spec.provider.name for CUSTOM");
       need(s.rules?.length, "spec.rules (an empty CUSTOM policy matches nothing)");
+      break;
+    case "Telemetry":
+      need(s.accessLogging?.length && s.accessLogging.every((a: Obj) => a.providers?.length && a.providers.every((p: Obj) => p.name)),
+        "spec.accessLogging[].providers[].name");
       break;
     case "SecurityPolicy": {
       need(s.targetRefs?.length && s.targetRefs.every((t: Obj) => t.group && t.kind && t.name), "spec.targetRefs[]");

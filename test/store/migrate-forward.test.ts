@@ -1,5 +1,5 @@
 /**
- * Migration 0006 (batched, deadline-bound money writes) takes a database written by the previous
+ * Migration 0007 (batched, deadline-bound money writes) takes a database written by the previous
  * release forward: every balance, ledger chain and redemption stays as it was, and the new write
  * paths continue the old chains and redemptions.
  */
@@ -14,7 +14,7 @@ import { emptyDatabase, type TestDatabase } from "../support/db.js";
 import { redeemInput, sha256Hex, txHash } from "./helpers.js";
 
 /** Migrations of the release before batched writes. */
-const PREVIOUS_RELEASE = 5;
+const PREVIOUS_RELEASE = 4; // 0001–0004: the first release
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -32,7 +32,7 @@ async function snapshot(pool: pg.Pool) {
   };
 }
 
-describe("migration 0006 on a database of the previous release", () => {
+describe("migration 0007 on a database of the previous release", () => {
   it("keeps every balance, chain and redemption, and the new write paths continue them", async () => {
     const { runner } = await import("node-pg-migrate");
     const silent = { info: () => {}, warn: () => {}, error: () => {} };

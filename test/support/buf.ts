@@ -15,7 +15,7 @@ import { protoRoot } from "../../src/transport/envoy/protos.js";
 import { UPSTREAM_INCLUDES } from "./protos.js";
 
 export const BUF = join(protoRoot(), "..", "node_modules", "@bufbuild", "buf-linux-x64", "bin", "buf");
-const ENTRIES = ["envoy/service/auth/v3/external_auth.proto", "grpc/health/v1/health.proto"];
+const ENTRIES = ["envoy/service/auth/v3/external_auth.proto", "envoy/service/accesslog/v3/als.proto", "grpc/health/v1/health.proto"];
 const HEALTH_INCLUDE = protoRoot();
 const TIMEOUT_MS = 30_000;
 
@@ -43,22 +43,54 @@ function copyClosure(entries: readonly string[], includes: readonly string[], de
     const dir = includes.find((d) => existsSync(join(d, file!)));
     if (!dir) throw new Error(`import ${file} not found under ${includes.join(", ")}`);
     seen.add(file);
-    const source = readFileSync(join(dir, file), "utf8");
+    const source = patched(file, readFileSync(join(dir, file), "utf8"));
     hash.update(`${file}\0${source}\0`);
     mkdirSync(dirname(join(dest, file)), { recursive: true });
-    cpSync(join(dir, file), join(dest, file));
+    writeFileSync(join(dest, file), source);
     for (const m of source.matchAll(/^\s*import\s+(?:public\s+|weak\s+)?"([^"]+)";/gm)) queue.push(m[1]!);
   }
   return hash.digest("hex").slice(0, 16);
 }
 
+/**
+ * The protoc-gen-validate copy vendored next to envoy-api predates StringRules.ignore_empty (field 26),
+ * which envoy/config/core/v3/protocol.proto sets; buf refuses the unknown option field. Validation
+ * options change neither the wire nor the JSON format, so the copy gets the field it lacks.
+ */
+function patched(file: string, source: string): string {
+  if (file !== "validate/validate.proto" || /message StringRules \{[^}]*ignore_empty/.test(source)) return source;
+  return source.replace(/(optional bool strict = 25 \[default = true\];)/, "$1\n  optional bool ignore_empty = 26;");
+}
+
 /** Builds the descriptor image once per content (cached under the OS temp dir); resolves its path. */
 export function upstreamImage(): Promise<string> {
-  image ??= (async () => {
+  image ??= buildImage(ENTRIES);
+  return image;
+}
+
+/** Upstream Envoy config protos (bootstrap and the extensions our envoy.yaml names), for `buf convert`. */
+export const ENVOY_CONFIG_ENTRIES = [
+  "envoy/config/bootstrap/v3/bootstrap.proto",
+  "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto",
+  "envoy/extensions/filters/http/ext_authz/v3/ext_authz.proto",
+  "envoy/extensions/filters/http/router/v3/router.proto",
+  "envoy/extensions/upstreams/http/v3/http_protocol_options.proto",
+  "envoy/extensions/access_loggers/grpc/v3/als.proto",
+];
+let configImage: Promise<string> | undefined;
+
+/** The image of ENVOY_CONFIG_ENTRIES (cached like upstreamImage). */
+export function envoyConfigImage(): Promise<string> {
+  configImage ??= buildImage(ENVOY_CONFIG_ENTRIES);
+  return configImage;
+}
+
+function buildImage(entries: readonly string[]): Promise<string> {
+  return (async () => {
     mkdirSync(BASE, { recursive: true });
     const workspace = mkdtempSync(join(BASE, "ws-"));
     try {
-      const key = copyClosure(ENTRIES, [...UPSTREAM_INCLUDES, HEALTH_INCLUDE], workspace);
+      const key = copyClosure(entries, [...UPSTREAM_INCLUDES, HEALTH_INCLUDE], workspace);
       const out = join(BASE, `image-${key}.binpb`);
       if (existsSync(out)) return out;
       writeFileSync(join(workspace, "buf.yaml"), "version: v2\n");
@@ -70,7 +102,6 @@ export function upstreamImage(): Promise<string> {
       rmSync(workspace, { recursive: true, force: true });
     }
   })();
-  return image;
 }
 
 /** Runs buf with a private cache; resolves stdout, rejects with BufCurlError. */

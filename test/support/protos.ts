@@ -15,7 +15,7 @@ export const UPSTREAM_INCLUDES = ["envoy-api", "xds", "googleapis", "protoc-gen-
 /** protobufjs ships google/protobuf/descriptor.proto (needed by upstream option annotations). */
 const PROTOBUFJS_DIR = join(protoRoot(), "..", "node_modules", "protobufjs");
 
-const ENTRY = ["envoy/service/auth/v3/external_auth.proto"];
+const ENTRY = ["envoy/service/auth/v3/external_auth.proto", "envoy/service/accesslog/v3/als.proto"];
 
 function loadFrom(includes: readonly string[], files: readonly string[]): protobuf.Root {
   const root = new protobuf.Root();
@@ -31,12 +31,12 @@ function loadFrom(includes: readonly string[], files: readonly string[]): protob
   return root;
 }
 
-/** Our proto/ subset: ext_authz and grpc health. */
+/** Our proto/ subset: ext_authz, access log service and grpc health. */
 export function ourRoot(): protobuf.Root {
   return loadFrom([protoRoot()], [...ENTRY, "grpc/health/v1/health.proto"]);
 }
 
-/** Upstream Envoy ext_authz v3 with all its imports. */
+/** Upstream Envoy ext_authz v3 and access log service v3 with all their imports. */
 export function upstreamRoot(): protobuf.Root {
   return loadFrom([...UPSTREAM_INCLUDES, PROTOBUFJS_DIR], ENTRY);
 }

@@ -7,7 +7,7 @@ import pino from "pino";
 import { startGateway, type RunningGateway, type StartOptions } from "../../src/app/gateway.js";
 import { loadConfig } from "../../src/config/load.js";
 import { connectPayer, type DemoPayer } from "../../src/demo/payer.js";
-import { startDevnet, type Devnet } from "../../src/devnet/index.js";
+import { startDevnet, type Devnet, type DevnetOptions } from "../../src/devnet/index.js";
 import { freshDatabase, type TestDatabase } from "./db.js";
 
 export interface Stack {
@@ -27,10 +27,12 @@ export interface StackOptions {
   readonly env?: Record<string, string>;
   readonly blockTimeMs?: number;
   readonly start?: Partial<StartOptions>;
+  /** devnet options beyond the block time (e.g. extraDenoms) */
+  readonly devnet?: Partial<DevnetOptions>;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
-  const devnet = await startDevnet({ blockTimeMs: opts.blockTimeMs ?? 200 });
+  const devnet = await startDevnet({ blockTimeMs: opts.blockTimeMs ?? 200, ...opts.devnet });
   const db = await freshDatabase();
   const payTo = devnet.wallets[0]!.address;
   const config = loadConfig({

@@ -22,6 +22,8 @@ env:
   - { name: GATEWAY_MIN_CONFIRMATIONS, value: {{ .Values.config.minConfirmations | quote }} }
   - { name: GATEWAY_INVOICE_TTL, value: {{ .Values.config.invoiceTtl | quote }} }
   - { name: GATEWAY_PREPAID, value: {{ .Values.config.prepaid | quote }} }
+  - { name: GATEWAY_REFUND_ON, value: {{ .Values.config.refundOn | quote }} }
+  - { name: GATEWAY_REFUND_WINDOW, value: {{ .Values.config.refundWindow | quote }} }
   - { name: GATEWAY_GRPC_PORT, value: {{ .Values.config.grpcPort | quote }} }
   - { name: GATEWAY_HTTP_PORT, value: {{ .Values.config.httpPort | quote }} }
   - { name: GATEWAY_ROUTES_FILE, value: /etc/gate402/routes.yaml }

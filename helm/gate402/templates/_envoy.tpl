@@ -2,7 +2,8 @@
 A full Envoy v3 bootstrap: one listener, the ext_authz HTTP filter calling gate402 over gRPC, paid routes
 that pass price and route id as context_extensions, free routes with ext_authz disabled.
 Fail closed: failure_mode_allow false and status_on_error 503 — an outage must never make agents pay (402)
-nor let unpaid requests through.
+nor let unpaid requests through. Fair billing: the http_grpc access logger sends failed allowed requests
+back to gate402 (same cluster, same port), which refunds them.
 */}}
 {{- define "gate402.envoyConfig" -}}
 {{- $e := .Values.integrations.envoy -}}
@@ -21,6 +22,32 @@ static_resources:
               typed_config:
                 "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
                 stat_prefix: ingress_http
+                {{- if $e.accessLog.enabled }}
+                # Refunds: Envoy reports every request gate402 allowed (ext_authz decision_id in the stream's
+                # dynamic metadata) that ended with status >= accessLog.minStatus to gate402's gRPC access
+                # log service, on the ext_authz port; gate402 reverses the charge of those in GATEWAY_REFUND_ON.
+                access_log:
+                  - name: envoy.access_loggers.http_grpc
+                    filter:
+                      and_filter:
+                        filters:
+                          - status_code_filter:
+                              comparison: { op: GE, value: { default_value: {{ $e.accessLog.minStatus }}, runtime_key: gate402.refund_min_status } }
+                          - metadata_filter:
+                              matcher:
+                                filter: envoy.filters.http.ext_authz
+                                path: [{ key: decision_id }]
+                                value: { present_match: true }
+                              match_if_key_not_found: false
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.access_loggers.grpc.v3.HttpGrpcAccessLogConfig
+                      common_config:
+                        log_name: gate402
+                        transport_api_version: V3
+                        grpc_service:
+                          envoy_grpc: { cluster_name: gate402 }
+                        buffer_flush_interval: {{ $e.accessLog.flushInterval }}
+                {{- end }}
                 route_config:
                   name: local_route
                   virtual_hosts:

@@ -1,5 +1,5 @@
 /**
- * Loads gate402's ext_authz and health protos (package root `proto/`) with @grpc/proto-loader.
+ * Loads gate402's ext_authz, health and access log service protos (package root `proto/`) with @grpc/proto-loader.
  *
  * Loader options, and the object shapes they give (see types.ts):
  * - keepCase: true   field names stay snake_case as in the .proto (`context_extensions`)
@@ -26,6 +26,7 @@ export const LOADER_OPTIONS: protoLoader.Options = Object.freeze({
 export const SERVICE_PROTOS = [
   "envoy/service/auth/v3/external_auth.proto",
   "grpc/health/v1/health.proto",
+  "envoy/service/accesslog/v3/als.proto",
 ] as const;
 
 /**
@@ -48,7 +49,7 @@ export function protoRoot(from: string = dirname(fileURLToPath(import.meta.url))
 
 let cached: protoLoader.PackageDefinition | undefined;
 
-/** The loaded package definition (Authorization + Health), loaded once per process. */
+/** The loaded package definition (Authorization, Health, AccessLogService), loaded once per process. */
 export function loadExtAuthzPackage(): protoLoader.PackageDefinition {
   cached ??= protoLoader.loadSync([...SERVICE_PROTOS], {
     ...LOADER_OPTIONS,

@@ -23,6 +23,16 @@ export interface ExtAuthzServerOptions {
   logger?: Logger;
   /** decision for a CheckRequest we cannot read; default: 400 INVALID_REQUEST deny */
   onInvalidRequest?: (error: InvalidCheckRequestError) => DenyDecision;
+  /** more services on the same port, by full name from our protos (e.g. the access log service) */
+  services?: readonly GrpcServiceHandlers[];
+}
+
+/** A service defined in proto/ (full name, e.g. "envoy.service.accesslog.v3.AccessLogService") and its handlers. */
+export interface GrpcServiceHandlers {
+  readonly name: string;
+  readonly handlers: grpc.UntypedServiceImplementation;
+  /** ends the service's long-lived streams at shutdown, before the grace period starts */
+  readonly drain?: () => Promise<void>;
 }
 
 export interface ExtAuthzServer {
@@ -59,6 +69,7 @@ export function createExtAuthzServer(opts: ExtAuthzServerOptions): ExtAuthzServe
     Check: checkHandler(opts, logger),
   });
   server.addService(serviceOf(pkg, "grpc.health.v1.Health"), health.handlers());
+  for (const extra of opts.services ?? []) server.addService(serviceOf(pkg, extra.name), extra.handlers);
   let bound = false;
 
   return {
@@ -73,7 +84,15 @@ export function createExtAuthzServer(opts: ExtAuthzServerOptions): ExtAuthzServe
         });
       }),
     setServing: (serving) => health.setServing(serving),
-    shutdown: (graceMs) => shutdownServer(server, health, bound, graceMs),
+    shutdown: async (graceMs) => {
+      health.setServing(false);
+      // Draining shares the grace period: a stuck drain (database away) must not hold the shutdown.
+      const drained = Promise.all((opts.services ?? []).map((extra) => extra.drain?.()));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([drained, new Promise<void>((resolve) => { timer = setTimeout(resolve, graceMs); timer.unref(); })]);
+      clearTimeout(timer);
+      await shutdownServer(server, health, bound, graceMs);
+    },
   };
 }
 

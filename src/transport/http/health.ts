@@ -8,7 +8,7 @@ export function healthRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.get("/health", async () => ({
     status: "ok", version: deps.version, paymentAddress: config.paymentAddress,
     defaultPrice: formatCoins(config.defaultPriceMicro), defaultPriceMicro: config.defaultPriceMicro.toString(),
-    currency: "NTMPI", denom: config.denom, network: config.network, prepaidEnabled: config.prepaidEnabled,
+    currency: config.currency, denom: config.denom, network: config.network, prepaidEnabled: config.prepaidEnabled,
   }));
   app.get("/healthz", async () => ({ status: "ok" }));
   app.get("/readyz", async (_req, reply) => {

@@ -13,7 +13,7 @@ export function invoiceRoutes(app: FastifyInstance, deps: HttpDeps): void {
     const st = await invoiceStatus(inv, { chain: deps.chain, store: deps.store, payTo: deps.config.paymentAddress, denom: deps.config.denom, lateGraceSeconds: deps.config.lateGraceSeconds }, Math.floor(deps.clock() / 1000));
     return {
       invoiceId: inv.id, status: st.state,
-      amount: formatCoins(inv.amountMicro), amountMicro: inv.amountMicro.toString(), currency: "NTMPI", denom: deps.config.denom,
+      amount: formatCoins(inv.amountMicro), amountMicro: inv.amountMicro.toString(), currency: deps.config.currency, denom: deps.config.denom,
       address: deps.config.paymentAddress, network: deps.config.network,
       method: inv.method, route: inv.routeId, uses: inv.uses, usesLeft: st.usesLeft,
       expiresAt: rfc3339(inv.expiresAt), issueHeight: inv.issueHeight,

@@ -46,10 +46,10 @@ describe("checkPayment", () => {
     expect(checkPayment(invoice, small, view())).toMatchObject({ ok: false, reason: "INSUFFICIENT_AMOUNT" });
   });
 
-  it("transfers to payTo in another denom never count", () => {
+  it("transfers to payTo in another denom never count: paying the invoice in another asset is INSUFFICIENT_AMOUNT", () => {
     const ibc = "ibc/27394FB092D2ECCD56123C74F36E4C1F926001CEADA9CA97EA622B25F41E5EB2";
     const tx = paymentTx(invoice.id, 0n, { transfers: [feeTransfer(), { sender: PAYER, recipient: PAY_TO, denom: ibc, amountMicro: 5_000_000n }] });
-    expect(checkPayment(invoice, tx, view())).toMatchObject({ ok: false, reason: "PAYMENT_NOT_FOUND" });
+    expect(checkPayment(invoice, tx, view())).toMatchObject({ ok: false, reason: "INSUFFICIENT_AMOUNT", message: expect.stringContaining(`5000000${ibc}, not ${DENOM}: 0 of 1000`) });
     const mixed = paymentTx(invoice.id, 0n, { transfers: [feeTransfer(), { sender: PAYER, recipient: PAY_TO, denom: ibc, amountMicro: 5_000_000n }, { sender: PAYER, recipient: PAY_TO, denom: DENOM, amountMicro: 400n }] });
     expect(checkPayment(invoice, mixed, view())).toMatchObject({ ok: false, reason: "INSUFFICIENT_AMOUNT", message: expect.stringContaining("400 of 1000") });
   });

@@ -115,7 +115,7 @@ CREATE FUNCTION ledger_debit_batch(
 -- made. Returns one row: outcome (applied | used_up | tx_mismatch | tx_is_deposit), uses left when applied.
 CREATE FUNCTION redeem_invoice(
   p_invoice_id text, p_tx_hash text, p_route_id text, p_method text, p_price_micro bigint,
-  p_paid_micro bigint, p_payer text, p_uses integer, p_deadline timestamptz
+  p_paid_micro bigint, p_payer text, p_uses integer, p_deadline timestamptz, p_decision_id text
 ) RETURNS TABLE (outcome text, uses_left integer)
   LANGUAGE plpgsql VOLATILE
   AS $$
@@ -159,6 +159,11 @@ CREATE FUNCTION redeem_invoice(
       outcome := CASE WHEN v_tx IS NOT NULL AND v_tx <> p_tx_hash THEN 'tx_mismatch' ELSE 'used_up' END;
       RETURN NEXT; RETURN;
     END IF;
+    -- The decision that spent the use, so an upstream failure can give it back (migration 0006).
+    IF p_decision_id IS NOT NULL THEN
+      INSERT INTO redemption_uses (decision_id, invoice_id) VALUES (p_decision_id, p_invoice_id)
+        ON CONFLICT (decision_id) DO NOTHING;
+    END IF;
     PERFORM gate402_deadline_passed(p_deadline);
     outcome := 'applied';
     uses_left := v_left;
@@ -168,6 +173,6 @@ CREATE FUNCTION redeem_invoice(
 
 -- Down Migration
 
-DROP FUNCTION redeem_invoice(text, text, text, text, bigint, bigint, text, integer, timestamptz);
+DROP FUNCTION redeem_invoice(text, text, text, text, bigint, bigint, text, integer, timestamptz, text);
 DROP FUNCTION ledger_debit_batch(text[], text[], bigint[], text[], text[], text[], timestamptz[]);
 DROP FUNCTION gate402_deadline_passed(timestamptz);

@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { loadConfig } from "../../src/config/load.js";
+import { ALL_FLAGS, BASE_SET, findDoc, helmTemplate } from "./helpers.js";
+
+const accessLogOf = (docs: Array<Record<string, any>>) => {
+  const envoy = parse(findDoc(docs, "ConfigMap", "-envoy").data["envoy.yaml"]);
+  return envoy.static_resources.listeners[0].filter_chains[0].filters[0].typed_config.access_log;
+};
+
+describe("chart: refunds of upstream failures", () => {
+  it("passes GATEWAY_REFUND_ON and GATEWAY_REFUND_WINDOW, which gate402 accepts", async () => {
+    const { docs } = await helmTemplate([...BASE_SET, "config.refundOn=5xx\\,404", "config.refundWindow=120"]);
+    const env = Object.fromEntries(findDoc(docs, "Deployment").spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
+    expect(env).toMatchObject({ GATEWAY_REFUND_ON: "5xx,404", GATEWAY_REFUND_WINDOW: "120" });
+    const config = loadConfig({ GATEWAY_PAYMENT_ADDRESS: env.GATEWAY_PAYMENT_ADDRESS, GATEWAY_REFUND_ON: env.GATEWAY_REFUND_ON, GATEWAY_REFUND_WINDOW: env.GATEWAY_REFUND_WINDOW }, "dev");
+    expect(config.refundPolicy.refunds(404)).toBe(true);
+    expect(config.refundWindowSeconds).toBe(120);
+  });
+
+  it("values.schema.json refuses a refund set gate402 would refuse", async () => {
+    const bad = await helmTemplate([...BASE_SET, "config.refundOn=server-errors"]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/refundOn/);
+  });
+
+  it("Envoy's access log follows integrations.envoy.accessLog (min status, off)", async () => {
+    const on = await helmTemplate([...BASE_SET, "integrations.envoy.enabled=true", "integrations.envoy.accessLog.minStatus=400"]);
+    const [log] = accessLogOf(on.docs);
+    expect(log.filter.and_filter.filters[0].status_code_filter.comparison.value.default_value).toBe(400);
+    expect(log.typed_config.common_config.grpc_service.envoy_grpc.cluster_name).toBe("gate402");
+    const off = await helmTemplate([...BASE_SET, "integrations.envoy.enabled=true", "integrations.envoy.accessLog.enabled=false"]);
+    expect(accessLogOf(off.docs)).toBeUndefined();
+  });
+
+  it("under Istio a Telemetry sends the protected workloads' 5xx to the envoyHttpAls provider", async () => {
+    const { docs } = await helmTemplate([...BASE_SET, ...ALL_FLAGS]);
+    const t = findDoc(docs, "Telemetry");
+    const ap = findDoc(docs, "AuthorizationPolicy");
+    expect(t.spec.selector).toEqual(ap.spec.selector);
+    expect(t.metadata.namespace).toBe(ap.metadata.namespace);
+    expect(t.spec.accessLogging).toEqual([{ providers: [{ name: "gate402-refunds" }], filter: { expression: "response.code >= 500" } }]);
+    const off = await helmTemplate([...BASE_SET, ...ALL_FLAGS, "integrations.istio.accessLog.enabled=false"]);
+    expect(off.docs.some((d) => d.kind === "Telemetry")).toBe(false);
+  });
+});
