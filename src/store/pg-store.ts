@@ -129,14 +129,12 @@ export class PgStore implements StorePort {
     return by === input.txHash ? { kind: "used_up" } : { kind: "tx_mismatch" };
   }
 
-  /** Answered from the used-up set when it can; concurrent reads of one invoice id share one query. */
+  /** Concurrent reads of one invoice id share one query. */
   findRedemption(invoiceId: string, opts?: StoreCallOptions): Promise<RedemptionRecord | null> {
     const deadlineAt = this.deadlineOf(opts);
     return this.admission.run("findRedemption", () =>
       within(this.spent.shared(invoiceId, async () => {
-        const found = await findRedemption(this.pool, invoiceId, deadlineAt);
-        if (found && found.usesLeft === 0) this.spent.markUsedUp(found.invoiceId, found.txHash);
-        return found;
+        return findRedemption(this.pool, invoiceId, deadlineAt);
       }), deadlineAt, "findRedemption"),
     );
   }

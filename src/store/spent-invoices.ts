@@ -1,10 +1,13 @@
 /**
- * What this replica knows about redeemed invoices without asking Postgres: a bounded set of invoice
- * ids with no uses left (a redemption's uses_left never grows, so a cached "used up" is never wrong,
- * in any replica), and one lane per invoice id so concurrent copies of one proof reach the database
- * one at a time: the first redeems, the copies behind it are answered from the set. A replay flood
- * therefore costs no write transaction and no pooled connection per copy. Uses redeemed for a Check
- * that had already been answered 503 (the commit's answer came back late) are owed to the next copy.
+ * What this replica knows about redeemed invoices without asking Postgres: one lane per invoice id so
+ * concurrent copies of one proof reach the database one at a time, and, while a lane has copies
+ * waiting, the fact that its invoice is used up: the first copy redeems, the copies queued behind it
+ * are answered from memory. A replay flood therefore costs no write transaction and no pooled
+ * connection per copy; copies arriving after the lane drained are refused by the read that precedes
+ * every redemption. "Used up" is forgotten when the lane drains because it does not stay true: a
+ * refund (an upstream 5xx, refunds.ts) gives a use back, on whichever replica received the access log.
+ * Uses redeemed for a Check that had already been answered 503 (the commit's answer came back late)
+ * are owed to the next copy.
  */
 
 /** invoice id → the tx hash that used it up */
@@ -23,9 +26,9 @@ export class SpentInvoices {
     return this.spent.get(invoiceId);
   }
 
-  /** Records that `invoiceId` has no uses left. */
+  /** Records that `invoiceId` has no uses left, until its lane drains. */
   markUsedUp(invoiceId: string, txHash: string): void {
-    if (this.capacity <= 0 || this.spent.has(invoiceId)) return;
+    if (this.capacity <= 0 || this.spent.has(invoiceId) || !this.lanes.has(invoiceId)) return;
     if (this.spent.size >= this.capacity) this.spent.delete(this.spent.keys().next().value!);
     this.spent.set(invoiceId, txHash);
   }
@@ -37,7 +40,9 @@ export class SpentInvoices {
     const tail = mine.catch(() => undefined);
     this.lanes.set(key, tail);
     void tail.then(() => {
-      if (this.lanes.get(key) === tail) this.lanes.delete(key);
+      if (this.lanes.get(key) !== tail) return;
+      this.lanes.delete(key);
+      this.spent.delete(key);
     });
     return mine;
   }

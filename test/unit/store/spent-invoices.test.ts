@@ -5,12 +5,39 @@ import { SpentInvoices } from "../../../src/store/spent-invoices.js";
 const tick = () => new Promise((r) => setImmediate(r));
 
 describe("SpentInvoices", () => {
-  it("remembers used-up invoice ids up to its capacity, forgetting the oldest first", () => {
+  it("remembers a used-up invoice only while its lane has copies waiting (a refund can give a use back)", async () => {
+    const spent = new SpentInvoices(10);
+    spent.markUsedUp("idle", "TX0");
+    expect(spent.usedUpBy("idle")).toBeUndefined();
+    let release!: () => void;
+    const first = spent.inLane("x", async () => {
+      await tick();
+      spent.markUsedUp("x", "TXX");
+      await new Promise<void>((r) => (release = r));
+    });
+    const queued = spent.inLane("x", async () => spent.usedUpBy("x"));
+    await tick();
+    await tick();
+    release();
+    expect(await queued).toBe("TXX");
+    await first;
+    await tick();
+    expect(spent.usedUpBy("x")).toBeUndefined();
+  });
+
+  it("remembers used-up invoice ids up to its capacity, forgetting the oldest first", async () => {
     const spent = new SpentInvoices(2);
-    spent.markUsedUp("a", "TXA");
-    spent.markUsedUp("b", "TXB");
-    spent.markUsedUp("c", "TXC");
+    const held: (() => void)[] = [];
+    const lanes = ["a", "b", "c"].map((k) => spent.inLane(k, async () => {
+      await tick();
+      spent.markUsedUp(k, `TX${k.toUpperCase()}`);
+      await new Promise<void>((r) => held.push(r));
+    }));
+    await tick();
+    await tick();
     expect([spent.usedUpBy("a"), spent.usedUpBy("b"), spent.usedUpBy("c")]).toEqual([undefined, "TXB", "TXC"]);
+    held.forEach((r) => r());
+    await Promise.all(lanes);
   });
 
   it("runs calls of one lane one at a time, in order, and other lanes alongside", async () => {
