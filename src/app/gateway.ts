@@ -91,7 +91,10 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
   const clock = opts.clock ?? Date.now;
   const db = await database(config, log);
   await migrate(db.url, log);
-  const store = createPgStore({ databaseUrl: db.url, logger: log, poolMax: config.dbPoolMax, connectTimeoutMs: config.dbAcquireTimeoutMs });
+  const store = createPgStore({
+    databaseUrl: db.url, logger: log, poolMax: config.dbPoolMax, connectTimeoutMs: config.dbAcquireTimeoutMs,
+    defaultDeadlineMs: config.checkDeadlineMs, queueMax: config.dbQueueMax, batchWindowMs: config.dbBatchWindowMs, batchMax: config.dbBatchMax,
+  });
   const metrics = createMetrics();
   const chain = createChain(config.rpcUrls, config.chainTimeoutMs, metrics, log);
   const codec = new InvoiceCodec(config.invoiceSecret, config.paymentAddress, config.denom, config.chainId);
@@ -102,7 +105,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
     prices: { routes: () => routes, defaultPriceMicro: config.defaultPriceMicro, strictRouting: config.strictRouting },
     codec, chain: chain.chain, store,
     invoiceTtlSeconds: config.invoiceTtlSeconds, minConfirmations: config.minConfirmations, prepaidEnabled: config.prepaidEnabled,
-    lateGraceSeconds: config.lateGraceSeconds,
+    lateGraceSeconds: config.lateGraceSeconds, checkDeadlineMs: config.checkDeadlineMs,
     lastKnownHeight: chain.lastKnownHeight, nextBlockSeconds: chain.nextBlockSeconds, clock, newId: randomUUID, nonce: pooledNonce(),
     events: metricsEvents(metrics, log),
     chainLookupLimiter: createRateLimiter({ refillPerSecond: config.rateLimitPerSec, capacity: config.rateLimitBurst, clock }),

@@ -43,6 +43,14 @@ export interface GatewayConfig {
   readonly dbPoolMax: number;
   /** ms to wait for a pool connection before 503 (GATEWAY_DB_ACQUIRE_TIMEOUT_MS) */
   readonly dbAcquireTimeoutMs: number;
+  /** GATEWAY_CHECK_DEADLINE_MS: ms each Check's store calls have */
+  readonly checkDeadlineMs: number;
+  /** GATEWAY_DB_QUEUE_MAX: store operations in flight per replica before 503 */
+  readonly dbQueueMax: number;
+  /** GATEWAY_DB_BATCH_WINDOW_MS: ms a group commit waits for more debits */
+  readonly dbBatchWindowMs: number;
+  /** GATEWAY_DB_BATCH_MAX: most debits per group commit */
+  readonly dbBatchMax: number;
   readonly jwtSecret: string;
   /** GATEWAY_ADMIN_BOOTSTRAP_TOKEN: registers the first management admin */
   readonly adminBootstrapToken?: string;
@@ -199,6 +207,10 @@ export function loadConfig(env: Record<string, string | undefined>, mode: RunMod
     databaseUrl: e.DATABASE_URL,
     dbPoolMax: e.GATEWAY_DB_POOL_MAX,
     dbAcquireTimeoutMs: e.GATEWAY_DB_ACQUIRE_TIMEOUT_MS,
+    checkDeadlineMs: e.GATEWAY_CHECK_DEADLINE_MS,
+    dbQueueMax: e.GATEWAY_DB_QUEUE_MAX,
+    dbBatchWindowMs: e.GATEWAY_DB_BATCH_WINDOW_MS,
+    dbBatchMax: e.GATEWAY_DB_BATCH_MAX,
     jwtSecret,
     adminBootstrapToken: e.GATEWAY_ADMIN_BOOTSTRAP_TOKEN,
     oidc: oidcSet === 3 ? Object.freeze({ issuer: e.GATEWAY_OIDC_ISSUER!, audience: e.GATEWAY_OIDC_AUDIENCE!, jwksUrl: e.GATEWAY_OIDC_JWKS_URL! }) : undefined,

@@ -41,6 +41,14 @@ export const envSchema = z.object({
   GATEWAY_DB_POOL_MAX: z.coerce.number().int().min(1).max(500).default(10),
   /** ms to wait for a free pool connection before answering 503 STORE_UNAVAILABLE */
   GATEWAY_DB_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(50).max(120_000).default(1000),
+  /** ms: every Check's store calls answer by then (503 STORE_UNAVAILABLE after); below Envoy's 2 s ext_authz timeout */
+  GATEWAY_CHECK_DEADLINE_MS: z.coerce.number().int().min(50).max(60_000).default(1500),
+  /** decision-path store operations in flight per replica; past it checks get 503 + Retry-After at once */
+  GATEWAY_DB_QUEUE_MAX: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  /** ms the first prepaid debit of a group commit waits for others (0: next tick) */
+  GATEWAY_DB_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(100).default(1),
+  /** most prepaid debits in one group-commit statement */
+  GATEWAY_DB_BATCH_MAX: z.coerce.number().int().min(1).max(10_000).default(256),
   JWT_SECRET: z.string().optional(),
   /** one-time secret that lets the first management admin register (POST /manage/auth/register) */
   GATEWAY_ADMIN_BOOTSTRAP_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),

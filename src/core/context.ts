@@ -52,4 +52,9 @@ export interface CoreDeps {
   readonly chainLookupLimiter?: RateLimiter;
   /** settlement of signed-transaction x402 payloads (issue 16); absent: such payloads are refused */
   readonly signedTx?: SignedTxDeps;
+  /**
+   * GATEWAY_CHECK_DEADLINE_MS: every store call of one Check must answer within this many ms of the
+   * Check's start (wall clock, not `clock`, which tests may freeze); absent: the store's own default.
+   */
+  readonly checkDeadlineMs?: number;
 }

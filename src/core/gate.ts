@@ -6,6 +6,7 @@ import type { Decision, PayMethod } from "./decision.js";
 import type { RequestFacts } from "./facts.js";
 import { requestProblem } from "./limits.js";
 import { payPerRequest } from "./pay-per-request.js";
+import { storeWithDeadline } from "./deadline.js";
 import { payFromBalance } from "./prepaid.js";
 import { InvalidPathError, resolvePrice, type Price } from "./pricing.js";
 import { parseProof, PROOF_HEADERS } from "./proofs.js";
@@ -66,7 +67,9 @@ export function createGate(deps: CoreDeps): Gate {
         return allow(decisionId, "free", price, consumedHeaders(facts, creds?.kind === "credentials" && creds.viaAuthorization));
       }
       try {
-        return await decidePaid(deps, facts, price, decisionId);
+        // Wall time on purpose: the deadline bounds real waiting, whatever deps.clock says.
+        const bound = deps.checkDeadlineMs === undefined ? deps : { ...deps, store: storeWithDeadline(deps.store, Date.now() + deps.checkDeadlineMs) };
+        return await decidePaid(bound, facts, price, decisionId);
       } catch (err) {
         if (err instanceof ChainUnavailableError) return denyPlain(decisionId, methodFor(facts), price.routeId, "CHAIN_UNAVAILABLE", undefined, { "retry-after": "2" });
         if (err instanceof StoreUnavailableError) return denyPlain(decisionId, methodFor(facts), price.routeId, "STORE_UNAVAILABLE", undefined, { "retry-after": "2" });
