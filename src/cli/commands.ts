@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from "../config/load.js";
 import { connectPayer } from "../demo/payer.js";
 import { runDemoAgent } from "../demo/agent.js";
 import { formatCoins } from "../money.js";
+import { runVerifyLedger } from "../manage/verify-cli.js";
 import { migrate } from "../store/migrate.js";
 import { startDevStack } from "./dev-stack.js";
 
@@ -75,4 +76,11 @@ export async function migrateCommand(): Promise<void> {
   if (!url) throw new ConfigError(["DATABASE_URL is required for gate402 migrate"]);
   await migrate(url, pino({ level: process.env["LOG_LEVEL"] ?? "info" }));
   out("migrations applied");
+}
+
+/** `gate402 verify-ledger`: walks DATABASE_URL's ledger; sets the exit code (0 intact, 1 broken, 2 unreachable). */
+export async function verifyLedgerCommand(): Promise<void> {
+  const url = process.env["DATABASE_URL"];
+  if (!url) throw new ConfigError(["DATABASE_URL is required for gate402 verify-ledger"]);
+  process.exitCode = await runVerifyLedger(url);
 }
