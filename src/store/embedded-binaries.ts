@@ -10,7 +10,7 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { chmod, copyFile, link, lstat, mkdir, mkdtemp, readdir, readlink, rename, rm, stat, symlink } from "node:fs/promises";
+import { chmod, copyFile, link, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, stat, symlink } from "node:fs/promises";
 import { arch, platform, tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { EmbeddedPostgresError } from "./embedded-errors.js";
@@ -124,14 +124,16 @@ async function ownedByRootOnly(dir: string): Promise<boolean> {
 
 /**
  * Replicates bin/, lib/ and share/ into `<tmpdir>/gate402-postgres-<key>`, readable by everyone, once per
- * installed binary package (the key hashes its path and the server binary's size and mtime): later starts
- * reuse it, so nothing piles up however the process ends. Built under a fresh mkdtemp name and renamed
+ * binary package version (the key hashes platform, version and program sizes): later starts, from any
+ * clone, reuse it, so nothing piles up however the process ends. Built under a fresh mkdtemp name and renamed
  * into place; a directory of that name is only reused when root alone could have written any of it.
  * @throws EmbeddedPostgresError when `who` could not reach it (TMPDIR in a private folder)
  */
 export async function stageBinaries(bins: PostgresBinaries, who: RunAs): Promise<PostgresBinaries> {
-  const st = await stat(bins.postgres);
-  const key = createHash("sha256").update(`${bins.root}\0${st.size}\0${st.mtimeMs}`).digest("hex").slice(0, 16);
+  // Same package version and sizes: the same programs, whichever clone they were installed in.
+  const version = await readFile(join(bins.root, "..", "package.json"), "utf8").then((t) => String((JSON.parse(t) as { version?: unknown }).version), () => "unknown");
+  const sizes = await Promise.all([bins.postgres, bins.initdb].map(async (f) => (await stat(f)).size));
+  const key = createHash("sha256").update(`${platform()}-${arch()}\0${version}\0${sizes.join("\0")}`).digest("hex").slice(0, 16);
   const final = join(tmpdir(), `gate402-postgres-${key}`);
   const staged: PostgresBinaries = {
     root: join(final, "native"),
