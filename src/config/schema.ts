@@ -2,7 +2,7 @@ import { z } from "zod";
 
 /**
  * The environment schema: one source of truth for every setting's name, type and default
- * (DESIGN.md "Configuration"; every GATEWAY_* name ClawPurse Gateway had keeps its meaning).
+ * (docs/design.md "Configuration"; every GATEWAY_* name ClawPurse Gateway had keeps its meaning).
  * Values stay strings/numbers here; money is converted to bigint in load.ts.
  */
 const port = z.coerce.number().int().min(0).max(65535);

@@ -95,7 +95,7 @@ async function resolve(deps: CoreDeps, proof: PaymentProof, facts: RequestFacts,
 }
 
 /**
- * Pay per request: verifies a proof against the chain (DESIGN.md verification rules) and redeems it
+ * Pay per request: verifies a proof against the chain (docs/design.md verification rules) and redeems it
  * once, atomically, in the store. Throws ChainUnavailableError / StoreUnavailableError (→ 503).
  */
 export async function payPerRequest(

@@ -28,7 +28,7 @@ export interface PaymentRequiredParts {
 
 let lastRfc: { sec: number; text: string } = { sec: -1, text: "" };
 
-/** RFC 3339 without milliseconds, as DESIGN.md shows: "2026-11-21T12:05:00Z" (memoised per second: hot path). */
+/** RFC 3339 without milliseconds, as docs/design.md shows: "2026-11-21T12:05:00Z" (memoised per second: hot path). */
 export function rfc3339(unixSeconds: number): string {
   if (lastRfc.sec !== unixSeconds) lastRfc = { sec: unixSeconds, text: new Date(unixSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z") };
   return lastRfc.text;
@@ -49,7 +49,7 @@ function describe(facts: RequestFacts, amount: string, currency: string): string
 }
 
 /**
- * Builds a payment-required answer (DESIGN.md "The 402 response"): JSON body for ClawPurse clients
+ * Builds a payment-required answer (docs/design.md "The 402 response"): JSON body for ClawPurse clients
  * (`payment`, `prepaid`) and x402 v1 clients (`x402Version`, `accepts`), plus the `PAYMENT-REQUIRED`
  * header carrying the x402 v2 PaymentRequired (base64 JSON, per x402 v2 transport spec).
  * Also used for 400/401 answers that should still tell the client how to pay.

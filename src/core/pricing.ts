@@ -78,7 +78,7 @@ function tableMatch(facts: RequestFacts, list: PriceList): RouteRule | undefined
 }
 
 /**
- * Resolves the price of a request, most specific source first (DESIGN.md "Pricing"):
+ * Resolves the price of a request, most specific source first (docs/design.md "Pricing"):
  * Envoy `context_extensions` (`free: "true"`, `price` in decimal NTMPI, `route` id), then the route
  * table (first match in order, over the path's aliases: see tableMatch), then the default price.
  * @throws PriceConfigError when context_extensions carry an unparsable price or route id

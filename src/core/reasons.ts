@@ -1,5 +1,5 @@
 /**
- * The closed catalogue of decision reasons (DESIGN.md "Error codes"). The same code is used unchanged
+ * The closed catalogue of decision reasons (docs/design.md "Error codes"). The same code is used unchanged
  * in the JSON `error` field, the log line and the metric label.
  */
 export const REASONS = {

@@ -52,7 +52,7 @@ function expectNoPlaceholders(seen: SeenRequest): void {
 }
 
 describe("pay per request through Caddy forward_auth", () => {
-  it("an unpaid request gets the DESIGN.md 402 (status, content-type, PAYMENT-REQUIRED, body) and never reaches upstream", async () => {
+  it("an unpaid request gets the docs/design.md 402 (status, content-type, PAYMENT-REQUIRED, body) and never reaches upstream", async () => {
     const before = upstream.seen.length;
     const res = await get("/api/data?x=1", { accept: "application/json" });
     expect(res.status).toBe(402);

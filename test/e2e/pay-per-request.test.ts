@@ -24,7 +24,7 @@ async function invoiceFor(input: CheckInput = {}) {
 }
 
 describe("pay per request through gRPC Check", () => {
-  it("an unpaid request gets a 402 whose body and PAYMENT-REQUIRED header follow DESIGN.md", async () => {
+  it("an unpaid request gets a 402 whose body and PAYMENT-REQUIRED header follow docs/design.md", async () => {
     const res = await client.check(envoyCheck({ path: "/api/data?x=1" }));
     expect(res.status?.code).toBe(7);
     expect(httpStatus(res)).toBe(402);

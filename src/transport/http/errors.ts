@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import { PriceConfigError } from "../../core/pricing.js";
 import { ChainUnavailableError, StoreUnavailableError } from "../../ports/errors.js";
 
-/** Sends the API's one error shape: JSON `{ error, message }` with a DESIGN.md code. */
+/** Sends the API's one error shape: JSON `{ error, message }` with a docs/design.md code. */
 export function sendError(reply: FastifyReply, status: number, error: string, message: string): FastifyReply {
   return reply.code(status).type("application/json").send({ error, message });
 }

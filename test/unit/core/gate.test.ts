@@ -134,7 +134,7 @@ describe("gate: free routes", () => {
 
   // BUG (src/core/gate.ts:51): on a free route consumedHeaders(facts, false) never strips Authorization, so a
   // prepaid client key sent as `Authorization: Bearer` next to X-Client-Id reaches the upstream, while the
-  // same request on a paid route has it removed (DESIGN.md: credential headers are removed before upstream).
+  // same request on a paid route has it removed (docs/design.md: credential headers are removed before upstream).
   it("on a free route a prepaid key sent as a bearer token next to X-Client-Id does not reach upstream", async () => {
     const env = build();
     const d = asAllow(await env.gate.decide(withHeaders({ "x-client-id": "c_Qm9b3VtZXJzLTAx", authorization: "Bearer k_vN3q8Zl0Yx2mW7cR5tB1uE9sH4gJ6aK0dF2pL8iO3nM" }, { path: "/health" })));

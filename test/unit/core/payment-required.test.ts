@@ -12,7 +12,7 @@ const request = facts({ path: "/api/data", pathWithQuery: "/api/data?limit=10" }
 const decodeHeader = (h: string | undefined) => JSON.parse(Buffer.from(h!, "base64").toString("utf8")) as Record<string, unknown>;
 
 describe("paymentRequired", () => {
-  it("the 402 body has exactly DESIGN.md's shape and values", () => {
+  it("the 402 body has exactly docs/design.md's shape and values", () => {
     const { status, headers, body } = paymentRequired(terms(), invoice, request, NOW);
     expect(status).toBe(402);
     expect(headers["content-type"]).toBe("application/json");
