@@ -157,3 +157,15 @@ export async function bufHealth(port: number, service = ""): Promise<string> {
   const res = await curl(port, "grpc.health.v1.Health/Check", { service });
   return typeof res.status === "string" ? res.status : "UNKNOWN";
 }
+
+/**
+ * `buf curl` with NO schema: buf asks the server itself (gRPC server reflection), as a person trying
+ * gate402 by hand would. `target` is a method ("envoy.service.auth.v3.Authorization/Check") or "" with
+ * `extra` ["--list-services"] / ["--list-methods"].
+ * @returns stdout (JSON for calls, one name per line for lists)
+ */
+export function bufReflect(port: number, target: string, body?: unknown, extra: readonly string[] = []): Promise<string> {
+  const url = `http://127.0.0.1:${port}/${target}`;
+  const args = ["curl", "--protocol", "grpc", "--http2-prior-knowledge", ...extra, ...(body === undefined ? [] : ["-d", "@-"]), url];
+  return run(args, body === undefined ? "" : JSON.stringify(body));
+}

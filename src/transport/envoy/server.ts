@@ -1,6 +1,7 @@
 /**
- * The ext_authz gRPC server: envoy.service.auth.v3.Authorization/Check and grpc.health.v1.Health
- * on one port. It only translates (request.ts, response.ts); the decision comes from `check`.
+ * The ext_authz gRPC server: envoy.service.auth.v3.Authorization/Check, grpc.health.v1.Health, any
+ * extra services (options.services) and gRPC server reflection (v1 and v1alpha, reflection.ts: `grpcurl`
+ * and `buf curl` work without a schema) on one port. It only translates (request.ts, response.ts); the decision comes from `check`.
  *
  * Failure semantics: a malformed CheckRequest → explicit 400 INVALID_REQUEST deny; `check` throwing
  * → gRPC INTERNAL, so Envoy's `status_on_error` / `failure_mode_allow` applies. Never crashes on input.
@@ -14,6 +15,7 @@ import { PriceConfigError } from "../../core/pricing.js";
 import { REASONS } from "../../core/reasons.js";
 import { HealthState } from "./health.js";
 import { loadExtAuthzPackage } from "./protos.js";
+import { addReflection } from "./reflection.js";
 import { InvalidCheckRequestError, toRequestFacts } from "./request.js";
 import { toCheckResponse } from "./response.js";
 import type { CheckResponse } from "./types.js";
@@ -26,6 +28,8 @@ export interface ExtAuthzServerOptions {
   onInvalidRequest?: (error: InvalidCheckRequestError) => DenyDecision;
   /** more services on the same port, by full name from our protos (e.g. the access log service) */
   services?: readonly GrpcServiceHandlers[];
+  /** serve gRPC server reflection (the services' schemas, public Envoy protos); default true */
+  reflection?: boolean;
 }
 
 /** A service defined in proto/ (full name, e.g. "envoy.service.accesslog.v3.AccessLogService") and its handlers. */
@@ -65,12 +69,14 @@ export function createExtAuthzServer(opts: ExtAuthzServerOptions): ExtAuthzServe
   const logger = opts.logger ?? pino({ level: "silent" });
   const health = new HealthState();
   const server = new grpc.Server();
-  const pkg = grpc.loadPackageDefinition(loadExtAuthzPackage());
+  const definition = loadExtAuthzPackage();
+  const pkg = grpc.loadPackageDefinition(definition);
   server.addService(serviceOf(pkg, "envoy.service.auth.v3.Authorization"), {
     Check: checkHandler(opts, logger),
   });
   server.addService(serviceOf(pkg, "grpc.health.v1.Health"), health.handlers());
   for (const extra of opts.services ?? []) server.addService(serviceOf(pkg, extra.name), extra.handlers);
+  if (opts.reflection ?? true) addReflection(server, definition);
   let bound = false;
 
   return {
