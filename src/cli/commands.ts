@@ -8,6 +8,7 @@ import { formatCoins } from "../money.js";
 import { runVerifyLedger } from "../manage/verify-cli.js";
 import { migrate } from "../store/migrate.js";
 import { startDevStack } from "./dev-stack.js";
+import { tryItCommands } from "./try-it.js";
 
 const out = (line = "") => process.stdout.write(`${line}\n`);
 
@@ -48,7 +49,9 @@ export async function dev(): Promise<void> {
   out(`  payments to     ${gw.config.paymentAddress}   price ${formatCoins(gw.config.defaultPriceMicro)} NTMPI`);
   out(`\nFunded devnet wallets (do not use these mnemonics anywhere real):`);
   for (const w of devnet.wallets.slice(1, 4)) out(`  ${w.name} ${w.address}\n    ${w.mnemonic}`);
-  out(`\nTry it: npm run demo   (or point Envoy's ext_authz grpc_service at 127.0.0.1:${gw.grpcPort})`);
+  out(`\nTry it against this stack (Ctrl-C stops it; Envoy's ext_authz grpc_service goes to 127.0.0.1:${gw.grpcPort}):`);
+  const commands = tryItCommands({ grpcPort: gw.grpcPort, httpUrl: gw.httpUrl, rpcUrl: devnet.rpcUrl, chainId: devnet.chainId, mnemonic: devnet.wallets[1]!.mnemonic });
+  for (const c of commands) out(`\n  # ${c.title}\n  ${c.command}`);
   onSignals(() => s.stop());
 }
 

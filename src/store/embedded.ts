@@ -11,7 +11,7 @@ import { existsSync, rmSync } from "node:fs";
 import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import pg from "pg";
 import type { Logger } from "pino";
 import { assertReachable, chooseRunAs, locateBinaries, stageBinaries, type RunAs } from "./embedded-binaries.js";
@@ -81,6 +81,7 @@ async function readPassword(dataDir: string): Promise<string> {
 async function initialise(initdb: string, dataDir: string, password: string, ephemeral: boolean, spawnOpts: SpawnOptions): Promise<void> {
   const runAs = spawnOpts.runAs;
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await chmod(dataDir, 0o700); // an existing empty directory, too: initdb wants 700 or 750
   if (runAs) await chown(dataDir, runAs.uid, runAs.gid);
   // initdb reads the superuser password from a file: one only the server's user can read.
   const scratch = await mkdtemp(join(tmpdir(), "gate402-initdb-"));
@@ -116,6 +117,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
 
   let runAs: RunAs | undefined;
   let programs = bins;
+  // Parents as the umask says (searchable), the cluster itself 700: the server's user must reach it.
+  await mkdir(dirname(dataDir), { recursive: true });
   if (process.getuid?.() === 0) {
     runAs = await chooseRunAs(dataDir);
     await assertReachable(dataDir, runAs, "choose a data directory it can reach (GATEWAY_DATA_DIR=/var/lib/gate402, for example) or set DATABASE_URL");
