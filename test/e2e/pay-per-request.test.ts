@@ -8,7 +8,9 @@ let client: ExtAuthzClient;
 const route = (path: string, price: string, id: string): CheckInput => ({ path, contextExtensions: { price, route: id } });
 
 beforeAll(async () => {
-  stack = await startStack({ env: { GATEWAY_ROUTES: "/api/cheap/*=0.000500,POST /api/write/*=0.002" } });
+  // 50 concurrent Checks share 10 connections: on a loaded machine some wait over the 1 s default for
+  // one and would answer 503 STORE_UNAVAILABLE; this file tests redemption, not the pool deadline.
+  stack = await startStack({ env: { GATEWAY_ROUTES: "/api/cheap/*=0.000500,POST /api/write/*=0.002", GATEWAY_DB_ACQUIRE_TIMEOUT_MS: "30000" } });
   client = checkClient(`127.0.0.1:${stack.gw.grpcPort}`);
 });
 afterAll(async () => {
