@@ -7,7 +7,8 @@
  *
  * The server the databases are created on, chosen once per test process:
  * 1. `TEST_DATABASE_URL` when set (CI: postgres://postgres@127.0.0.1:5432/test, trust auth);
- * 2. else a testcontainers PostgreSQL 15 when a Docker engine is reachable;
+ * 2. else a testcontainers PostgreSQL 15 when a Docker engine is reachable (and TEST_POSTGRES is not
+ *    "embedded", which .ci/run sets to test the embedded path);
  * 3. else embedded Postgres (src/store/embedded.ts) in a directory under $TMPDIR/gate402-test-pg, deleted
  *    when the process exits (clusters left behind by killed workers are swept by a later run).
  *
@@ -47,7 +48,7 @@ async function dockerReachable(): Promise<boolean> {
 async function startBaseServer(): Promise<string> {
   const fromEnv = process.env.TEST_DATABASE_URL;
   if (fromEnv) return fromEnv;
-  if (await dockerReachable()) {
+  if (process.env["TEST_POSTGRES"] !== "embedded" && (await dockerReachable())) {
     const { PostgreSqlContainer } = await import("@testcontainers/postgresql");
     const container = await new PostgreSqlContainer("postgres:15-alpine").start();
     return container.getConnectionUri();
