@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** gate402 command line: serve | dev | devnet | demo | migrate | verify-ledger. */
 import { NodeCheckError } from "./chain/health.js";
-import { ConfigError } from "./config/load.js";
+import { ConfigError, secretSetting } from "./config/load.js";
 import { demo, dev, migrateCommand, serve } from "./cli/commands.js";
 import { runDevnetCli } from "./devnet/index.js";
 import { runVerifyLedger } from "./manage/verify-cli.js";
@@ -23,8 +23,8 @@ async function main(argv: string[]): Promise<void> {
     case "demo": return demo();
     case "migrate": return migrateCommand();
     case "verify-ledger": {
-      const url = process.env["DATABASE_URL"];
-      if (!url) throw new ConfigError(["DATABASE_URL is required for gate402 verify-ledger"]);
+      const url = secretSetting(process.env, "DATABASE_URL");
+      if (!url) throw new ConfigError(["DATABASE_URL (or DATABASE_URL_FILE) is required for gate402 verify-ledger"]);
       process.exitCode = await runVerifyLedger(url);
       return;
     }
