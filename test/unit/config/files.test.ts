@@ -37,11 +37,13 @@ describe("secrets from _FILE variables", () => {
       JWT_SECRET_FILE: file("jwt", `${JWT_SECRET}\r\n\n`),
       DATABASE_URL_FILE: file("db", "postgres://gate402:p%40ss@db:5432/gate402\n"),
       GATEWAY_ADMIN_BOOTSTRAP_TOKEN_FILE: file("bootstrap", "bootstrap-token-0123456789abcdef\n"),
+      GATEWAY_X402_FACILITATOR_TOKEN_FILE: file("facilitator", "facilitator-token-0123456789\n"),
     }, "production");
     expect(c).toMatchObject({
       invoiceSecret: INVOICE_SECRET, jwtSecret: JWT_SECRET, databaseUrl: "postgres://gate402:p%40ss@db:5432/gate402",
       adminBootstrapToken: "bootstrap-token-0123456789abcdef", generatedSecrets: [],
     });
+    expect(c.x402.facilitatorToken).toBe("facilitator-token-0123456789");
   });
 
   it("a secret read from a file is validated like the variable (weak secrets refused)", () => {
