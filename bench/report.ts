@@ -29,8 +29,9 @@ export function writeResults(
     `height 1 in ${watcher.seconds} s = **${watcher.paymentsPerSecond} payments/s**.`,
     "",
   ];
-  // bench/x402.ts owns its own section of the file: keep it.
-  const previous = existsSync(path) ? readFileSync(path, "utf8") : "";
-  const x402 = /<!-- x402-bench:start -->[\s\S]*<!-- x402-bench:end -->/.exec(previous)?.[0];
-  writeFileSync(path, `${lines.join("\n")}\n${x402 ? `\n${x402}\n` : ""}`);
+  // Sections written by other benches (bench/x402.ts, bench/moneypath.ts, bench/caddy.ts): keep them.
+  const old = existsSync(path) ? readFileSync(path, "utf8") : "";
+  const kept = [/<!-- x402-bench:start -->[\s\S]*<!-- x402-bench:end -->/, /<!-- money-path -->[\s\S]*<!-- \/money-path -->/, /<!-- caddy -->[\s\S]*<!-- \/caddy -->/]
+    .flatMap((re) => re.exec(old)?.[0] ?? []);
+  writeFileSync(path, `${lines.join("\n")}\n${kept.map((k) => `\n${k}\n`).join("")}`);
 }

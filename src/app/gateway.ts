@@ -98,7 +98,10 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
   const clock = opts.clock ?? Date.now;
   const db = await database(config, log);
   await migrate(db.url, log);
-  const store = createPgStore({ databaseUrl: db.url, logger: log, poolMax: config.dbPoolMax, connectTimeoutMs: config.dbAcquireTimeoutMs });
+  const store = createPgStore({
+    databaseUrl: db.url, logger: log, poolMax: config.dbPoolMax, connectTimeoutMs: config.dbAcquireTimeoutMs,
+    defaultDeadlineMs: config.checkDeadlineMs, queueMax: config.dbQueueMax, batchWindowMs: config.dbBatchWindowMs, batchMax: config.dbBatchMax,
+  });
   const metrics = createMetrics();
   const chain = createChain(config.rpcUrls, config.chainTimeoutMs, metrics, log);
   const codec = new InvoiceCodec(config.invoiceSecret, config.paymentAddress, config.denom, config.chainId);
@@ -106,11 +109,11 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
   const signedTx = createSignedTxDeps(config, chain.chain, store.pool, metrics.registry);
   const gate = createGate({
     terms: { payTo: config.paymentAddress, denom: config.denom, network: config.network, currency: config.currency, prepaidEnabled: config.prepaidEnabled, publicUrl: config.publicUrl ?? "" },
-    prices: { routes: () => routes, defaultPriceMicro: config.defaultPriceMicro },
+    prices: { routes: () => routes, defaultPriceMicro: config.defaultPriceMicro, strictRouting: config.strictRouting },
     codec, chain: chain.chain, store,
     invoiceTtlSeconds: config.invoiceTtlSeconds, minConfirmations: config.minConfirmations, prepaidEnabled: config.prepaidEnabled,
-    lateGraceSeconds: config.lateGraceSeconds,
-    lastKnownHeight: chain.lastKnownHeight, clock, newId: randomUUID, nonce: pooledNonce(),
+    lateGraceSeconds: config.lateGraceSeconds, checkDeadlineMs: config.checkDeadlineMs,
+    lastKnownHeight: chain.lastKnownHeight, nextBlockSeconds: chain.nextBlockSeconds, clock, newId: randomUUID, nonce: pooledNonce(),
     events: metricsEvents(metrics, log),
     chainLookupLimiter: createRateLimiter({ refillPerSecond: config.rateLimitPerSec, capacity: config.rateLimitBurst, clock }),
     signedTx: signedTx.deps,

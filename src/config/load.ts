@@ -45,6 +45,14 @@ export interface GatewayConfig {
   readonly dbPoolMax: number;
   /** ms to wait for a pool connection before 503 (GATEWAY_DB_ACQUIRE_TIMEOUT_MS) */
   readonly dbAcquireTimeoutMs: number;
+  /** GATEWAY_CHECK_DEADLINE_MS: ms each Check's store calls have */
+  readonly checkDeadlineMs: number;
+  /** GATEWAY_DB_QUEUE_MAX: store operations in flight per replica before 503 */
+  readonly dbQueueMax: number;
+  /** GATEWAY_DB_BATCH_WINDOW_MS: ms a group commit waits for more debits */
+  readonly dbBatchWindowMs: number;
+  /** GATEWAY_DB_BATCH_MAX: most debits per group commit */
+  readonly dbBatchMax: number;
   readonly jwtSecret: string;
   /** GATEWAY_ADMIN_BOOTSTRAP_TOKEN: registers the first management admin */
   readonly adminBootstrapToken?: string;
@@ -72,6 +80,10 @@ export interface GatewayConfig {
   readonly healthGrpcPort?: number;
   /** management login throttling and token revocation (src/manage/auth/) */
   readonly manageAuth: ManageAuthConfig;
+  /** GATEWAY_STRICT_ROUTING: case-sensitive patterns, significant trailing slash */
+  readonly strictRouting: boolean;
+  /** who may create prepaid accounts over the public API (GATEWAY_PREPAID_SIGNUP*) */
+  readonly prepaidSignup: PrepaidSignupConfig;
   readonly logLevel: string;
   /** x402 signed-payment settlement and facilitator (GATEWAY_X402_*, src/config/x402.ts) */
   readonly x402: X402Config;
@@ -116,6 +128,20 @@ export interface ManageAuthConfig {
   readonly windowSeconds: number;
   /** ms between reads of the revocation list */
   readonly revocationPollMs: number;
+}
+
+/** Prepaid account sign-up over `POST /prepaid/accounts`. */
+export interface PrepaidSignupConfig {
+  /** open: anyone, per-IP token bucket; token: bearer `token`; closed: management API only */
+  readonly mode: "open" | "token" | "closed";
+  /** GATEWAY_PREPAID_SIGNUP_TOKEN (mode token) */
+  readonly token?: string;
+  /** open mode: accounts per client IP per hour (refill); 0 = no limit */
+  readonly perHour: number;
+  /** open mode: bucket capacity */
+  readonly burst: number;
+  /** seconds before a never-funded account is removed; 0 = never */
+  readonly unfundedTtlSeconds: number;
 }
 
 /** Every problem in the environment, reported together. */
@@ -195,6 +221,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, mode: Run
   if (oidcSet !== 0 && oidcSet !== 3) problems.push("GATEWAY_OIDC_ISSUER, GATEWAY_OIDC_AUDIENCE and GATEWAY_OIDC_JWKS_URL go together: set all three or none");
   const rpcUrls = e.GATEWAY_RPC.split(",").map((s) => s.trim()).filter(Boolean);
   for (const u of rpcUrls) if (!/^https?:\/\/[^\s]+$/.test(u)) problems.push(`GATEWAY_RPC: "${u}" is not an http(s) URL`);
+  if (e.GATEWAY_PREPAID_SIGNUP === "token" && !e.GATEWAY_PREPAID_SIGNUP_TOKEN) problems.push("GATEWAY_PREPAID_SIGNUP=token needs GATEWAY_PREPAID_SIGNUP_TOKEN (at least 16 characters)");
   const x402 = loadX402Config(env, problems);
   // A secret whose _FILE failed is reported once, by resolveSecretFiles, not again as missing here.
   const secretOf = (name: "GATEWAY_INVOICE_SECRET" | "JWT_SECRET", value: string | undefined) =>
@@ -228,6 +255,10 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, mode: Run
     databaseUrl: e.DATABASE_URL,
     dbPoolMax: e.GATEWAY_DB_POOL_MAX,
     dbAcquireTimeoutMs: e.GATEWAY_DB_ACQUIRE_TIMEOUT_MS,
+    checkDeadlineMs: e.GATEWAY_CHECK_DEADLINE_MS,
+    dbQueueMax: e.GATEWAY_DB_QUEUE_MAX,
+    dbBatchWindowMs: e.GATEWAY_DB_BATCH_WINDOW_MS,
+    dbBatchMax: e.GATEWAY_DB_BATCH_MAX,
     jwtSecret,
     adminBootstrapToken: e.GATEWAY_ADMIN_BOOTSTRAP_TOKEN,
     oidc: oidcSet === 3 ? Object.freeze({ issuer: e.GATEWAY_OIDC_ISSUER!, audience: e.GATEWAY_OIDC_AUDIENCE!, jwksUrl: e.GATEWAY_OIDC_JWKS_URL! }) : undefined,
@@ -248,6 +279,11 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, mode: Run
     manageAuth: Object.freeze({
       maxFailures: e.GATEWAY_LOGIN_MAX_FAILURES, maxFailuresPerAddress: e.GATEWAY_LOGIN_MAX_FAILURES_PER_ADDRESS,
       lockoutSeconds: e.GATEWAY_LOGIN_LOCKOUT_SECONDS, windowSeconds: e.GATEWAY_LOGIN_WINDOW_SECONDS, revocationPollMs: e.GATEWAY_REVOCATION_POLL_MS,
+    }),
+    strictRouting: e.GATEWAY_STRICT_ROUTING,
+    prepaidSignup: Object.freeze({
+      mode: e.GATEWAY_PREPAID_SIGNUP, token: e.GATEWAY_PREPAID_SIGNUP_TOKEN, perHour: e.GATEWAY_PREPAID_SIGNUP_PER_HOUR,
+      burst: e.GATEWAY_PREPAID_SIGNUP_BURST, unfundedTtlSeconds: e.GATEWAY_PREPAID_UNFUNDED_TTL,
     }),
     logLevel: e.LOG_LEVEL,
     x402,

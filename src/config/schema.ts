@@ -41,6 +41,14 @@ export const envSchema = z.object({
   GATEWAY_DB_POOL_MAX: z.coerce.number().int().min(1).max(500).default(10),
   /** ms to wait for a free pool connection before answering 503 STORE_UNAVAILABLE */
   GATEWAY_DB_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(50).max(120_000).default(1000),
+  /** ms: every Check's store calls answer by then (503 STORE_UNAVAILABLE after); below Envoy's 2 s ext_authz timeout */
+  GATEWAY_CHECK_DEADLINE_MS: z.coerce.number().int().min(50).max(60_000).default(1500),
+  /** decision-path store operations in flight per replica; past it checks get 503 + Retry-After at once */
+  GATEWAY_DB_QUEUE_MAX: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  /** ms the first prepaid debit of a group commit waits for others (0: next tick) */
+  GATEWAY_DB_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(100).default(1),
+  /** most prepaid debits in one group-commit statement */
+  GATEWAY_DB_BATCH_MAX: z.coerce.number().int().min(1).max(10_000).default(256),
   JWT_SECRET: z.string().optional(),
   /** one-time secret that lets the first management admin register (POST /manage/auth/register) */
   GATEWAY_ADMIN_BOOTSTRAP_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
@@ -95,6 +103,17 @@ export const envSchema = z.object({
   GATEWAY_LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
   /** ms between a replica's reads of revoked management tokens (the longest a revoked token still works elsewhere) */
   GATEWAY_REVOCATION_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(2000),
+  /** route patterns match case-sensitively and a trailing slash is significant (upstreams that route strictly) */
+  GATEWAY_STRICT_ROUTING: bool.default(false),
+  /** who may POST /prepaid/accounts: open (per-IP token bucket), token (bearer GATEWAY_PREPAID_SIGNUP_TOKEN), closed (management API only) */
+  GATEWAY_PREPAID_SIGNUP: z.enum(["open", "token", "closed"]).default("open"),
+  GATEWAY_PREPAID_SIGNUP_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  /** open sign-up: accounts one client IP may create per hour (token bucket refill); 0 = no limit */
+  GATEWAY_PREPAID_SIGNUP_PER_HOUR: z.coerce.number().finite().min(0).max(1_000_000).default(20),
+  /** open sign-up: accounts one client IP may create at once (bucket capacity) */
+  GATEWAY_PREPAID_SIGNUP_BURST: z.coerce.number().int().min(1).max(1_000_000).default(5),
+  /** seconds after which a prepaid account that never received a deposit is removed; 0 = keep forever */
+  GATEWAY_PREPAID_UNFUNDED_TTL: z.coerce.number().int().min(0).max(31_536_000).default(7 * 86_400),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

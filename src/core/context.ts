@@ -36,6 +36,8 @@ export interface CoreDeps {
   readonly prepaidEnabled: boolean;
   /** last known chain height, without I/O (kept fresh in the background); 0 when unknown */
   readonly lastKnownHeight: () => number;
+  /** seconds until the next block is expected (Retry-After of a pending payment), without I/O; default 1 */
+  readonly nextBlockSeconds?: () => number;
   /** unix ms */
   readonly clock: () => number;
   /** decision ids */
@@ -50,4 +52,9 @@ export interface CoreDeps {
   readonly chainLookupLimiter?: RateLimiter;
   /** settlement of signed-transaction x402 payloads (issue 16); absent: such payloads are refused */
   readonly signedTx?: SignedTxDeps;
+  /**
+   * GATEWAY_CHECK_DEADLINE_MS: every store call of one Check must answer within this many ms of the
+   * Check's start (wall clock, not `clock`, which tests may freeze); absent: the store's own default.
+   */
+  readonly checkDeadlineMs?: number;
 }

@@ -39,9 +39,9 @@ describe("pay per request through gRPC Check", () => {
     expect(p.invoiceId).toMatch(/^[A-Za-z0-9_.-]+$/);
     expect(Buffer.byteLength(p.invoiceId)).toBeLessThan(256);
     expect(p.expiresAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-    expect(p.verifyUrl).toBe(`/invoices/${p.invoiceId}`);
+    expect(p.verifyUrl).toBe(`https://api.example.com/invoices/${p.invoiceId}`);
     expect(p.clawpurse).toBe(`clawpurse send ${stack.payTo} 0.001000 --memo ${p.invoiceId} --yes`);
-    expect(body.prepaid).toEqual({ accountsUrl: "/prepaid/accounts", depositUrl: "/prepaid/deposit", balanceUrl: "/prepaid/balance/{clientId}" });
+    expect(body.prepaid).toEqual({ accountsUrl: "https://api.example.com/prepaid/accounts", depositUrl: "https://api.example.com/prepaid/deposit", balanceUrl: "https://api.example.com/prepaid/balance/{clientId}" });
     expect(body.x402Version).toBe(1);
     expect(body.accepts).toEqual([{
       scheme: "exact", network: `cosmos:${stack.devnet.chainId}`, maxAmountRequired: "1000", asset: "uneutaro", payTo: stack.payTo,

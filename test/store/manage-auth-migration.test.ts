@@ -1,4 +1,4 @@
-/** migrations/0007_manage-auth-hardening.sql keeps rows written under 0004 valid (operators stay enabled and can log in). */
+/** migrations/0008_manage-auth-hardening.sql keeps rows written under 0004 valid (operators stay enabled and can log in). */
 import { readdirSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { changeOperator, findOperator } from "../../src/manage/auth/operators.js";
@@ -11,7 +11,7 @@ const SHIPPED = readdirSync(migrationsDir()).filter((f) => f.endsWith(".sql")).s
 let db: TestDatabase | undefined;
 afterAll(() => db?.drop());
 
-describe("0007_manage-auth-hardening on a database with operators from 0004", () => {
+describe("0008_manage-auth-hardening on a database with operators from 0004", () => {
   it("existing operators are enabled, keep their password and can be disabled afterwards", async () => {
     const { runner } = await import("node-pg-migrate");
     db = await emptyDatabase();

@@ -55,6 +55,17 @@ static_resources:
                     - name: api
                       domains: ["*"]
                       routes:
+                        # gate402's own public API (invoice status, prepaid sign-up/deposit/balance, health):
+                        # served by gate402's HTTP port and never gated, so the links in a 402 body work.
+                        # An entry ending in "/" is a prefix, any other an exact path.
+                        {{- range $e.gatewayPrefixes }}
+                        - match: { {{ ternary "prefix" "path" (hasSuffix "/" .) }}: {{ . | quote }} }
+                          route: { cluster: gate402_http }
+                          typed_per_filter_config:
+                            envoy.filters.http.ext_authz:
+                              "@type": type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute
+                              disabled: true
+                        {{- end }}
                         {{- range $e.freePrefixes }}
                         - match: { prefix: {{ . | quote }} }
                           route: { cluster: upstream }
@@ -134,6 +145,17 @@ static_resources:
               - endpoint:
                   address:
                     socket_address: { address: {{ $grpcHost }}, port_value: {{ .Values.config.grpcPort }} }
+    - name: gate402_http
+      type: STRICT_DNS
+      connect_timeout: 1s
+      lb_policy: ROUND_ROBIN
+      load_assignment:
+        cluster_name: gate402_http
+        endpoints:
+          - lb_endpoints:
+              - endpoint:
+                  address:
+                    socket_address: { address: {{ $grpcHost }}, port_value: {{ .Values.config.httpPort }} }
     - name: upstream
       type: STRICT_DNS
       connect_timeout: 1s

@@ -1,4 +1,4 @@
-/** The operators table (migrations/0004_management.sql, 0007: disabled_at): management API users. */
+/** The operators table (migrations/0004_management.sql, 0008: disabled_at): management API users. */
 import type pg from "pg";
 import { errorCode, toStoreError, UNIQUE_VIOLATION } from "../../store/errors.js";
 import { query } from "../../store/pool.js";

@@ -1,5 +1,5 @@
 /**
- * Revoked management tokens (migrations/0007: token_revocations), shared by every replica through
+ * Revoked management tokens (migrations/0008: token_revocations), shared by every replica through
  * Postgres and checked in memory on each request. Each replica re-reads the whole live list every
  * GATEWAY_REVOCATION_POLL_MS (it only holds revocations younger than a token's 15-minute lifetime, so it
  * stays small), and the replica that revokes applies the revocation at once. A revocation is therefore

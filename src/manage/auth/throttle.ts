@@ -1,5 +1,5 @@
 /**
- * Management login throttling (migrations/0007: login_failures), kept in Postgres so every replica
+ * Management login throttling (migrations/0008: login_failures), kept in Postgres so every replica
  * counts into the same rows. Two keys per attempt: the operator name and the source address.
  *
  * Every attempt is counted BEFORE its password is checked, in one conditional upsert per key that does

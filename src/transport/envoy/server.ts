@@ -10,6 +10,7 @@ import * as grpc from "@grpc/grpc-js";
 import { pino, type Logger } from "pino";
 import type { Decision, DenyDecision } from "../../core/decision.js";
 import type { RequestFacts } from "../../core/facts.js";
+import { PriceConfigError } from "../../core/pricing.js";
 import { REASONS } from "../../core/reasons.js";
 import { HealthState } from "./health.js";
 import { loadExtAuthzPackage } from "./protos.js";
@@ -115,7 +116,8 @@ function checkHandler(opts: ExtAuthzServerOptions, logger: Logger): grpc.handleU
     decide(opts, logger, call.request).then(
       (response) => callback(null, response),
       (err: unknown) => {
-        logger.error({ err }, "check failed; answering INTERNAL");
+        // A misconfigured price was already logged once per route by the check handler.
+        if (!(err instanceof PriceConfigError)) logger.error({ err }, "check failed; answering INTERNAL");
         callback({ code: grpc.status.INTERNAL, details: "internal error" });
       },
     );
