@@ -19,6 +19,8 @@ export interface LoadSpec {
   /** send each request exactly once (closed loop, no warm-up), e.g. single-use proofs */
   readonly once?: boolean;
   readonly channels: number;
+  /** TLS (PEM strings): the CA that signed the server, and a client certificate for mTLS */
+  readonly tls?: { readonly ca: string; readonly cert?: string; readonly key?: string };
 }
 
 export interface LoadResult {
@@ -93,8 +95,8 @@ function answerOf(framed: Buffer): string {
   return "?";
 }
 
-function caller(address: string): { call(body: Buffer): Promise<string | false>; close(): void } {
-  const session = http2.connect(`http://${address}`);
+function caller(address: string, tls?: LoadSpec["tls"]): { call(body: Buffer): Promise<string | false>; close(): void } {
+  const session = tls ? http2.connect(`https://${address}`, { ca: tls.ca, cert: tls.cert, key: tls.key }) : http2.connect(`http://${address}`);
   session.on("error", () => {});
   return {
     call: (body) => new Promise<string | false>((resolve) => {
@@ -113,7 +115,7 @@ function caller(address: string): { call(body: Buffer): Promise<string | false>;
 }
 
 export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
-  const callers = Array.from({ length: spec.channels }, () => caller(spec.address));
+  const callers = Array.from({ length: spec.channels }, () => caller(spec.address, spec.tls));
   const bodies = spec.requests.map((r) => frame(Buffer.from(r, "base64")));
   const latencies: number[] = [];
   let calls = 0, errors = 0, okStatus = 0, n = 0, allowedTotal = 0, lastAnswer = 0;

@@ -1,7 +1,7 @@
 import pino from "pino";
 import { startGateway } from "../app/gateway.js";
 import { checkNodes } from "../chain/health.js";
-import { ConfigError, loadConfig } from "../config/load.js";
+import { ConfigError, loadConfig, secretSetting } from "../config/load.js";
 import { connectPayer } from "../demo/payer.js";
 import { runDemoAgent } from "../demo/agent.js";
 import { formatCoins } from "../money.js";
@@ -75,15 +75,15 @@ export async function demo(): Promise<void> {
 
 /** `gate402 migrate`: applies migrations to DATABASE_URL (advisory-locked; safe with replicas). */
 export async function migrateCommand(): Promise<void> {
-  const url = process.env["DATABASE_URL"];
-  if (!url) throw new ConfigError(["DATABASE_URL is required for gate402 migrate"]);
+  const url = secretSetting(process.env, "DATABASE_URL");
+  if (!url) throw new ConfigError(["DATABASE_URL (or DATABASE_URL_FILE) is required for gate402 migrate"]);
   await migrate(url, pino({ level: process.env["LOG_LEVEL"] ?? "info" }));
   out("migrations applied");
 }
 
 /** `gate402 verify-ledger`: walks DATABASE_URL's ledger; sets the exit code (0 intact, 1 broken, 2 unreachable). */
 export async function verifyLedgerCommand(): Promise<void> {
-  const url = process.env["DATABASE_URL"];
-  if (!url) throw new ConfigError(["DATABASE_URL is required for gate402 verify-ledger"]);
+  const url = secretSetting(process.env, "DATABASE_URL");
+  if (!url) throw new ConfigError(["DATABASE_URL (or DATABASE_URL_FILE) is required for gate402 verify-ledger"]);
   process.exitCode = await runVerifyLedger(url);
 }

@@ -63,12 +63,12 @@ export function buildProgram(): Command {
 
   program.command("migrate")
     .description("apply the database migrations to DATABASE_URL (advisory-locked: safe with many replicas)")
-    .addHelpText("after", envHelp({ DATABASE_URL: "required: postgres://…", LOG_LEVEL: "pino level (default info)" }))
+    .addHelpText("after", envHelp({ DATABASE_URL: "required: postgres://… (or DATABASE_URL_FILE: a file holding it)", LOG_LEVEL: "pino level (default info)" }))
     .action(async () => (await commands()).migrateCommand());
 
   program.command("verify-ledger")
     .description("walk every prepaid account's hash chain; prints one JSON line; exit 0 intact, 1 broken, 2 unreachable")
-    .addHelpText("after", envHelp({ DATABASE_URL: "required: postgres://…" }))
+    .addHelpText("after", envHelp({ DATABASE_URL: "required: postgres://… (or DATABASE_URL_FILE: a file holding it)" }))
     .action(async () => (await commands()).verifyLedgerCommand());
 
   return program;

@@ -82,6 +82,27 @@ export const envSchema = z.object({
   GATEWAY_REFUND_ON: z.string().default("5xx"),
   /** seconds after a charge during which an access log entry can still refund it */
   GATEWAY_REFUND_WINDOW: z.coerce.number().int().min(1).max(604_800).default(600),
+  /** PEM certificate chain and key: TLS on the gRPC and HTTP ports (both or neither); reloaded when the files change */
+  GATEWAY_TLS_CERT_FILE: z.string().min(1).optional(),
+  GATEWAY_TLS_KEY_FILE: z.string().min(1).optional(),
+  /** PEM CA bundle: the gRPC port then requires client certificates signed by it (mTLS) */
+  GATEWAY_TLS_CLIENT_CA_FILE: z.string().min(1).optional(),
+  /** also require a client certificate from GATEWAY_TLS_CLIENT_CA_FILE on /manage (the rest of the HTTP API stays open) */
+  GATEWAY_TLS_MANAGE_CLIENT_CERT: bool.default(false),
+  /** ms between checks of the TLS files for a rotated certificate */
+  GATEWAY_TLS_RELOAD_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
+  /** plaintext port serving only grpc.health.v1 (for kubelet gRPC probes, which cannot speak TLS); unset = none */
+  GATEWAY_HEALTH_GRPC_PORT: port.optional(),
+  /** failed management logins per operator before a lockout */
+  GATEWAY_LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
+  /** failed management logins per source address before a lockout */
+  GATEWAY_LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(20),
+  /** seconds a locked-out operator or address waits */
+  GATEWAY_LOGIN_LOCKOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  /** seconds failed logins are remembered: the limits count failures within this window */
+  GATEWAY_LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  /** ms between a replica's reads of revoked management tokens (the longest a revoked token still works elsewhere) */
+  GATEWAY_REVOCATION_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(2000),
   /** route patterns match case-sensitively and a trailing slash is significant (upstreams that route strictly) */
   GATEWAY_STRICT_ROUTING: bool.default(false),
   /** who may POST /prepaid/accounts: open (per-IP token bucket), token (bearer GATEWAY_PREPAID_SIGNUP_TOKEN), closed (management API only) */

@@ -8,6 +8,7 @@ back to gate402 (same cluster, same port), which refunds them.
 {{- define "gate402.envoyConfig" -}}
 {{- $e := .Values.integrations.envoy -}}
 {{- $grpcHost := ternary "127.0.0.1" (include "gate402.grpcHost" .) (eq .Values.mode "sidecar") -}}
+{{- $tls := .Values.tls -}}
 admin:
   address:
     socket_address: { address: 127.0.0.1, port_value: {{ $e.adminPort }} }
@@ -112,6 +113,31 @@ static_resources:
           "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
           explicit_http_config:
             http2_protocol_options: {}
+      {{- if $tls.enabled }}
+      # tls.enabled: TLS to gate402, verified against the CA in {{ $e.tlsDir }}/ca.crt (and the Service's DNS name);
+      # with tls.mtls Envoy presents its own certificate from the same directory.
+      transport_socket:
+        name: envoy.transport_sockets.tls
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
+          {{- if ne .Values.mode "sidecar" }}
+          sni: {{ $grpcHost }}
+          {{- end }}
+          common_tls_context:
+            alpn_protocols: ["h2"]
+            {{- if $tls.mtls }}
+            tls_certificates:
+              - certificate_chain: { filename: {{ $e.tlsDir }}/tls.crt }
+                private_key: { filename: {{ $e.tlsDir }}/tls.key }
+            {{- end }}
+            validation_context:
+              trusted_ca: { filename: {{ $e.tlsDir }}/ca.crt }
+              {{- if ne .Values.mode "sidecar" }}
+              match_typed_subject_alt_names:
+                - san_type: DNS
+                  matcher: { exact: {{ $grpcHost }} }
+              {{- end }}
+      {{- end }}
       load_assignment:
         cluster_name: gate402
         endpoints:

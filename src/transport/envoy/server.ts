@@ -30,6 +30,8 @@ export interface ExtAuthzServerOptions {
   services?: readonly GrpcServiceHandlers[];
   /** serve gRPC server reflection (the services' schemas, public Envoy protos); default true */
   reflection?: boolean;
+  /** credentials of the port (TLS/mTLS: src/tls/); default plaintext */
+  credentials?: grpc.ServerCredentials;
 }
 
 /** A service defined in proto/ (full name, e.g. "envoy.service.accesslog.v3.AccessLogService") and its handlers. */
@@ -43,6 +45,11 @@ export interface GrpcServiceHandlers {
 export interface ExtAuthzServer {
   /** Binds host:port (port 0 picks one; host default "0.0.0.0"); resolves the bound port. */
   listen(port: number, host?: string): Promise<number>;
+  /**
+   * Binds a second, plaintext port that serves only grpc.health.v1 (same status as the main port), for
+   * kubelet gRPC probes, which cannot speak TLS. Check is not reachable there. Resolves the bound port.
+   */
+  listenHealth(port: number, host?: string): Promise<number>;
   /** Health status reported by grpc.health.v1 (SERVING / NOT_SERVING). */
   setServing(serving: boolean): void;
   /** NOT_SERVING, then graceful shutdown; in-flight calls are cut after graceMs. */
@@ -77,19 +84,25 @@ export function createExtAuthzServer(opts: ExtAuthzServerOptions): ExtAuthzServe
   server.addService(serviceOf(pkg, "grpc.health.v1.Health"), health.handlers());
   for (const extra of opts.services ?? []) server.addService(serviceOf(pkg, extra.name), extra.handlers);
   if (opts.reflection ?? true) addReflection(server, definition);
-  let bound = false;
+  const healthServer = new grpc.Server();
+  healthServer.addService(serviceOf(pkg, "grpc.health.v1.Health"), health.handlers());
+  const bound = new Set<grpc.Server>();
+  const bind = (srv: grpc.Server, creds: grpc.ServerCredentials, port: number, host: string, what: string, tls: boolean) =>
+    new Promise<number>((resolve, reject) => {
+      const target = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+      srv.bindAsync(target, creds, (err, boundPort) => {
+        if (err) return reject(err);
+        bound.add(srv);
+        logger.info({ port: boundPort, host, tls }, what);
+        resolve(boundPort);
+      });
+    });
 
   return {
     listen: (port, host = "0.0.0.0") =>
-      new Promise<number>((resolve, reject) => {
-        const target = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
-        server.bindAsync(target, grpc.ServerCredentials.createInsecure(), (err, boundPort) => {
-          if (err) return reject(err);
-          bound = true;
-          logger.info({ port: boundPort, host }, "ext_authz gRPC server listening");
-          resolve(boundPort);
-        });
-      }),
+      bind(server, opts.credentials ?? grpc.ServerCredentials.createInsecure(), port, host, "ext_authz gRPC server listening", opts.credentials !== undefined),
+    listenHealth: (port, host = "0.0.0.0") =>
+      bind(healthServer, grpc.ServerCredentials.createInsecure(), port, host, "gRPC health-only port listening (plaintext)", false),
     setServing: (serving) => health.setServing(serving),
     shutdown: async (graceMs) => {
       health.setServing(false);
@@ -98,7 +111,8 @@ export function createExtAuthzServer(opts: ExtAuthzServerOptions): ExtAuthzServe
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([drained, new Promise<void>((resolve) => { timer = setTimeout(resolve, graceMs); timer.unref(); })]);
       clearTimeout(timer);
-      await shutdownServer(server, health, bound, graceMs);
+      health.endWatches();
+      await Promise.all([...bound].map((srv) => shutdownServer(srv, graceMs)));
     },
   };
 }
@@ -140,10 +154,7 @@ function serviceOf(pkg: grpc.GrpcObject, name: string): grpc.ServiceDefinition {
   return ctor.service;
 }
 
-function shutdownServer(server: grpc.Server, health: HealthState, bound: boolean, graceMs: number): Promise<void> {
-  health.setServing(false);
-  health.endWatches();
-  if (!bound) return Promise.resolve();
+function shutdownServer(server: grpc.Server, graceMs: number): Promise<void> {
   return new Promise<void>((resolve) => {
     const timer = setTimeout(() => server.forceShutdown(), graceMs);
     timer.unref();
