@@ -104,7 +104,7 @@ describe("usage errors and failures", () => {
   it.each(["migrate", "verify-ledger"])("`gate402 %s` without DATABASE_URL says so, exit 1, no stack trace", (command) => {
     const r = gate402(command);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`DATABASE_URL is required for gate402 ${command}`);
+    expect(r.stderr).toContain(`DATABASE_URL (or DATABASE_URL_FILE) is required for gate402 ${command}`);
     noStack(r.stderr);
   });
 
