@@ -1,8 +1,10 @@
 # syntax=docker/dockerfile:1
 # gate402 image: Envoy ext_authz (gRPC :9191) + HTTP API (:4020). Build: docker build -t gate402 .
 
+# Node 22 LTS (maintenance support to April 2027): Node 20 reached end of life in April 2026. The code also
+# runs on Node 20.11+, where the test suite runs (package.json "engines"); move both stages together.
 # ---- build: all dependencies, compile TypeScript to dist/
-FROM node:20-bookworm-slim AS build
+FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Install scripts are not needed to compile (tsc only); skipping them keeps the build hermetic.
@@ -14,7 +16,7 @@ COPY proto ./proto
 RUN npm run build
 
 # ---- runtime: production dependencies only, no embedded Postgres (an optional dependency), non-root
-FROM node:20-bookworm-slim AS runtime
+FROM node:22-bookworm-slim AS runtime
 # tini as PID 1: forwards SIGTERM to node (graceful drain) and reaps zombies.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends tini \
@@ -36,7 +38,8 @@ COPY migrations ./migrations
 # /tmp, so the root filesystem can be mounted read-only.
 USER 1000:1000
 EXPOSE 9191 4020
+# /healthz over https when GATEWAY_TLS_CERT_FILE is set (loopback liveness: the certificate is not checked).
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.GATEWAY_HTTP_PORT || 4020) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "const tls = Boolean(process.env.GATEWAY_TLS_CERT_FILE); require(tls ? 'node:https' : 'node:http').get({ host: '127.0.0.1', port: process.env.GATEWAY_HTTP_PORT || 4020, path: '/healthz', rejectUnauthorized: false, timeout: 2500 }, (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1)).on('timeout', () => process.exit(1))"]
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "dist/src/cli.js", "serve"]

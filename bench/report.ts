@@ -29,10 +29,11 @@ export function writeResults(
     `height 1 in ${watcher.seconds} s = **${watcher.paymentsPerSecond} payments/s**.`,
     "",
   ];
-  // bench/x402.ts and bench/passes.ts own their sections of the file: keep them.
-  const previous = existsSync(path) ? readFileSync(path, "utf8") : "";
-  const kept = ["x402-bench", "passes-bench"]
-    .map((name) => new RegExp(`<!-- ${name}:start -->[\\s\\S]*<!-- ${name}:end -->`).exec(previous)?.[0])
-    .filter((section): section is string => section !== undefined);
-  writeFileSync(path, `${lines.join("\n")}\n${kept.map((section) => `\n${section}\n`).join("")}`);
+  // Sections written by other benches (bench/x402.ts, passes.ts, moneypath.ts, caddy.ts): keep them.
+  const old = existsSync(path) ? readFileSync(path, "utf8") : "";
+  const kept = [
+    /<!-- x402-bench:start -->[\s\S]*<!-- x402-bench:end -->/, /<!-- passes-bench:start -->[\s\S]*<!-- passes-bench:end -->/,
+    /<!-- money-path -->[\s\S]*<!-- \/money-path -->/, /<!-- caddy -->[\s\S]*<!-- \/caddy -->/,
+  ].flatMap((re) => re.exec(old)?.[0] ?? []);
+  writeFileSync(path, `${lines.join("\n")}\n${kept.map((k) => `\n${k}\n`).join("")}`);
 }

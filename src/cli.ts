@@ -1,41 +1,36 @@
 #!/usr/bin/env node
-/** gate402 command line: serve | dev | devnet | demo | migrate | verify-ledger. */
-import { NodeCheckError } from "./chain/health.js";
-import { ConfigError } from "./config/load.js";
-import { demo, dev, migrateCommand, serve } from "./cli/commands.js";
-import { runDevnetCli } from "./devnet/index.js";
-import { runVerifyLedger } from "./manage/verify-cli.js";
+/**
+ * gate402 command line (src/cli/program.ts). Exit codes: 0 done (and --help, --version), 1 the command
+ * failed (one line `gate402: <why>`; the stack only with LOG_LEVEL=debug or trace), 2 usage error (unknown
+ * command or flag, bad flag value, no command).
+ */
+import { CommanderError } from "commander";
+import { buildProgram } from "./cli/program.js";
 
-const USAGE = `usage: gate402 <command>
-  serve     production ext_authz + HTTP API (needs GATEWAY_PAYMENT_ADDRESS, GATEWAY_INVOICE_SECRET, JWT_SECRET, DATABASE_URL)
-  dev       everything embedded: devnet, Postgres, generated secrets; prints how to try it
-  devnet    only the local Neutaro devnet (flags: --port --block-time-ms --chain-id, faults)
-  demo      dev on ephemeral ports + an agent paying through gRPC Check; exits 0
-  migrate   apply database migrations to DATABASE_URL
-  verify-ledger  walk every prepaid account's hash chain in DATABASE_URL; exit 0 intact, 1 broken, 2 unreachable`;
+const SHOW_STACK = /^(debug|trace)$/.test(process.env["LOG_LEVEL"] ?? "");
+
+/** Exit code for a commander outcome: help and version are success, everything else is usage. */
+function usageExitCode(err: CommanderError): number {
+  if (err.code === "commander.helpDisplayed" || err.code === "commander.version") return 0;
+  if (err.code === "commander.help") return err.exitCode === 0 ? 0 : 2; // no command: help on stderr
+  return 2;
+}
 
 async function main(argv: string[]): Promise<void> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case "serve": return serve();
-    case "dev": return dev();
-    case "devnet": return runDevnetCli(rest);
-    case "demo": return demo();
-    case "migrate": return migrateCommand();
-    case "verify-ledger": {
-      const url = process.env["DATABASE_URL"];
-      if (!url) throw new ConfigError(["DATABASE_URL is required for gate402 verify-ledger"]);
-      process.exitCode = await runVerifyLedger(url);
+  try {
+    await buildProgram().parseAsync(argv, { from: "user" });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = usageExitCode(err);
       return;
     }
-    default:
-      process.stderr.write(`${USAGE}\n`);
-      process.exit(command === undefined || command === "help" || command === "--help" ? 0 : 2);
+    throw err;
   }
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof NodeCheckError) process.stderr.write(`gate402: ${err.message}\n`);
-  else process.stderr.write(`gate402: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`gate402: ${message}\n`);
+  if (SHOW_STACK && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
   process.exit(1);
 });

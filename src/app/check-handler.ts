@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { Decision } from "../core/decision.js";
 import type { RequestFacts } from "../core/facts.js";
 import type { Gate } from "../core/gate.js";
+import { PriceConfigError } from "../core/pricing.js";
 import type { Metrics } from "../observability/metrics.js";
 
 export type CheckHandler = (facts: RequestFacts) => Promise<Decision>;
@@ -12,6 +13,14 @@ export type CheckHandler = (facts: RequestFacts) => Promise<Decision>;
  * Errors from the core propagate: transports render them as their "internal error" answer.
  */
 export function checkHandler(gate: Gate, metrics: Metrics, log: Logger, dryRun: boolean): CheckHandler {
+  // A bad context_extensions price fails every request of its route: say so once per route and cause.
+  const reported = new Set<string>();
+  const reportOnce = (err: PriceConfigError, facts: RequestFacts): void => {
+    const key = `${facts.contextExtensions["route"] ?? ""}\u0000${err.message}`;
+    if (reported.has(key) || reported.size >= 1000) return;
+    reported.add(key);
+    log.error({ err, route: facts.contextExtensions["route"], method: facts.method, path: facts.path }, "context_extensions misconfigured; every request of this route fails (logged once)");
+  };
   return async (facts) => {
     const start = process.hrtime.bigint();
     let decision: Decision;
@@ -19,6 +28,10 @@ export function checkHandler(gate: Gate, metrics: Metrics, log: Logger, dryRun: 
       decision = await gate.decide(facts);
     } catch (err) {
       metrics.checks.inc({ transport: facts.transport, outcome: "error", method: "none", route: "unknown" });
+      if (err instanceof PriceConfigError) {
+        reportOnce(err, facts);
+        throw err;
+      }
       log.error({ err, method: facts.method, path: facts.path, requestId: facts.requestId }, "check failed");
       throw err;
     }

@@ -3,6 +3,7 @@ import { chainHealth } from "../chain/health.js";
 import { paymentWatcher } from "../watcher/extension.js";
 import { x402Extension } from "../x402/extension.js";
 import type { Extension } from "./gateway.js";
+import { unfundedSweep } from "./unfunded-sweep.js";
 
 /**
  * Features every gateway starts, in order. Each lives in its own folder and only needs the
@@ -10,5 +11,5 @@ import type { Extension } from "./gateway.js";
  */
 export const DEFAULT_EXTENSIONS: readonly Extension[] = [
   manageExtension(),
-  chainHealth, paymentWatcher, x402Extension,
+  chainHealth, paymentWatcher, x402Extension, unfundedSweep(),
 ];

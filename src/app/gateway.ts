@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
+import type { Server as TlsServer } from "node:tls";
 import type { Logger } from "pino";
 import type { FastifyInstance } from "fastify";
 import { createChain, type ChainSetup } from "../chain/index.js";
@@ -13,6 +14,8 @@ import { createMetrics, initOfferMetrics, type Metrics } from "../observability/
 import { migrate } from "../store/migrate.js";
 import { createPgStore, poolStats, type PgStore } from "../store/pg-store.js";
 import { pgRefunds } from "../store/refunds.js";
+import { ReloadableServerCredentials, secureContextOptions } from "../tls/grpc-credentials.js";
+import { createTlsReloader, type TlsReloader } from "../tls/reloader.js";
 import { accessLogService, createExtAuthzServer, type ExtAuthzServer } from "../transport/envoy/index.js";
 import { buildHttpApp } from "../transport/http/app.js";
 import { checkHandler, type CheckHandler } from "./check-handler.js";
@@ -28,7 +31,11 @@ export interface RunningGateway {
   readonly config: GatewayConfig;
   readonly grpcPort: number;
   readonly httpPort: number;
-  /** http://127.0.0.1:<httpPort> */
+  /** the plaintext grpc.health.v1-only port (GATEWAY_HEALTH_GRPC_PORT), when configured */
+  readonly healthGrpcPort?: number;
+  /** the TLS file watcher when TLS is on (`check()` re-reads the files now) */
+  readonly tls?: TlsReloader;
+  /** http(s)://127.0.0.1:<httpPort> */
   readonly httpUrl: string;
   readonly databaseUrl: string;
   readonly store: PgStore;
@@ -94,7 +101,10 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
   const clock = opts.clock ?? Date.now;
   const db = await database(config, log);
   await migrate(db.url, log);
-  const store = createPgStore({ databaseUrl: db.url, logger: log, poolMax: config.dbPoolMax, connectTimeoutMs: config.dbAcquireTimeoutMs });
+  const store = createPgStore({
+    databaseUrl: db.url, logger: log, poolMax: config.dbPoolMax, connectTimeoutMs: config.dbAcquireTimeoutMs,
+    defaultDeadlineMs: config.checkDeadlineMs, queueMax: config.dbQueueMax, batchWindowMs: config.dbBatchWindowMs, batchMax: config.dbBatchMax,
+  });
   const metrics = createMetrics();
   initOfferMetrics(metrics);
   const chain = createChain(config.rpcUrls, config.chainTimeoutMs, metrics, log);
@@ -104,11 +114,11 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
   const passes = await startPasses(config, db.url, log);
   const gate = createGate({
     terms: { payTo: config.paymentAddress, denom: config.denom, network: config.network, currency: config.currency, prepaidEnabled: config.prepaidEnabled, publicUrl: config.publicUrl ?? "" },
-    prices: { routes: () => routes, defaultPriceMicro: config.defaultPriceMicro },
+    prices: { routes: () => routes, defaultPriceMicro: config.defaultPriceMicro, strictRouting: config.strictRouting },
     codec, chain: chain.chain, store,
     invoiceTtlSeconds: config.invoiceTtlSeconds, minConfirmations: config.minConfirmations, prepaidEnabled: config.prepaidEnabled,
-    lateGraceSeconds: config.lateGraceSeconds,
-    lastKnownHeight: chain.lastKnownHeight, clock, newId: randomUUID, nonce: pooledNonce(),
+    lateGraceSeconds: config.lateGraceSeconds, checkDeadlineMs: config.checkDeadlineMs,
+    lastKnownHeight: chain.lastKnownHeight, nextBlockSeconds: chain.nextBlockSeconds, clock, newId: randomUUID, nonce: pooledNonce(),
     events: metricsEvents(metrics, log),
     chainLookupLimiter: createRateLimiter({ refillPerSecond: config.rateLimitPerSec, capacity: config.rateLimitBurst, clock }),
     signedTx: signedTx.deps,
@@ -119,12 +129,23 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
     policy: config.refundPolicy, windowMs: config.refundWindowSeconds * 1000, refunds: pgRefunds(store.pool), metrics,
     log: log.child({ component: "refunds" }),
   });
+  const tls = config.tls ? createTlsReloader(config.tls, config.tls.reloadMs, log.child({ component: "tls" })) : undefined;
+  const grpcCredentials = tls ? new ReloadableServerCredentials(tls.current()) : undefined;
   const grpc: ExtAuthzServer = createExtAuthzServer({
-    check, logger: log.child({ component: "grpc" }),
+    check, logger: log.child({ component: "grpc" }), credentials: grpcCredentials,
     services: [{ name: "envoy.service.accesslog.v3.AccessLogService", ...accessLogService(refunder.sink, log.child({ component: "access-log" })) }],
   });
   const grpcPort = await grpc.listen(config.grpcPort, config.host);
-  const http = buildHttpApp({ config, store, chain: chain.chain, codec, metrics, log, version: VERSION, check, poolStats: () => poolStats(store), clock });
+  const healthGrpcPort = config.healthGrpcPort === undefined ? undefined : await grpc.listenHealth(config.healthGrpcPort, config.host);
+  // The HTTP port asks for a client certificate only when /manage requires one; other routes ignore it.
+  const manageMtls = config.tls?.manageClientCert === true;
+  // rejectUnauthorized false: the handshake succeeds without one, and the /manage hook refuses the request.
+  const https = tls ? { ...secureContextOptions(tls.current()), requestCert: manageMtls, rejectUnauthorized: false } : undefined;
+  const http = buildHttpApp({ config, store, chain: chain.chain, codec, metrics, log, version: VERSION, check, poolStats: () => poolStats(store), clock }, [], https);
+  tls?.onChange((m) => {
+    grpcCredentials!.update(m);
+    (http.server as unknown as TlsServer).setSecureContext(secureContextOptions(m));
+  });
   const ctx: GatewayContext = {
     config, log, store, databaseUrl: db.url, chain, codec, metrics, check, http, clock,
     routes: () => routes,
@@ -137,15 +158,17 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
   }
   await http.listen({ port: config.httpPort, host: config.host });
   const httpPort = (http.server.address() as { port: number }).port;
+  const scheme = tls ? "https" : "http";
   log.info({ grpcPort, httpPort, payTo: config.paymentAddress, network: config.network, rpc: config.rpcUrls, dryRun: config.dryRun }, "gate402 listening");
   return {
-    config, grpcPort, httpPort, httpUrl: `http://127.0.0.1:${httpPort}`, databaseUrl: db.url, store, chain, metrics, check, http, passes,
+    config, grpcPort, httpPort, healthGrpcPort, tls, httpUrl: `${scheme}://127.0.0.1:${httpPort}`, databaseUrl: db.url, store, chain, metrics, check, http, passes,
     setRoutes: (r) => { routes = r; },
     async stop(graceMs = 5000) {
       grpc.setServing(false);
       await grpc.shutdown(graceMs);
       refunder.stop();
       await http.close();
+      tls?.stop();
       for (const h of started.reverse()) await h.stop();
       await passes.stop();
       chain.stop();

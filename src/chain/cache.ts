@@ -68,8 +68,10 @@ export class CachedChain implements ChainPort {
     });
   }
 
-  async searchByRecipient(recipient: string, minHeight: number, limit: number): Promise<readonly ChainTx[]> {
-    const key = `${recipient}|${minHeight}|${limit}`;
+  async searchByRecipient(recipient: string, minHeight: number, limit: number, forMemo = ""): Promise<readonly ChainTx[]> {
+    // Per memo: a flood of one proof shares one call, but a search made before invoice B was paid
+    // must not answer B's proof after it was (the agent would be told "pending" for up to the TTL).
+    const key = `${recipient}|${minHeight}|${limit}|${forMemo}`;
     const hit = this.searches.get(key);
     if (hit) return hit;
     return this.once(`search:${key}`, async () => {

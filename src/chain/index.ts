@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { ChainPort } from "../ports/chain.js";
 import type { Metrics } from "../observability/metrics.js";
+import { BlockClock } from "./block-clock.js";
 import { CachedChain } from "./cache.js";
 import { InstrumentedChain } from "./instrumented.js";
 import { NeutaroChain } from "./neutaro.js";
@@ -11,6 +12,8 @@ export interface ChainSetup {
   readonly chain: ChainPort;
   /** last height seen by the background tracker, 0 until known; no I/O */
   readonly lastKnownHeight: () => number;
+  /** seconds until the next block is expected (from the heights the tracker saw), ≥ 1; no I/O */
+  readonly nextBlockSeconds: () => number;
   /** the raw endpoints, for start-up node checks */
   readonly endpoints: readonly NeutaroChain[];
   readonly resilient: ResilientChain;
@@ -27,9 +30,11 @@ export function createChain(rpcUrls: readonly string[], deadlineMs: number, metr
   const resilient = new ResilientChain(endpoints.map((e) => ({ port: new InstrumentedChain(e, metrics), name: e.rpcUrl })), { deadlineMs });
   const chain = new CachedChain(resilient);
   let height = 0;
+  const blocks = new BlockClock(Date.now);
   const poll = async () => {
     try {
       height = await chain.latestHeight();
+      blocks.observe(height);
     } catch (err) {
       log.debug({ err: (err as Error).message }, "height tracker: chain unavailable");
     }
@@ -40,6 +45,7 @@ export function createChain(rpcUrls: readonly string[], deadlineMs: number, metr
   return {
     chain, endpoints, resilient,
     lastKnownHeight: () => height,
+    nextBlockSeconds: () => blocks.nextBlockSeconds(),
     stop() {
       clearInterval(timer);
       for (const e of endpoints) e.disconnect();

@@ -1,12 +1,14 @@
 import pino from "pino";
 import { startGateway } from "../app/gateway.js";
 import { checkNodes } from "../chain/health.js";
-import { ConfigError, loadConfig } from "../config/load.js";
+import { ConfigError, loadConfig, secretSetting } from "../config/load.js";
 import { connectPayer } from "../demo/payer.js";
 import { runDemoAgent } from "../demo/agent.js";
 import { formatCoins } from "../money.js";
+import { runVerifyLedger } from "../manage/verify-cli.js";
 import { migrate } from "../store/migrate.js";
 import { startDevStack } from "./dev-stack.js";
+import { tryItCommands } from "./try-it.js";
 
 const out = (line = "") => process.stdout.write(`${line}\n`);
 
@@ -47,7 +49,9 @@ export async function dev(): Promise<void> {
   out(`  payments to     ${gw.config.paymentAddress}   price ${formatCoins(gw.config.defaultPriceMicro)} NTMPI`);
   out(`\nFunded devnet wallets (do not use these mnemonics anywhere real):`);
   for (const w of devnet.wallets.slice(1, 4)) out(`  ${w.name} ${w.address}\n    ${w.mnemonic}`);
-  out(`\nTry it: npm run demo   (or point Envoy's ext_authz grpc_service at 127.0.0.1:${gw.grpcPort})`);
+  out(`\nTry it against this stack (Ctrl-C stops it; Envoy's ext_authz grpc_service goes to 127.0.0.1:${gw.grpcPort}):`);
+  const commands = tryItCommands({ grpcPort: gw.grpcPort, httpUrl: gw.httpUrl, rpcUrl: devnet.rpcUrl, chainId: devnet.chainId, mnemonic: devnet.wallets[1]!.mnemonic });
+  for (const c of commands) out(`\n  # ${c.title}\n  ${c.command}`);
   onSignals(() => s.stop());
 }
 
@@ -71,8 +75,15 @@ export async function demo(): Promise<void> {
 
 /** `gate402 migrate`: applies migrations to DATABASE_URL (advisory-locked; safe with replicas). */
 export async function migrateCommand(): Promise<void> {
-  const url = process.env["DATABASE_URL"];
-  if (!url) throw new ConfigError(["DATABASE_URL is required for gate402 migrate"]);
+  const url = secretSetting(process.env, "DATABASE_URL");
+  if (!url) throw new ConfigError(["DATABASE_URL (or DATABASE_URL_FILE) is required for gate402 migrate"]);
   await migrate(url, pino({ level: process.env["LOG_LEVEL"] ?? "info" }));
   out("migrations applied");
+}
+
+/** `gate402 verify-ledger`: walks DATABASE_URL's ledger; sets the exit code (0 intact, 1 broken, 2 unreachable). */
+export async function verifyLedgerCommand(): Promise<void> {
+  const url = secretSetting(process.env, "DATABASE_URL");
+  if (!url) throw new ConfigError(["DATABASE_URL (or DATABASE_URL_FILE) is required for gate402 verify-ledger"]);
+  process.exitCode = await runVerifyLedger(url);
 }

@@ -18,7 +18,7 @@ export interface FlowContext extends SpendDeps {
 
 const errorBody = z.object({ error: z.string().max(64) });
 
-/** The DESIGN.md `error` code of a JSON body, if it has one. */
+/** The docs/design.md `error` code of a JSON body, if it has one. */
 export function errorCode(body: unknown): string | undefined {
   const r = errorBody.safeParse(body);
   return r.success ? r.data.error : undefined;

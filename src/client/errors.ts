@@ -43,7 +43,7 @@ export class PaymentRejectedError extends Error {
     readonly invoice: ClientInvoice | undefined,
     /** HTTP status of the refusing response */
     readonly status: number,
-    /** JSON `error` code of the refusing response (DESIGN.md catalogue), when present */
+    /** JSON `error` code of the refusing response (docs/design.md catalogue), when present */
     readonly serverCode?: string,
   ) {
     super(message);

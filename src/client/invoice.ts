@@ -1,6 +1,6 @@
 /**
  * Reads the invoice out of a 402 answer, which is attacker-controlled input: every field is validated
- * with zod before anything is paid. Sources, first match wins (DESIGN.md "The 402 response"):
+ * with zod before anything is paid. Sources, first match wins (docs/design.md "The 402 response"):
  * 1. the `PAYMENT-REQUIRED` header: base64 JSON x402 v2 PaymentRequired (per x402 v2 transport spec);
  * 2. the JSON body's x402 v1 `accepts` array;
  * 3. the JSON body's ClawPurse `payment` object.

@@ -1,9 +1,11 @@
 /**
  * createPaidFetch: a `fetch` that pays gate402 (and other x402 `exact` servers on Neutaro) under a
  * spending policy. On 402: read and validate the invoice, check the policy, reserve budget, pay, wait
- * for inclusion, record the receipt, retry ONCE with `X-Payment-Proof: <invoiceId>:<txHash>` — or, when
+ * for inclusion, record the receipt, retry with `X-Payment-Proof: <invoiceId>:<txHash>` — or, when
  * the 402 carries x402 v2 (PAYMENT-REQUIRED), sign without broadcasting and retry with
  * `PAYMENT-SIGNATURE` (signed-transaction payload; the server broadcasts and answers PAYMENT-RESPONSE).
+ * While the gateway answers that the payment is pending, the same proof is presented again after
+ * `Retry-After` (present.ts); never a second payment.
  */
 import { AmountFormatError, parseCoins } from "../money.js";
 import { Budget } from "./budget.js";

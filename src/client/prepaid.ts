@@ -28,7 +28,7 @@ const topUpBody = z.object({
   }),
 });
 
-/** Prepaid credentials as request headers (DESIGN.md "Request headers"). */
+/** Prepaid credentials as request headers (docs/design.md "Request headers"). */
 export function credentialHeaders(p: PrepaidSettings | undefined): Record<string, string> {
   return p ? { "x-client-id": p.clientId, "x-client-key": p.key } : {};
 }

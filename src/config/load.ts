@@ -3,8 +3,10 @@ import { parseRefundPolicy, RefundPolicyError, type RefundPolicy } from "../core
 import { AmountFormatError, parseCoins } from "../money.js";
 import type { PassKeyring } from "../core/passes/tokens.js";
 import { parsePassKeys } from "./pass-keys.js";
+import { readTlsMaterial, type TlsFiles } from "../tls/files.js";
 import { envSchema } from "./schema.js";
 import { loadX402Config, type X402Config } from "./x402.js";
+import { resolveSecretFiles, SECRET_VARIABLES } from "./secret-files.js";
 import { loadRoutesFile, parseRoutesEnv, RouteConfigError, type RouteRule } from "./routes.js";
 
 /** `production` (gate402 serve) refuses weak secrets; `dev` generates ephemeral ones. */
@@ -45,6 +47,14 @@ export interface GatewayConfig {
   readonly dbPoolMax: number;
   /** ms to wait for a pool connection before 503 (GATEWAY_DB_ACQUIRE_TIMEOUT_MS) */
   readonly dbAcquireTimeoutMs: number;
+  /** GATEWAY_CHECK_DEADLINE_MS: ms each Check's store calls have */
+  readonly checkDeadlineMs: number;
+  /** GATEWAY_DB_QUEUE_MAX: store operations in flight per replica before 503 */
+  readonly dbQueueMax: number;
+  /** GATEWAY_DB_BATCH_WINDOW_MS: ms a group commit waits for more debits */
+  readonly dbBatchWindowMs: number;
+  /** GATEWAY_DB_BATCH_MAX: most debits per group commit */
+  readonly dbBatchMax: number;
   readonly jwtSecret: string;
   /** GATEWAY_PASS_KEYS (config/pass-keys.ts): signs and verifies pass tokens */
   readonly passKeys: PassKeyring;
@@ -68,6 +78,16 @@ export interface GatewayConfig {
   readonly refundPolicy: RefundPolicy;
   /** GATEWAY_REFUND_WINDOW, seconds: how long after the charge a refund is still given */
   readonly refundWindowSeconds: number;
+  /** TLS on the gRPC and HTTP ports; undefined: plaintext (docs/security.md) */
+  readonly tls?: TlsConfig;
+  /** GATEWAY_HEALTH_GRPC_PORT: plaintext grpc.health.v1-only port; undefined: none */
+  readonly healthGrpcPort?: number;
+  /** management login throttling and token revocation (src/manage/auth/) */
+  readonly manageAuth: ManageAuthConfig;
+  /** GATEWAY_STRICT_ROUTING: case-sensitive patterns, significant trailing slash */
+  readonly strictRouting: boolean;
+  /** who may create prepaid accounts over the public API (GATEWAY_PREPAID_SIGNUP*) */
+  readonly prepaidSignup: PrepaidSignupConfig;
   readonly logLevel: string;
   /** x402 signed-payment settlement and facilitator (GATEWAY_X402_*, src/config/x402.ts) */
   readonly x402: X402Config;
@@ -92,12 +112,60 @@ export interface WatcherConfig {
   readonly leasePollMs: number;
 }
 
+/** GATEWAY_TLS_*: the PEM files, which are re-read every `reloadMs`. */
+export interface TlsConfig extends TlsFiles {
+  /** ms between checks of the files for a rotated certificate */
+  readonly reloadMs: number;
+  /** GATEWAY_TLS_MANAGE_CLIENT_CERT: /manage also needs a client certificate from `clientCaFile` */
+  readonly manageClientCert: boolean;
+}
+
+/** GATEWAY_LOGIN_* and GATEWAY_REVOCATION_POLL_MS. */
+export interface ManageAuthConfig {
+  /** failed logins per operator before a lockout */
+  readonly maxFailures: number;
+  /** failed logins per source address before a lockout */
+  readonly maxFailuresPerAddress: number;
+  /** seconds of a lockout */
+  readonly lockoutSeconds: number;
+  /** seconds failures are remembered (counted against the limits) */
+  readonly windowSeconds: number;
+  /** ms between reads of the revocation list */
+  readonly revocationPollMs: number;
+}
+
+/** Prepaid account sign-up over `POST /prepaid/accounts`. */
+export interface PrepaidSignupConfig {
+  /** open: anyone, per-IP token bucket; token: bearer `token`; closed: management API only */
+  readonly mode: "open" | "token" | "closed";
+  /** GATEWAY_PREPAID_SIGNUP_TOKEN (mode token) */
+  readonly token?: string;
+  /** open mode: accounts per client IP per hour (refill); 0 = no limit */
+  readonly perHour: number;
+  /** open mode: bucket capacity */
+  readonly burst: number;
+  /** seconds before a never-funded account is removed; 0 = never */
+  readonly unfundedTtlSeconds: number;
+}
+
 /** Every problem in the environment, reported together. */
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
     super(`invalid configuration:\n  - ${problems.join("\n  - ")}`);
     this.name = "ConfigError";
   }
+}
+
+/**
+ * One secret setting for commands that need only it (`gate402 migrate`: DATABASE_URL), read from `name`
+ * or from the file `<name>_FILE` names. @returns undefined when neither is set
+ * @throws ConfigError when both are set or the file cannot be read
+ */
+export function secretSetting(env: Record<string, string | undefined>, name: (typeof SECRET_VARIABLES)[number]): string | undefined {
+  const problems: string[] = [];
+  const resolved = resolveSecretFiles({ [name]: env[name], [`${name}_FILE`]: env[`${name}_FILE`] }, problems);
+  if (problems.length) throw new ConfigError(problems);
+  return resolved[name] || undefined;
 }
 
 const WEAK_SECRETS = new Set(["change-me-before-production", "changeme", "change-me", "secret", "dev", "test", "password"]);
@@ -116,12 +184,14 @@ function secret(name: string, value: string | undefined, mode: RunMode, problems
 
 /**
  * Parses the environment once into a frozen GatewayConfig, collecting every problem.
- * @param env usually process.env
+ * @param rawEnv usually process.env; `<SECRET>_FILE` variables are read here (secret-files.ts)
  * @throws ConfigError listing every invalid or missing setting (route table problems included)
  */
-export function loadConfig(env: Record<string, string | undefined>, mode: RunMode): GatewayConfig {
+export function loadConfig(rawEnv: Record<string, string | undefined>, mode: RunMode): GatewayConfig {
   const problems: string[] = [];
   const generated: string[] = [];
+  const unreadSecrets = new Set<string>();
+  const env = resolveSecretFiles(rawEnv, problems, unreadSecrets);
   const parsed = envSchema.safeParse(env);
   // Report schema problems, then keep validating the rest with those keys at their defaults,
   // so one bad setting does not hide the next.
@@ -155,9 +225,14 @@ export function loadConfig(env: Record<string, string | undefined>, mode: RunMod
   if (oidcSet !== 0 && oidcSet !== 3) problems.push("GATEWAY_OIDC_ISSUER, GATEWAY_OIDC_AUDIENCE and GATEWAY_OIDC_JWKS_URL go together: set all three or none");
   const rpcUrls = e.GATEWAY_RPC.split(",").map((s) => s.trim()).filter(Boolean);
   for (const u of rpcUrls) if (!/^https?:\/\/[^\s]+$/.test(u)) problems.push(`GATEWAY_RPC: "${u}" is not an http(s) URL`);
-  const invoiceSecret = secret("GATEWAY_INVOICE_SECRET", e.GATEWAY_INVOICE_SECRET, mode, problems, generated);
-  const jwtSecret = secret("JWT_SECRET", e.JWT_SECRET, mode, problems, generated);
+  if (e.GATEWAY_PREPAID_SIGNUP === "token" && !e.GATEWAY_PREPAID_SIGNUP_TOKEN) problems.push("GATEWAY_PREPAID_SIGNUP=token needs GATEWAY_PREPAID_SIGNUP_TOKEN (at least 16 characters)");
   const x402 = loadX402Config(env, problems);
+  // A secret whose _FILE failed is reported once, by resolveSecretFiles, not again as missing here.
+  const secretOf = (name: "GATEWAY_INVOICE_SECRET" | "JWT_SECRET", value: string | undefined) =>
+    unreadSecrets.has(name) ? "" : secret(name, value, mode, problems, generated);
+  const invoiceSecret = secretOf("GATEWAY_INVOICE_SECRET", e.GATEWAY_INVOICE_SECRET);
+  const jwtSecret = secretOf("JWT_SECRET", e.JWT_SECRET);
+  const tls = tlsConfig(e, problems);
   const passKeys = parsePassKeys(e.GATEWAY_PASS_KEYS, invoiceSecret, problems);
   if (problems.length) throw new ConfigError(problems);
   return Object.freeze({
@@ -185,6 +260,10 @@ export function loadConfig(env: Record<string, string | undefined>, mode: RunMod
     databaseUrl: e.DATABASE_URL,
     dbPoolMax: e.GATEWAY_DB_POOL_MAX,
     dbAcquireTimeoutMs: e.GATEWAY_DB_ACQUIRE_TIMEOUT_MS,
+    checkDeadlineMs: e.GATEWAY_CHECK_DEADLINE_MS,
+    dbQueueMax: e.GATEWAY_DB_QUEUE_MAX,
+    dbBatchWindowMs: e.GATEWAY_DB_BATCH_WINDOW_MS,
+    dbBatchMax: e.GATEWAY_DB_BATCH_MAX,
     jwtSecret,
     passKeys,
     adminBootstrapToken: e.GATEWAY_ADMIN_BOOTSTRAP_TOKEN,
@@ -201,8 +280,40 @@ export function loadConfig(env: Record<string, string | undefined>, mode: RunMod
     rateLimitBurst: e.GATEWAY_RATE_LIMIT_BURST,
     refundPolicy,
     refundWindowSeconds: e.GATEWAY_REFUND_WINDOW,
+    tls,
+    healthGrpcPort: e.GATEWAY_HEALTH_GRPC_PORT,
+    manageAuth: Object.freeze({
+      maxFailures: e.GATEWAY_LOGIN_MAX_FAILURES, maxFailuresPerAddress: e.GATEWAY_LOGIN_MAX_FAILURES_PER_ADDRESS,
+      lockoutSeconds: e.GATEWAY_LOGIN_LOCKOUT_SECONDS, windowSeconds: e.GATEWAY_LOGIN_WINDOW_SECONDS, revocationPollMs: e.GATEWAY_REVOCATION_POLL_MS,
+    }),
+    strictRouting: e.GATEWAY_STRICT_ROUTING,
+    prepaidSignup: Object.freeze({
+      mode: e.GATEWAY_PREPAID_SIGNUP, token: e.GATEWAY_PREPAID_SIGNUP_TOKEN, perHour: e.GATEWAY_PREPAID_SIGNUP_PER_HOUR,
+      burst: e.GATEWAY_PREPAID_SIGNUP_BURST, unfundedTtlSeconds: e.GATEWAY_PREPAID_UNFUNDED_TTL,
+    }),
     logLevel: e.LOG_LEVEL,
     x402,
     generatedSecrets: Object.freeze(generated),
   });
+}
+
+/** GATEWAY_TLS_*: which settings go together, and files that are readable and make a working TLS context. */
+function tlsConfig(e: ReturnType<typeof envSchema.parse>, problems: string[]): TlsConfig | undefined {
+  const { GATEWAY_TLS_CERT_FILE: certFile, GATEWAY_TLS_KEY_FILE: keyFile, GATEWAY_TLS_CLIENT_CA_FILE: clientCaFile } = e;
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    problems.push("GATEWAY_TLS_CERT_FILE and GATEWAY_TLS_KEY_FILE go together: set both or neither");
+    return undefined;
+  }
+  if (certFile === undefined || keyFile === undefined) {
+    if (clientCaFile !== undefined) problems.push("GATEWAY_TLS_CLIENT_CA_FILE needs GATEWAY_TLS_CERT_FILE and GATEWAY_TLS_KEY_FILE (mTLS is TLS first)");
+    if (e.GATEWAY_TLS_MANAGE_CLIENT_CERT) problems.push("GATEWAY_TLS_MANAGE_CLIENT_CERT needs TLS (GATEWAY_TLS_CERT_FILE, GATEWAY_TLS_KEY_FILE) and GATEWAY_TLS_CLIENT_CA_FILE");
+    return undefined;
+  }
+  if (e.GATEWAY_TLS_MANAGE_CLIENT_CERT && clientCaFile === undefined) problems.push("GATEWAY_TLS_MANAGE_CLIENT_CERT needs GATEWAY_TLS_CLIENT_CA_FILE (the CA client certificates must chain to)");
+  try {
+    readTlsMaterial({ certFile, keyFile, clientCaFile });
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  return Object.freeze({ certFile, keyFile, clientCaFile, reloadMs: e.GATEWAY_TLS_RELOAD_MS, manageClientCert: e.GATEWAY_TLS_MANAGE_CLIENT_CERT });
 }

@@ -47,13 +47,13 @@ const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIO
  */
 export const ROUTE_ID_RE = /^[!#-[\]-~][ !#-[\]-~]{0,63}$/;
 
-/** Compiles a glob to an anchored matcher; only `*` and `?` are special. */
-export function compileGlob(pattern: string): (path: string) => boolean {
+/** Compiles a glob to an anchored matcher; only `*` and `?` are special. @param ignoreCase match case-insensitively */
+export function compileGlob(pattern: string, ignoreCase = false): (path: string) => boolean {
   const re = pattern
     .split("")
     .map((ch) => (ch === "*" ? ".*" : ch === "?" ? "." : ch.replace(/[.+^${}()|[\]\\/-]/g, "\\$&")))
     .join("");
-  const compiled = new RegExp(`^${re}$`, "s");
+  const compiled = new RegExp(`^${re}$`, ignoreCase ? "si" : "s");
   return (path) => compiled.test(path);
 }
 

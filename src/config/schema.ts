@@ -2,7 +2,7 @@ import { z } from "zod";
 
 /**
  * The environment schema: one source of truth for every setting's name, type and default
- * (DESIGN.md "Configuration"; every GATEWAY_* name ClawPurse Gateway had keeps its meaning).
+ * (docs/design.md "Configuration"; every GATEWAY_* name ClawPurse Gateway had keeps its meaning).
  * Values stay strings/numbers here; money is converted to bigint in load.ts.
  */
 const port = z.coerce.number().int().min(0).max(65535);
@@ -43,6 +43,14 @@ export const envSchema = z.object({
   GATEWAY_DB_POOL_MAX: z.coerce.number().int().min(1).max(500).default(10),
   /** ms to wait for a free pool connection before answering 503 STORE_UNAVAILABLE */
   GATEWAY_DB_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(50).max(120_000).default(1000),
+  /** ms: every Check's store calls answer by then (503 STORE_UNAVAILABLE after); below Envoy's 2 s ext_authz timeout */
+  GATEWAY_CHECK_DEADLINE_MS: z.coerce.number().int().min(50).max(60_000).default(1500),
+  /** decision-path store operations in flight per replica; past it checks get 503 + Retry-After at once */
+  GATEWAY_DB_QUEUE_MAX: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  /** ms the first prepaid debit of a group commit waits for others (0: next tick) */
+  GATEWAY_DB_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(100).default(1),
+  /** most prepaid debits in one group-commit statement */
+  GATEWAY_DB_BATCH_MAX: z.coerce.number().int().min(1).max(10_000).default(256),
   JWT_SECRET: z.string().optional(),
   /** one-time secret that lets the first management admin register (POST /manage/auth/register) */
   GATEWAY_ADMIN_BOOTSTRAP_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
@@ -76,6 +84,38 @@ export const envSchema = z.object({
   GATEWAY_REFUND_ON: z.string().default("5xx"),
   /** seconds after a charge during which an access log entry can still refund it */
   GATEWAY_REFUND_WINDOW: z.coerce.number().int().min(1).max(604_800).default(600),
+  /** PEM certificate chain and key: TLS on the gRPC and HTTP ports (both or neither); reloaded when the files change */
+  GATEWAY_TLS_CERT_FILE: z.string().min(1).optional(),
+  GATEWAY_TLS_KEY_FILE: z.string().min(1).optional(),
+  /** PEM CA bundle: the gRPC port then requires client certificates signed by it (mTLS) */
+  GATEWAY_TLS_CLIENT_CA_FILE: z.string().min(1).optional(),
+  /** also require a client certificate from GATEWAY_TLS_CLIENT_CA_FILE on /manage (the rest of the HTTP API stays open) */
+  GATEWAY_TLS_MANAGE_CLIENT_CERT: bool.default(false),
+  /** ms between checks of the TLS files for a rotated certificate */
+  GATEWAY_TLS_RELOAD_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
+  /** plaintext port serving only grpc.health.v1 (for kubelet gRPC probes, which cannot speak TLS); unset = none */
+  GATEWAY_HEALTH_GRPC_PORT: port.optional(),
+  /** failed management logins per operator before a lockout */
+  GATEWAY_LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
+  /** failed management logins per source address before a lockout */
+  GATEWAY_LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(20),
+  /** seconds a locked-out operator or address waits */
+  GATEWAY_LOGIN_LOCKOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  /** seconds failed logins are remembered: the limits count failures within this window */
+  GATEWAY_LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  /** ms between a replica's reads of revoked management tokens (the longest a revoked token still works elsewhere) */
+  GATEWAY_REVOCATION_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(2000),
+  /** route patterns match case-sensitively and a trailing slash is significant (upstreams that route strictly) */
+  GATEWAY_STRICT_ROUTING: bool.default(false),
+  /** who may POST /prepaid/accounts: open (per-IP token bucket), token (bearer GATEWAY_PREPAID_SIGNUP_TOKEN), closed (management API only) */
+  GATEWAY_PREPAID_SIGNUP: z.enum(["open", "token", "closed"]).default("open"),
+  GATEWAY_PREPAID_SIGNUP_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  /** open sign-up: accounts one client IP may create per hour (token bucket refill); 0 = no limit */
+  GATEWAY_PREPAID_SIGNUP_PER_HOUR: z.coerce.number().finite().min(0).max(1_000_000).default(20),
+  /** open sign-up: accounts one client IP may create at once (bucket capacity) */
+  GATEWAY_PREPAID_SIGNUP_BURST: z.coerce.number().int().min(1).max(1_000_000).default(5),
+  /** seconds after which a prepaid account that never received a deposit is removed; 0 = keep forever */
+  GATEWAY_PREPAID_UNFUNDED_TTL: z.coerce.number().int().min(0).max(31_536_000).default(7 * 86_400),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

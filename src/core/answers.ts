@@ -73,6 +73,22 @@ export function denyWithInvoice(
   };
 }
 
+/**
+ * 402 for a payment that is on its way (not in a block yet, or short of confirmations): the *same*
+ * invoice again, so an agent that pays what a 402 says never pays twice, and `Retry-After` in seconds
+ * (when the next block is expected).
+ */
+export function denyPending(
+  deps: CoreDeps, facts: RequestFacts, price: Price, decisionId: string, invoice: Invoice, reason: "PAYMENT_PENDING" | "AWAITING_CONFIRMATION", detail: string,
+): DenyDecision {
+  const retryAfter = Math.max(1, Math.ceil(deps.nextBlockSeconds?.() ?? 1));
+  const parts = paymentRequired(deps.terms, invoice, facts, Math.floor(deps.clock() / 1000), reason, detail);
+  return {
+    kind: "deny", decisionId, method: "invoice", routeId: price.routeId, reason, status: parts.status,
+    headers: { ...parts.headers, "retry-after": String(retryAfter) }, body: parts.body, outcome: "payment_required",
+  };
+}
+
 /** Deny without an invoice: outages (503 — never ask an agent to pay because we are down), 429. */
 export function denyPlain(decisionId: string, method: PayMethod, routeId: string, reason: ReasonCode, message?: string, headers: Record<string, string> = {}): DenyDecision {
   const status = REASONS[reason].status;

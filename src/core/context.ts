@@ -44,6 +44,8 @@ export interface CoreDeps {
   readonly prepaidEnabled: boolean;
   /** last known chain height, without I/O (kept fresh in the background); 0 when unknown */
   readonly lastKnownHeight: () => number;
+  /** seconds until the next block is expected (Retry-After of a pending payment), without I/O; default 1 */
+  readonly nextBlockSeconds?: () => number;
   /** unix ms */
   readonly clock: () => number;
   /** decision ids */
@@ -60,4 +62,9 @@ export interface CoreDeps {
   readonly signedTx?: SignedTxDeps;
   /** pass tokens and the revoked list (src/core/passes/); absent: passes are neither sold nor honoured */
   readonly passes?: { readonly tokens: PassTokens; readonly revoked: RevocationList };
+  /**
+   * GATEWAY_CHECK_DEADLINE_MS: every store call of one Check must answer within this many ms of the
+   * Check's start (wall clock, not `clock`, which tests may freeze); absent: the store's own default.
+   */
+  readonly checkDeadlineMs?: number;
 }

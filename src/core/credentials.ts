@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 
 /**
- * Prepaid credentials (DESIGN.md): `X-Client-Id` plus `X-Client-Key` or `Authorization: Bearer <key>`.
+ * Prepaid credentials (docs/design.md): `X-Client-Id` plus `X-Client-Key` or `Authorization: Bearer <key>`.
  * ClawPurse Gateway trusted a bare X-Client-Id; gate402 requires the secret key with it.
  */
 export const CREDENTIAL_HEADERS = ["x-client-id", "x-client-key"] as const;

@@ -12,7 +12,7 @@ export interface RequestFacts {
   readonly method: string;
   /** original :authority / Host, e.g. "api.example.com" */
   readonly host: string;
-  /** original path without the query string, e.g. "/api/data" (pricing matches on this) */
+  /** original path without the query string, as received, e.g. "/api/data" (pricing normalises it: path.ts) */
   readonly path: string;
   /** original path with query, as received, e.g. "/api/data?x=1" (for the invoice resource URL) */
   readonly pathWithQuery: string;

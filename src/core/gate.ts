@@ -5,18 +5,22 @@ import { CREDENTIAL_HEADERS, parseCredentials } from "./credentials.js";
 import type { Decision, PayMethod } from "./decision.js";
 import type { RequestFacts } from "./facts.js";
 import { decidePass, PASS_HEADER, presentedPass } from "./passes/check.js";
+import { requestProblem } from "./limits.js";
 import { payPerRequest } from "./pay-per-request.js";
+import { storeWithDeadline } from "./deadline.js";
 import { payFromBalance } from "./prepaid.js";
-import { resolvePrice, type Price } from "./pricing.js";
+import { InvalidPathError, resolvePrice, type Price } from "./pricing.js";
 import { parseProof, PROOF_HEADERS } from "./proofs.js";
 import { paySigned } from "./signed-tx/gate.js";
 
 /** The decision core: request facts in, decision out. Transport-agnostic; ports injected. */
 export interface Gate {
   /**
-   * Decides one request. Outages become 503 deny decisions (CHAIN_UNAVAILABLE, STORE_UNAVAILABLE),
-   * never 402. Throws only on bugs or a broken context_extensions price (PriceConfigError), which
-   * adapters surface as a transport error so the proxy's failure policy applies.
+   * Decides one request. A request over a limit (limits.ts) or with an ambiguous path is a 400
+   * INVALID_REQUEST deny without an invoice, on every transport. Outages become 503 deny decisions
+   * (CHAIN_UNAVAILABLE, STORE_UNAVAILABLE), never 402. Throws only on bugs or a broken
+   * context_extensions price (PriceConfigError), which adapters surface as a transport error so the
+   * proxy's failure policy applies.
    */
   decide(facts: RequestFacts): Promise<Decision>;
 }
@@ -54,13 +58,23 @@ export function createGate(deps: CoreDeps): Gate {
   return {
     async decide(facts) {
       const decisionId = deps.newId();
-      const price = resolvePrice(facts, deps.prices);
+      const problem = requestProblem(facts);
+      if (problem) return denyPlain(decisionId, "none", "default", "INVALID_REQUEST", `Malformed request: ${problem}`);
+      let price: Price;
+      try {
+        price = resolvePrice(facts, deps.prices);
+      } catch (err) {
+        if (err instanceof InvalidPathError) return denyPlain(decisionId, "none", "default", "INVALID_REQUEST", `Malformed request: ${err.message}`);
+        throw err;
+      }
       if (price.priceMicro === 0n) {
         const creds = deps.prepaidEnabled ? parseCredentials(facts.headers) : undefined;
         return allow(decisionId, "free", price, consumedHeaders(facts, creds?.kind === "credentials" && creds.viaAuthorization));
       }
       try {
-        return await decidePaid(deps, facts, price, decisionId);
+        // Wall time on purpose: the deadline bounds real waiting, whatever deps.clock says.
+        const bound = deps.checkDeadlineMs === undefined ? deps : { ...deps, store: storeWithDeadline(deps.store, Date.now() + deps.checkDeadlineMs) };
+        return await decidePaid(bound, facts, price, decisionId);
       } catch (err) {
         if (err instanceof ChainUnavailableError) return denyPlain(decisionId, methodFor(facts), price.routeId, "CHAIN_UNAVAILABLE", undefined, { "retry-after": "2" });
         if (err instanceof StoreUnavailableError) return denyPlain(decisionId, methodFor(facts), price.routeId, "STORE_UNAVAILABLE", undefined, { "retry-after": "2" });

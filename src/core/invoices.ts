@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 
 /**
- * Stateless invoices (DESIGN.md "Invoices"). An invoice id is an HMAC-authenticated token binding
+ * Stateless invoices (docs/design.md "Invoices"). An invoice id is an HMAC-authenticated token binding
  * payTo, denom, amount, method, route id, expiry, issue height, uses and a random nonce; issuing one
  * writes nothing. The id is also the payment memo, so it is URL-safe (base64url and ".") and stays
  * well under the 256-byte memo limit (≤ ~240 bytes with a 64-character route id).

@@ -1,6 +1,6 @@
 import type { ChainTx } from "../ports/chain.js";
 import { INVOICE_PAYMENT_STATUSES } from "../ports/payments.js";
-import { allow, denyRateLimited, denyWithInvoice } from "./answers.js";
+import { allow, denyPending, denyRateLimited, denyWithInvoice } from "./answers.js";
 import { DEFAULT_LATE_GRACE_SECONDS, type CoreDeps } from "./context.js";
 import type { Decision } from "./decision.js";
 import type { RequestFacts } from "./facts.js";
@@ -16,9 +16,13 @@ import { checkPayment } from "./verify-payment.js";
 /** How many recipient-matching txs an invoice-only proof scans on chain (newest first). */
 const SEARCH_LIMIT = 100;
 
-/** `retryAfterSeconds` is set only with RATE_LIMITED. */
-type Step<T> = { ok: true; value: T } | { ok: false; reason: ReasonCode; message: string; retryAfterSeconds?: number };
+/**
+ * `retryAfterSeconds` is set only with RATE_LIMITED; `pending` when the proof names a genuine,
+ * unexpired invoice whose payment is not on chain yet (answered with that same invoice).
+ */
+type Step<T> = { ok: true; value: T } | { ok: false; reason: ReasonCode; message: string; retryAfterSeconds?: number; pending?: Invoice };
 const fail = (reason: ReasonCode, message: string): Step<never> => ({ ok: false, reason, message });
+const stillPending = (inv: Invoice, message: string): Step<never> => ({ ok: false, reason: "PAYMENT_PENDING", message, pending: inv });
 
 /** Takes one chain-lookup token for this client; a failure when it has none left (→ 429). */
 function overLimit(deps: CoreDeps, facts: RequestFacts): Step<never> | undefined {
@@ -52,7 +56,9 @@ async function locateTx(deps: CoreDeps, facts: RequestFacts, proof: PaymentProof
     const limited = overLimit(deps, facts);
     if (limited) return limited;
     const tx = await deps.chain.getTx(proof.txHash);
-    return tx ? { ok: true, value: { tx } } : fail("PAYMENT_NOT_FOUND", `Transaction ${proof.txHash} not found on chain (yet)`);
+    if (tx) return { ok: true, value: { tx } };
+    const message = `Transaction ${proof.txHash} not found on chain (yet)`;
+    return inv && nowSec <= inv.expiresAt ? stillPending(inv, message) : fail("PAYMENT_NOT_FOUND", message);
   }
   const indexed = await deps.store.payments?.findPaymentByMemo(deps.terms.payTo, inv!.id);
   if (indexed && INVOICE_PAYMENT_STATUSES.includes(indexed.status)) {
@@ -60,12 +66,12 @@ async function locateTx(deps: CoreDeps, facts: RequestFacts, proof: PaymentProof
   }
   const limited = overLimit(deps, facts);
   if (limited) return limited;
-  const candidates = await deps.chain.searchByRecipient(deps.terms.payTo, inv!.issueHeight, SEARCH_LIMIT);
+  const candidates = await deps.chain.searchByRecipient(deps.terms.payTo, inv!.issueHeight, SEARCH_LIMIT, inv!.id);
   const mine = candidates.filter((t) => t.memo === inv!.id);
   const tx = mine.find((t) => t.code === 0) ?? mine[0];
   if (tx) return { ok: true, value: { tx } };
   if (nowSec > inv!.expiresAt) return fail("INVOICE_EXPIRED", "Invoice expired and no payment for it was found");
-  return fail("PAYMENT_NOT_FOUND", "No payment with this invoice as memo found on chain (yet)");
+  return stillPending(inv!, "No payment with this invoice as memo found on chain yet");
 }
 
 /** Resolves the invoice from the proof or, for a bare tx hash, from the tx memo. */
@@ -92,7 +98,7 @@ async function resolve(deps: CoreDeps, proof: PaymentProof, facts: RequestFacts,
 }
 
 /**
- * Pay per request: verifies a proof against the chain (DESIGN.md verification rules) and redeems it
+ * Pay per request: verifies a proof against the chain (docs/design.md verification rules) and redeems it
  * once, atomically, in the store. Throws ChainUnavailableError / StoreUnavailableError (→ 503).
  */
 export async function payPerRequest(
@@ -107,6 +113,11 @@ export async function payPerRequest(
   if (reused) return reused;
   const found = await resolve(deps, proof, facts, price, nowSec);
   if (!found.ok && found.retryAfterSeconds !== undefined) return denyRateLimited(decisionId, "invoice", price.routeId, found.retryAfterSeconds);
+  const pending = (inv: Invoice, reason: "PAYMENT_PENDING" | "AWAITING_CONFIRMATION", message: string, txHash?: string): Decision => {
+    deps.events.payment({ kind: "invoice", result: "rejected", reason, routeId: price.routeId, txHash, invoiceId: inv.id, decisionId });
+    return denyPending(deps, facts, price, decisionId, inv, reason, message);
+  };
+  if (!found.ok && found.pending) return pending(found.pending, "PAYMENT_PENDING", found.message, proof.txHash);
   if (!found.ok) return refuse(found.reason, found.message, proof.txHash, proof.invoiceId);
   const { inv, tx } = found.value;
   // Inclusion is one confirmation, and a tx seen before expiry was included before it: skip those RPCs.
@@ -116,6 +127,7 @@ export async function payPerRequest(
     payTo: deps.terms.payTo, denom: deps.terms.denom, latestHeight, minConfirmations: deps.minConfirmations, blockTimeSec,
     nowSec, lateGraceSec: deps.lateGraceSeconds ?? DEFAULT_LATE_GRACE_SECONDS,
   });
+  if (!check.ok && check.reason === "AWAITING_CONFIRMATION") return pending(inv, check.reason, check.message, tx.hash);
   if (!check.ok) return refuse(check.reason, check.message, tx.hash, inv.id);
   // A late payment (within GATEWAY_LATE_GRACE) buys one request, whatever the invoice stated.
   const uses = check.late ? 1 : inv.uses;

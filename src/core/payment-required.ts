@@ -13,7 +13,10 @@ export interface PaymentTerms {
   /** display currency, "NTMPI" */
   readonly currency: string;
   readonly prepaidEnabled: boolean;
-  /** base URL for verify/prepaid links ("" = relative paths) */
+  /**
+   * GATEWAY_PUBLIC_URL without trailing slash: the public origin clients use, where /invoices/* and
+   * /prepaid/* reach gate402 without passing the gate; "" = the request's own scheme and host
+   */
   readonly publicUrl: string;
 }
 
@@ -25,10 +28,20 @@ export interface PaymentRequiredParts {
 
 let lastRfc: { sec: number; text: string } = { sec: -1, text: "" };
 
-/** RFC 3339 without milliseconds, as DESIGN.md shows: "2026-11-21T12:05:00Z" (memoised per second: hot path). */
+/** RFC 3339 without milliseconds, as docs/design.md shows: "2026-11-21T12:05:00Z" (memoised per second: hot path). */
 export function rfc3339(unixSeconds: number): string {
   if (lastRfc.sec !== unixSeconds) lastRfc = { sec: unixSeconds, text: new Date(unixSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z") };
   return lastRfc.text;
+}
+
+/** The public origin by which the client reached us; "" only when neither config nor request names one. */
+function originOf(terms: PaymentTerms, facts: RequestFacts): string {
+  if (terms.publicUrl) {
+    const pathStart = terms.publicUrl.indexOf("/", terms.publicUrl.indexOf("//") + 2);
+    return pathStart === -1 ? terms.publicUrl : terms.publicUrl.slice(0, pathStart);
+  }
+  if (!facts.host) return "";
+  return `${facts.scheme === "https" ? "https" : "http"}://${facts.host}`;
 }
 
 function describe(facts: RequestFacts, amount: string, currency: string): string {
@@ -36,7 +49,7 @@ function describe(facts: RequestFacts, amount: string, currency: string): string
 }
 
 /**
- * Builds a payment-required answer (DESIGN.md "The 402 response"): JSON body for ClawPurse clients
+ * Builds a payment-required answer (docs/design.md "The 402 response"): JSON body for ClawPurse clients
  * (`payment`, `prepaid`) and x402 v1 clients (`x402Version`, `accepts`), plus the `PAYMENT-REQUIRED`
  * header carrying the x402 v2 PaymentRequired (base64 JSON, per x402 v2 transport spec).
  * Also used for 400/401 answers that should still tell the client how to pay.
@@ -49,7 +62,10 @@ export function paymentRequired(
   const amount = formatCoins(invoice.amountMicro);
   const amountMicro = invoice.amountMicro.toString();
   const description = describe(facts, amount, terms.currency);
-  const resourceUrl = `${facts.scheme}://${facts.host}${facts.pathWithQuery}`;
+  // Absolute links: relative ones resolve against the gated API behind a proxy (and get a 402 there).
+  const origin = originOf(terms, facts);
+  const base = terms.publicUrl || origin;
+  const resourceUrl = `${origin}${facts.pathWithQuery}`;
   const maxTimeoutSeconds = Math.max(1, invoice.expiresAt - now);
   const extra = { invoiceId: invoice.id, memo: invoice.id, decimals: DECIMALS };
   const body: Record<string, unknown> = {
@@ -60,14 +76,14 @@ export function paymentRequired(
       amount, amountMicro, currency: terms.currency, denom: terms.denom,
       address: terms.payTo, network: terms.network,
       expiresAt: rfc3339(invoice.expiresAt),
-      verifyUrl: `${terms.publicUrl}/invoices/${invoice.id}`,
+      verifyUrl: `${base}/invoices/${invoice.id}`,
       clawpurse: `clawpurse send ${terms.payTo} ${amount} --memo ${invoice.id} --yes`,
     },
     ...(terms.prepaidEnabled && {
       prepaid: {
-        accountsUrl: `${terms.publicUrl}/prepaid/accounts`,
-        depositUrl: `${terms.publicUrl}/prepaid/deposit`,
-        balanceUrl: `${terms.publicUrl}/prepaid/balance/{clientId}`,
+        accountsUrl: `${base}/prepaid/accounts`,
+        depositUrl: `${base}/prepaid/deposit`,
+        balanceUrl: `${base}/prepaid/balance/{clientId}`,
       },
     }),
     x402Version: 1,

@@ -1,6 +1,7 @@
 import { parseCoins } from "../money.js";
-import { ROUTE_ID_RE, type RouteRule } from "../config/routes.js";
+import { compileGlob, ROUTE_ID_RE, type RouteRule } from "../config/routes.js";
 import type { RequestFacts } from "./facts.js";
+import { normalizePath, pathRefusal, trailingSlashAliases } from "./path.js";
 
 /** What a request costs and which route id it is billed and labelled under. */
 export interface Price {
@@ -17,6 +18,11 @@ export interface Price {
 export interface PriceList {
   routes(): readonly RouteRule[];
   readonly defaultPriceMicro: bigint;
+  /**
+   * GATEWAY_STRICT_ROUTING: match patterns case-sensitively and treat a trailing slash as significant,
+   * for upstreams that route that way. Default false: `/API/x/` costs what `/api/x` costs.
+   */
+  readonly strictRouting?: boolean;
 }
 
 /** Envoy sent a context_extensions price we cannot parse: an operator error, not the client's. */
@@ -27,16 +33,58 @@ export class PriceConfigError extends Error {
   }
 }
 
+/** The request's path is ambiguous (encoded separator, control character): a client error, 400. */
+export class InvalidPathError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "InvalidPathError";
+  }
+}
 
-function tableMatch(facts: RequestFacts, routes: readonly RouteRule[]): RouteRule | undefined {
-  return routes.find((r) => (r.method === undefined || r.method === facts.method) && r.matches(facts.path));
+/** Case-insensitive matchers, compiled once per rule object (a reload brings new rule objects). */
+const foldedMatchers = new WeakMap<RouteRule, (path: string) => boolean>();
+
+function foldedMatcher(rule: RouteRule): (path: string) => boolean {
+  let m = foldedMatchers.get(rule);
+  if (!m) foldedMatchers.set(rule, (m = compileGlob(rule.pattern, true)));
+  return m;
+}
+
+function firstMatch(method: string, path: string, routes: readonly RouteRule[], strict: boolean): RouteRule | undefined {
+  for (const r of routes) {
+    if (r.method !== undefined && r.method !== method) continue;
+    if (strict ? r.matches(path) : foldedMatcher(r)(path)) return r;
+  }
+  return undefined;
 }
 
 /**
- * Resolves the price of a request, most specific source first (DESIGN.md "Pricing"):
+ * The route-table entry for a request: two paths that can reach the same upstream resource cost the
+ * same, and when in doubt the higher price applies. The raw path is refused when ambiguous, then
+ * normalised (path.ts); unless strict, each trailing-slash spelling is matched case-insensitively and
+ * the dearest first match wins (ties: the spelling without the slash).
+ * @throws InvalidPathError for an encoded separator or control character
+ */
+function tableMatch(facts: RequestFacts, list: PriceList): RouteRule | undefined {
+  const refusal = pathRefusal(facts.path);
+  if (refusal) throw new InvalidPathError(refusal);
+  const path = normalizePath(facts.path);
+  const routes = list.routes();
+  if (list.strictRouting) return firstMatch(facts.method, path, routes, true);
+  let best: RouteRule | undefined;
+  for (const alias of trailingSlashAliases(path)) {
+    const m = firstMatch(facts.method, alias, routes, false);
+    if (m && (!best || m.priceMicro > best.priceMicro)) best = m;
+  }
+  return best;
+}
+
+/**
+ * Resolves the price of a request, most specific source first (docs/design.md "Pricing"):
  * Envoy `context_extensions` (`free: "true"`, `price` in decimal NTMPI, `route` id), then the route
- * table (first match in order), then the default price.
+ * table (first match in order, over the path's aliases: see tableMatch), then the default price.
  * @throws PriceConfigError when context_extensions carry an unparsable price or route id
+ * @throws InvalidPathError when the path is ambiguous (the client's error: 400 INVALID_REQUEST)
  */
 export function resolvePrice(facts: RequestFacts, list: PriceList): Price {
   const ce = facts.contextExtensions;
@@ -44,7 +92,7 @@ export function resolvePrice(facts: RequestFacts, list: PriceList): Price {
   if (ceRoute !== undefined && !ROUTE_ID_RE.test(ceRoute)) {
     throw new PriceConfigError(`context_extensions route "${ceRoute.slice(0, 80)}" must be 1-64 printable ASCII characters other than " and \\`);
   }
-  const matched = tableMatch(facts, list.routes());
+  const matched = tableMatch(facts, list);
   const routeId = ceRoute ?? matched?.id;
   const rule = matched?.bundles !== undefined || matched?.scope !== undefined ? matched : undefined;
   if (ce["free"] === "true") return { routeId: routeId ?? "free", priceMicro: 0n, source: "context_extensions", rule };

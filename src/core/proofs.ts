@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { SignedAuthorization } from "./signed-tx/verify.js";
 
 /**
- * Payment proof headers (DESIGN.md "Request headers"):
+ * Payment proof headers (docs/design.md "Request headers"):
  * - `X-Payment-Proof`: `<invoiceId>`, `<txHash>` or `<invoiceId>:<txHash>` (ClawPurse Gateway compatible)
  * - `PAYMENT-SIGNATURE` (x402 v2) / `X-PAYMENT` (x402 v1): base64 JSON PaymentPayload whose `payload`
  *   for scheme `exact` on our network is `{ txHash, invoiceId? }`.

@@ -1,11 +1,12 @@
 /**
- * The closed catalogue of decision reasons (DESIGN.md "Error codes"). The same code is used unchanged
+ * The closed catalogue of decision reasons (docs/design.md "Error codes"). The same code is used unchanged
  * in the JSON `error` field, the log line and the metric label.
  */
 export const REASONS = {
   PAYMENT_REQUIRED: { status: 402, message: "Payment required" },
   INVALID_PROOF: { status: 400, message: "Malformed payment proof" },
   PAYMENT_NOT_FOUND: { status: 402, message: "No matching payment found on chain" },
+  PAYMENT_PENDING: { status: 402, message: "Payment not in a block yet; retry after Retry-After with the same proof, do not pay again" },
   AWAITING_CONFIRMATION: { status: 402, message: "Payment found but not yet confirmed" },
   INSUFFICIENT_AMOUNT: { status: 402, message: "Payment is less than the price" },
   INVOICE_EXPIRED: { status: 402, message: "Invoice expired before it was paid" },

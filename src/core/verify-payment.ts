@@ -44,7 +44,7 @@ export function confirmations(latestHeight: number, txHeight: number): number {
 }
 
 /**
- * DESIGN.md verification rules for a tx presented against an invoice: code 0, memo equals the
+ * docs/design.md verification rules for a tx presented against an invoice: code 0, memo equals the
  * invoice id, transfers to payTo in denom sum to ≥ the price, enough confirmations, block time not
  * after the invoice expiry — or, when it is, presented no later than `lateGraceSec` after the expiry
  * (then `late: true`: the caller redeems one request). Pure.

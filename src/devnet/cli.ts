@@ -3,59 +3,47 @@
  * SIGINT/SIGTERM. Flags: --host, --port (default 26657), --block-time-ms, --chain-id, --accounts,
  * fault flags --stall-ms N, --drop, --error http500|rpc, --garbage, --index-lag-blocks N, --skip-heights N.
  */
-import { parseArgs } from "node:util";
-import { startDevnet } from "./devnet.js";
+import { Command, InvalidArgumentError, Option } from "commander";
 import type { FaultUpdate } from "./faults.js";
 
-function intFlag(v: string | undefined, name: string): number | undefined {
-  if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v)) throw new Error(`--${name} must be a whole number, got "${v}"`);
+/** commander argument parser: a whole number. */
+function whole(v: string): number {
+  if (!/^\d+$/.test(v)) throw new InvalidArgumentError("must be a whole number");
   return Number(v);
 }
 
-function parseFlags(argv: string[]) {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      host: { type: "string" },
-      port: { type: "string" },
-      "block-time-ms": { type: "string" },
-      "chain-id": { type: "string" },
-      accounts: { type: "string" },
-      "stall-ms": { type: "string" },
-      drop: { type: "boolean" },
-      error: { type: "string" },
-      garbage: { type: "boolean" },
-      "index-lag-blocks": { type: "string" },
-      "skip-heights": { type: "string" },
-    },
-    strict: true,
-  });
-  const faults: FaultUpdate = {};
-  const stallMs = intFlag(values["stall-ms"], "stall-ms");
-  if (stallMs !== undefined) faults.stallMs = stallMs;
-  if (values.drop) faults.drop = true;
-  if (values.garbage) faults.garbage = true;
-  if (values.error !== undefined) {
-    if (values.error !== "http500" && values.error !== "rpc") throw new Error('--error must be "http500" or "rpc"');
-    faults.error = values.error;
-  }
-  const lag = intFlag(values["index-lag-blocks"], "index-lag-blocks");
-  if (lag !== undefined) faults.indexLagBlocks = lag;
-  const skip = intFlag(values["skip-heights"], "skip-heights");
-  if (skip !== undefined) faults.skipHeights = skip;
-  return { values, faults };
+/** Parsed flags of `gate402 devnet` (commander's camelCase names). */
+export interface DevnetFlags {
+  readonly host: string;
+  readonly port: number;
+  readonly blockTimeMs: number;
+  readonly chainId: string;
+  readonly accounts: number;
+  readonly stallMs?: number;
+  readonly drop?: boolean;
+  readonly error?: "http500" | "rpc";
+  readonly garbage?: boolean;
+  readonly indexLagBlocks?: number;
+  readonly skipHeights?: number;
 }
 
-/** Runs the devnet CLI (argv without the subcommand); resolves after SIGINT/SIGTERM shut it down. */
-export async function runDevnetCli(argv: string[]): Promise<void> {
-  const { values, faults } = parseFlags(argv);
+function faultsOf(f: DevnetFlags): FaultUpdate {
+  const faults: FaultUpdate = {};
+  if (f.stallMs !== undefined) faults.stallMs = f.stallMs;
+  if (f.drop) faults.drop = true;
+  if (f.garbage) faults.garbage = true;
+  if (f.error !== undefined) faults.error = f.error;
+  if (f.indexLagBlocks !== undefined) faults.indexLagBlocks = f.indexLagBlocks;
+  if (f.skipHeights !== undefined) faults.skipHeights = f.skipHeights;
+  return faults;
+}
+
+/** Runs the devnet with parsed flags; resolves after SIGINT/SIGTERM shut it down. */
+export async function runDevnet(flags: DevnetFlags): Promise<void> {
+  const faults = faultsOf(flags);
+  const { startDevnet } = await import("./devnet.js"); // loaded only when the devnet runs (fast --help)
   const devnet = await startDevnet({
-    host: values.host ?? "127.0.0.1",
-    port: intFlag(values.port, "port") ?? 26657,
-    blockTimeMs: intFlag(values["block-time-ms"], "block-time-ms") ?? 1000,
-    chainId: values["chain-id"] ?? "neutaro-devnet-1",
-    accounts: intFlag(values.accounts, "accounts") ?? 10,
+    host: flags.host, port: flags.port, blockTimeMs: flags.blockTimeMs, chainId: flags.chainId, accounts: flags.accounts,
   });
   devnet.faults.set(faults);
   // This CLI's job is to print the wallets for humans.
@@ -75,4 +63,31 @@ export async function runDevnetCli(argv: string[]): Promise<void> {
     process.on("SIGTERM", stop);
   });
   await devnet.stop();
+}
+
+/** The `devnet` command with its flags (also usable on its own: see runDevnetCli). */
+export function devnetCommand(): Command {
+  return new Command("devnet")
+    .description("only the local Neutaro devnet (CometBFT RPC, funded wallets), with optional faults; runs until Ctrl-C")
+    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .option("--port <n>", "RPC port (0: any free port)", whole, 26657)
+    .option("--block-time-ms <n>", "ms between blocks (0: a block per tx)", whole, 1000)
+    .option("--chain-id <id>", "chain id", "neutaro-devnet-1")
+    .option("--accounts <n>", "funded wallets to create", whole, 10)
+    .option("--stall-ms <n>", "fault: delay every RPC answer by n ms", whole)
+    .option("--drop", "fault: destroy connections without answering")
+    .addOption(new Option("--error <kind>", "fault: http500 = HTTP 500 with a JSON-RPC error, rpc = HTTP 200 with a JSON-RPC error").choices(["http500", "rpc"]))
+    .option("--garbage", "fault: answer with bytes that are not JSON")
+    .option("--index-lag-blocks <n>", "fault: tx / tx_search do not see the txs of the newest n blocks", whole)
+    .option("--skip-heights <n>", "fault: the next block jumps n heights", whole)
+    .addHelpText("after", "\nEnvironment: none (flags only).")
+    .action((flags: DevnetFlags) => runDevnet(flags));
+}
+
+/**
+ * Runs the devnet command on `argv` (without the word "devnet"), for tests and embedding.
+ * @throws CommanderError on bad flags (after printing one line to stderr)
+ */
+export async function runDevnetCli(argv: string[]): Promise<void> {
+  await devnetCommand().exitOverride().parseAsync(argv, { from: "user" });
 }

@@ -2,6 +2,8 @@ import type pg from "pg";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "../config/load.js";
 import type { PgStore } from "../store/pg-store.js";
+import type { RevocationList } from "./auth/revocations.js";
+import type { LoginThrottle } from "./auth/throttle.js";
 import type { TokenService } from "./auth/tokens.js";
 import type { RouteTable } from "./routes-table/table.js";
 
@@ -13,5 +15,9 @@ export interface ManageDeps {
   readonly store: PgStore;
   readonly log: Logger;
   readonly tokens: TokenService;
+  /** revoked tokens, shared by all replicas */
+  readonly revocations: RevocationList;
+  /** failed-login counting and lockouts, shared by all replicas */
+  readonly throttle: LoginThrottle;
   readonly routeTable: RouteTable;
 }

@@ -9,7 +9,12 @@ import { VERSION } from "../app/version.js";
 import { createPool } from "../store/pool.js";
 import { accountRoutes } from "./accounts/routes.js";
 import { authRoutes } from "./auth/routes.js";
+import type { TLSSocket } from "node:tls";
+import { operatorRoutes } from "./auth/operator-routes.js";
+import { createRevocationList } from "./auth/revocations.js";
+import { createLoginThrottle } from "./auth/throttle.js";
 import { createTokenService } from "./auth/tokens.js";
+import { sendError } from "../transport/http/errors.js";
 import type { ManageDeps } from "./deps.js";
 import { ledgerRoutes } from "./ledger/routes.js";
 import { openApiDocument } from "./openapi.js";
@@ -30,7 +35,17 @@ export interface ManageOptions {
 export function registerManageRoutes(app: FastifyInstance, deps: ManageDeps): void {
   const doc = openApiDocument(VERSION);
   void app.register(async (m) => {
+    if (deps.config.tls?.manageClientCert) {
+      // GATEWAY_TLS_MANAGE_CLIENT_CERT: the HTTP port asks every client for a certificate but lets the
+      // handshake succeed without one (the public routes need none); /manage insists on a verified one.
+      m.addHook("onRequest", async (req, reply) => {
+        if ((req.raw.socket as TLSSocket).authorized !== true) {
+          return sendError(reply, 401, "CLIENT_CERTIFICATE_REQUIRED", "The management API needs a client certificate from the configured CA");
+        }
+      });
+    }
     authRoutes(m, deps);
+    operatorRoutes(m, deps);
     accountRoutes(m, deps);
     transactionRoutes(m, deps);
     ledgerRoutes(m, deps);
@@ -43,7 +58,7 @@ export function registerManageRoutes(app: FastifyInstance, deps: ManageDeps): vo
 
 /** The management extension; `manageExtension()` with defaults is what DEFAULT_EXTENSIONS lists. */
 export function manageExtension(opts: ManageOptions = {}): Extension {
-  return (ctx: GatewayContext) => {
+  return async (ctx: GatewayContext) => {
     const { config } = ctx;
     // Management work (1,000 transfers, a ledger walk) waits for its own connections instead of taking
     // the Check path's, and may wait longer for them.
@@ -52,10 +67,14 @@ export function manageExtension(opts: ManageOptions = {}): Extension {
       routesFile: config.routesFile, envRoutes: config.envRoutes, current: ctx.routes, setRoutes: ctx.setRoutes,
       log: ctx.log, debounceMs: opts.reloadDebounceMs, clock: ctx.clock,
     });
-    const tokens = createTokenService({ jwtSecret: config.jwtSecret, oidc: config.oidc, clock: ctx.clock });
-    registerManageRoutes(ctx.http, { config, pool, store: ctx.store, log: ctx.log.child({ component: "manage" }), tokens, routeTable });
+    const log = ctx.log.child({ component: "manage" });
+    const revocations = await createRevocationList(pool, config.manageAuth.revocationPollMs, log);
+    const throttle = createLoginThrottle(pool, config.manageAuth);
+    const tokens = createTokenService({ jwtSecret: config.jwtSecret, oidc: config.oidc, clock: ctx.clock, isRevoked: revocations.isRevoked });
+    registerManageRoutes(ctx.http, { config, pool, store: ctx.store, log, tokens, routeTable, revocations, throttle });
     return {
       async stop() {
+        revocations.stop();
         routeTable.stop();
         await pool.end();
       },

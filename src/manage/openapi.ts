@@ -5,11 +5,11 @@
  */
 import { z } from "zod";
 import { listAccountsQuery } from "./accounts/routes.js";
-import { loginBody, registerBody } from "./auth/routes.js";
+import { loginBody, registerBody, revokeBody } from "./auth/routes.js";
 import type { Access } from "./auth/guard.js";
 import { pageQuery } from "./http.js";
 import { ledgerQuery } from "./ledger/routes.js";
-import { revokeBody } from "./passes/routes.js";
+import { revokePassBody } from "./passes/routes.js";
 import { revenueQuery } from "./reports/routes.js";
 import { transactionBody } from "./transactions/request.js";
 
@@ -58,7 +58,7 @@ export function openApiDocument(version: string): Json {
     openapi: "3.1.0",
     info: { title: "gate402 management API", version, description: "Operators manage prepaid accounts, money movements, the ledger and the route table. Money: decimal NTMPI strings plus uneutaro strings (*Micro)." },
     components: {
-      securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "POST /manage/auth/login (HS256, 15 min) or an OIDC token when configured" } },
+      securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "POST /manage/auth/login (HS256, 15 min, revocable: POST /manage/auth/logout) or an OIDC token when configured. With GATEWAY_TLS_MANAGE_CLIENT_CERT every /manage request also needs a TLS client certificate from the configured CA (else 401 CLIENT_CERTIFICATE_REQUIRED)" } },
       schemas: {
         Error: { type: "object", required: ["error", "message"], properties: { error: { type: "string" }, message: { type: "string" } } },
         Account: { type: "object", properties: { clientId: { type: "string" }, status: { enum: ["active", "suspended"] }, balance: money, balanceMicro: micro, depositMemo: { type: "string" }, createdAt: { type: "string", format: "date-time" } } },
@@ -66,7 +66,13 @@ export function openApiDocument(version: string): Json {
       },
     },
     paths: {
-      "/manage/auth/login": { post: op({ summary: "Exchange username and password for a 15-minute JWT", access: "public", body: loginBody, extra: { "401": err("INVALID_CREDENTIALS") } }) },
+      "/manage/auth/login": { post: op({ summary: "Exchange username and password for a 15-minute JWT (no refresh token: log in again). Throttled per operator and per source address", access: "public", body: loginBody, extra: { "401": err("INVALID_CREDENTIALS"), "429": { ...err("LOGIN_LOCKED: too many failed logins; the Retry-After header gives the seconds to wait"), headers: { "Retry-After": { schema: { type: "integer" } } } } } }) },
+      "/manage/auth/logout": { post: op({ summary: "Revoke the presented token on every replica (within GATEWAY_REVOCATION_POLL_MS)", access: "read", extra: { "204": { description: "Revoked" }, "400": err("NOT_REVOCABLE: an OIDC token or one without jti") } }) },
+      "/manage/auth/revoke": { post: op({ summary: "Revoke a token by its id (jti, returned by login as tokenId) on every replica", access: "write", body: revokeBody, extra: { "204": { description: "Revoked" } } }) },
+      "/manage/operators": { get: op({ summary: "List operators with role and status (enabled | disabled)", access: "read" }) },
+      "/manage/operators/{username}/disable": { post: op({ summary: "Disable an operator: no login, every token it holds revoked", access: "write", params: [pathParam("username", "operator")], extra: { "404": err("OPERATOR_NOT_FOUND"), "409": err("LAST_ADMIN") } }) },
+      "/manage/operators/{username}/enable": { post: op({ summary: "Enable a disabled operator (it logs in again)", access: "write", params: [pathParam("username", "operator")], extra: { "404": err("OPERATOR_NOT_FOUND") } }) },
+      "/manage/operators/{username}": { delete: op({ summary: "Delete an operator; every token it holds is revoked", access: "write", params: [pathParam("username", "operator")], extra: { "204": { description: "Deleted" }, "404": err("OPERATOR_NOT_FOUND"), "409": err("LAST_ADMIN") } }) },
       "/manage/auth/register": { post: op({ summary: "Register an operator: the first admin with the bootstrap token (header X-Bootstrap-Token or body), later by an admin", access: "public", body: registerBody, headers: [{ name: "X-Bootstrap-Token", in: "header", required: false, schema: { type: "string" } }], extra: { "201": json("Created"), "401": err("UNAUTHORIZED"), "403": err("FORBIDDEN | BOOTSTRAP_CLOSED | BOOTSTRAP_DISABLED"), "409": err("OPERATOR_EXISTS") } }) },
       "/manage/accounts": accountOps(false),
       "/manage/wallet": accountOps(true),
@@ -83,7 +89,7 @@ export function openApiDocument(version: string): Json {
       "/manage/revenue": { get: op({ summary: "Revenue (prepaid debits + paid invoices) by route or day", access: "read", query: revenueQuery }) },
       "/manage/routes": { get: op({ summary: "The effective route/price table and the last reload", access: "read" }) },
       "/manage/routes/reload": { post: op({ summary: "Reload GATEWAY_ROUTES_FILE now (invalid: old table kept)", access: "write", extra: { "422": err("ROUTES_INVALID") } }) },
-      "/manage/passes/revoke": { post: op({ summary: "Revoke a pass by jti (its invoice id): every replica refuses it within seconds", access: "write", body: revokeBody, extra: { "201": json("Revoked"), "404": err("NOT_FOUND") } }) },
+      "/manage/passes/revoke": { post: op({ summary: "Revoke a pass by jti (its invoice id): every replica refuses it within seconds", access: "write", body: revokePassBody, extra: { "201": json("Revoked"), "404": err("NOT_FOUND") } }) },
       "/manage/openapi.json": { get: op({ summary: "This document", access: "public" }) },
     },
   };

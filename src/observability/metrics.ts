@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 /**
- * Every gate402 metric (DESIGN.md "Metrics"). Labels are bounded: route ids come from config or
+ * Every gate402 metric (docs/design.md "Metrics"). Labels are bounded: route ids come from config or
  * context_extensions, never raw paths or client ids. One registry per app instance so tests can run
  * several apps in one process.
  */

@@ -40,9 +40,11 @@ export interface ChainPort {
   /**
    * Finds txs that credit `recipient` (query `transfer.recipient='<addr>' AND tx.height>=minHeight`),
    * newest first, up to `limit`. Memo is not indexed on chain: callers filter by `memo`.
+   * @param forMemo the memo the caller looks for: caches share a result only between lookups of the
+   *   same memo, so one invoice's search never answers another's with a result from before its payment
    * @throws ChainUnavailableError
    */
-  searchByRecipient(recipient: string, minHeight: number, limit: number): Promise<readonly ChainTx[]>;
+  searchByRecipient(recipient: string, minHeight: number, limit: number, forMemo?: string): Promise<readonly ChainTx[]>;
 
   /** Latest block height. @throws ChainUnavailableError */
   latestHeight(): Promise<number>;

@@ -1,6 +1,6 @@
 /**
  * Exceptional outcomes of the ports. Expected outcomes (not found, not enough balance) are values;
- * these are outages, which the core turns into 503 — never 402 (DESIGN.md: an outage must not make
+ * these are outages, which the core turns into 503 — never 402 (docs/design.md: an outage must not make
  * clients pay).
  */
 

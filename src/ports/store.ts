@@ -118,6 +118,16 @@ export interface RedemptionRecord {
   readonly payer?: string;
 }
 
+/** Per-call options of the decision-path store methods. */
+export interface StoreCallOptions {
+  /**
+   * Unix ms (wall clock) by which the call must have answered: past it the call throws
+   * StoreUnavailableError, and a money write that reaches Postgres after it changes nothing.
+   * Default: now + the store's own default deadline.
+   */
+  readonly deadlineAt?: number;
+}
+
 export interface StorePort {
   /**
    * Read side of the payments the watcher recorded (optional: a store without it makes every
@@ -130,16 +140,16 @@ export interface StorePort {
    * in the table shared with deposits (unique), and the invoice id is unique: when the same proof
    * arrives in many concurrent requests, exactly `uses` calls return `applied`.
    */
-  redeem(input: RedeemInput): Promise<RedeemOutcome>;
+  redeem(input: RedeemInput, opts?: StoreCallOptions): Promise<RedeemOutcome>;
 
   /** Redemption of an invoice id, or null when never redeemed. */
-  findRedemption(invoiceId: string): Promise<RedemptionRecord | null>;
+  findRedemption(invoiceId: string, opts?: StoreCallOptions): Promise<RedemptionRecord | null>;
 
   /** Creates a prepaid account with balance 0. Throws if clientId or depositMemo already exists. */
   createAccount(account: NewAccount): Promise<PrepaidAccount>;
 
   /** Account by client id, or null. */
-  getAccount(clientId: string): Promise<PrepaidAccount | null>;
+  getAccount(clientId: string, opts?: StoreCallOptions): Promise<PrepaidAccount | null>;
 
   /** Account whose deposit memo is `memo`, or null. */
   findAccountByDepositMemo(memo: string): Promise<PrepaidAccount | null>;
@@ -148,10 +158,11 @@ export interface StorePort {
   checkKey(clientId: string, keyHash: string): Promise<boolean>;
 
   /**
-   * Debits a prepaid account: one conditional `UPDATE … WHERE balance >= amount … RETURNING` plus a
-   * ledger entry, atomically. Never leaves a negative balance, never debits twice for one call.
+   * Debits a prepaid account with its ledger entry, atomically (debits arriving together may share
+   * one statement and one commit, applied per account in arrival order). Never leaves a negative
+   * balance, never debits twice for one call, never debits for a call that threw.
    */
-  debit(input: DebitInput): Promise<DebitOutcome>;
+  debit(input: DebitInput, opts?: StoreCallOptions): Promise<DebitOutcome>;
 
   /**
    * Credits an on-chain deposit: claims the tx hash (unique, shared with invoice redemptions) and

@@ -1,6 +1,6 @@
 /** Prepaid account rows: create, look up, check credentials. Balances only move through ledger.ts. */
 import type pg from "pg";
-import type { AccountStatus, DebitOutcome, NewAccount, PrepaidAccount } from "../ports/store.js";
+import type { AccountStatus, NewAccount, PrepaidAccount } from "../ports/store.js";
 import { AccountExistsError, errorCode, UNIQUE_VIOLATION } from "./errors.js";
 import { query } from "./pool.js";
 
@@ -77,27 +77,4 @@ export async function checkKey(pool: pg.Pool, clientId: string, keyHash: string)
     [clientId, keyHash],
   );
   return res.rowCount === 1;
-}
-
-/**
- * Why a guarded debit matched no row. Only called after the debit wrote nothing, so it is a plain
- * read: the answer may be stale by the time it returns, but nothing is decided on it except the reason.
- * @throws StoreUnavailableError
- */
-export async function debitRefusal(
-  pool: pg.Pool,
-  clientId: string,
-  keyHash: string,
-): Promise<Exclude<DebitOutcome, { kind: "applied" }>> {
-  const res = await query<{ key_ok: boolean; status: AccountStatus; balance_micro: string }>(
-    pool,
-    "debit",
-    `SELECT key_hash = $2 AS key_ok, status, balance_micro::text AS balance_micro
-       FROM prepaid_accounts WHERE client_id = $1`,
-    [clientId, keyHash],
-  );
-  const row = res.rows[0];
-  if (!row || !row.key_ok) return { kind: "bad_credentials" };
-  if (row.status !== "active") return { kind: "suspended" };
-  return { kind: "insufficient", balanceMicro: BigInt(row.balance_micro) };
 }

@@ -13,6 +13,9 @@ const UNAVAILABLE_SQLSTATES = new Set([
   "53300", // too_many_connections
   "53400", // configuration_limit_exceeded
   "25P03", // idle_in_transaction_session_timeout
+  // Transient, and the transaction rolled back: a retry later can succeed, so 503 + Retry-After.
+  "40P01", // deadlock_detected
+  "40001", // serialization_failure
 ]);
 
 const UNAVAILABLE_SOCKET_CODES = new Set([

@@ -69,7 +69,8 @@ function toResult(rows: readonly { entry_id: string; balance_micro: string }[]):
 }
 
 /**
- * Applies a guarded debit (amountMicro < 0). @returns the result, or null when the guard matched no
+ * Applies one guarded debit (amountMicro < 0) in its own statement and commit: how releases before
+ * group commit (migration 0007, debit-batcher.ts) wrote every debit; kept for tools and tests. @returns the result, or null when the guard matched no
  * row (unknown client, wrong key, suspended, or not enough balance) and nothing was written.
  * @throws StoreUnavailableError
  */

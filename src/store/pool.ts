@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
 import type { Logger } from "pino";
+import { StoreUnavailableError } from "../ports/errors.js";
 import { toStoreError } from "./errors.js";
 
 export interface PoolOptions {
@@ -111,5 +112,106 @@ export async function transaction<T>(
     await client.query("ROLLBACK").catch(() => undefined);
     client.release(true);
     throw toStoreError(err, operation);
+  }
+}
+
+/**
+ * Runs `fn` at `deadlineAt` (unix ms) — but after the I/O already waiting in that turn of the event
+ * loop (timers run before I/O callbacks; setImmediate after them). On a lagging loop an answer that
+ * arrived before the deadline, not yet read, therefore wins over the deadline instead of being thrown
+ * away with its connection. @returns cancel
+ */
+export function atDeadline(deadlineAt: number, fn: () => void): () => void {
+  let immediate: NodeJS.Immediate | undefined;
+  const timer = setTimeout(() => (immediate = setImmediate(fn)), Math.max(0, deadlineAt - Date.now()));
+  return () => {
+    clearTimeout(timer);
+    if (immediate) clearImmediate(immediate);
+  };
+}
+
+/** Rejects with StoreUnavailableError at `deadlineAt` unless `work` settles first. */
+export function within<T>(work: Promise<T>, deadlineAt: number, operation: string): Promise<T> {
+  let cancel = (): void => undefined;
+  const late = new Promise<never>((_, reject) => {
+    cancel = atDeadline(deadlineAt, () => reject(new StoreUnavailableError(`store ${operation}: deadline passed`)));
+  });
+  return Promise.race([work, late]).finally(() => cancel());
+}
+
+/** true when `err` is (or wraps) an error answered by the Postgres server: the statement's outcome is known. */
+export function answeredByServer(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) if (e instanceof pg.DatabaseError) return true;
+  return false;
+}
+
+/** Thrown when a store call's deadline passes first; an outage to the caller (503). */
+function deadlineError(operation: string, what: string): StoreUnavailableError {
+  return new StoreUnavailableError(`store ${operation}: deadline passed ${what}`);
+}
+
+/** A connection whose answer is overdue: destroyed now, so nothing more is read from or sent on it. */
+function discard(client: pg.PoolClient): void {
+  client.on("error", () => undefined);
+  (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+}
+
+/** A pooled connection by `deadlineAt` (unix ms); one that arrives after it goes straight back. */
+async function acquire(pool: pg.Pool, operation: string, deadlineAt: number): Promise<pg.PoolClient> {
+  const ms = deadlineAt - Date.now();
+  if (ms <= 0) throw deadlineError(operation, "before it started");
+  const pending = pool.connect();
+  let cancel = (): void => undefined;
+  const late = new Promise<never>((_, reject) => {
+    cancel = atDeadline(deadlineAt, () => {
+      pending.then((c) => c.release(), () => undefined);
+      reject(deadlineError(operation, "waiting for a connection"));
+    });
+  });
+  try {
+    return await Promise.race([pending, late]);
+  } catch (err) {
+    throw toStoreError(err, operation);
+  } finally {
+    cancel();
+  }
+}
+
+/**
+ * Runs one statement and gives up at `deadlineAt` (unix ms, this host's clock): waiting for a
+ * connection and for the answer both count. On timeout the connection is destroyed (a statement
+ * stuck behind a dead link never returns to the pool) and StoreUnavailableError is thrown at once.
+ * The statement itself may still reach Postgres later: money statements therefore also carry their
+ * deadline as a parameter and check it themselves (migration 0007).
+ * @param onSent called when the statement goes out (a failure after it leaves the outcome unknown)
+ * @throws StoreUnavailableError on outage or deadline; other errors unchanged
+ */
+export async function queryWithin<R extends pg.QueryResultRow>(
+  pool: pg.Pool,
+  operation: string,
+  deadlineAt: number,
+  text: string,
+  values: readonly unknown[] = [],
+  onSent?: () => void,
+): Promise<pg.QueryResult<R>> {
+  const client = await acquire(pool, operation, deadlineAt);
+  let cancel = (): void => undefined;
+  try {
+    const res = await new Promise<pg.QueryResult<R>>((resolve, reject) => {
+      cancel = atDeadline(deadlineAt, () => {
+        reject(deadlineError(operation, "waiting for the answer"));
+        discard(client);
+      });
+      client.query<R>({ name: statementName(text), text, values: values as unknown[] }).then(resolve, reject);
+      onSent?.();
+    });
+    client.release();
+    return res;
+  } catch (err) {
+    // A failed or overdue connection is dropped, never reused.
+    client.release(err instanceof Error ? err : new Error(String(err)));
+    throw toStoreError(err, operation);
+  } finally {
+    cancel();
   }
 }

@@ -22,7 +22,6 @@ const MALFORMED: [string, Record<string, string>][] = [
   ["a 63-hex tx hash", { "x-payment-proof": "A".repeat(63) }],
   ["an invoice id with a non-hex tx hash", { "x-payment-proof": `${"a".repeat(40)}.${"b".repeat(22)}:${"Z".repeat(64)}` }],
   ["SQL in the proof", { "x-payment-proof": "x' OR '1'='1'; DROP TABLE redemptions; --" }],
-  ["an oversized proof (100 KB)", { "x-payment-proof": "A".repeat(100_000) }],
   ["a non-ASCII proof", { "x-payment-proof": `${"a".repeat(30)}é💸` }],
   ["PAYMENT-SIGNATURE that is not base64", { "payment-signature": "%%%not base64%%%" }],
   ["PAYMENT-SIGNATURE with invalid JSON", { "payment-signature": b64("{not json") }],
@@ -44,6 +43,20 @@ describe("bad input never crashes and never charges", () => {
       expect(body.payment.invoiceId).toEqual(expect.any(String));
     });
   }
+
+  it("an oversized proof (100 KB) is over the header limit: 400 INVALID_REQUEST without an invoice", async () => {
+    const res = await client.check(envoyCheck({ headers: { "x-payment-proof": "A".repeat(100_000) } }));
+    expect(httpStatus(res)).toBe(400);
+    expect(deniedBody(res).error).toBe("INVALID_REQUEST");
+    expect(deniedBody(res).payment).toBeUndefined();
+  });
+
+  it("a proof just over its own 8 KiB limit (but within the header limit) is 400 INVALID_PROOF with an invoice", async () => {
+    const res = await client.check(envoyCheck({ headers: { "x-payment-proof": "A".repeat(8193) } }));
+    expect(httpStatus(res)).toBe(400);
+    expect(deniedBody(res).error).toBe("INVALID_PROOF");
+    expect(deniedBody(res).payment.invoiceId).toEqual(expect.any(String));
+  });
 
   it("a malformed client id or a missing key is 401, not a crash", async () => {
     const cases: Record<string, string>[] = [{ "x-client-id": "../../etc/passwd", "x-client-key": "k_" + "a".repeat(43) }, { "x-client-id": "c_ok" }, { "x-client-id": "c_ok", "x-client-key": "short" }];

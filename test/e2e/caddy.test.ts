@@ -4,6 +4,7 @@
  * suite fails (does not skip) without it.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cosmjsPayer, createPaidFetch, memoryStore } from "../../src/client/index.js";
 import { requireCaddy, startCaddy, type CaddyProxy } from "../support/caddy.js";
 import { rawRequest } from "../support/http-request.js";
 import { startStack, type Stack } from "../support/stack.js";
@@ -51,7 +52,7 @@ function expectNoPlaceholders(seen: SeenRequest): void {
 }
 
 describe("pay per request through Caddy forward_auth", () => {
-  it("an unpaid request gets the DESIGN.md 402 (status, content-type, PAYMENT-REQUIRED, body) and never reaches upstream", async () => {
+  it("an unpaid request gets the docs/design.md 402 (status, content-type, PAYMENT-REQUIRED, body) and never reaches upstream", async () => {
     const before = upstream.seen.length;
     const res = await get("/api/data?x=1", { accept: "application/json" });
     expect(res.status).toBe(402);
@@ -60,8 +61,8 @@ describe("pay per request through Caddy forward_auth", () => {
     const network = `cosmos:${stack.devnet.chainId}`;
     const resource = `${caddy.url}/api/data?x=1`;
     expect(body).toMatchObject({ error: "PAYMENT_REQUIRED", message: "Payment of 0.001000 NTMPI required for GET /api/data", x402Version: 1 });
-    expect(body.payment).toMatchObject({ amount: "0.001000", amountMicro: "1000", currency: "NTMPI", denom: "uneutaro", address: stack.payTo, network, verifyUrl: `/invoices/${body.payment.invoiceId}` });
-    expect(body.prepaid).toEqual({ accountsUrl: "/prepaid/accounts", depositUrl: "/prepaid/deposit", balanceUrl: "/prepaid/balance/{clientId}" });
+    expect(body.payment).toMatchObject({ amount: "0.001000", amountMicro: "1000", currency: "NTMPI", denom: "uneutaro", address: stack.payTo, network, verifyUrl: `${caddy.url}/invoices/${body.payment.invoiceId}` });
+    expect(body.prepaid).toEqual({ accountsUrl: `${caddy.url}/prepaid/accounts`, depositUrl: `${caddy.url}/prepaid/deposit`, balanceUrl: `${caddy.url}/prepaid/balance/{clientId}` });
     expect(body.accepts).toEqual([{
       scheme: "exact", network, maxAmountRequired: "1000", asset: "uneutaro", payTo: stack.payTo, resource, description: body.message,
       mimeType: "application/json", maxTimeoutSeconds: 300, extra: { invoiceId: body.payment.invoiceId, memo: body.payment.invoiceId, decimals: 6 },
@@ -164,6 +165,35 @@ describe("prepaid through Caddy forward_auth", () => {
     expect(wrongKey.status).toBe(401);
     expect((await wrongKey.json()).error).toBe("INVALID_CLIENT_CREDENTIALS");
     expect(upstream.seen.length).toBe(before);
+  });
+
+  it("the SDK's prepaid mode works behind this Caddyfile: sign-up, deposit and balance go through Caddy to gate402, calls are allowed", async () => {
+    const created = await fetch(`${caddy.url}/prepaid/accounts`, { method: "POST" });
+    expect(created.status).toBe(201);
+    const acct = await created.json();
+    const payer = cosmjsPayer({ mnemonic: stack.devnet.wallets[4]!.mnemonic, rpc: stack.devnet.rpcUrl, chainId: stack.devnet.chainId, gasPrice: "0.025uneutaro", pollIntervalMs: 100 });
+    try {
+      const paidFetch = createPaidFetch({
+        payer, store: memoryStore(),
+        policy: { allowedHosts: ["127.0.0.1"], allowedPayTo: [stack.payTo], allowedNetworks: [`cosmos:${stack.devnet.chainId}`], maxPerRequest: "0.01", maxPerDay: "1" },
+        prepaid: { clientId: acct.clientId, key: acct.clientKey, topUpMicro: "0.003" },
+      });
+      const before = upstream.seen.length;
+      for (let i = 0; i < 3; i++) {
+        const res = await paidFetch(`${caddy.url}/api/data?n=${i}`);
+        expect(res.status).toBe(200);
+        expect(res.headers.get("x-prepaid-balance-micro")).toBe(String(2000 - i * 1000));
+      }
+      expect(upstream.seen.length).toBe(before + 3);
+      const receipts = await paidFetch.exportReceipts();
+      expect(receipts).toHaveLength(1);
+      expect(receipts[0]).toMatchObject({ kind: "deposit", clientId: acct.clientId, status: "redeemed" });
+      const balance = await fetch(`${caddy.url}/prepaid/balance/${acct.clientId}`, { headers: { "X-Client-Key": acct.clientKey } });
+      expect(balance.status).toBe(200);
+      expect((await balance.json()).balanceMicro).toBe("0");
+    } finally {
+      payer.disconnect();
+    }
   });
 
   it("an Authorization header meant for the upstream passes untouched when no prepaid client id is sent", async () => {

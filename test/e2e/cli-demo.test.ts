@@ -47,9 +47,9 @@ describe("gate402 CLI", () => {
     expect(out).toContain("JWT_SECRET is missing");
   });
 
-  it("an unknown command prints usage and exits 2", async () => {
+  it("an unknown command is one line and exit 2", async () => {
     const { code, out } = await run(["frobnicate"], { PATH: process.env["PATH"] });
     expect(code).toBe(2);
-    expect(out).toContain("usage: gate402");
+    expect(out).toBe("gate402: unknown command 'frobnicate' (see gate402 --help)\n");
   });
 });

@@ -28,7 +28,7 @@ function envoyAsks(method: string, path: string, headers: Record<string, string>
 }
 
 describe("Envoy http_service mode (/ext-authz/*)", () => {
-  it("an unpaid request gets the DESIGN.md 402 for the original method, host and path", async () => {
+  it("an unpaid request gets the docs/design.md 402 for the original method, host and path", async () => {
     const res = await envoyAsks("POST", "/api/items?x=1");
     expect(res.status).toBe(402);
     expect(res.headers["content-type"]).toBe("application/json");

@@ -41,7 +41,7 @@ afterAll(async () => {
 });
 
 describe("monitoring against a live /metrics scrape", () => {
-  it("exports every metric DESIGN.md names", () => {
+  it("exports every metric docs/design.md names", () => {
     const names = exposedMetricNames(exposition);
     for (const m of [
       "gate402_checks_total", "gate402_check_duration_seconds_count", "gate402_invoices_issued_total", "gate402_payments_total",

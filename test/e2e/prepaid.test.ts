@@ -12,7 +12,7 @@ const PRICE_MICRO = 250n;
 beforeAll(async () => {
   // A roomy pool: these tests prove atomicity under contention, not the 1 s acquire timeout (→ 503,
   // covered in outages.test.ts), which a loaded CI machine can hit with 500 requests in flight.
-  stack = await startStack({ env: { GATEWAY_ROUTES: `/api/metered/*=${PRICE}`, GATEWAY_DB_POOL_MAX: "20", GATEWAY_DB_ACQUIRE_TIMEOUT_MS: "30000" } });
+  stack = await startStack({ env: { GATEWAY_ROUTES: `/api/metered/*=${PRICE}`, GATEWAY_DB_POOL_MAX: "20", GATEWAY_DB_ACQUIRE_TIMEOUT_MS: "30000", GATEWAY_PREPAID_SIGNUP_BURST: "100" } });
   client = checkClient(`127.0.0.1:${stack.gw.grpcPort}`);
 });
 afterAll(async () => {

@@ -8,8 +8,8 @@ export const JWT_SECRET = "test-jwt-secret-0123456789abcdef0123456789abcd"; // t
 export interface Call { method?: string; body?: unknown; token?: string; headers?: Record<string, string> }
 export interface Answer { status: number; body: any; headers: Headers }
 
-/** One JSON request against the stack's HTTP API. */
-export async function api(stack: Stack, path: string, c: Call = {}): Promise<Answer> {
+/** One JSON request against the stack's HTTP API (or a replica's: `{ gw: replica }`). */
+export async function api(stack: Pick<Stack, "gw"> | { gw: { httpUrl: string } }, path: string, c: Call = {}): Promise<Answer> {
   const headers: Record<string, string> = { ...c.headers };
   if (c.body !== undefined) headers["content-type"] = "application/json";
   if (c.token) headers["authorization"] = `Bearer ${c.token}`;
@@ -19,7 +19,7 @@ export async function api(stack: Stack, path: string, c: Call = {}): Promise<Ans
 }
 
 /** Logs in and returns the bearer token. */
-export async function login(stack: Stack, username: string, password: string): Promise<string> {
+export async function login(stack: Pick<Stack, "gw"> | { gw: { httpUrl: string } }, username: string, password: string): Promise<string> {
   const res = await api(stack, "/manage/auth/login", { method: "POST", body: { username, password } });
   expect(res.status).toBe(200);
   return res.body.token;

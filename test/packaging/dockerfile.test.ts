@@ -31,12 +31,14 @@ const last = <T>(xs: T[]) => xs.at(-1);
 describe("Dockerfile", () => {
   it("has a build stage that installs dev deps and compiles, and a slim runtime stage", () => {
     expect(stages(instrs)).toHaveLength(2);
-    expect(build![0]!.args).toMatch(/^node:20[\w.-]*-slim AS build$/);
+    // a Node LTS line in support (22 or 24); build and runtime on the same line
+    expect(build![0]!.args).toMatch(/^node:(22|24)[\w.-]*-slim AS build$/);
     const buildRuns = build!.filter((i) => i.cmd === "RUN").map((i) => i.args).join("\n");
     expect(buildRuns).toMatch(/npm ci\b/);
     expect(buildRuns).not.toMatch(/--omit=dev/);
     expect(buildRuns).toMatch(/npm run build/);
-    expect(runtime![0]!.args).toMatch(/^node:20[\w.-]*-slim AS runtime$/);
+    expect(runtime![0]!.args).toMatch(/^node:(22|24)[\w.-]*-slim AS runtime$/);
+    expect(build![0]!.args.split(/[-:]/)[1]).toBe(runtime![0]!.args.split(/[-:]/)[1]);
   });
 
   it("installs production dependencies only in the runtime, without optional embedded Postgres", () => {

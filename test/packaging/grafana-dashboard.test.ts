@@ -8,7 +8,7 @@ const dashboardPath = resolve(ROOT, "monitoring/grafana/gate402-dashboard.json")
 const dashboard = JSON.parse(readFileSync(dashboardPath, "utf8"));
 
 /**
- * The service's metrics as DESIGN.md lists them (prom-client: histograms expose _bucket/_sum/_count).
+ * The service's metrics as docs/design.md lists them (prom-client: histograms expose _bucket/_sum/_count).
  * Stand-in until the lead's live-scrape test feeds the real /metrics output to the same functions.
  */
 function designExposition(): string {
@@ -86,7 +86,7 @@ describe("Grafana dashboard", () => {
     expect(metricNamesInExpr("sum(a_total) / on (instance) group_left b and c offset 5m > bool 1e6").sort()).toEqual(["a_total", "b", "c"]);
   });
 
-  it("every metric a panel queries is in the service's exposition (names from DESIGN.md)", async () => {
+  it("every metric a panel queries is in the service's exposition (names from docs/design.md)", async () => {
     const exposition = designExposition();
     expect(checkDashboardMetrics(dashboard, exposition)).toEqual([]);
     const lint = await promtoolCheckMetrics(exposition);

@@ -2,13 +2,13 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { ALL_FLAGS, BASE_SET, CHART, HELM, ROOT, findDoc, helmTemplate, run } from "./helpers.js";
+import { ALL_FLAGS, BASE_SET, CHART, HELM, ROOT, TLS_FLAGS, findDoc, helmTemplate, run } from "./helpers.js";
 
 const kinds = (docs: Array<Record<string, any>>) => docs.map((d) => d.kind).sort();
 
 describe("helm chart", () => {
   it("passes helm lint --strict with defaults and with every flag on", async () => {
-    for (const sets of [BASE_SET, [...BASE_SET, ...ALL_FLAGS]]) {
+    for (const sets of [BASE_SET, [...BASE_SET, ...ALL_FLAGS], [...BASE_SET, ...ALL_FLAGS, ...TLS_FLAGS]]) {
       const res = await run(HELM, ["lint", "--strict", CHART, ...sets.flatMap((s) => ["--set", s])]);
       expect(res.stderr + res.stdout).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
       expect(res.code).toBe(0);
@@ -59,7 +59,16 @@ describe("helm chart", () => {
       expect(typeof env[k], k).toBe("string");
     }
     expect(env.GATEWAY_ROUTES_FILE).toBe("/etc/gate402/routes.yaml");
-    for (const k of ["GATEWAY_INVOICE_SECRET", "JWT_SECRET", "DATABASE_URL"]) expect(env[k].secretKeyRef.key).toBe(k);
+    // secrets reach gate402 as files from the Secret, never as environment variables
+    const secretsVolume = pod.volumes.find((v: any) => v.name === "gate402-secrets");
+    expect(secretsVolume.secret.secretName).toBe("gate402");
+    const mount = c.volumeMounts.find((m: any) => m.name === "gate402-secrets");
+    expect(mount).toMatchObject({ readOnly: true });
+    for (const k of ["GATEWAY_INVOICE_SECRET", "JWT_SECRET", "DATABASE_URL"]) {
+      expect(env[k]).toBeUndefined();
+      expect(env[`${k}_FILE`]).toBe(`${mount.mountPath}/${k}`);
+      expect(secretsVolume.secret.items).toContainEqual({ key: k, path: k });
+    }
   });
 
   it("mounts the route table with prices kept as strings", async () => {
@@ -71,8 +80,9 @@ describe("helm chart", () => {
   it("uses existingSecret instead of creating secrets", async () => {
     const { docs } = await helmTemplate([`config.paymentAddress=${BASE_SET[0]!.split("=")[1]}`, "secrets.existingSecret=mine"]);
     expect(docs.filter((d) => d.kind === "Secret")).toEqual([]);
-    const env = findDoc(docs, "Deployment").spec.template.spec.containers[0].env;
-    expect(env.find((e: any) => e.name === "DATABASE_URL").valueFrom.secretKeyRef.name).toBe("mine");
+    const pod = findDoc(docs, "Deployment").spec.template.spec;
+    expect(pod.volumes.find((v: any) => v.name === "gate402-secrets").secret.secretName).toBe("mine");
+    expect(findDoc(docs, "Job").spec.template.spec.volumes.find((v: any) => v.secret).secret.secretName).toBe("mine");
   });
 
   it("refuses to render without a payment address, saying which value to set", async () => {
@@ -169,5 +179,77 @@ describe("helm chart", () => {
     ]);
     // cross-namespace backendRef is granted
     expect(findDoc(docs, "ReferenceGrant").spec.from[0]).toMatchObject({ kind: "SecurityPolicy", namespace: "apps" });
+  });
+
+  it("tls: mounts the TLS Secret, points GATEWAY_TLS_* at it and probes the plaintext health-only port", async () => {
+    const { docs, code, stderr } = await helmTemplate([...BASE_SET, ...TLS_FLAGS]);
+    expect(stderr).not.toMatch(/Error/);
+    expect(code).toBe(0);
+    const pod = findDoc(docs, "Deployment").spec.template.spec;
+    const c = pod.containers[0];
+    const env = Object.fromEntries(c.env.map((e: any) => [e.name, e.value]));
+    const mount = c.volumeMounts.find((m: any) => m.name === "gate402-tls");
+    expect(pod.volumes.find((v: any) => v.name === "gate402-tls").secret.secretName).toBe("gate402-tls");
+    expect(env).toMatchObject({
+      GATEWAY_TLS_CERT_FILE: `${mount.mountPath}/tls.crt`, GATEWAY_TLS_KEY_FILE: `${mount.mountPath}/tls.key`,
+      GATEWAY_TLS_CLIENT_CA_FILE: `${mount.mountPath}/ca.crt`, GATEWAY_TLS_MANAGE_CLIENT_CERT: "true",
+      GATEWAY_TLS_RELOAD_MS: "10000", GATEWAY_HEALTH_GRPC_PORT: "9192",
+    });
+    for (const p of ["startupProbe", "livenessProbe", "readinessProbe"]) expect(c[p].grpc).toEqual({ port: 9192 });
+    expect(c.ports.map((p: any) => p.containerPort)).toEqual([9191, 4020, 9192]);
+    // Prometheus scrapes the HTTPS port, verifying it with the Secret's CA
+    const sm = findDoc((await helmTemplate([...BASE_SET, ...TLS_FLAGS, "monitoring.serviceMonitor.enabled=true"])).docs, "ServiceMonitor");
+    expect(sm.spec.endpoints[0]).toMatchObject({ scheme: "https", tlsConfig: { serverName: "gate402.default.svc.cluster.local", ca: { secret: { name: "gate402-tls", key: "ca.crt" } } } });
+    // the health-only port is for the kubelet, not for the Service
+    expect(findDoc(docs, "Service").spec.ports.map((p: any) => p.port)).toEqual([9191, 4020]);
+    // without mtls: TLS only, no client CA
+    const plain = await helmTemplate([...BASE_SET, "tls.enabled=true", "tls.secretName=gate402-tls"]);
+    const plainEnv = findDoc(plain.docs, "Deployment").spec.template.spec.containers[0].env.map((e: any) => e.name);
+    expect(plainEnv).toContain("GATEWAY_TLS_CERT_FILE");
+    expect(plainEnv).not.toContain("GATEWAY_TLS_CLIENT_CA_FILE");
+  });
+
+  it("tls: refuses to render without a Secret name, or with manageClientCert but no mtls", async () => {
+    const noSecret = await helmTemplate([...BASE_SET, "tls.enabled=true"]);
+    expect(noSecret.code).not.toBe(0);
+    expect(noSecret.stderr).toMatch(/tls\.secretName .* is required/);
+    const noMtls = await helmTemplate([...BASE_SET, "tls.enabled=true", "tls.secretName=s", "tls.manageClientCert=true"]);
+    expect(noMtls.code).not.toBe(0);
+    expect(noMtls.stderr).toMatch(/tls\.manageClientCert needs tls\.mtls/);
+  });
+
+  it("tls: Envoy's gate402 cluster speaks TLS (h2, CA, SAN of the Service) with its client certificate under mTLS", async () => {
+    const { docs } = await helmTemplate([...BASE_SET, ...TLS_FLAGS, "integrations.envoy.enabled=true"]);
+    const envoy = parse(findDoc(docs, "ConfigMap", "-envoy").data["envoy.yaml"]);
+    const gate = envoy.static_resources.clusters.find((c: any) => c.name === "gate402");
+    const tls = gate.transport_socket.typed_config;
+    expect(gate.transport_socket.name).toBe("envoy.transport_sockets.tls");
+    expect(tls["@type"]).toBe("type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext");
+    expect(tls.sni).toBe("gate402.default.svc.cluster.local");
+    expect(tls.common_tls_context).toEqual({
+      alpn_protocols: ["h2"],
+      tls_certificates: [{ certificate_chain: { filename: "/etc/envoy/gate402-tls/tls.crt" }, private_key: { filename: "/etc/envoy/gate402-tls/tls.key" } }],
+      validation_context: {
+        trusted_ca: { filename: "/etc/envoy/gate402-tls/ca.crt" },
+        match_typed_subject_alt_names: [{ san_type: "DNS", matcher: { exact: "gate402.default.svc.cluster.local" } }],
+      },
+    });
+    // the upstream (application) cluster is untouched, and without tls there is no transport_socket at all
+    expect(envoy.static_resources.clusters.find((c: any) => c.name === "upstream").transport_socket).toBeUndefined();
+    const plain = parse(findDoc((await helmTemplate([...BASE_SET, "integrations.envoy.enabled=true"])).docs, "ConfigMap", "-envoy").data["envoy.yaml"]);
+    expect(plain.static_resources.clusters.find((c: any) => c.name === "gate402").transport_socket).toBeUndefined();
+  });
+
+  it("tls: Envoy Gateway gets a BackendTLSPolicy on the gate402 Service's grpc port with the CA ConfigMap", async () => {
+    const { docs } = await helmTemplate([...BASE_SET, ...ALL_FLAGS, ...TLS_FLAGS]);
+    const policy = findDoc(docs, "BackendTLSPolicy");
+    expect(policy.spec).toEqual({
+      targetRefs: [{ group: "", kind: "Service", name: "gate402", sectionName: "grpc" }],
+      validation: { caCertificateRefs: [{ group: "", kind: "ConfigMap", name: "gate402-ca" }], hostname: "gate402.default.svc.cluster.local" },
+    });
+    expect(findDoc(docs, "Service").spec.ports.find((p: any) => p.name === "grpc").port).toBe(findDoc(docs, "SecurityPolicy").spec.extAuth.grpc.backendRefs[0].port);
+    const missing = await helmTemplate([...BASE_SET, ...ALL_FLAGS, "tls.enabled=true", "tls.secretName=s"]);
+    expect(missing.stderr).toMatch(/backendTLS\.caConfigMap .* is required/);
+    expect((await helmTemplate([...BASE_SET, ...ALL_FLAGS])).docs.some((d) => d.kind === "BackendTLSPolicy")).toBe(false);
   });
 });

@@ -32,6 +32,15 @@ export const ALL_FLAGS = [
   "networkPolicy.enabled=true",
 ];
 
+/** TLS on both ports, mTLS on gRPC and /manage, and the CA ConfigMap Envoy Gateway's BackendTLSPolicy needs. */
+export const TLS_FLAGS = [
+  "tls.enabled=true",
+  "tls.secretName=gate402-tls",
+  "tls.mtls=true",
+  "tls.manageClientCert=true",
+  "integrations.envoyGateway.backendTLS.caConfigMap=gate402-ca",
+];
+
 export interface RunResult {
   code: number;
   stdout: string;

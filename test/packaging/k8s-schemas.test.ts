@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ALL_FLAGS, BASE_SET, helmTemplate } from "./helpers.js";
+import { ALL_FLAGS, BASE_SET, CHART, helmTemplate, TLS_FLAGS } from "./helpers.js";
 
 /**
  * Every rendered object must use an API that Kubernetes 1.29 (or the named CRD) serves, and validate
@@ -18,6 +18,7 @@ const ALLOWED: Record<string, string[]> = {
   "telemetry.istio.io/v1": ["Telemetry"],
   "gateway.envoyproxy.io/v1alpha1": ["SecurityPolicy"],
   "gateway.networking.k8s.io/v1beta1": ["ReferenceGrant"],
+  "gateway.networking.k8s.io/v1alpha3": ["BackendTLSPolicy"],
 };
 const BUILTIN = new Set(["v1", "apps/v1", "autoscaling/v2", "policy/v1", "networking.k8s.io/v1", "batch/v1"]);
 
@@ -71,6 +72,12 @@ function crdProblems(doc: Obj): string[] {
       need(s.from?.length && s.from.every((f: Obj) => f.kind && f.namespace && f.group !== undefined), "spec.from[]");
       need(s.to?.length && s.to.every((t: Obj) => t.kind && t.group !== undefined), "spec.to[]");
       break;
+    case "BackendTLSPolicy":
+      need(s.targetRefs?.length && s.targetRefs.every((t: Obj) => t.group !== undefined && t.kind && t.name), "spec.targetRefs[]");
+      need(s.validation?.hostname, "spec.validation.hostname");
+      need(Boolean(s.validation?.caCertificateRefs?.length) !== Boolean(s.validation?.wellKnownCACertificates), "spec.validation: exactly one of caCertificateRefs|wellKnownCACertificates");
+      for (const r of s.validation?.caCertificateRefs ?? []) need(r.group !== undefined && r.kind && r.name, "caCertificateRefs[].group/kind/name");
+      break;
     default:
       p.push(`${doc.kind}: no CRD check written`);
   }
@@ -104,7 +111,18 @@ describe("rendered manifests against Kubernetes 1.29", () => {
     "standalone, every integration and monitoring flag": [...BASE_SET, ...ALL_FLAGS],
     "standalone, fixed replicas and existingSecret": [BASE_SET[0]!, "secrets.existingSecret=mine", "autoscaling.enabled=false"],
     "sidecar, every flag": [...BASE_SET, "mode=sidecar", "sidecar.podSelector.app=my-api", ...ALL_FLAGS],
+    "standalone, TLS + mTLS with every flag": [...BASE_SET, ...ALL_FLAGS, ...TLS_FLAGS],
+    "standalone, TLS without mTLS": [...BASE_SET, "tls.enabled=true", "tls.secretName=gate402-tls"],
+    "sidecar, TLS + mTLS with every flag": [...BASE_SET, "mode=sidecar", "sidecar.podSelector.app=my-api", ...ALL_FLAGS, ...TLS_FLAGS],
   };
+  it("examples/tls-values.yaml: every object is on the allow-list and schema-valid", async () => {
+    const { docs, code, stderr } = await helmTemplate([], { extraArgs: ["-f", `${CHART}/examples/tls-values.yaml`] });
+    expect(stderr).not.toMatch(/Error/);
+    expect(code).toBe(0);
+    expect(docs.map((d) => d.kind)).toEqual(expect.arrayContaining(["Deployment", "BackendTLSPolicy", "SecurityPolicy"]));
+    expect(await manifestProblems(docs)).toEqual([]);
+  });
+
   for (const [name, sets] of Object.entries(variants)) {
     it(`${name}: every object is on the allow-list and schema-valid`, async () => {
       const { docs, code, stderr } = await helmTemplate(sets);

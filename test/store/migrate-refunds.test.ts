@@ -30,8 +30,13 @@ describe("migration 0006_refunds", () => {
     store = createPgStore({ databaseUrl: db.url, statementTimeoutMs: 10_000, connectTimeoutMs: 30_000 });
     const pool = store.pool;
     // Before 0005–0006: a 2-use redemption with one use taken, a debit with its decision id, an operator refund.
+    // Written as the first release's code wrote them (its redeem was plain SQL on these two tables).
     const old = redeemInput({ uses: 2 });
-    expect(await store.redeem(old)).toEqual({ kind: "applied", usesLeft: 1 });
+    await pool.query("INSERT INTO spent_txs (tx_hash, purpose, invoice_id) VALUES ($1, 'invoice', $2)", [old.txHash, old.invoiceId]);
+    await pool.query(
+      `INSERT INTO redemptions (invoice_id, tx_hash, route_id, method, price_micro, paid_micro, payer, uses, uses_left)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 2, 1)`,
+      [old.invoiceId, old.txHash, old.routeId, old.method, old.priceMicro.toString(), old.paidMicro.toString(), old.payer]);
     await createAccount(pool, { clientId: "c-old", keyHash: sha256Hex("k"), depositMemo: "m-old" });
     const base = { clientId: "c-old", routeId: "r", method: "GET", txHash: null };
     await applyMovement(pool, { ...base, kind: "credit", amountMicro: 1000n, ref: "manage:1" });

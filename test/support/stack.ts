@@ -20,6 +20,8 @@ export interface Stack {
   readonly agent: DemoPayer;
   /** connects a payer for wallet N */
   payer(n: number): Promise<DemoPayer>;
+  /** starts another gate402 replica on the same database and devnet (stopped with the stack) */
+  replica(): Promise<RunningGateway>;
   stop(): Promise<void>;
 }
 
@@ -35,15 +37,22 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const devnet = await startDevnet({ blockTimeMs: opts.blockTimeMs ?? 200, ...opts.devnet });
   const db = await freshDatabase();
   const payTo = devnet.wallets[0]!.address;
-  const config = loadConfig({
+  const env = {
     GATEWAY_HOST: "127.0.0.1", GATEWAY_GRPC_PORT: "0", GATEWAY_HTTP_PORT: "0",
     GATEWAY_PAYMENT_ADDRESS: payTo, GATEWAY_RPC: devnet.rpcUrl, GATEWAY_CHAIN_ID: devnet.chainId,
     GATEWAY_INVOICE_SECRET: "test-invoice-secret-0123456789abcdef0123456789", JWT_SECRET: "test-jwt-secret-0123456789abcdef0123456789abcd",
     DATABASE_URL: db.url, LOG_LEVEL: process.env["TEST_LOG_LEVEL"] ?? "silent",
     ...opts.env,
-  }, "production");
+  };
+  const config = loadConfig(env, "production");
   const log = pino({ level: config.logLevel });
   const gw = await startGateway(config, { log, ...opts.start });
+  const replicas: RunningGateway[] = [];
+  const replica = async () => {
+    const r = await startGateway(loadConfig(env, "production"), { log, ...opts.start });
+    replicas.push(r);
+    return r;
+  };
   const payers: DemoPayer[] = [];
   const payer = async (n: number) => {
     const p = await connectPayer(devnet.rpcUrl, devnet.wallets[n]!.mnemonic, devnet.denom);
@@ -52,9 +61,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   };
   const agent = await payer(1);
   return {
-    devnet, gw, db, payTo, agent, payer,
+    devnet, gw, db, payTo, agent, payer, replica,
     async stop() {
       for (const p of payers) p.disconnect();
+      for (const r of replicas) await r.stop(1000);
       await gw.stop(1000);
       await devnet.stop();
       await db.drop();

@@ -9,7 +9,7 @@ const PAY_TO = "neutaro1qypqxpq9qcrsszg2pvxq6rs0zqg3yyc5lzv7xu";
 const PAYMENT_REQUIRED_HEADER = Buffer.from(JSON.stringify({ x402Version: 2, error: "PAYMENT_REQUIRED" })).toString("base64");
 const PAYMENT_RESPONSE = Buffer.from(JSON.stringify({ success: true, transaction: "AB".repeat(32) })).toString("base64");
 
-/** A 402 body shaped as DESIGN.md "The 402 response". */
+/** A 402 body shaped as docs/design.md "The 402 response". */
 const invoiceBody = {
   error: "PAYMENT_REQUIRED",
   message: "Payment of 0.001000 NTMPI required for GET /api/data",

@@ -12,9 +12,9 @@ describe("CheckRequest → RequestFacts", () => {
     expect(facts).toMatchObject({ transport: "grpc", method: "POST", path: "/api/data", pathWithQuery: "/api/data?x=1&y=2" });
   });
 
-  it("prices the normalised path even when Envoy does not normalise (dot segments, //, %-escapes)", () => {
+  it("passes the raw path without its query (the core normalises it when pricing)", () => {
     const facts = toRequestFacts(checkRequest({ method: "GET", path: "/free/..//api/%64ata?x=1", host: "api.test" }));
-    expect(facts.path).toBe("/api/data");
+    expect(facts.path).toBe("/free/..//api/%64ata");
     expect(facts.pathWithQuery).toBe("/free/..//api/%64ata?x=1");
   });
 
@@ -72,6 +72,12 @@ describe("CheckRequest → RequestFacts", () => {
     ["no method", checkRequest({ path: "/" })],
     ["no path", checkRequest({ method: "GET" })],
     ["a non-string header value", checkRequest({ method: "GET", path: "/", headers: { a: 1 } })],
+    ["a non-string method", checkRequest({ method: 7, path: "/" })],
+    ["headers that are not a map", checkRequest({ method: "GET", path: "/", headers: ["a"] })],
+    ["a header_map entry without a key", checkRequest({ method: "GET", path: "/", header_map: { headers: [{ value: "v" }] } })],
+    ["raw_value that is not bytes", checkRequest({ method: "GET", path: "/", header_map: { headers: [{ key: "a", raw_value: "v" }] } })],
+    ["a negative port", checkRequest({ method: "GET", path: "/" }, { source: { address: { socket_address: { address: "10.0.0.1", port_value: -1 } } } })],
+    ["context_extensions with a number", checkRequest({ method: "GET", path: "/" }, { context_extensions: { price: 1 } })],
     ["not an object", "junk"],
   ])("rejects a CheckRequest with %s as InvalidCheckRequestError", (_label, input) => {
     expect(() => toRequestFacts(input)).toThrow(InvalidCheckRequestError);

@@ -82,12 +82,12 @@ describe("chain faults", () => {
     });
   }
 
-  it("index lag: a fresh payment is PAYMENT_NOT_FOUND (402, not 503) until indexed, and the watcher still records every payment", async () => {
+  it("index lag: a fresh payment is PAYMENT_PENDING (402 with the same invoice, not 503) until indexed, and the watcher still records every payment", async () => {
     s.devnet.faults.set({ indexLagBlocks: 5 });
     try {
       const batch = await paid(10);
       const fresh = await timed({ "x-payment-proof": batch[0]!.inv.id });
-      expect(fresh).toMatchObject({ status: 402, error: "PAYMENT_NOT_FOUND" });
+      expect(fresh).toMatchObject({ status: 402, error: "PAYMENT_PENDING" });
       expect(fresh.ms).toBeLessThan(DEADLINE_MS);
       const more = [...(await paid(10)), ...(await paid(10))];
       await waitUntil(async () => (await Promise.all([...batch, ...more].map((d) => recorded(d.tx)))).every(Boolean), 10_000, "every payment recorded despite the lagging index");

@@ -94,15 +94,21 @@ export interface PaymentSpec {
 
 /** Signs `specs` from wallet `w` with consecutive sequences (no broadcast). */
 export async function presign(devnet: Devnet, query: StargateClient, w: number, to: string, specs: readonly PaymentSpec[]): Promise<Uint8Array[]> {
-  const wallet = await DirectSecp256k1HdWallet.fromMnemonic(devnet.wallets[w]!.mnemonic, { prefix: "neutaro" });
-  const signer = await SigningStargateClient.offline(wallet);
+  // The sequence first: callers sign for many wallets at once, and a request sent after the others'
+  // CPU-bound key derivation and signing would go out on a socket idle for seconds (see below).
   const from = devnet.wallets[w]!.address;
   const { accountNumber, sequence } = await query.getSequence(from);
+  const wallet = await DirectSecp256k1HdWallet.fromMnemonic(devnet.wallets[w]!.mnemonic, { prefix: "neutaro" });
+  const signer = await SigningStargateClient.offline(wallet);
   const out: Uint8Array[] = [];
   for (const [i, p] of specs.entries()) {
     const msg = { typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: from, toAddress: to, amount: [{ denom: p.denom ?? "uneutaro", amount: p.amountMicro.toString() }] } };
     const raw = await signer.sign(from, [msg], FEE, p.memo, { accountNumber, sequence: sequence + i, chainId: devnet.chainId });
     out.push(TxRaw.encode(raw).finish());
+    // Signing never waits on I/O: without a turn of the event loop now and then, hundreds of signatures
+    // hold it for seconds, the in-process devnet's keep-alive timer (5 s) expires meanwhile, and the next
+    // request, written to that socket before the timer callback runs, is answered by a reset (ECONNRESET).
+    if (i % 25 === 24) await new Promise((r) => setImmediate(r));
   }
   signer.disconnect();
   return out;

@@ -3,6 +3,9 @@ The gate402 container, shared by the standalone Deployment and the sidecar templ
 image, env, probes and hardening. Context: root-shaped (.Values, .Release, optionally .Chart).
 */}}
 {{- define "gate402.container" -}}
+{{- if and .Values.tls.manageClientCert (not .Values.tls.mtls) }}
+{{- fail "gate402: tls.manageClientCert needs tls.mtls (client certificates are checked against the Secret's ca.crt)" }}
+{{- end }}
 name: gate402
 image: {{ include "gate402.image" . | quote }}
 imagePullPolicy: {{ .Values.image.pullPolicy }}
@@ -14,6 +17,11 @@ ports:
   - name: gate402-http
     containerPort: {{ .Values.config.httpPort }}
     protocol: TCP
+  {{- if .Values.tls.enabled }}
+  - name: gate402-health
+    containerPort: {{ .Values.tls.healthPort }}
+    protocol: TCP
+  {{- end }}
 env:
   - { name: GATEWAY_PAYMENT_ADDRESS, value: {{ include "gate402.paymentAddress" . | quote }} }
   - { name: GATEWAY_RPC, value: {{ .Values.config.rpc | quote }} }
@@ -29,23 +37,39 @@ env:
   - { name: GATEWAY_ROUTES_FILE, value: /etc/gate402/routes.yaml }
   - { name: GATEWAY_DATA_DIR, value: /tmp/gate402 }
   - { name: LOG_LEVEL, value: {{ .Values.config.logLevel | quote }} }
+  # Secrets as files from the mounted Secret (never in the environment).
   {{- range $key := list "GATEWAY_INVOICE_SECRET" "JWT_SECRET" "DATABASE_URL" }}
-  - name: {{ $key }}
-    valueFrom:
-      secretKeyRef: { name: {{ include "gate402.secretName" $ }}, key: {{ $key }} }
+  - { name: {{ $key }}_FILE, value: /etc/gate402-secrets/{{ $key }} }
+  {{- end }}
+  {{- with .Values.tls }}
+  {{- if .enabled }}
+  - { name: GATEWAY_TLS_CERT_FILE, value: /etc/gate402-tls/tls.crt }
+  - { name: GATEWAY_TLS_KEY_FILE, value: /etc/gate402-tls/tls.key }
+  {{- if .mtls }}
+  - { name: GATEWAY_TLS_CLIENT_CA_FILE, value: /etc/gate402-tls/ca.crt }
+  {{- end }}
+  {{- if .manageClientCert }}
+  - { name: GATEWAY_TLS_MANAGE_CLIENT_CERT, value: "true" }
+  {{- end }}
+  - { name: GATEWAY_TLS_RELOAD_MS, value: {{ mul .reloadSeconds 1000 | quote }} }
+  - { name: GATEWAY_HEALTH_GRPC_PORT, value: {{ .healthPort | quote }} }
+  {{- end }}
   {{- end }}
   {{- with .Values.config.extraEnv }}
   {{- toYaml . | nindent 2 }}
   {{- end }}
 # gate402 serves grpc.health.v1 on the ext_authz port: kubelet probes it natively, no exec helper needed.
+# kubelet gRPC probes cannot speak TLS: with tls.enabled they use the plaintext health-only port, which reports
+# the same status and serves nothing else.
+{{- $probePort := ternary .Values.tls.healthPort .Values.config.grpcPort .Values.tls.enabled }}
 startupProbe:
-  grpc: { port: {{ .Values.config.grpcPort }} }
+  grpc: { port: {{ $probePort }} }
   {{- toYaml .Values.probes.startup | nindent 2 }}
 livenessProbe:
-  grpc: { port: {{ .Values.config.grpcPort }} }
+  grpc: { port: {{ $probePort }} }
   {{- toYaml .Values.probes.liveness | nindent 2 }}
 readinessProbe:
-  grpc: { port: {{ .Values.config.grpcPort }} }
+  grpc: { port: {{ $probePort }} }
   {{- toYaml .Values.probes.readiness | nindent 2 }}
 lifecycle:
   preStop:
@@ -57,6 +81,10 @@ securityContext:
   {{- toYaml .Values.securityContext | nindent 2 }}
 volumeMounts:
   - { name: gate402-routes, mountPath: /etc/gate402, readOnly: true }
+  - { name: gate402-secrets, mountPath: /etc/gate402-secrets, readOnly: true }
+  {{- if .Values.tls.enabled }}
+  - { name: gate402-tls, mountPath: /etc/gate402-tls, readOnly: true }
+  {{- end }}
   - { name: gate402-tmp, mountPath: /tmp }
 {{- end }}
 
@@ -64,6 +92,22 @@ volumeMounts:
 {{- define "gate402.volumes" -}}
 - name: gate402-routes
   configMap: { name: {{ include "gate402.routesConfigMapName" . }} }
+# 0444: readable by the non-root user without relying on fsGroup (sidecar pods may not set one); the volume is
+# a tmpfs visible to this container only.
+- name: gate402-secrets
+  secret:
+    secretName: {{ include "gate402.secretName" . }}
+    defaultMode: 0444
+    items:
+      {{- range $key := list "GATEWAY_INVOICE_SECRET" "JWT_SECRET" "DATABASE_URL" }}
+      - { key: {{ $key }}, path: {{ $key }} }
+      {{- end }}
+{{- if .Values.tls.enabled }}
+- name: gate402-tls
+  secret:
+    secretName: {{ required "gate402: tls.secretName (a kubernetes.io/tls Secret with tls.crt, tls.key and, for mtls, ca.crt) is required when tls.enabled" .Values.tls.secretName }}
+    defaultMode: 0444
+{{- end }}
 - name: gate402-tmp
   emptyDir: { sizeLimit: 64Mi }
 {{- end }}

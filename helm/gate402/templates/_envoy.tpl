@@ -8,6 +8,7 @@ back to gate402 (same cluster, same port), which refunds them.
 {{- define "gate402.envoyConfig" -}}
 {{- $e := .Values.integrations.envoy -}}
 {{- $grpcHost := ternary "127.0.0.1" (include "gate402.grpcHost" .) (eq .Values.mode "sidecar") -}}
+{{- $tls := .Values.tls -}}
 admin:
   address:
     socket_address: { address: 127.0.0.1, port_value: {{ $e.adminPort }} }
@@ -54,6 +55,17 @@ static_resources:
                     - name: api
                       domains: ["*"]
                       routes:
+                        # gate402's own public API (invoice status, prepaid sign-up/deposit/balance, health):
+                        # served by gate402's HTTP port and never gated, so the links in a 402 body work.
+                        # An entry ending in "/" is a prefix, any other an exact path.
+                        {{- range $e.gatewayPrefixes }}
+                        - match: { {{ ternary "prefix" "path" (hasSuffix "/" .) }}: {{ . | quote }} }
+                          route: { cluster: gate402_http }
+                          typed_per_filter_config:
+                            envoy.filters.http.ext_authz:
+                              "@type": type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute
+                              disabled: true
+                        {{- end }}
                         {{- range $e.freePrefixes }}
                         - match: { prefix: {{ . | quote }} }
                           route: { cluster: upstream }
@@ -101,6 +113,31 @@ static_resources:
           "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
           explicit_http_config:
             http2_protocol_options: {}
+      {{- if $tls.enabled }}
+      # tls.enabled: TLS to gate402, verified against the CA in {{ $e.tlsDir }}/ca.crt (and the Service's DNS name);
+      # with tls.mtls Envoy presents its own certificate from the same directory.
+      transport_socket:
+        name: envoy.transport_sockets.tls
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
+          {{- if ne .Values.mode "sidecar" }}
+          sni: {{ $grpcHost }}
+          {{- end }}
+          common_tls_context:
+            alpn_protocols: ["h2"]
+            {{- if $tls.mtls }}
+            tls_certificates:
+              - certificate_chain: { filename: {{ $e.tlsDir }}/tls.crt }
+                private_key: { filename: {{ $e.tlsDir }}/tls.key }
+            {{- end }}
+            validation_context:
+              trusted_ca: { filename: {{ $e.tlsDir }}/ca.crt }
+              {{- if ne .Values.mode "sidecar" }}
+              match_typed_subject_alt_names:
+                - san_type: DNS
+                  matcher: { exact: {{ $grpcHost }} }
+              {{- end }}
+      {{- end }}
       load_assignment:
         cluster_name: gate402
         endpoints:
@@ -108,6 +145,17 @@ static_resources:
               - endpoint:
                   address:
                     socket_address: { address: {{ $grpcHost }}, port_value: {{ .Values.config.grpcPort }} }
+    - name: gate402_http
+      type: STRICT_DNS
+      connect_timeout: 1s
+      lb_policy: ROUND_ROBIN
+      load_assignment:
+        cluster_name: gate402_http
+        endpoints:
+          - lb_endpoints:
+              - endpoint:
+                  address:
+                    socket_address: { address: {{ $grpcHost }}, port_value: {{ .Values.config.httpPort }} }
     - name: upstream
       type: STRICT_DNS
       connect_timeout: 1s

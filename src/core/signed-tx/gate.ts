@@ -16,7 +16,7 @@ import type { ReasonCode } from "../reasons.js";
 import { decodeSignedTx } from "./decode.js";
 import { settleSigned } from "./settle.js";
 
-/** base64 JSON receipt for PAYMENT-RESPONSE / X-PAYMENT-RESPONSE (DESIGN.md). */
+/** base64 JSON receipt for PAYMENT-RESPONSE / X-PAYMENT-RESPONSE (docs/design.md). */
 export function receiptHeader(txHash: string, network: string, payer: string): string {
   return Buffer.from(JSON.stringify({ success: true, transaction: txHash, network, payer })).toString("base64");
 }

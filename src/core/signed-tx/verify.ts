@@ -1,5 +1,5 @@
 /**
- * The off-chain rules for a signed payment (DESIGN.md additions, issue 16): the first and only
+ * The off-chain rules for a signed payment (docs/design.md additions, issue 16): the first and only
  * message is a MsgSend from the signer to our payment address, in our denom, for at least the price;
  * the memo names the payment this tx is bound to; the authorization restates the tx; nothing expired;
  * the signature verifies for our chain id and the account number the chain reports; the sequence is

@@ -1,5 +1,5 @@
 /**
- * POST /manage/auth/login and POST /manage/auth/register.
+ * POST /manage/auth/login (throttled: throttle.ts), /auth/logout, /auth/revoke and /auth/register.
  * Register is open to exactly two callers: the bearer of GATEWAY_ADMIN_BOOTSTRAP_TOKEN while no admin
  * exists (creates the first admin, once), and an admin (creates an admin or a viewer).
  */
@@ -9,8 +9,9 @@ import { z } from "zod";
 import { sendError } from "../../transport/http/errors.js";
 import type { ManageDeps } from "../deps.js";
 import { sendInvalid } from "../http.js";
-import { authenticate, guard } from "./guard.js";
+import { authenticate, guard, operatorOf } from "./guard.js";
 import { createBootstrapAdmin, createOperator, findOperator, type CreateOutcome } from "./operators.js";
+import { addressKey, operatorKey } from "./throttle.js";
 import { decoyHash, hashPassword, verifyPassword } from "./passwords.js";
 import { TOKEN_TTL_SECONDS } from "./tokens.js";
 
@@ -24,6 +25,11 @@ export const registerBody = z.object({
   password: z.string().min(12, "at least 12 characters").max(1024),
   role: z.enum(["admin", "viewer"]).optional(),
   bootstrapToken: z.string().max(1024).optional(),
+}).strict();
+
+export const revokeBody = z.object({
+  /** the token id (`jti` claim) to revoke */
+  jti: z.string().min(1).max(128),
 }).strict();
 
 /** Constant-time string equality: both sides are hashed first so their lengths never leak. */
@@ -67,15 +73,49 @@ async function register(deps: ManageDeps, req: FastifyRequest, reply: FastifyRep
 
 /** Registers the auth routes on the /manage plugin. */
 export function authRoutes(app: FastifyInstance, deps: ManageDeps): void {
+  const limits = deps.config.manageAuth;
+  const locked = (reply: FastifyReply, seconds: number) =>
+    sendError(reply.header("retry-after", String(seconds)), 429, "LOGIN_LOCKED", `Too many failed logins: try again in ${seconds} s`);
   app.post("/auth/login", { preHandler: guard(deps.tokens, "public") }, async (req, reply) => {
     const parsed = loginBody.safeParse(req.body);
     if (!parsed.success) return sendInvalid(reply, parsed.error);
+    const keys = [operatorKey(parsed.data.username, limits.maxFailures), addressKey(req.ip, limits.maxFailuresPerAddress)];
+    // While locked the password is not even checked: the right one is refused too, so guessing gains nothing.
+    const wait = await deps.throttle.lockedFor(keys);
+    if (wait > 0) return locked(reply, wait);
+    // Counted before the check, so parallel guesses cannot slip past the limit (throttle.ts).
+    const attempt = await deps.throttle.attempt(keys);
+    if (attempt.kind === "locked") return locked(reply, attempt.wait);
     const operator = await findOperator(deps.pool, parsed.data.username);
     // Unknown users cost one scrypt too, so response time does not tell which usernames exist.
     const ok = await verifyPassword(parsed.data.password, operator?.passwordHash ?? (await decoyHash()));
-    if (!operator || !ok) return sendError(reply, 401, "INVALID_CREDENTIALS", "Unknown username or wrong password");
-    const { token, expiresAt } = await deps.tokens.issue(operator.username, operator.role);
-    return { token, tokenType: "Bearer", expiresIn: TOKEN_TTL_SECONDS, expiresAt: new Date(expiresAt * 1000).toISOString(), role: operator.role };
+    // A disabled operator gets the same answer as a wrong password (it does not confirm the password).
+    if (!operator || !ok || operator.disabledAt !== null) {
+      if (attempt.lockout > 0) {
+        deps.log.warn({ username: parsed.data.username, address: req.ip, seconds: attempt.lockout }, "management login locked after failed attempts");
+        return locked(reply, attempt.lockout);
+      }
+      return sendError(reply, 401, "INVALID_CREDENTIALS", "Unknown username or wrong password");
+    }
+    await deps.throttle.reset(keys);
+    const { token, tokenId, expiresAt } = await deps.tokens.issue(operator.username, operator.role);
+    return { token, tokenType: "Bearer", tokenId, expiresIn: TOKEN_TTL_SECONDS, expiresAt: new Date(expiresAt * 1000).toISOString(), role: operator.role };
+  });
+  app.post("/auth/logout", { preHandler: guard(deps.tokens, "read") }, async (req, reply) => {
+    const op = operatorOf(req)!;
+    if (!op.token) return sendError(reply, 400, "NOT_REVOCABLE", "Only gate402 tokens with a token id can be logged out (OIDC tokens: log out at the identity provider)");
+    await deps.revocations.revokeToken(op.token.id, op.token.expiresAt, op.subject, "logout");
+    deps.log.info({ username: op.subject, jti: op.token.id }, "operator logged out");
+    return reply.code(204).send();
+  });
+  app.post("/auth/revoke", { preHandler: guard(deps.tokens, "write") }, async (req, reply) => {
+    const parsed = revokeBody.safeParse(req.body);
+    if (!parsed.success) return sendInvalid(reply, parsed.error);
+    const op = operatorOf(req)!;
+    // The token's expiry is unknown here: keep the revocation for a full token lifetime from now.
+    await deps.revocations.revokeToken(parsed.data.jti, Math.floor(Date.now() / 1000) + TOKEN_TTL_SECONDS, op.subject, "revoked");
+    deps.log.warn({ jti: parsed.data.jti, by: op.subject }, "management token revoked");
+    return reply.code(204).send();
   });
   app.post("/auth/register", { preHandler: guard(deps.tokens, "public") }, (req, reply) => register(deps, req, reply));
 }

@@ -1,12 +1,14 @@
 /**
  * Management API bearer tokens (jose). Two kinds are accepted:
  * - our own: HS256 signed with JWT_SECRET, iss "gate402", aud "gate402-manage", 15 minutes, claims
- *   `sub` (username) and `role`;
+ *   `sub` (username), `role` and `jti` (token id, for logout and revocation: revocations.ts). There is no
+ *   refresh token: log in again before `exp` (tokens of releases before jti existed expire within 15 min);
  * - optional OIDC tokens from GATEWAY_OIDC_ISSUER, verified against GATEWAY_OIDC_JWKS_URL (asymmetric
  *   algorithms only), role from the `gate402_role` claim or a `roles` array.
  * The unverified `iss` only chooses the verifier; each verifier pins its own algorithm list, so an
  * `alg: none` token or an HS256 token "signed" with a public key never verifies.
  */
+import { randomUUID } from "node:crypto";
 import { createRemoteJWKSet, decodeJwt, jwtVerify, SignJWT, type JWTPayload } from "jose";
 
 export type Role = "admin" | "viewer";
@@ -17,6 +19,16 @@ export interface Operator {
   readonly subject: string;
   readonly role: Role;
   readonly via: "local" | "oidc";
+  /** local tokens: the token id (`jti`) and expiry (unix seconds), for logout */
+  readonly token?: { readonly id: string; readonly expiresAt: number };
+}
+
+/** The claims a revocation can match: the token id, the operator, and when the token was issued. */
+export interface RevocationClaims {
+  readonly jti?: string;
+  readonly sub: string;
+  /** unix seconds */
+  readonly iat: number;
 }
 
 export type TokenCheck =
@@ -36,11 +48,13 @@ export interface TokenOptions {
   readonly oidc?: { readonly issuer: string; readonly audience: string; readonly jwksUrl: string };
   /** unix ms; injected by tests */
   readonly clock?: () => number;
+  /** true for a local token that was revoked (logout, revocation, operator disabled or deleted) */
+  readonly isRevoked?: (claims: RevocationClaims) => boolean;
 }
 
 export interface TokenService {
   /** Signs a local token. @returns the JWT and its expiry (unix seconds) */
-  issue(username: string, role: Role): Promise<{ token: string; expiresAt: number }>;
+  issue(username: string, role: Role): Promise<{ token: string; tokenId: string; expiresAt: number }>;
   /** Verifies a bearer token of either kind. Never throws. */
   verify(token: string): Promise<TokenCheck>;
 }
@@ -70,7 +84,10 @@ export function createTokenService(opts: TokenOptions): TokenService {
     });
     const role = payload["role"];
     if (role !== "admin" && role !== "viewer") return { kind: "invalid", why: "token has no valid role" };
-    return { kind: "ok", operator: { subject: payload.sub!, role, via: "local" } };
+    const jti = typeof payload.jti === "string" ? payload.jti : undefined;
+    if (opts.isRevoked?.({ jti, sub: payload.sub!, iat: payload.iat ?? 0 })) return { kind: "invalid", why: "token revoked" };
+    const issued = jti === undefined ? undefined : { id: jti, expiresAt: payload.exp! };
+    return { kind: "ok", operator: { subject: payload.sub!, role, via: "local", ...(issued ? { token: issued } : {}) } };
   }
 
   async function verifyOidc(token: string, oidc: NonNullable<TokenOptions["oidc"]>): Promise<TokenCheck> {
@@ -84,12 +101,13 @@ export function createTokenService(opts: TokenOptions): TokenService {
   return {
     async issue(username, role) {
       const iat = now();
+      const tokenId = randomUUID();
       const token = await new SignJWT({ role })
         .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-        .setIssuer(TOKEN_ISSUER).setAudience(TOKEN_AUDIENCE).setSubject(username)
+        .setIssuer(TOKEN_ISSUER).setAudience(TOKEN_AUDIENCE).setSubject(username).setJti(tokenId)
         .setIssuedAt(iat).setNotBefore(iat).setExpirationTime(iat + TOKEN_TTL_SECONDS)
         .sign(secret);
-      return { token, expiresAt: iat + TOKEN_TTL_SECONDS };
+      return { token, tokenId, expiresAt: iat + TOKEN_TTL_SECONDS };
     },
     async verify(token) {
       try {

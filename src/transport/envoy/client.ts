@@ -16,11 +16,11 @@ export interface ExtAuthzClient {
 
 type Unary = (req: object, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: unknown) => void) => void;
 
-function clientFor(pkg: grpc.GrpcObject, name: string, address: string): grpc.Client {
+function clientFor(pkg: grpc.GrpcObject, name: string, address: string, credentials: grpc.ChannelCredentials): grpc.Client {
   let node: unknown = pkg;
   for (const part of name.split(".")) node = (node as Record<string, unknown>)[part];
   const Ctor = node as grpc.ServiceClientConstructor;
-  return new Ctor(address, grpc.credentials.createInsecure());
+  return new Ctor(address, credentials);
 }
 
 function call<T>(client: grpc.Client, method: string, request: object): Promise<T> {
@@ -30,11 +30,11 @@ function call<T>(client: grpc.Client, method: string, request: object): Promise<
   });
 }
 
-/** Connects (lazily) to "127.0.0.1:<port>". */
-export function checkClient(address: string): ExtAuthzClient {
+/** Connects (lazily) to "127.0.0.1:<port>"; plaintext unless `credentials` (e.g. grpc.credentials.createSsl) are given. */
+export function checkClient(address: string, credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure()): ExtAuthzClient {
   const pkg = grpc.loadPackageDefinition(loadExtAuthzPackage());
-  const auth = clientFor(pkg, "envoy.service.auth.v3.Authorization", address);
-  const health = clientFor(pkg, "grpc.health.v1.Health", address);
+  const auth = clientFor(pkg, "envoy.service.auth.v3.Authorization", address, credentials);
+  const health = clientFor(pkg, "grpc.health.v1.Health", address, credentials);
   return {
     check: (request) => call<DecodedCheckResponse>(auth, "Check", request),
     health: async (service = "") => (await call<{ status: ServingStatus }>(health, "Check", { service })).status,

@@ -1,6 +1,7 @@
 /**
- * The ext_authz gRPC server: envoy.service.auth.v3.Authorization/Check and grpc.health.v1.Health
- * on one port. It only translates (request.ts, response.ts); the decision comes from `check`.
+ * The ext_authz gRPC server: envoy.service.auth.v3.Authorization/Check, grpc.health.v1.Health, any
+ * extra services (options.services) and gRPC server reflection (v1 and v1alpha, reflection.ts: `grpcurl`
+ * and `buf curl` work without a schema) on one port. It only translates (request.ts, response.ts); the decision comes from `check`.
  *
  * Failure semantics: a malformed CheckRequest → explicit 400 INVALID_REQUEST deny; `check` throwing
  * → gRPC INTERNAL, so Envoy's `status_on_error` / `failure_mode_allow` applies. Never crashes on input.
@@ -10,9 +11,11 @@ import * as grpc from "@grpc/grpc-js";
 import { pino, type Logger } from "pino";
 import type { Decision, DenyDecision } from "../../core/decision.js";
 import type { RequestFacts } from "../../core/facts.js";
+import { PriceConfigError } from "../../core/pricing.js";
 import { REASONS } from "../../core/reasons.js";
 import { HealthState } from "./health.js";
 import { loadExtAuthzPackage } from "./protos.js";
+import { addReflection } from "./reflection.js";
 import { InvalidCheckRequestError, toRequestFacts } from "./request.js";
 import { toCheckResponse } from "./response.js";
 import type { CheckResponse } from "./types.js";
@@ -25,6 +28,10 @@ export interface ExtAuthzServerOptions {
   onInvalidRequest?: (error: InvalidCheckRequestError) => DenyDecision;
   /** more services on the same port, by full name from our protos (e.g. the access log service) */
   services?: readonly GrpcServiceHandlers[];
+  /** serve gRPC server reflection (the services' schemas, public Envoy protos); default true */
+  reflection?: boolean;
+  /** credentials of the port (TLS/mTLS: src/tls/); default plaintext */
+  credentials?: grpc.ServerCredentials;
 }
 
 /** A service defined in proto/ (full name, e.g. "envoy.service.accesslog.v3.AccessLogService") and its handlers. */
@@ -38,6 +45,11 @@ export interface GrpcServiceHandlers {
 export interface ExtAuthzServer {
   /** Binds host:port (port 0 picks one; host default "0.0.0.0"); resolves the bound port. */
   listen(port: number, host?: string): Promise<number>;
+  /**
+   * Binds a second, plaintext port that serves only grpc.health.v1 (same status as the main port), for
+   * kubelet gRPC probes, which cannot speak TLS. Check is not reachable there. Resolves the bound port.
+   */
+  listenHealth(port: number, host?: string): Promise<number>;
   /** Health status reported by grpc.health.v1 (SERVING / NOT_SERVING). */
   setServing(serving: boolean): void;
   /** NOT_SERVING, then graceful shutdown; in-flight calls are cut after graceMs. */
@@ -64,25 +76,33 @@ export function createExtAuthzServer(opts: ExtAuthzServerOptions): ExtAuthzServe
   const logger = opts.logger ?? pino({ level: "silent" });
   const health = new HealthState();
   const server = new grpc.Server();
-  const pkg = grpc.loadPackageDefinition(loadExtAuthzPackage());
+  const definition = loadExtAuthzPackage();
+  const pkg = grpc.loadPackageDefinition(definition);
   server.addService(serviceOf(pkg, "envoy.service.auth.v3.Authorization"), {
     Check: checkHandler(opts, logger),
   });
   server.addService(serviceOf(pkg, "grpc.health.v1.Health"), health.handlers());
   for (const extra of opts.services ?? []) server.addService(serviceOf(pkg, extra.name), extra.handlers);
-  let bound = false;
+  if (opts.reflection ?? true) addReflection(server, definition);
+  const healthServer = new grpc.Server();
+  healthServer.addService(serviceOf(pkg, "grpc.health.v1.Health"), health.handlers());
+  const bound = new Set<grpc.Server>();
+  const bind = (srv: grpc.Server, creds: grpc.ServerCredentials, port: number, host: string, what: string, tls: boolean) =>
+    new Promise<number>((resolve, reject) => {
+      const target = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+      srv.bindAsync(target, creds, (err, boundPort) => {
+        if (err) return reject(err);
+        bound.add(srv);
+        logger.info({ port: boundPort, host, tls }, what);
+        resolve(boundPort);
+      });
+    });
 
   return {
     listen: (port, host = "0.0.0.0") =>
-      new Promise<number>((resolve, reject) => {
-        const target = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
-        server.bindAsync(target, grpc.ServerCredentials.createInsecure(), (err, boundPort) => {
-          if (err) return reject(err);
-          bound = true;
-          logger.info({ port: boundPort, host }, "ext_authz gRPC server listening");
-          resolve(boundPort);
-        });
-      }),
+      bind(server, opts.credentials ?? grpc.ServerCredentials.createInsecure(), port, host, "ext_authz gRPC server listening", opts.credentials !== undefined),
+    listenHealth: (port, host = "0.0.0.0") =>
+      bind(healthServer, grpc.ServerCredentials.createInsecure(), port, host, "gRPC health-only port listening (plaintext)", false),
     setServing: (serving) => health.setServing(serving),
     shutdown: async (graceMs) => {
       health.setServing(false);
@@ -91,7 +111,8 @@ export function createExtAuthzServer(opts: ExtAuthzServerOptions): ExtAuthzServe
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([drained, new Promise<void>((resolve) => { timer = setTimeout(resolve, graceMs); timer.unref(); })]);
       clearTimeout(timer);
-      await shutdownServer(server, health, bound, graceMs);
+      health.endWatches();
+      await Promise.all([...bound].map((srv) => shutdownServer(srv, graceMs)));
     },
   };
 }
@@ -101,7 +122,8 @@ function checkHandler(opts: ExtAuthzServerOptions, logger: Logger): grpc.handleU
     decide(opts, logger, call.request).then(
       (response) => callback(null, response),
       (err: unknown) => {
-        logger.error({ err }, "check failed; answering INTERNAL");
+        // A misconfigured price was already logged once per route by the check handler.
+        if (!(err instanceof PriceConfigError)) logger.error({ err }, "check failed; answering INTERNAL");
         callback({ code: grpc.status.INTERNAL, details: "internal error" });
       },
     );
@@ -132,10 +154,7 @@ function serviceOf(pkg: grpc.GrpcObject, name: string): grpc.ServiceDefinition {
   return ctor.service;
 }
 
-function shutdownServer(server: grpc.Server, health: HealthState, bound: boolean, graceMs: number): Promise<void> {
-  health.setServing(false);
-  health.endWatches();
-  if (!bound) return Promise.resolve();
+function shutdownServer(server: grpc.Server, graceMs: number): Promise<void> {
   return new Promise<void>((resolve) => {
     const timer = setTimeout(() => server.forceShutdown(), graceMs);
     timer.unref();

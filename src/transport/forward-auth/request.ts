@@ -7,7 +7,7 @@
  * All input is untrusted: it is checked here and never crashes the caller.
  */
 import type { RequestFacts } from "../../core/facts.js";
-import { normalizePath, stripQuery } from "../../core/path.js";
+import { stripQuery } from "../../core/path.js";
 
 /** The parts of an incoming HTTP request the mapping reads (fastify's `req.raw` fits). */
 export interface HttpAuthRequest {
@@ -44,7 +44,7 @@ const MAX_TARGET = 8192;
 /**
  * Facts for `/auth/forward` (Caddy, Traefik).
  * @returns RequestFacts: method from X-Forwarded-Method (uppercased), host from X-Forwarded-Host
- *   (else Host), path/query from X-Forwarded-Uri (path normalised for pricing, see path.ts), scheme from
+ *   (else Host), path/query from X-Forwarded-Uri (the core normalises the path when pricing, see path.ts), scheme from
  *   X-Forwarded-Proto (else "http"), headers = this request's minus hop-by-hop and X-Forwarded-*,
  *   contextExtensions from this request's own query (`price`, `route`, `free`: set by the proxy config in
  *   the auth URI, which clients cannot reach), sourceAddress = rightmost X-Forwarded-For entry.
@@ -91,7 +91,7 @@ function facts(req: HttpAuthRequest, method: string, target: string, host: strin
     transport: "http",
     method: method.toUpperCase(),
     host,
-    path: normalizePath(stripQuery(target)),
+    path: stripQuery(target),
     pathWithQuery: target,
     scheme: proto === "https" ? "https" : "http",
     headers: originalHeaders(h),

@@ -52,6 +52,6 @@ async function answer(reply: FastifyReply, check: CheckHandler, toFacts: () => R
   }
   const out = toHttpAnswer(await check(facts));
   reply.code(out.status).headers(out.headers);
-  // A Buffer, so fastify leaves content-type exactly "application/json" (DESIGN.md), without "; charset".
+  // A Buffer, so fastify leaves content-type exactly "application/json" (docs/design.md), without "; charset".
   return out.body === undefined ? reply.send() : reply.send(Buffer.from(out.body, "utf8"));
 }

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
+import { PriceConfigError } from "../../core/pricing.js";
 import { ChainUnavailableError, StoreUnavailableError } from "../../ports/errors.js";
 
-/** Sends the API's one error shape: JSON `{ error, message }` with a DESIGN.md code. */
+/** Sends the API's one error shape: JSON `{ error, message }` with a docs/design.md code. */
 export function sendError(reply: FastifyReply, status: number, error: string, message: string): FastifyReply {
   return reply.code(status).type("application/json").send({ error, message });
 }
@@ -18,7 +19,8 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (e.validation || (e.statusCode && e.statusCode >= 400 && e.statusCode < 500)) {
       return sendError(reply, e.statusCode && e.statusCode !== 500 ? e.statusCode : 400, "INVALID_REQUEST", e.message ?? "Malformed request");
     }
-    req.log.error({ err }, "unhandled HTTP API error");
+    // A misconfigured price was already logged once per route by the check handler.
+    if (!(err instanceof PriceConfigError)) req.log.error({ err }, "unhandled HTTP API error");
     return sendError(reply, 500, "INTERNAL", "Internal error");
   });
   app.setNotFoundHandler((req, reply) => sendError(reply, 404, "NOT_FOUND", `No route ${req.method} ${req.url.split("?")[0]}`));

@@ -6,6 +6,7 @@ import { creditDeposit } from "../../core/deposit.js";
 import { formatCoins } from "../../money.js";
 import type { HttpDeps } from "./deps.js";
 import { sendError } from "./errors.js";
+import { signupGuard } from "./signup.js";
 
 const depositBody = z.object({
   clientId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
@@ -14,10 +15,16 @@ const depositBody = z.object({
 
 const money = (micro: bigint) => ({ balance: formatCoins(micro), balanceMicro: micro.toString() });
 
-/** Prepaid accounts: create (key shown once), credit an on-chain deposit, read a balance (needs the key). */
+/** Prepaid accounts: create (key shown once; who may: GATEWAY_PREPAID_SIGNUP, signup.ts), credit an on-chain deposit, read a balance (needs the key). */
 export function prepaidRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const { config } = deps;
-  app.post("/prepaid/accounts", async (_req, reply) => {
+  const mayCreate = signupGuard(config.prepaidSignup, deps.clock);
+  app.post("/prepaid/accounts", async (req, reply) => {
+    const refusal = mayCreate(req);
+    if (refusal) {
+      if (refusal.retryAfterSeconds !== undefined) reply.header("retry-after", String(refusal.retryAfterSeconds));
+      return sendError(reply, refusal.status, refusal.error, refusal.message);
+    }
     const { account, clientKey } = await createPrepaidAccount(deps.store);
     deps.log.info({ clientId: account.clientId }, "prepaid account created");
     return reply.code(201).send({

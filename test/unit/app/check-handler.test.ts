@@ -50,3 +50,20 @@ describe("checkHandler", () => {
     expect(lines.some((l) => l.level === 50 && l.msg === "check failed")).toBe(true);
   });
 });
+
+describe("checkHandler: a misconfigured context_extensions price", () => {
+  it("stays a transport error on every request but is logged once per route and cause", async () => {
+    const { log, lines } = logs();
+    const { PriceConfigError } = await import("../../../src/core/pricing.js");
+    const handle = checkHandler({ decide: async (f) => { throw new PriceConfigError(`context_extensions price: bad "${f.contextExtensions["price"]}"`); } }, createMetrics(), log, false);
+    const premium = { ...facts, contextExtensions: { route: "premium", price: "1.2.3" } };
+    const other = { ...facts, contextExtensions: { route: "other", price: "x" } };
+    for (let i = 0; i < 5; i++) {
+      await expect(handle(premium)).rejects.toBeInstanceOf(PriceConfigError);
+      await expect(handle(other)).rejects.toBeInstanceOf(PriceConfigError);
+    }
+    const errors = lines.filter((l) => l.level >= 50);
+    expect(errors).toHaveLength(2);
+    expect(errors.map((l) => l.route).sort()).toEqual(["other", "premium"]);
+  });
+});

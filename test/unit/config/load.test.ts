@@ -139,3 +139,18 @@ describe("loadConfig", () => {
     expect(problems.map((p) => p.split(":")[0]).sort()).toEqual(["GATEWAY_GRPC_PORT", "GATEWAY_PAYMENT_ADDRESS", "LOG_LEVEL"]);
   });
 });
+
+describe("money path settings", () => {
+  it("default to a Check deadline below Envoy's 2 s ext_authz timeout, a bounded queue and a short batch window", () => {
+    const c = loadConfig(env(), "production");
+    expect(c.checkDeadlineMs).toBe(1500);
+    expect(c.checkDeadlineMs).toBeLessThan(2000);
+    expect([c.dbQueueMax, c.dbBatchWindowMs, c.dbBatchMax]).toEqual([1000, 1, 256]);
+  });
+
+  it("are read from GATEWAY_CHECK_DEADLINE_MS, GATEWAY_DB_QUEUE_MAX, GATEWAY_DB_BATCH_WINDOW_MS, GATEWAY_DB_BATCH_MAX", () => {
+    const c = loadConfig(env({ GATEWAY_CHECK_DEADLINE_MS: "900", GATEWAY_DB_QUEUE_MAX: "50", GATEWAY_DB_BATCH_WINDOW_MS: "0", GATEWAY_DB_BATCH_MAX: "32" }), "production");
+    expect([c.checkDeadlineMs, c.dbQueueMax, c.dbBatchWindowMs, c.dbBatchMax]).toEqual([900, 50, 0, 32]);
+    expect(problemsOf(() => loadConfig(env({ GATEWAY_CHECK_DEADLINE_MS: "10" }), "production")).join(" ")).toMatch(/GATEWAY_CHECK_DEADLINE_MS/);
+  });
+});

@@ -58,7 +58,7 @@ describe("gate: chain-lookup rate limit", () => {
     const env = build();
     const invoiceId = (asDeny(await env.gate.decide(from(ME))).body["payment"] as { invoiceId: string }).invoiceId;
     const proof = from(ME, { "x-payment-proof": invoiceId });
-    for (let i = 0; i < 2; i++) expect(asDeny(await env.gate.decide(proof)).reason).toBe("PAYMENT_NOT_FOUND");
+    for (let i = 0; i < 2; i++) expect(asDeny(await env.gate.decide(proof)).reason).toBe("PAYMENT_PENDING");
     expect(asDeny(await env.gate.decide(proof)).reason).toBe("RATE_LIMITED");
     expect(env.chain.calls.searchByRecipient).toBe(2);
   });

@@ -134,7 +134,7 @@ describe("gate: free routes", () => {
 
   // BUG (src/core/gate.ts:51): on a free route consumedHeaders(facts, false) never strips Authorization, so a
   // prepaid client key sent as `Authorization: Bearer` next to X-Client-Id reaches the upstream, while the
-  // same request on a paid route has it removed (DESIGN.md: credential headers are removed before upstream).
+  // same request on a paid route has it removed (docs/design.md: credential headers are removed before upstream).
   it("on a free route a prepaid key sent as a bearer token next to X-Client-Id does not reach upstream", async () => {
     const env = build();
     const d = asAllow(await env.gate.decide(withHeaders({ "x-client-id": "c_Qm9b3VtZXJzLTAx", authorization: "Bearer k_vN3q8Zl0Yx2mW7cR5tB1uE9sH4gJ6aK0dF2pL8iO3nM" }, { path: "/health" })));
@@ -259,10 +259,23 @@ describe("gate: pay per request", () => {
     expect(env.store.redemptions.size).toBe(0);
   });
 
-  it("a proof whose tx is not on chain yet is 402 PAYMENT_NOT_FOUND", async () => {
+  it("a proof whose tx is not on chain yet is 402 PAYMENT_PENDING with the same invoice and Retry-After", async () => {
     const env = build();
     const inv = await invoiceFor(env);
-    expect(asDeny(await env.gate.decide(withHeaders({ "x-payment-proof": `${inv.id}:${txHash(99)}` })))).toMatchObject({ reason: "PAYMENT_NOT_FOUND" });
+    const d = asDeny(await env.gate.decide(withHeaders({ "x-payment-proof": `${inv.id}:${txHash(99)}` })));
+    expect(d).toMatchObject({ status: 402, reason: "PAYMENT_PENDING" });
+    expect((d.body["payment"] as { invoiceId: string }).invoiceId).toBe(inv.id);
+    expect(Number(d.headers["retry-after"])).toBeGreaterThanOrEqual(1);
+  });
+
+  it("once the invoice has expired, a proof whose tx is not on chain is PAYMENT_NOT_FOUND with a fresh invoice", async () => {
+    const env = build();
+    const inv = await invoiceFor(env);
+    env.advance(400_000);
+    const d = asDeny(await env.gate.decide(withHeaders({ "x-payment-proof": `${inv.id}:${txHash(99)}` })));
+    expect(d.reason).toBe("PAYMENT_NOT_FOUND");
+    expect((d.body["payment"] as { invoiceId: string }).invoiceId).not.toBe(inv.id);
+    expect(d.headers["retry-after"]).toBeUndefined();
   });
 
   it("an invoice id altered by the client is refused as INVALID_PROOF without touching the chain", async () => {
@@ -377,7 +390,7 @@ describe("gate: prepaid", () => {
     expect(d).toMatchObject({ status: 402, reason: "INSUFFICIENT_BALANCE", method: "prepaid" });
     expect(d.body["prepaid"]).toMatchObject({
       depositMemo: account.depositMemo, depositAddress: PAY_TO, balance: "0.000500", balanceMicro: "500",
-      accountsUrl: "/prepaid/accounts",
+      accountsUrl: "https://api.example.com/prepaid/accounts",
     });
     expect(env.codec.verify((d.body["payment"] as { invoiceId: string }).invoiceId)).not.toBeNull();
     expect(env.store.balanceOf(account.clientId)).toBe(500n);
@@ -442,3 +455,26 @@ function fieldsOf(inv: Invoice) {
   const { id: _id, ...rest } = inv;
   return rest;
 }
+
+describe("gate: malformed requests", () => {
+  it.each([
+    ["a 200-character method", { method: "G".repeat(200) }],
+    ["a method with a space", { method: "G T" }],
+    ["an encoded slash", { path: "/api%2Fpremium/x", pathWithQuery: "/api%2Fpremium/x" }],
+    ["an encoded question mark", { path: "/api/premium/x%3F", pathWithQuery: "/api/premium/x%3F" }],
+  ] as [string, Partial<RequestFacts>][])("%s is 400 INVALID_REQUEST without an invoice, and the core does not throw", async (_what, over) => {
+    const env = build();
+    const d = asDeny(await env.gate.decide(facts(over)));
+    expect(d).toMatchObject({ status: 400, reason: "INVALID_REQUEST" });
+    expect(d.body).not.toHaveProperty("payment");
+  });
+
+  it("an invoice for the cheap default never allows the priced alias /API/PREMIUM/x", async () => {
+    const env = build();
+    const cheap = await invoiceFor(env, facts({ path: "/other", pathWithQuery: "/other" }));
+    expect(cheap.amountMicro).toBe(2_000n);
+    const tx = pay(env, cheap);
+    const d = asDeny(await env.gate.decide(withHeaders({ "x-payment-proof": `${cheap.id}:${tx.hash}` }, { path: "/API/PREMIUM/x", pathWithQuery: "/API/PREMIUM/x" })));
+    expect(d.reason).toBe("WRONG_RESOURCE");
+  });
+});

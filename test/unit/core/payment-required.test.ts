@@ -12,7 +12,7 @@ const request = facts({ path: "/api/data", pathWithQuery: "/api/data?limit=10" }
 const decodeHeader = (h: string | undefined) => JSON.parse(Buffer.from(h!, "base64").toString("utf8")) as Record<string, unknown>;
 
 describe("paymentRequired", () => {
-  it("the 402 body has exactly DESIGN.md's shape and values", () => {
+  it("the 402 body has exactly docs/design.md's shape and values", () => {
     const { status, headers, body } = paymentRequired(terms(), invoice, request, NOW);
     expect(status).toBe(402);
     expect(headers["content-type"]).toBe("application/json");
@@ -25,10 +25,10 @@ describe("paymentRequired", () => {
         amount: "0.001000", amountMicro: "1000", currency: "NTMPI", denom: "uneutaro",
         address: PAY_TO, network: "cosmos:Neutaro-1",
         expiresAt: "2026-11-21T12:05:00Z",
-        verifyUrl: `/invoices/${invoice.id}`,
+        verifyUrl: `https://api.example.com/invoices/${invoice.id}`,
         clawpurse: `clawpurse send ${PAY_TO} 0.001000 --memo ${invoice.id} --yes`,
       },
-      prepaid: { accountsUrl: "/prepaid/accounts", depositUrl: "/prepaid/deposit", balanceUrl: "/prepaid/balance/{clientId}" },
+      prepaid: { accountsUrl: "https://api.example.com/prepaid/accounts", depositUrl: "https://api.example.com/prepaid/deposit", balanceUrl: "https://api.example.com/prepaid/balance/{clientId}" },
       x402Version: 1,
       accepts: [{
         scheme: "exact", network: "cosmos:Neutaro-1",
@@ -63,10 +63,19 @@ describe("paymentRequired", () => {
     expect(body).not.toHaveProperty("prepaid");
   });
 
-  it("links use the public URL when one is configured", () => {
-    const { body } = paymentRequired(terms({ publicUrl: "https://pay.example.com" }), invoice, request, NOW);
+  it("links and the x402 resource use the public URL when one is configured", () => {
+    const { body, headers } = paymentRequired(terms({ publicUrl: "https://pay.example.com" }), invoice, facts({ scheme: "http", path: "/api/data", pathWithQuery: "/api/data?limit=10" }), NOW);
     expect(body["payment"]).toMatchObject({ verifyUrl: `https://pay.example.com/invoices/${invoice.id}` });
     expect(body["prepaid"]).toMatchObject({ accountsUrl: "https://pay.example.com/prepaid/accounts" });
+    expect((body["accepts"] as { resource: string }[])[0]!.resource).toBe("https://pay.example.com/api/data?limit=10");
+    expect((decodeHeader(headers["payment-required"])["resource"] as { url: string }).url).toBe("https://pay.example.com/api/data?limit=10");
+  });
+
+  it("without a public URL, links are absolute on the request's scheme and host (forwarded by the proxy)", () => {
+    const { body } = paymentRequired(terms(), invoice, facts({ scheme: "http", host: "shop.example:8080", path: "/x", pathWithQuery: "/x" }), NOW);
+    expect(body["payment"]).toMatchObject({ verifyUrl: `http://shop.example:8080/invoices/${invoice.id}` });
+    expect(body["prepaid"]).toMatchObject({ depositUrl: "http://shop.example:8080/prepaid/deposit" });
+    expect((body["accepts"] as { resource: string }[])[0]!.resource).toBe("http://shop.example:8080/x");
   });
 
   it("amounts of whole and large prices keep 6 decimals and exact micro strings", () => {

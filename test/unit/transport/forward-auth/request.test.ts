@@ -29,9 +29,9 @@ describe("forwardAuthFacts (Caddy forward_auth, Traefik ForwardAuth)", () => {
     expect(forwardAuthFacts(caddyRequest({ accept: ["a/b", "c/d"] })).headers["accept"]).toBe("a/b, c/d");
   });
 
-  it("prices the normalised path but keeps the raw target for the invoice resource", () => {
+  it("passes the raw path (the core normalises it when pricing) and keeps the raw target for the invoice resource", () => {
     const f = forwardAuthFacts(caddyRequest({ "x-forwarded-uri": "/free/../api/%64ata?q=/free/" }));
-    expect(f.path).toBe("/api/data");
+    expect(f.path).toBe("/free/../api/%64ata");
     expect(f.pathWithQuery).toBe("/free/../api/%64ata?q=/free/");
   });
 

@@ -1,0 +1,35 @@
+import { removeUnfundedAccounts } from "../store/unfunded.js";
+import type { GatewayContext } from "./gateway.js";
+
+/** How often each replica looks for never-funded accounts (the DELETE is idempotent across replicas). */
+const SWEEP_EVERY_MS = 10 * 60_000;
+
+/**
+ * Gateway extension: removes prepaid accounts that never received a deposit once they are older than
+ * GATEWAY_PREPAID_UNFUNDED_TTL (0 = keep forever), so anonymous sign-ups do not grow the table forever.
+ * @param everyMs sweep interval (tests shorten it)
+ */
+export function unfundedSweep(everyMs = SWEEP_EVERY_MS) {
+  return (ctx: GatewayContext): { stop(): Promise<void> } | void => {
+    const ttl = ctx.config.prepaidSignup.unfundedTtlSeconds;
+    if (!ctx.config.prepaidEnabled || ttl <= 0) return;
+    const log = ctx.log.child({ component: "unfunded-sweep" });
+    let running = false;
+    const tick = async () => {
+      if (running) return;
+      running = true;
+      try {
+        const removed = await removeUnfundedAccounts(ctx.store.pool, ttl);
+        if (removed > 0) log.info({ removed, olderThanSeconds: ttl }, "removed never-funded prepaid accounts");
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, "never-funded account sweep failed; retrying next interval");
+      } finally {
+        running = false;
+      }
+    };
+    void tick();
+    const timer = setInterval(() => void tick(), everyMs);
+    timer.unref();
+    return { stop: async () => clearInterval(timer) };
+  };
+}

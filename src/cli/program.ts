@@ -1,0 +1,75 @@
+/**
+ * The gate402 command line (commander): serve | dev | devnet | demo | migrate | verify-ledger. Every
+ * command has --help listing the environment variables it reads. Commander errors are thrown (exitOverride)
+ * after one line on stderr; src/cli.ts turns them into exit codes.
+ */
+import { Command } from "commander";
+import { VERSION } from "../app/version.js";
+import { devnetCommand } from "../devnet/cli.js";
+import { CONFIG_ENV, envHelp } from "./env-help.js";
+
+// Loaded when a command runs: --help and usage errors answer without loading gRPC, cosmjs, fastify, pg.
+const commands = () => import("./commands.js");
+
+const DEV_ENV = {
+  GATEWAY_DEVNET_PORT: "devnet RPC port (default 26657)",
+  GATEWAY_DEVNET_BLOCK_MS: "devnet block time in ms (default 500)",
+  DATABASE_URL: "use this Postgres instead of the embedded one",
+  GATEWAY_DATA_DIR: "embedded Postgres data (default .data)",
+  LOG_LEVEL: "pino level",
+};
+
+/** A fresh program (tests build one per run). */
+export function buildProgram(): Command {
+  const program = new Command("gate402")
+    .description("HTTP 402 payment gate for Envoy/Istio ext_authz: AI agents pay per API call in NTMPI on Neutaro")
+    .version(VERSION, "-V, --version", "print the version")
+    .helpOption("-h, --help", "show help")
+    .showSuggestionAfterError(true)
+    // Subcommands made with .command() inherit these two; devnet gets them through copyInheritedSettings.
+    .configureOutput({
+      // One line: commander's message (with its suggestion) and where to look.
+      outputError: (str, write) => write(`gate402: ${str.trim().replace(/^error: /, "").replace(/\s*\n\s*/g, " ")} (see gate402 --help)\n`),
+    })
+    .exitOverride();
+
+  program.command("serve")
+    .description("production: gRPC ext_authz + HTTP API; refuses to start without address, strong secrets and a database")
+    .addHelpText("after", envHelp({
+      GATEWAY_PAYMENT_ADDRESS: "required: neutaro1… address that receives payments",
+      GATEWAY_INVOICE_SECRET: "required: ≥ 32 characters, signs invoices",
+      JWT_SECRET: "required: ≥ 32 characters, signs prepaid and management tokens",
+      DATABASE_URL: "required: postgres://…",
+      GATEWAY_SHUTDOWN_GRACE_MS: "ms to drain on SIGTERM (default 10000)",
+    }, CONFIG_ENV, "optional"))
+    .action(async () => (await commands()).serve());
+
+  program.command("dev")
+    .description("everything embedded (devnet, Postgres, generated secrets), long-running; prints commands to try it")
+    .addHelpText("after", envHelp(DEV_ENV, CONFIG_ENV.filter((n) => n !== "GATEWAY_RPC" && n !== "GATEWAY_CHAIN_ID"), "gateway settings as for serve (dev defaults; GATEWAY_RPC and GATEWAY_CHAIN_ID come from the devnet)"))
+    .action(async () => (await commands()).dev());
+
+  program.addCommand(devnetCommand().copyInheritedSettings(program));
+
+  program.command("demo")
+    .description("dev on ephemeral ports plus an agent paying through gRPC Check; exits 0 when every step behaved")
+    .addHelpText("after", envHelp({
+      GATEWAY_DEVNET_BLOCK_MS: DEV_ENV.GATEWAY_DEVNET_BLOCK_MS,
+      DATABASE_URL: DEV_ENV.DATABASE_URL,
+      GATEWAY_DATA_DIR: "embedded Postgres data (default: a temp dir, deleted at the end)",
+      LOG_LEVEL: "pino level (default warn)",
+    }))
+    .action(async () => (await commands()).demo());
+
+  program.command("migrate")
+    .description("apply the database migrations to DATABASE_URL (advisory-locked: safe with many replicas)")
+    .addHelpText("after", envHelp({ DATABASE_URL: "required: postgres://… (or DATABASE_URL_FILE: a file holding it)", LOG_LEVEL: "pino level (default info)" }))
+    .action(async () => (await commands()).migrateCommand());
+
+  program.command("verify-ledger")
+    .description("walk every prepaid account's hash chain; prints one JSON line; exit 0 intact, 1 broken, 2 unreachable")
+    .addHelpText("after", envHelp({ DATABASE_URL: "required: postgres://… (or DATABASE_URL_FILE: a file holding it)" }))
+    .action(async () => (await commands()).verifyLedgerCommand());
+
+  return program;
+}
