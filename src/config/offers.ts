@@ -1,7 +1,7 @@
 import { AmountFormatError, parseCoins } from "../money.js";
 
 /**
- * Offers a route sells besides a single request (DESIGN.md additions "Offers"):
+ * Offers a route sells besides a single request (docs/design.md "Offers: bundles and passes"):
  * - a bundle: `uses` requests on the same route and method for one payment;
  * - a pass: unlimited requests on every route of a `scope` for `seconds`.
  * Written `"100=0.09,1000=0.8"` (uses=price in decimal NTMPI) in context_extensions `bundles` and in a

@@ -5,7 +5,7 @@ import type { Invoice } from "./invoices.js";
 import { PriceConfigError, type Price } from "./pricing.js";
 
 /**
- * Offers besides a single request (DESIGN.md additions "Offers"): bundles of N requests on one route
+ * Offers besides a single request (docs/design.md "Offers: bundles and passes"): bundles of N requests on one route
  * and method, and passes for a scope. Each offer is its own invoice, bound by the invoice MAC to what
  * it sells: bundles to route, method, price and uses; passes to scope (as the route id, method "PASS"),
  * price and lifetime. Pure: no I/O.

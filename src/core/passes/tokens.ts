@@ -1,7 +1,7 @@
 import { errors, jwtVerify, SignJWT, type JWTPayload } from "jose";
 
 /**
- * Pass tokens (DESIGN.md additions "Offers"): a JWT (HS256, jose) with `scope`, `exp`, `payer` (also
+ * Pass tokens (docs/design.md "Offers: bundles and passes"): a JWT (HS256, jose) with `scope`, `exp`, `payer` (also
  * `sub`) and `jti` = the invoice id that bought it; the protected header names the signing key
  * (`kid`) and the type `gate402-pass+jwt`. Keys rotate: one key signs, every listed key verifies
  * (GATEWAY_PASS_KEYS). Verifying is pure CPU: no database, no chain.
