@@ -3,6 +3,7 @@ import { fromBech32 } from "@cosmjs/encoding";
 import type { Registry } from "prom-client";
 import { NeutaroBroadcaster } from "../chain/broadcast.js";
 import type { GatewayConfig } from "../config/load.js";
+import { PayerOrder } from "../core/signed-tx/payer-order.js";
 import type { SignedTxDeps } from "../core/signed-tx/settle.js";
 import type { ChainPort } from "../ports/chain.js";
 import { pgSettlements } from "../store/settlements.js";
@@ -26,6 +27,7 @@ export function createSignedTxDeps(config: GatewayConfig, chain: ChainPort, pool
       mode: x.settlement, maxUnconfirmedMicro: x.maxUnconfirmedMicro, confirmAboveMicro: x.confirmAboveMicro,
       confirmWaitMs: x.confirmWaitMs,
       onSettlement: (result) => metrics.settlements.inc({ result }),
+      payerOrder: new PayerOrder(),
     },
     stop: () => broadcaster.disconnect(),
   };

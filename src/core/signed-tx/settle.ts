@@ -9,6 +9,7 @@ import type { ChainPort } from "../../ports/chain.js";
 import type { BroadcastPort, SettlementStorePort } from "../../ports/settlement.js";
 import type { ReasonCode } from "../reasons.js";
 import type { SignedPayment } from "./decode.js";
+import type { PayerOrder } from "./payer-order.js";
 import { checkSignedPayment, checkTerms, type SignedAuthorization, type SignedExpectations } from "./verify.js";
 
 /** Settlement results the metrics count (gate402_x402_settlements_total{result}). */
@@ -33,6 +34,8 @@ export interface SignedTxDeps {
   readonly pollMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly onSettlement?: (result: SettlementEvent) => void;
+  /** settles each payer's concurrent payments in sequence order (payer-order.ts); absent: arrival order */
+  readonly payerOrder?: PayerOrder;
 }
 
 /** What the payment is for: the invoice (or facilitator nonce) the memo names. */
@@ -56,13 +59,20 @@ const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
  * verify.ts against the signer's account on chain, and that neither the tx nor the memo paid before.
  */
 export async function verifySigned(deps: SignedTxDeps, tx: SignedPayment, auth: SignedAuthorization | undefined, x: SignedExpectations): Promise<SettleResult> {
+  return (await verifyWithAccount(deps, tx, auth, x)).result;
+}
+
+/** verifySigned, and the sequence the chain expects next from the signer (when it was read). */
+async function verifyWithAccount(
+  deps: SignedTxDeps, tx: SignedPayment, auth: SignedAuthorization | undefined, x: SignedExpectations,
+): Promise<{ result: SettleResult; nextSequence?: bigint }> {
   const terms = checkTerms(tx, auth, x);
-  if (!terms.ok) return refusal(terms.reason, terms.message, tx.hash);
-  if (await deps.settlements.isSpent(tx.hash, x.memo)) return refusal("PROOF_ALREADY_USED", "This payment has already been redeemed", tx.hash, terms.payer);
+  if (!terms.ok) return { result: refusal(terms.reason, terms.message, tx.hash) };
+  if (await deps.settlements.isSpent(tx.hash, x.memo)) return { result: refusal("PROOF_ALREADY_USED", "This payment has already been redeemed", tx.hash, terms.payer) };
   const account = await deps.broadcaster.getAccount(tx.send.fromAddress);
   const check = checkSignedPayment(tx, auth, x, account);
-  if (!check.ok) return refusal(check.reason, check.message, tx.hash, terms.payer);
-  return { ok: true, txHash: tx.hash, payer: check.payer, paidMicro: check.paidMicro, confirmed: false };
+  if (!check.ok) return { result: refusal(check.reason, check.message, tx.hash, terms.payer) };
+  return { result: { ok: true, txHash: tx.hash, payer: check.payer, paidMicro: check.paidMicro, confirmed: false }, nextSequence: account?.sequence };
 }
 
 /** SDK ErrWrongSequence, and its CheckTx log. */
@@ -104,9 +114,17 @@ async function waitForInclusion(deps: SignedTxDeps, hash: string): Promise<{ cod
 export async function settleSigned(
   deps: SignedTxDeps, tx: SignedPayment, auth: SignedAuthorization | undefined, x: SignedExpectations, b: SettleBinding,
 ): Promise<SettleResult> {
-  const verified = await verifySigned(deps, tx, auth, x);
+  const { result: verified, nextSequence } = await verifyWithAccount(deps, tx, auth, x);
   if (!verified.ok) return verified;
   const { payer, paidMicro } = verified;
+  if (!deps.payerOrder || nextSequence === undefined) return reserveAndBroadcast(deps, tx, x, b, payer, paidMicro);
+  return deps.payerOrder.run(payer, tx.sequence, nextSequence, () => reserveAndBroadcast(deps, tx, x, b, payer, paidMicro));
+}
+
+/** The cap reservation, broadcast and (when not optimistic) the wait for inclusion of a verified payment. */
+async function reserveAndBroadcast(
+  deps: SignedTxDeps, tx: SignedPayment, x: SignedExpectations, b: SettleBinding, payer: string, paidMicro: bigint,
+): Promise<SettleResult> {
   const optimistic = deps.mode === "optimistic" && (deps.confirmAboveMicro === undefined || b.priceMicro <= deps.confirmAboveMicro);
   const reserved = await deps.settlements.reserve({
     txHash: tx.hash, invoiceId: b.invoiceId, routeId: b.routeId, method: b.method, priceMicro: b.priceMicro, paidMicro, payer,
