@@ -42,6 +42,11 @@ export interface DebitBatcherOptions {
    * their guard deadline. The store looks them up and refunds what it finds.
    */
   readonly onLost?: (inputs: readonly DebitInput[], sentAt: Date) => void;
+  /**
+   * Record each account's applied debits of a batch as one `usage` rollup ledger entry plus per-call
+   * rows in usage_events (ledger_debit_batch_rollup, migration 0010) instead of one `debit` entry per call.
+   */
+  readonly rollups?: boolean;
 }
 
 interface Pending {
@@ -61,8 +66,10 @@ interface BatchRow {
   entry_id: string | null;
 }
 
-const BATCH_SQL = `SELECT idx, outcome, balance_micro::text AS balance_micro, entry_id::text AS entry_id
-  FROM ledger_debit_batch($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])`;
+const batchSql = (fn: "ledger_debit_batch" | "ledger_debit_batch_rollup") => `SELECT idx, outcome, balance_micro::text AS balance_micro, entry_id::text AS entry_id
+  FROM ${fn}($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])`;
+const BATCH_SQL = batchSql("ledger_debit_batch");
+const BATCH_ROLLUP_SQL = batchSql("ledger_debit_batch_rollup");
 
 function expired(): StoreUnavailableError {
   return new StoreUnavailableError("store debit: deadline passed before the debit was applied");
@@ -125,7 +132,7 @@ export class DebitBatcher {
     const sentAt = new Date();
     let sent = false;
     try {
-      const res = await queryWithin<BatchRow>(this.pool, "debit", answerBy, BATCH_SQL, [
+      const res = await queryWithin<BatchRow>(this.pool, "debit", answerBy, this.opts.rollups ? BATCH_ROLLUP_SQL : BATCH_SQL, [
         col((p) => p.input.clientId),
         col((p) => p.input.keyHash),
         col((p) => p.input.amountMicro.toString()),

@@ -54,6 +54,33 @@ export function ledgerEntryHash(prevHash: string, e: LedgerHashFields): string {
   return sha256Hex("gate402-ledger-v1|" + parts.map(field).join("|"));
 }
 
+/** The hashed fields of a `usage` rollup entry (kind is always 'usage'; no ref, route, method, tx hash). */
+export interface UsageHashFields {
+  readonly clientId: string;
+  readonly seq: bigint;
+  /** uneutaro, minus the sum of the calls rolled up */
+  readonly amountMicro: bigint;
+  readonly balanceAfterMicro: bigint;
+  readonly callCount: bigint;
+  /** decision ids of the first and last call rolled up (arrival order) */
+  readonly firstRef: string;
+  readonly lastRef: string;
+  readonly createdAt: Date;
+}
+
+/**
+ * v2 hash of a `usage` rollup entry chained onto `prevHash`; byte-for-byte the SQL function
+ * `ledger_usage_hash` (migrations/0010_usage-rollups.sql). Every other kind keeps the v1 hash.
+ * @returns 64 lowercase hex (sha256)
+ */
+export function ledgerUsageHash(prevHash: string, e: UsageHashFields): string {
+  const parts = [
+    prevHash, e.clientId, e.seq.toString(), "usage", e.amountMicro.toString(), e.balanceAfterMicro.toString(),
+    e.callCount.toString(), e.firstRef, e.lastRef, e.createdAt.toISOString(),
+  ];
+  return sha256Hex("gate402-ledger-v2|" + parts.map(field).join("|"));
+}
+
 /**
  * The fixed prev_hash of an account's first entry (and its ledger_head while it has none).
  * @returns 64 lowercase hex

@@ -4,11 +4,11 @@
  * while debits continue.
  */
 import pg from "pg";
-import { ledgerEntryHash, ledgerGenesisHash } from "./ledger-hash.js";
+import { ledgerEntryHash, ledgerGenesisHash, ledgerUsageHash } from "./ledger-hash.js";
 import type { PgStore } from "./pg-store.js";
 import { transaction } from "./pool.js";
 
-export type LedgerProblem = "hash_mismatch" | "seq_gap" | "head_mismatch" | "balance_mismatch";
+export type LedgerProblem = "hash_mismatch" | "seq_gap" | "head_mismatch" | "balance_mismatch" | "usage_mismatch";
 
 export type LedgerVerification =
   | { readonly ok: true; readonly accounts: number; readonly entries: number }
@@ -35,6 +35,9 @@ interface EntryRow {
   created_at: Date;
   prev_hash: string;
   hash: string;
+  call_count: string | null;
+  first_ref: string | null;
+  last_ref: string | null;
 }
 
 // Output columns are cast to text (bigint stays exact in JS), so ORDER BY must name the table column.
@@ -53,10 +56,16 @@ function checkEntry(clientId: string, w: Walk, e: EntryRow): Failure | null {
   if (seq !== w.seq + 1n) return { ok: false, clientId, seq: w.seq + 1n, problem: "seq_gap" };
   const amountMicro = BigInt(e.amount_micro);
   const balanceAfterMicro = BigInt(e.balance_after_micro);
-  const recomputed = ledgerEntryHash(w.head, {
-    clientId, seq, kind: e.kind, amountMicro, balanceAfterMicro,
-    ref: e.ref, routeId: e.route_id, method: e.method, txHash: e.tx_hash, createdAt: e.created_at,
-  });
+  // `usage` rollups (migration 0010) carry the v2 hash; every other kind the v1 hash.
+  const recomputed = e.kind === "usage"
+    ? ledgerUsageHash(w.head, {
+      clientId, seq, amountMicro, balanceAfterMicro, callCount: BigInt(e.call_count ?? "0"),
+      firstRef: e.first_ref ?? "", lastRef: e.last_ref ?? "", createdAt: e.created_at,
+    })
+    : ledgerEntryHash(w.head, {
+      clientId, seq, kind: e.kind, amountMicro, balanceAfterMicro,
+      ref: e.ref, routeId: e.route_id, method: e.method, txHash: e.tx_hash, createdAt: e.created_at,
+    });
   if (e.prev_hash !== w.head || e.hash !== recomputed) return fail("hash_mismatch");
   const balanceMicro = w.balanceMicro + amountMicro;
   if (balanceAfterMicro !== balanceMicro || balanceMicro < 0n) return fail("balance_mismatch");
@@ -71,7 +80,7 @@ async function walkAccount(c: pg.PoolClient, a: AccountRow): Promise<Failure | n
   for (;;) {
     const res = await c.query<EntryRow>(
       `SELECT seq::text, kind, amount_micro::text, balance_after_micro::text, ref, route_id, method, tx_hash,
-              created_at, prev_hash, hash
+              created_at, prev_hash, hash, call_count::text, first_ref, last_ref
          FROM ledger_entries WHERE client_id = $1 AND seq > $2::bigint ORDER BY ledger_entries.seq LIMIT ${PAGE}`,
       [a.client_id, w.seq.toString()],
     );
@@ -88,6 +97,29 @@ async function walkAccount(c: pg.PoolClient, a: AccountRow): Promise<Failure | n
     return { ok: false, clientId: a.client_id, seq: w.seq, problem: "balance_mismatch" };
   }
   return Number(w.seq);
+}
+
+// The first rollup that disagrees with the retained detail, or detail that no rollup holds: count,
+// total, and the first/last decision id must be rows of that rollup. Rollups older than what retention
+// dropped (usage_retention.dropped_before) have no detail left and are checked by the chain alone.
+const USAGE_MISMATCH_SQL = `
+WITH e AS (
+  SELECT client_id, seq, call_count, -amount_micro AS total, first_ref, last_ref FROM ledger_entries
+   WHERE kind = 'usage' AND created_at >= (SELECT dropped_before FROM usage_retention)
+), d AS (
+  SELECT client_id, ledger_seq, count(*) AS n, sum(amount_micro) AS total FROM usage_events GROUP BY client_id, ledger_seq
+)
+SELECT coalesce(e.client_id, d.client_id) AS client_id, coalesce(e.seq, d.ledger_seq)::text AS seq
+  FROM e FULL JOIN d ON d.client_id = e.client_id AND d.ledger_seq = e.seq
+ WHERE e.client_id IS NULL OR d.client_id IS NULL OR d.n <> e.call_count OR d.total <> e.total
+    OR NOT EXISTS (SELECT 1 FROM usage_events u WHERE u.decision_id = e.first_ref AND u.client_id = e.client_id AND u.ledger_seq = e.seq)
+    OR NOT EXISTS (SELECT 1 FROM usage_events u WHERE u.decision_id = e.last_ref AND u.client_id = e.client_id AND u.ledger_seq = e.seq)
+ ORDER BY 1, 2 LIMIT 1`;
+
+async function checkUsage(c: pg.PoolClient): Promise<Failure | null> {
+  const res = await c.query<{ client_id: string; seq: string }>(USAGE_MISMATCH_SQL);
+  const row = res.rows[0];
+  return row ? { ok: false, clientId: row.client_id, seq: BigInt(row.seq), problem: "usage_mismatch" } : null;
 }
 
 async function walkAll(c: pg.PoolClient): Promise<LedgerVerification> {
@@ -107,14 +139,15 @@ async function walkAll(c: pg.PoolClient): Promise<LedgerVerification> {
       entries += walked;
       after = a.client_id;
     }
-    if (res.rows.length < PAGE) return { ok: true, accounts, entries };
+    if (res.rows.length < PAGE) return (await checkUsage(c)) ?? { ok: true, accounts, entries };
   }
 }
 
 /**
  * Verifies every account's ledger: hashes (hash_mismatch), consecutive seqs from 1 (seq_gap), the
  * account's ledger_seq/ledger_head against the newest entry (head_mismatch — catches a deleted newest
- * entry), running balance_after and the account balance against the sum of amounts (balance_mismatch).
+ * entry), running balance_after and the account balance against the sum of amounts (balance_mismatch),
+ * and `usage` rollups against their retained per-call detail in usage_events (usage_mismatch).
  * Stops at the first problem.
  * @throws StoreUnavailableError
  */

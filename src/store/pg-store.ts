@@ -46,6 +46,8 @@ export interface MoneyPathOptions {
   readonly batchesInFlight?: number;
   /** used-up invoice ids remembered in process (default 50,000; 0 = off) */
   readonly spentCacheSize?: number;
+  /** prepaid usage as one `usage` rollup ledger entry per account per batch + per-call usage_events rows (default false) */
+  readonly ledgerRollups?: boolean;
   readonly logger?: PoolOptions["logger"];
 }
 
@@ -79,6 +81,7 @@ export class PgStore implements StorePort {
       lateOutcomeMs: this.lateOutcomeMs,
       onOrphan: (input, entryId) => void this.refundOrphan(input, entryId),
       onLost: (inputs, sentAt) => void this.reconcileLost(inputs, sentAt),
+      rollups: opts.ledgerRollups ?? false,
     });
   }
 
@@ -199,7 +202,12 @@ export class PgStore implements StorePort {
         const found = await query<{ client_id: string; ref: string; id: string }>(this.pool, "debit",
           `SELECT client_id, ref, id::text AS id FROM ledger_entries
             WHERE kind = 'debit' AND created_at >= $3::timestamptz
-              AND (client_id, ref) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+              AND (client_id, ref) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+           UNION ALL
+           SELECT u.client_id, u.decision_id, e.id::text FROM usage_events u
+             JOIN ledger_entries e ON e.client_id = u.client_id AND e.seq = u.ledger_seq
+            WHERE u.created_at >= $3::timestamptz
+              AND (u.client_id, u.decision_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
           [inputs.map((d) => d.clientId), inputs.map((d) => d.ref), new Date(sentAt.getTime() - 1000).toISOString()]);
         for (const row of found.rows) {
           const input = inputs.find((d) => d.clientId === row.client_id && d.ref === row.ref);

@@ -3,7 +3,9 @@
  * `refunds` (primary key; INSERT … ON CONFLICT DO NOTHING, so a second delivery — same stream, another
  * replica, concurrently — waits for the first and then claims nothing), then reverse the charge:
  * - prepaid: a `refund` ledger entry of exactly the debit's amount through the shared hash-chained
- *   movement (ledger.ts applyMovement), ref = decision id;
+ *   movement (ledger.ts applyMovement), ref = decision id. The debit is a per-call `debit` entry or, for
+ *   a call inside a `usage` rollup, its usage_events row (kept at least as long as the refund window);
+ *   once the detail is dropped the call is past the window and is not refunded;
  * - invoice: one use back (uses_left + 1, guarded by uses_left < uses), so the same proof pays again.
  * The charge must be younger than the window by the database clock (one clock for every replica).
  */
@@ -17,11 +19,18 @@ type Claimed = Extract<RefundOutcome, { kind: "refunded" }>;
 // $1 decision id, $2 status, $3 reason, $4 window ms
 const CLAIM_DEBIT_SQL = `
 WITH debit AS (
-  SELECT d.ref, d.client_id, -d.amount_micro AS amount_micro, d.route_id, d.method
-    FROM ledger_entries d
-   WHERE d.ref = $1::text AND d.kind = 'debit' AND d.amount_micro < 0
-     AND d.created_at >= now() - $4::bigint * interval '1 millisecond'
-   ORDER BY d.id LIMIT 1
+  (SELECT d.ref, d.client_id, -d.amount_micro AS amount_micro, d.route_id, d.method
+     FROM ledger_entries d
+    WHERE d.ref = $1::text AND d.kind = 'debit' AND d.amount_micro < 0
+      AND d.created_at >= now() - $4::bigint * interval '1 millisecond'
+    ORDER BY d.id LIMIT 1)
+  UNION ALL
+  -- a call inside a usage rollup (migration 0010): its own amount from the retained detail
+  (SELECT u.decision_id, u.client_id, u.amount_micro, u.route_id, u.method
+     FROM usage_events u
+    WHERE u.decision_id = $1::text AND u.created_at >= now() - $4::bigint * interval '1 millisecond'
+    LIMIT 1)
+  LIMIT 1
 ), claim AS (
   INSERT INTO refunds (decision_id, charge, client_id, amount_micro, route_id, status, reason)
   SELECT ref, 'prepaid', client_id, amount_micro, route_id, $2::int, $3::text FROM debit
@@ -78,7 +87,8 @@ async function refundUse(c: pg.PoolClient, i: RefundInput): Promise<Claimed | nu
 async function refusal(c: pg.PoolClient, decisionId: string, kinds: readonly ChargeKind[]): Promise<Exclude<RefundOutcome, Claimed>> {
   const res = await query<{ refunded: boolean; charged: boolean }>(c, "refund",
     `SELECT EXISTS (SELECT 1 FROM refunds WHERE decision_id = $1 AND charge = ANY($2::text[])) AS refunded,
-            ('prepaid' = ANY($2::text[]) AND EXISTS (SELECT 1 FROM ledger_entries WHERE ref = $1 AND kind = 'debit'))
+            ('prepaid' = ANY($2::text[]) AND (EXISTS (SELECT 1 FROM ledger_entries WHERE ref = $1 AND kind = 'debit')
+                                          OR EXISTS (SELECT 1 FROM usage_events WHERE decision_id = $1)))
          OR ('invoice' = ANY($2::text[]) AND EXISTS (SELECT 1 FROM redemption_uses WHERE decision_id = $1)) AS charged`,
     [decisionId, kinds]);
   const row = res.rows[0]!;

@@ -1,7 +1,8 @@
 /**
  * Revenue in a time window, grouped by route, UTC day or offer kind (single, bundle, pass — from the
  * redemption's method and uses — and prepaid): prepaid debits (ledger entries of kind debit,
- * which carry their route id) plus paid invoices (redemptions.price_micro). Amounts in uneutaro.
+ * which carry their route id; calls in usage rollups from usage_events, and from usage_daily for days
+ * retention dropped — those count by whole UTC day) plus paid invoices (redemptions.price_micro). Amounts in uneutaro.
  */
 import type pg from "pg";
 import { query } from "../../store/pool.js";
@@ -19,19 +20,27 @@ interface Row { key: string; prepaid_micro: string; invoice_micro: string; prepa
 
 const SQL = `
 WITH src AS (
-  SELECT route_id, created_at, -amount_micro AS micro, 'prepaid' AS via, 'prepaid' AS offer
+  SELECT route_id, created_at, -amount_micro AS micro, 'prepaid' AS via, 'prepaid' AS offer, 1::bigint AS n
     FROM ledger_entries WHERE kind = 'debit' AND route_id IS NOT NULL AND created_at >= $1::timestamptz AND created_at < $2::timestamptz
   UNION ALL
+  SELECT route_id, created_at, amount_micro, 'prepaid', 'prepaid', 1
+    FROM usage_events WHERE route_id IS NOT NULL AND created_at >= $1::timestamptz AND created_at < $2::timestamptz
+  UNION ALL
+  -- days whose usage detail retention dropped, summed before the drop (whole UTC days)
+  SELECT route_id, day::timestamp AT TIME ZONE 'UTC', amount_micro, 'prepaid', 'prepaid', calls
+    FROM usage_daily WHERE route_id IS NOT NULL
+     AND day::timestamp AT TIME ZONE 'UTC' >= $1::timestamptz AND day::timestamp AT TIME ZONE 'UTC' < $2::timestamptz
+  UNION ALL
   SELECT route_id, created_at, price_micro, 'invoice',
-         CASE WHEN method = 'PASS' THEN 'pass' WHEN uses > 1 THEN 'bundle' ELSE 'single' END
+         CASE WHEN method = 'PASS' THEN 'pass' WHEN uses > 1 THEN 'bundle' ELSE 'single' END, 1
     FROM redemptions WHERE created_at >= $1::timestamptz AND created_at < $2::timestamptz
      AND route_id <> 'x402-facilitator' -- settled as facilitator for another payTo: not our revenue
 )
 SELECT CASE WHEN $3::text = 'day' THEN to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') WHEN $3::text = 'offer' THEN offer ELSE route_id END AS key,
        COALESCE(sum(micro) FILTER (WHERE via = 'prepaid'), 0)::text AS prepaid_micro,
        COALESCE(sum(micro) FILTER (WHERE via = 'invoice'), 0)::text AS invoice_micro,
-       count(*) FILTER (WHERE via = 'prepaid')::text AS prepaid_count,
-       count(*) FILTER (WHERE via = 'invoice')::text AS invoice_count
+       COALESCE(sum(n) FILTER (WHERE via = 'prepaid'), 0)::text AS prepaid_count,
+       COALESCE(sum(n) FILTER (WHERE via = 'invoice'), 0)::text AS invoice_count
   FROM src GROUP BY 1 ORDER BY 1`;
 
 /** Revenue rows and their total. @throws StoreUnavailableError */
