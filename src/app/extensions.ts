@@ -4,6 +4,7 @@ import { paymentWatcher } from "../watcher/extension.js";
 import { x402Extension } from "../x402/extension.js";
 import type { Extension } from "./gateway.js";
 import { unfundedSweep } from "./unfunded-sweep.js";
+import { usageMaintenance } from "./usage-maintenance.js";
 
 /**
  * Features every gateway starts, in order. Each lives in its own folder and only needs the
@@ -11,5 +12,5 @@ import { unfundedSweep } from "./unfunded-sweep.js";
  */
 export const DEFAULT_EXTENSIONS: readonly Extension[] = [
   manageExtension(),
-  chainHealth, paymentWatcher, x402Extension, unfundedSweep(),
+  chainHealth, paymentWatcher, x402Extension, unfundedSweep(), usageMaintenance,
 ];

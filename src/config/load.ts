@@ -55,6 +55,12 @@ export interface GatewayConfig {
   readonly dbBatchWindowMs: number;
   /** GATEWAY_DB_BATCH_MAX: most debits per group commit */
   readonly dbBatchMax: number;
+  /** GATEWAY_LEDGER_ROLLUPS: prepaid usage as rollup ledger entries + usage_events detail */
+  readonly ledgerRollups: boolean;
+  /** GATEWAY_USAGE_RETENTION: days of per-call usage detail kept */
+  readonly usageRetentionDays: number;
+  /** GATEWAY_USAGE_MAINTENANCE_MS: ms between usage maintenance runs (0 = off) */
+  readonly usageMaintenanceMs: number;
   readonly jwtSecret: string;
   /** GATEWAY_PASS_KEYS (config/pass-keys.ts): signs and verifies pass tokens */
   readonly passKeys: PassKeyring;
@@ -226,6 +232,8 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, mode: Run
   const rpcUrls = e.GATEWAY_RPC.split(",").map((s) => s.trim()).filter(Boolean);
   for (const u of rpcUrls) if (!/^https?:\/\/[^\s]+$/.test(u)) problems.push(`GATEWAY_RPC: "${u}" is not an http(s) URL`);
   if (e.GATEWAY_PREPAID_SIGNUP === "token" && !e.GATEWAY_PREPAID_SIGNUP_TOKEN) problems.push("GATEWAY_PREPAID_SIGNUP=token needs GATEWAY_PREPAID_SIGNUP_TOKEN (at least 16 characters)");
+  // Detail must outlive the refund window: a refund finds a rolled-up call's amount only in usage_events.
+  if (e.GATEWAY_USAGE_RETENTION * 86_400 < e.GATEWAY_REFUND_WINDOW) problems.push("GATEWAY_USAGE_RETENTION (days) must cover GATEWAY_REFUND_WINDOW (seconds)");
   const x402 = loadX402Config(env, problems);
   // A secret whose _FILE failed is reported once, by resolveSecretFiles, not again as missing here.
   const secretOf = (name: "GATEWAY_INVOICE_SECRET" | "JWT_SECRET", value: string | undefined) =>
@@ -264,6 +272,9 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, mode: Run
     dbQueueMax: e.GATEWAY_DB_QUEUE_MAX,
     dbBatchWindowMs: e.GATEWAY_DB_BATCH_WINDOW_MS,
     dbBatchMax: e.GATEWAY_DB_BATCH_MAX,
+    ledgerRollups: e.GATEWAY_LEDGER_ROLLUPS,
+    usageRetentionDays: e.GATEWAY_USAGE_RETENTION,
+    usageMaintenanceMs: e.GATEWAY_USAGE_MAINTENANCE_MS,
     jwtSecret,
     passKeys,
     adminBootstrapToken: e.GATEWAY_ADMIN_BOOTSTRAP_TOKEN,

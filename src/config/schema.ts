@@ -51,6 +51,12 @@ export const envSchema = z.object({
   GATEWAY_DB_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(100).default(1),
   /** most prepaid debits in one group-commit statement */
   GATEWAY_DB_BATCH_MAX: z.coerce.number().int().min(1).max(10_000).default(256),
+  /** prepaid usage as one `usage` ledger entry per account per batch + per-call usage_events rows (issue 15) */
+  GATEWAY_LEDGER_ROLLUPS: bool.default(false),
+  /** days of per-call usage detail kept (at least GATEWAY_REFUND_WINDOW) */
+  GATEWAY_USAGE_RETENTION: z.coerce.number().int().min(1).max(3650).default(7),
+  /** ms between usage maintenance runs (partitions ahead, expired days dropped); 0 = off (run `gate402 maintain`) */
+  GATEWAY_USAGE_MAINTENANCE_MS: z.coerce.number().int().min(0).max(86_400_000).default(3_600_000),
   JWT_SECRET: z.string().optional(),
   /** one-time secret that lets the first management admin register (POST /manage/auth/register) */
   GATEWAY_ADMIN_BOOTSTRAP_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),

@@ -60,7 +60,7 @@ describe("usage retention", () => {
     expect(await refund("k-3")).toMatchObject({ kind: "refunded", amountMicro: 1003n });
     const window = { from: `${day(-1)}T00:00:00Z`, to: `${day(2)}T00:00:00Z`, groupBy: "route" as const };
     const before = await revenue(store.pool, window);
-    expect(before.groups.map((g) => [g.route, g.prepaidRequests])).toEqual([["even", 25], ["odd", 25]]);
+    expect(before.groups.map((g) => [(g as Record<string, unknown>).route, g.prepaidRequests])).toEqual([["even", 25], ["odd", 25]]);
 
     // The test makes past days; the migration made today … today + 2.
     await createPast(-10, -1);

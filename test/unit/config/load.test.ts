@@ -154,3 +154,18 @@ describe("money path settings", () => {
     expect(problemsOf(() => loadConfig(env({ GATEWAY_CHECK_DEADLINE_MS: "10" }), "production")).join(" ")).toMatch(/GATEWAY_CHECK_DEADLINE_MS/);
   });
 });
+
+describe("usage rollup and retention settings", () => {
+  it("default to per-call debit entries, 7 days of detail, hourly maintenance", () => {
+    const c = loadConfig(env(), "production");
+    expect([c.ledgerRollups, c.usageRetentionDays, c.usageMaintenanceMs]).toEqual([false, 7, 3_600_000]);
+  });
+
+  it("are read from GATEWAY_LEDGER_ROLLUPS, GATEWAY_USAGE_RETENTION, GATEWAY_USAGE_MAINTENANCE_MS; retention must cover the refund window", () => {
+    const c = loadConfig(env({ GATEWAY_LEDGER_ROLLUPS: "true", GATEWAY_USAGE_RETENTION: "30", GATEWAY_USAGE_MAINTENANCE_MS: "0" }), "production");
+    expect([c.ledgerRollups, c.usageRetentionDays, c.usageMaintenanceMs]).toEqual([true, 30, 0]);
+    expect(problemsOf(() => loadConfig(env({ GATEWAY_USAGE_RETENTION: "1", GATEWAY_REFUND_WINDOW: "172800" }), "production")).join(" "))
+      .toMatch(/GATEWAY_USAGE_RETENTION .* GATEWAY_REFUND_WINDOW/);
+    expect(problemsOf(() => loadConfig(env({ GATEWAY_USAGE_RETENTION: "0" }), "production")).join(" ")).toMatch(/GATEWAY_USAGE_RETENTION/);
+  });
+});

@@ -1,0 +1,30 @@
+import { maintainUsage } from "../store/usage-retention.js";
+import type { GatewayContext } from "./gateway.js";
+
+/**
+ * Gateway extension: every GATEWAY_USAGE_MAINTENANCE_MS (0 = off, e.g. when a CronJob runs
+ * `gate402 maintain`), creates usage_events day partitions ahead and drops days older than
+ * GATEWAY_USAGE_RETENTION. Every replica ticks; the advisory lock inside maintainUsage lets one do it.
+ */
+export function usageMaintenance(ctx: GatewayContext): { stop(): Promise<void> } | void {
+  const everyMs = ctx.config.usageMaintenanceMs;
+  if (everyMs <= 0) return;
+  const log = ctx.log.child({ component: "usage-maintenance" });
+  let running = false;
+  const tick = async () => {
+    if (running) return;
+    running = true;
+    try {
+      const done = await maintainUsage(ctx.store.pool, { retentionDays: ctx.config.usageRetentionDays });
+      if (done.ran && (done.created.length || done.dropped.length)) log.info(done, "usage maintenance");
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, "usage maintenance failed; retrying next interval");
+    } finally {
+      running = false;
+    }
+  };
+  void tick();
+  const timer = setInterval(() => void tick(), everyMs);
+  timer.unref();
+  return { stop: async () => clearInterval(timer) };
+}
