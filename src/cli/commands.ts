@@ -8,6 +8,7 @@ import { formatCoins } from "../money.js";
 import { runVerifyLedger } from "../manage/verify-cli.js";
 import { migrate } from "../store/migrate.js";
 import { startDevStack } from "./dev-stack.js";
+import { runExportUsage, runMaintain } from "./usage.js";
 import { tryItCommands } from "./try-it.js";
 
 const out = (line = "") => process.stdout.write(`${line}\n`);
@@ -86,4 +87,20 @@ export async function verifyLedgerCommand(): Promise<void> {
   const url = secretSetting(process.env, "DATABASE_URL");
   if (!url) throw new ConfigError(["DATABASE_URL (or DATABASE_URL_FILE) is required for gate402 verify-ledger"]);
   process.exitCode = await runVerifyLedger(url);
+}
+
+function databaseUrlFor(command: string): string {
+  const url = secretSetting(process.env, "DATABASE_URL");
+  if (!url) throw new ConfigError([`DATABASE_URL (or DATABASE_URL_FILE) is required for gate402 ${command}`]);
+  return url;
+}
+
+/** `gate402 maintain`: usage partitions ahead, expired days dropped (exit 0 done or skipped, 2 unreachable). */
+export async function maintainCommand(retentionDays: number): Promise<void> {
+  process.exitCode = await runMaintain(databaseUrlFor("maintain"), retentionDays);
+}
+
+/** `gate402 export-usage`: usage detail of [since, until) to stdout (exit 0, 2 unreachable). */
+export async function exportUsageCommand(opts: { since: Date; until?: Date; format: "ndjson" | "csv" }): Promise<void> {
+  process.exitCode = await runExportUsage(databaseUrlFor("export-usage"), opts);
 }

@@ -1,9 +1,10 @@
 /**
- * The gate402 command line (commander): serve | dev | devnet | demo | migrate | verify-ledger. Every
+ * The gate402 command line (commander): serve | dev | devnet | demo | migrate | verify-ledger | maintain |
+ * export-usage. Every
  * command has --help listing the environment variables it reads. Commander errors are thrown (exitOverride)
  * after one line on stderr; src/cli.ts turns them into exit codes.
  */
-import { Command } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { VERSION } from "../app/version.js";
 import { devnetCommand } from "../devnet/cli.js";
 import { CONFIG_ENV, envHelp } from "./env-help.js";
@@ -71,5 +72,35 @@ export function buildProgram(): Command {
     .addHelpText("after", envHelp({ DATABASE_URL: "required: postgres://… (or DATABASE_URL_FILE: a file holding it)" }))
     .action(async () => (await commands()).verifyLedgerCommand());
 
+  program.command("maintain")
+    .description("usage detail retention: create day partitions ahead, drop days older than the retention (one replica at a time); prints one JSON line")
+    .option("--retention-days <days>", "days of per-call usage detail kept (default GATEWAY_USAGE_RETENTION or 7)", days)
+    .addHelpText("after", envHelp({
+      DATABASE_URL: "required: postgres://… (or DATABASE_URL_FILE: a file holding it)",
+      GATEWAY_USAGE_RETENTION: "days of detail kept (default 7; keep it ≥ GATEWAY_REFUND_WINDOW)",
+    }))
+    .action(async (o: { retentionDays?: number }) =>
+      (await commands()).maintainCommand(o.retentionDays ?? days(process.env["GATEWAY_USAGE_RETENTION"] ?? "7")));
+
+  program.command("export-usage")
+    .description("write per-call usage detail (decision id, account, route, method, uneutaro, time) to stdout, before retention drops it")
+    .option("--since <time>", "RFC 3339 time, inclusive (default: all retained detail)", time)
+    .option("--until <time>", "RFC 3339 time, exclusive (default now)", time)
+    .addOption(new Option("--format <format>", "output format").choices(["ndjson", "csv"]).default("ndjson"))
+    .addHelpText("after", envHelp({ DATABASE_URL: "required: postgres://… (or DATABASE_URL_FILE: a file holding it)" }))
+    .action(async (o: { since?: Date; until?: Date; format: "ndjson" | "csv" }) =>
+      (await commands()).exportUsageCommand({ ...o, since: o.since ?? new Date(0) }));
+
   return program;
+}
+
+function days(v: string): number {
+  if (!/^[1-9][0-9]{0,3}$/.test(v)) throw new InvalidArgumentError("a whole number of days, 1–9999");
+  return Number(v);
+}
+
+function time(v: string): Date {
+  const d = new Date(v);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(v) || Number.isNaN(d.getTime())) throw new InvalidArgumentError("an RFC 3339 time, e.g. 2026-11-30T00:00:00Z");
+  return d;
 }

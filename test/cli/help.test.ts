@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const CLI = join(ROOT, "dist", "src", "cli.js");
-const COMMANDS = ["serve", "dev", "devnet", "demo", "migrate", "verify-ledger"] as const;
+const COMMANDS = ["serve", "dev", "devnet", "demo", "migrate", "verify-ledger", "maintain", "export-usage"] as const;
 
 /** Env each command's help must name (what the command reads). */
 const READS: Record<(typeof COMMANDS)[number], readonly string[]> = {
@@ -21,6 +21,8 @@ const READS: Record<(typeof COMMANDS)[number], readonly string[]> = {
   demo: ["GATEWAY_DEVNET_BLOCK_MS", "DATABASE_URL", "GATEWAY_DATA_DIR", "LOG_LEVEL"],
   migrate: ["DATABASE_URL", "LOG_LEVEL"],
   "verify-ledger": ["DATABASE_URL"],
+  maintain: ["DATABASE_URL", "GATEWAY_USAGE_RETENTION"],
+  "export-usage": ["DATABASE_URL"],
 };
 
 function gate402(...args: string[]): { code: number | null; stdout: string; stderr: string } {
