@@ -34,6 +34,7 @@ export function writeResults(
   const kept = [
     /<!-- x402-bench:start -->[\s\S]*<!-- x402-bench:end -->/, /<!-- passes-bench:start -->[\s\S]*<!-- passes-bench:end -->/,
     /<!-- money-path -->[\s\S]*<!-- \/money-path -->/, /<!-- caddy -->[\s\S]*<!-- \/caddy -->/,
+    /<!-- usage-bytes -->[\s\S]*<!-- \/usage-bytes -->/,
   ].flatMap((re) => re.exec(old)?.[0] ?? []);
   writeFileSync(path, `${lines.join("\n")}\n${kept.map((k) => `\n${k}\n`).join("")}`);
 }
