@@ -49,6 +49,7 @@ COMMENT ON COLUMN usage_events.amount_micro IS 'uneutaro, > 0: what the call was
 CREATE INDEX usage_events_by_decision ON usage_events (decision_id);
 -- Catches rows for a day whose partition was not created ahead, so a missed maintenance never fails a debit.
 CREATE TABLE usage_events_default PARTITION OF usage_events DEFAULT;
+COMMENT ON COLUMN usage_events_default.amount_micro IS 'uneutaro, > 0: what the call was debited';
 
 -- Creates the partition of one UTC day (usage_events_pYYYYMMDD) unless it exists. @returns created?
 CREATE FUNCTION usage_partition_ensure(p_day date) RETURNS boolean
@@ -62,6 +63,8 @@ CREATE FUNCTION usage_partition_ensure(p_day date) RETURNS boolean
     END IF;
     EXECUTE format('CREATE TABLE %I PARTITION OF usage_events FOR VALUES FROM (%L) TO (%L)', v_name,
                    p_day::timestamp AT TIME ZONE 'UTC', (p_day + 1)::timestamp AT TIME ZONE 'UTC');
+    -- Partitions do not inherit column comments; every *_micro column says its unit.
+    EXECUTE format('COMMENT ON COLUMN %I.amount_micro IS %L', v_name, 'uneutaro, > 0: what the call was debited');
     RETURN true;
   END
   $$;
