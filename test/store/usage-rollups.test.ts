@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DebitInput, DebitOutcome } from "../../src/ports/store.js";
+import { listEntries } from "../../src/manage/ledger/entries.js";
 import { verifyLedger } from "../../src/store/ledger-verify.js";
 import { createPgStore, type PgStore } from "../../src/store/pg-store.js";
 import { refundCharge } from "../../src/store/refunds.js";
@@ -111,6 +112,12 @@ describe("usage rollups", () => {
       const refunds = await store.pool.query("SELECT ref, amount_micro::text FROM ledger_entries WHERE client_id = $1 AND kind = 'refund' ORDER BY seq", [acct.clientId]);
       expect(refunds.rows).toEqual([{ ref: "one-7", amount_micro: "107" }, { ref: "one-13", amount_micro: "113" }]);
       expect(await verifyLedger(store)).toMatchObject({ ok: true });
+      // The management API shows each rollup's call count and first/last decision id.
+      const usage = (await listEntries(store.pool, { clientId: acct.clientId, limit: 100 })).filter((e) => e.kind === "usage");
+      expect(usage.reduce((n, e) => n + Number((e as { callCount?: string }).callCount), 0)).toBe(20);
+      // Batches are contiguous runs of arrivals: the first call opens one rollup, the last closes one.
+      expect(usage.map((e) => (e as { firstRef?: string }).firstRef)).toContain("one-0");
+      expect(usage.map((e) => (e as { lastRef?: string }).lastRef)).toContain("one-19");
     } finally {
       await store.close();
     }

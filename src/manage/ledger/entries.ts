@@ -7,6 +7,7 @@ interface EntryRow {
   id: string; client_id: string; seq: string; kind: string; amount_micro: string; balance_after_micro: string;
   ref: string | null; route_id: string | null; method: string | null; tx_hash: string | null;
   created_at: Date; prev_hash: string; hash: string;
+  call_count: string | null; first_ref: string | null; last_ref: string | null;
 }
 
 /** One ledger entry as JSON: amounts as decimal NTMPI + uneutaro strings, ids as strings. */
@@ -18,6 +19,8 @@ function toEntryJson(r: EntryRow) {
     ...money("amount", BigInt(r.amount_micro)), ...money("balanceAfter", BigInt(r.balance_after_micro)),
     ref: r.ref, routeId: r.route_id, method: r.method, txHash: r.tx_hash,
     createdAt: r.created_at.toISOString(), prevHash: r.prev_hash, hash: r.hash,
+    // `usage` rollups (migration 0010): how many calls, first and last decision id (arrival order)
+    ...(r.kind === "usage" ? { callCount: r.call_count, firstRef: r.first_ref, lastRef: r.last_ref } : {}),
   };
 }
 
@@ -33,7 +36,7 @@ export interface EntryFilter {
 export async function listEntries(pool: pg.Pool, f: EntryFilter): Promise<EntryJson[]> {
   const res = await query<EntryRow>(pool, "listEntries",
     `SELECT id::text, client_id, seq::text, kind, amount_micro::text, balance_after_micro::text, ref, route_id, method,
-            tx_hash, created_at, prev_hash, hash
+            tx_hash, created_at, prev_hash, hash, call_count::text, first_ref, last_ref
        FROM ledger_entries
       WHERE ($1::text IS NULL OR client_id = $1) AND ($2::bigint IS NULL OR id < $2::bigint)
       ORDER BY ledger_entries.id DESC LIMIT $3`,
