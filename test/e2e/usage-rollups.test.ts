@@ -1,0 +1,58 @@
+/**
+ * GATEWAY_LEDGER_ROLLUPS=true through the real gateway: prepaid gRPC Check allows are recorded as
+ * `usage` rollups with per-call usage_events detail (no per-call `debit` entries), a 503 reported by
+ * Envoy's access log refunds exactly that call, and the ledger verifies.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { verifyLedger } from "../../src/store/ledger-verify.js";
+import { accessLogMessage, metadataOf, streamAccessLogs } from "../support/access-log.js";
+import { envoyCheck, httpStatus } from "../support/check-request.js";
+import { checkClient, type ExtAuthzClient } from "../support/extauthz-client.js";
+import { startStack, type Stack } from "../support/stack.js";
+
+const PRICE_MICRO = 250n;
+const METERED = { price: "0.000250", route: "metered" };
+
+let stack: Stack;
+let client: ExtAuthzClient;
+
+beforeAll(async () => {
+  stack = await startStack({ env: { GATEWAY_WATCHER: "false", GATEWAY_LEDGER_ROLLUPS: "true" } });
+  client = checkClient(`127.0.0.1:${stack.gw.grpcPort}`);
+});
+afterAll(async () => {
+  client?.close();
+  await stack?.stop();
+});
+
+async function api(path: string, init: RequestInit = {}): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${stack.gw.httpUrl}${path}`, { ...init, headers: { "content-type": "application/json", ...init.headers } });
+  return { status: res.status, body: await res.json() };
+}
+
+describe("usage rollups through the gateway", () => {
+  it("prepaid allows become rollups with detail; a 503 refunds exactly that call; the ledger verifies", async () => {
+    const { body: a } = await api("/prepaid/accounts", { method: "POST", body: "{}" });
+    const { txHash } = await stack.agent.send(a.depositAddress, 100n * PRICE_MICRO, a.depositMemo);
+    expect((await api("/prepaid/deposit", { method: "POST", body: JSON.stringify({ clientId: a.clientId, txHash }) })).status).toBe(200);
+
+    const results = await Promise.all(Array.from({ length: 40 }, () =>
+      client.check(envoyCheck({ path: "/api/metered/q", contextExtensions: METERED, headers: { "x-client-id": a.clientId, "x-client-key": a.clientKey } }))));
+    expect(results.map(httpStatus)).toEqual(Array(40).fill(200));
+    const failed = metadataOf(results[17]!);
+
+    const pool = stack.gw.store.pool;
+    const kinds = await pool.query<{ kind: string; n: number; calls: string | null }>(
+      "SELECT kind, count(*)::int AS n, sum(call_count)::text AS calls FROM ledger_entries WHERE client_id = $1 GROUP BY kind ORDER BY kind", [a.clientId]);
+    expect(kinds.rows.map((r) => r.kind)).toEqual(["deposit", "usage"]);
+    expect(kinds.rows[1]!.calls).toBe("40");
+    const detail = await pool.query("SELECT route_id, amount_micro::text FROM usage_events WHERE decision_id = $1", [failed.decision_id]);
+    expect(detail.rows).toEqual([{ route_id: "metered", amount_micro: "250" }]);
+
+    await streamAccessLogs(stack.gw.grpcPort, [accessLogMessage([{ metadata: failed, status: 503 }])]);
+    const refunds = await pool.query("SELECT decision_id, charge, amount_micro::text FROM refunds");
+    expect(refunds.rows).toEqual([{ decision_id: failed.decision_id, charge: "prepaid", amount_micro: "250" }]);
+    expect((await stack.gw.store.getAccount(a.clientId))!.balanceMicro).toBe(61n * PRICE_MICRO);
+    expect(await verifyLedger(stack.gw.store)).toMatchObject({ ok: true });
+  }, 120_000);
+});
