@@ -32,6 +32,9 @@ env:
   - { name: GATEWAY_PREPAID, value: {{ .Values.config.prepaid | quote }} }
   - { name: GATEWAY_REFUND_ON, value: {{ .Values.config.refundOn | quote }} }
   - { name: GATEWAY_REFUND_WINDOW, value: {{ .Values.config.refundWindow | quote }} }
+  - { name: GATEWAY_LEDGER_ROLLUPS, value: {{ .Values.config.ledgerRollups | quote }} }
+  - { name: GATEWAY_USAGE_RETENTION, value: {{ .Values.config.usageRetention | int64 | quote }} }
+  - { name: GATEWAY_USAGE_MAINTENANCE_MS, value: {{ .Values.config.usageMaintenanceMs | int64 | quote }} }
   - { name: GATEWAY_GRPC_PORT, value: {{ .Values.config.grpcPort | quote }} }
   - { name: GATEWAY_HTTP_PORT, value: {{ .Values.config.httpPort | quote }} }
   - { name: GATEWAY_ROUTES_FILE, value: /etc/gate402/routes.yaml }
