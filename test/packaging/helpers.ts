@@ -30,6 +30,7 @@ export const ALL_FLAGS = [
   "monitoring.prometheusRule.enabled=true",
   "monitoring.grafanaDashboard.enabled=true",
   "networkPolicy.enabled=true",
+  "usageMaintenance.cronJob.enabled=true",
 ];
 
 /** TLS on both ports, mTLS on gRPC and /manage, and the CA ConfigMap Envoy Gateway's BackendTLSPolicy needs. */

@@ -12,7 +12,7 @@ const ALLOWED: Record<string, string[]> = {
   "autoscaling/v2": ["HorizontalPodAutoscaler"],
   "policy/v1": ["PodDisruptionBudget"],
   "networking.k8s.io/v1": ["NetworkPolicy"],
-  "batch/v1": ["Job"],
+  "batch/v1": ["Job", "CronJob"],
   "monitoring.coreos.com/v1": ["ServiceMonitor", "PodMonitor", "PrometheusRule"],
   "security.istio.io/v1": ["AuthorizationPolicy"],
   "telemetry.istio.io/v1": ["Telemetry"],

@@ -31,6 +31,16 @@ describe("chart: refunds of upstream failures", () => {
     expect((await helmTemplate([...BASE_SET, "config.usageRetention=0"])).code).not.toBe(0);
   });
 
+  it("usageMaintenance.cronJob runs `gate402 maintain` with the retention and the database URL file", async () => {
+    expect((await helmTemplate(BASE_SET)).docs.filter((d) => d?.kind === "CronJob")).toEqual([]);
+    const { docs } = await helmTemplate([...BASE_SET, "usageMaintenance.cronJob.enabled=true", "config.usageRetention=10"]);
+    const cron = findDoc(docs, "CronJob", "-maintain");
+    expect(cron.spec.schedule).toBe("17 * * * *");
+    const container = cron.spec.jobTemplate.spec.template.spec.containers[0];
+    expect(container.args).toEqual(["node", "dist/src/cli.js", "maintain"]);
+    expect(Object.fromEntries(container.env.map((e: any) => [e.name, e.value]))).toEqual({ GATEWAY_USAGE_RETENTION: "10", DATABASE_URL_FILE: "/etc/gate402-secrets/DATABASE_URL" });
+  });
+
   it("values.schema.json refuses a refund set gate402 would refuse", async () => {
     const bad = await helmTemplate([...BASE_SET, "config.refundOn=server-errors"]);
     expect(bad.code).not.toBe(0);
