@@ -61,8 +61,15 @@ CREATE FUNCTION usage_partition_ensure(p_day date) RETURNS boolean
     IF to_regclass(v_name) IS NOT NULL THEN
       RETURN false;
     END IF;
-    EXECUTE format('CREATE TABLE %I PARTITION OF usage_events FOR VALUES FROM (%L) TO (%L)', v_name,
-                   p_day::timestamp AT TIME ZONE 'UTC', (p_day + 1)::timestamp AT TIME ZONE 'UTC');
+    BEGIN
+      EXECUTE format('CREATE TABLE %I PARTITION OF usage_events FOR VALUES FROM (%L) TO (%L)', v_name,
+                     p_day::timestamp AT TIME ZONE 'UTC', (p_day + 1)::timestamp AT TIME ZONE 'UTC');
+    EXCEPTION WHEN check_violation THEN
+      -- The default partition already holds rows of that day (maintenance did not run in time): leave the
+      -- day there rather than fail every later run (and with it the drops of expired days).
+      RAISE WARNING 'usage_events: rows of % are in usage_events_default; no partition created for that day', p_day;
+      RETURN false;
+    END;
     -- Partitions do not inherit column comments; every *_micro column says its unit.
     EXECUTE format('COMMENT ON COLUMN %I.amount_micro IS %L', v_name, 'uneutaro, > 0: what the call was debited');
     RETURN true;

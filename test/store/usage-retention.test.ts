@@ -111,4 +111,15 @@ describe("usage retention", () => {
     expect(await partitions()).toEqual(expect.arrayContaining([part(1), part(2)]));
     expect(await verifyLedger(store)).toMatchObject({ ok: true });
   }, 60_000);
+
+  it("a day whose rows already sit in the default partition does not stop maintenance", async () => {
+    await store.pool.query(
+      `INSERT INTO usage_events (decision_id, client_id, route_id, method, amount_micro, ledger_seq, created_at)
+       VALUES ('stray', 'nobody', 'r', 'GET', 1, 1, $1::timestamptz)`, [`${day(40)}T12:00:00Z`]);
+    await createPast(-60, -60);
+    const done = await maintainUsage(store.pool, { retentionDays: 7, now: new Date(todayMs + 39 * DAY) });
+    expect(done).toMatchObject({ ran: true, created: [part(39), part(41)] });
+    expect(done.ran && done.dropped).toContain(part(-60));
+    expect((await store.pool.query("SELECT count(*)::int AS n FROM usage_events_default")).rows[0].n).toBe(1);
+  }, 60_000);
 });
