@@ -3,6 +3,7 @@ import pino from "pino";
 import { startGateway } from "../app/gateway.js";
 import { checkNodes } from "../chain/health.js";
 import { ConfigError, loadConfig, secretSetting } from "../config/load.js";
+import { envSchema } from "../config/schema.js";
 import { runVerifyLedger } from "../manage/verify-cli.js";
 import { migrate } from "../store/migrate.js";
 
@@ -32,14 +33,16 @@ export async function serve(): Promise<void> {
     await gw.stop(0);
     throw err;
   }
-  onSignals(() => gw.stop(Number(process.env["GATEWAY_SHUTDOWN_GRACE_MS"] ?? 10_000)));
+  onSignals(() => gw.stop(config.shutdownGraceMs));
 }
 
 /** `gate402 migrate`: applies migrations to DATABASE_URL (advisory-locked; safe with replicas). */
 export async function migrateCommand(): Promise<void> {
   const url = secretSetting(process.env, "DATABASE_URL");
   if (!url) throw new ConfigError(["DATABASE_URL (or DATABASE_URL_FILE) is required for gate402 migrate"]);
-  await migrate(url, pino({ level: process.env["LOG_LEVEL"] ?? "info" }));
+  const level = envSchema.shape.LOG_LEVEL.safeParse(process.env["LOG_LEVEL"]);
+  if (!level.success) throw new ConfigError([`LOG_LEVEL: ${level.error.issues.map((i) => i.message).join("; ")}`]);
+  await migrate(url, pino({ level: level.data }));
   out("migrations applied");
 }
 
