@@ -6,7 +6,6 @@
  * checked against the ledger afterwards (0 overspend). Writes the "Money path" section of
  * bench/RESULTS.md (the rest of the file is left as it is).
  */
-import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
@@ -16,7 +15,7 @@ import { startDevnet } from "../src/devnet/index.js";
 import { createPgStore } from "../src/store/pg-store.js";
 import { verifyLedger } from "../src/store/ledger-verify.js";
 import type { LoadResult, LoadSpec } from "./loadgen.js";
-import { benchDatabase, encodeChecks, freePort, fundedAccounts, spawnNode, waitHttp } from "./setup.js";
+import { benchCheck, benchDatabase, encodeChecks, freePort, fundedAccounts, runLoadgen, spawnNode, waitHttp } from "./setup.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const DURATION_MS = Number(process.env["BENCH_DURATION_MS"] ?? 6000);
@@ -26,26 +25,10 @@ const PRICE_MICRO = 100n;
 const START = "<!-- money-path -->";
 const END = "<!-- /money-path -->";
 
-function check(headers: Record<string, string>): object {
-  const path = "/api/metered/q";
-  return {
-    attributes: {
-      source: { address: { socket_address: { address: "10.0.0.7", port_value: 51234 } } },
-      request: { http: { id: "bench", method: "GET", path, host: "api.example.com", scheme: "https", headers: { ":authority": "api.example.com", ":method": "GET", ":path": path, "x-request-id": "bench", ...headers } } },
-      context_extensions: {},
-    },
-  };
-}
+const check = (headers: Record<string, string>): object => benchCheck("/api/metered/q", headers);
 
-function load(spec: Omit<LoadSpec, "durationMs" | "warmupMs" | "channels">): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(here, "loadgen.js")], { stdio: ["pipe", "pipe", "inherit"] });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`loadgen exited ${code}`))));
-    child.stdin.end(JSON.stringify({ ...spec, durationMs: DURATION_MS, warmupMs: WARMUP_MS, channels: 4 }));
-  });
-}
+const load = (spec: Omit<LoadSpec, "durationMs" | "warmupMs" | "channels">): Promise<LoadResult> =>
+  runLoadgen({ ...spec, durationMs: DURATION_MS, warmupMs: WARMUP_MS, channels: 4 });
 
 /** Peak and current RSS of a process, MiB (Linux /proc). */
 function rssMiB(pid: number): { peak: number; now: number } {

@@ -4,7 +4,6 @@
  * Target (issue 12): ≥ 0.8× the no-op throughput. Writes its marked section of bench/RESULTS.md (kept by
  * `npm run bench`).
  */
-import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -13,7 +12,7 @@ import { startDevnet } from "../src/devnet/index.js";
 import { createPassTokens } from "../src/core/passes/tokens.js";
 import { checkClient } from "../src/transport/envoy/client.js";
 import type { LoadResult, LoadSpec } from "./loadgen.js";
-import { benchDatabase, encodeChecks, freePort, spawnNode, waitHttp } from "./setup.js";
+import { benchCheck, benchDatabase, encodeChecks, freePort, runLoadgen, spawnNode, waitHttp } from "./setup.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const DURATION_MS = Number(process.env["BENCH_DURATION_MS"] ?? 8000);
@@ -22,25 +21,10 @@ const CONCURRENCY = 32;
 const PASS_KEY = "bench-pass-key-0123456789abcdef0123456789";
 const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 2);
 
-function check(path: string, headers: Record<string, string> = {}): object {
-  return {
-    attributes: {
-      source: { address: { socket_address: { address: "10.0.0.7", port_value: 51234 } } },
-      request: { http: { id: "bench", method: "GET", path, host: "api.example.com", scheme: "https", headers: { ":authority": "api.example.com", ":method": "GET", ":path": path, "x-request-id": "bench", ...headers } } },
-      context_extensions: {},
-    },
-  };
-}
+const check = benchCheck;
 
-function load(spec: Omit<LoadSpec, "durationMs" | "warmupMs" | "channels">): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(here, "loadgen.js")], { stdio: ["pipe", "pipe", "inherit"] });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`loadgen exited ${code}`))));
-    child.stdin.end(JSON.stringify({ ...spec, durationMs: DURATION_MS, warmupMs: WARMUP_MS, channels: 4 }));
-  });
-}
+const load = (spec: Omit<LoadSpec, "durationMs" | "warmupMs" | "channels">): Promise<LoadResult> =>
+  runLoadgen({ ...spec, durationMs: DURATION_MS, warmupMs: WARMUP_MS, channels: 4 });
 
 const ms = (v: number) => v.toFixed(2);
 

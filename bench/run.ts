@@ -5,7 +5,6 @@
  * load generator. Writes bench/RESULTS.md. Needs a Postgres server (BENCH_DATABASE_URL or
  * TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test).
  */
-import { spawn } from "node:child_process";
 import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,7 +13,7 @@ import { startDevnet } from "../src/devnet/index.js";
 import { checkClient } from "../src/transport/envoy/client.js";
 import type { LoadResult, LoadSpec } from "./loadgen.js";
 import { writeResults, type Row } from "./report.js";
-import { benchDatabase, encodeChecks, freePort, fundedAccounts, spawnNode, waitHttp } from "./setup.js";
+import { benchCheck, benchDatabase, encodeChecks, freePort, fundedAccounts, runLoadgen, spawnNode, waitHttp } from "./setup.js";
 import { benchInvoices, benchWatcher, fillChain, WALLETS } from "./watcher.js";
 import { InvoiceCodec } from "../src/core/invoices.js";
 import pg from "pg";
@@ -26,25 +25,10 @@ const CONCURRENCY = 32;
 const INDEXED_PROOFS = Number(process.env["BENCH_INDEXED_PROOFS"] ?? 3000);
 const INVOICE_SECRET = "bench-invoice-secret-0123456789abcdef012345";
 
-function check(path: string, headers: Record<string, string> = {}): object {
-  return {
-    attributes: {
-      source: { address: { socket_address: { address: "10.0.0.7", port_value: 51234 } } },
-      request: { http: { id: "bench", method: "GET", path, host: "api.example.com", scheme: "https", headers: { ":authority": "api.example.com", ":method": "GET", ":path": path, "x-request-id": "bench", ...headers } } },
-      context_extensions: {},
-    },
-  };
-}
+const check = benchCheck;
 
-function load(spec: Omit<LoadSpec, "durationMs" | "warmupMs" | "channels">): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(here, "loadgen.js")], { stdio: ["pipe", "pipe", "inherit"] });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`loadgen exited ${code}`))));
-    child.stdin.end(JSON.stringify({ ...spec, durationMs: DURATION_MS, warmupMs: WARMUP_MS, channels: 4 }));
-  });
-}
+const load = (spec: Omit<LoadSpec, "durationMs" | "warmupMs" | "channels">): Promise<LoadResult> =>
+  runLoadgen({ ...spec, durationMs: DURATION_MS, warmupMs: WARMUP_MS, channels: 4 });
 
 async function main(): Promise<void> {
   const base = process.env["BENCH_DATABASE_URL"] ?? process.env["TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/test";

@@ -1,7 +1,9 @@
 /** Bench fixtures: a fresh database, processes on free ports, and pre-encoded CheckRequests. */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import pg from "pg";
 import { createPrepaidAccount } from "../src/core/accounts.js";
@@ -9,6 +11,7 @@ import { freePort } from "../src/store/embedded.js";
 import { migrate } from "../src/store/migrate.js";
 import { createPgStore } from "../src/store/pg-store.js";
 import { loadExtAuthzPackage } from "../src/transport/envoy/protos.js";
+import type { LoadResult, LoadSpec } from "./loadgen.js";
 
 /** Creates database gate402_bench_<ts> on the server of `baseUrl`, migrated. */
 export async function benchDatabase(baseUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
@@ -75,3 +78,25 @@ export async function fundedAccounts(databaseUrl: string, n: number, balanceMicr
 }
 
 export { freePort };
+
+/** A realistic Envoy CheckRequest (proto-loader JSON shape): GET `path` on api.example.com, plus `headers`. */
+export function benchCheck(path: string, headers: Record<string, string> = {}): object {
+  return {
+    attributes: {
+      source: { address: { socket_address: { address: "10.0.0.7", port_value: 51234 } } },
+      request: { http: { id: "bench", method: "GET", path, host: "api.example.com", scheme: "https", headers: { ":authority": "api.example.com", ":method": "GET", ":path": path, "x-request-id": "bench", ...headers } } },
+      context_extensions: {},
+    },
+  };
+}
+
+/** Runs bench/loadgen.js in a process of its own (it must not share the measuring process's event loop). */
+export function runLoadgen(spec: LoadSpec): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), "loadgen.js")], { stdio: ["pipe", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`loadgen exited ${code}`))));
+    child.stdin.end(JSON.stringify(spec));
+  });
+}

@@ -44,9 +44,11 @@ export function checkHandler(gate: Gate, metrics: Metrics, log: Logger, dryRun: 
       if (decision.kind === "deny" && decision.status >= 500) log.warn(fields, "check denied");
       else log.debug(fields, "check decided");
     }
+    // Dry run: the deny becomes an allow that charged nothing; the method stays what the request offered
+    // ("pass" would now read as a pass token in dynamic metadata and the refund path).
     if (dryRun && decision.kind === "deny") {
       return {
-        kind: "allow", decisionId: decision.decisionId, method: "pass", routeId: decision.routeId, priceMicro: 0n,
+        kind: "allow", decisionId: decision.decisionId, method: decision.method, routeId: decision.routeId, priceMicro: 0n,
         upstreamHeaders: { "x-gate402-decision-id": decision.decisionId, "x-gate402-dry-run": decision.reason },
         headersToRemove: [], responseHeaders: {},
       };
