@@ -18,7 +18,7 @@ function usageExitCode(err: CommanderError): number {
 
 async function main(argv: string[]): Promise<void> {
   try {
-    await buildProgram().parseAsync(argv, { from: "user" });
+    await (await buildProgram(argv)).parseAsync(argv, { from: "user" });
   } catch (err) {
     if (err instanceof CommanderError) {
       process.exitCode = usageExitCode(err);

@@ -4,8 +4,9 @@ import type { RequestFacts } from "../core/facts.js";
 import type { Gate } from "../core/gate.js";
 import { PriceConfigError } from "../core/pricing.js";
 import type { Metrics } from "../observability/metrics.js";
+import type { CheckHandler } from "../transport/check.js";
 
-export type CheckHandler = (facts: RequestFacts) => Promise<Decision>;
+export type { CheckHandler };
 
 /**
  * Wraps the decision core for the transports: metrics (gate402_checks_total, duration), one log line

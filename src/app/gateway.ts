@@ -20,6 +20,7 @@ import { accessLogService, createExtAuthzServer, type ExtAuthzServer } from "../
 import { buildHttpApp } from "../transport/http/app.js";
 import { checkHandler, type CheckHandler } from "./check-handler.js";
 import { startPasses, type PassRuntime } from "./passes.js";
+import type { Extension, GatewayContext } from "./context.js";
 import { DEFAULT_EXTENSIONS } from "./extensions.js";
 import { pooledNonce } from "./random.js";
 import { createRefunder } from "./refunds.js";
@@ -51,26 +52,7 @@ export interface RunningGateway {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** What a feature extension (payment watcher, management API, …) gets from the running gateway. */
-export interface GatewayContext {
-  readonly config: GatewayConfig;
-  readonly log: Logger;
-  readonly store: PgStore;
-  readonly databaseUrl: string;
-  readonly chain: ChainSetup;
-  readonly codec: InvoiceCodec;
-  readonly metrics: Metrics;
-  readonly check: CheckHandler;
-  /** the HTTP app before it listens: register routes here */
-  readonly http: FastifyInstance;
-  readonly clock: () => number;
-  /** current route table, and replacing it at run time (reload) */
-  routes(): readonly RouteRule[];
-  setRoutes(routes: readonly RouteRule[]): void;
-}
-
-/** A feature started with the gateway and stopped before the store closes. */
-export type Extension = (ctx: GatewayContext) => Promise<{ stop(): Promise<void> } | void> | { stop(): Promise<void> } | void;
+export type { Extension, GatewayContext } from "./context.js";
 
 export interface StartOptions {
   readonly log: Logger;
@@ -79,8 +61,6 @@ export interface StartOptions {
   /** features started with the gateway; default: DEFAULT_EXTENSIONS */
   readonly extensions?: readonly Extension[];
 }
-
-
 
 /** Resolves DATABASE_URL, or starts embedded Postgres under GATEWAY_DATA_DIR (dev only). */
 async function database(config: GatewayConfig, log: Logger): Promise<{ url: string; stop(): Promise<void> }> {
@@ -148,7 +128,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
     (http.server as unknown as TlsServer).setSecureContext(secureContextOptions(m));
   });
   const ctx: GatewayContext = {
-    config, log, store, databaseUrl: db.url, chain, codec, metrics, check, http, clock,
+    config, log, store, databaseUrl: db.url, chain, codec, metrics, check, http, clock, version: VERSION,
     routes: () => routes,
     setRoutes: (r) => { routes = r; },
   };

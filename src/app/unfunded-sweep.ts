@@ -1,5 +1,5 @@
 import { removeUnfundedAccounts } from "../store/unfunded.js";
-import type { GatewayContext } from "./gateway.js";
+import type { GatewayContext } from "./context.js";
 
 /** How often each replica looks for never-funded accounts (the DELETE is idempotent across replicas). */
 const SWEEP_EVERY_MS = 10 * 60_000;

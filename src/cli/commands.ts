@@ -1,20 +1,17 @@
+/** Production commands (serve, migrate, verify-ledger): nothing here loads the devnet (see dev-commands.ts). */
 import pino from "pino";
 import { startGateway } from "../app/gateway.js";
 import { checkNodes } from "../chain/health.js";
 import { ConfigError, loadConfig, secretSetting } from "../config/load.js";
-import { connectPayer } from "../demo/payer.js";
-import { runDemoAgent } from "../demo/agent.js";
-import { formatCoins } from "../money.js";
+import { envSchema } from "../config/schema.js";
 import { runVerifyLedger } from "../manage/verify-cli.js";
 import { migrate } from "../store/migrate.js";
-import { startDevStack } from "./dev-stack.js";
 import { runExportUsage, runMaintain } from "./usage.js";
-import { tryItCommands } from "./try-it.js";
 
 const out = (line = "") => process.stdout.write(`${line}\n`);
 
 /** Stops `stop` on SIGINT/SIGTERM, then exits 0. */
-function onSignals(stop: () => Promise<void>): void {
+export function onSignals(stop: () => Promise<void>): void {
   let stopping = false;
   const handler = () => {
     if (stopping) return;
@@ -37,48 +34,16 @@ export async function serve(): Promise<void> {
     await gw.stop(0);
     throw err;
   }
-  onSignals(() => gw.stop(Number(process.env["GATEWAY_SHUTDOWN_GRACE_MS"] ?? 10_000)));
-}
-
-/** `gate402 dev`: everything embedded, long-running, prints how to try it. */
-export async function dev(): Promise<void> {
-  const s = await startDevStack({ ephemeral: false, env: process.env, defaultLogLevel: "info" });
-  const { gw, devnet } = s;
-  out(`\ngate402 dev is running (embedded Postgres, Neutaro devnet ${devnet.chainId} at ${devnet.rpcUrl})`);
-  out(`  gRPC ext_authz  127.0.0.1:${gw.grpcPort}   (envoy.service.auth.v3.Authorization/Check)`);
-  out(`  HTTP API        ${gw.httpUrl}   (/health /metrics /invoices/:id /prepaid/*)`);
-  out(`  payments to     ${gw.config.paymentAddress}   price ${formatCoins(gw.config.defaultPriceMicro)} NTMPI`);
-  out(`\nFunded devnet wallets (do not use these mnemonics anywhere real):`);
-  for (const w of devnet.wallets.slice(1, 4)) out(`  ${w.name} ${w.address}\n    ${w.mnemonic}`);
-  out(`\nTry it against this stack (Ctrl-C stops it; Envoy's ext_authz grpc_service goes to 127.0.0.1:${gw.grpcPort}):`);
-  const commands = tryItCommands({ grpcPort: gw.grpcPort, httpUrl: gw.httpUrl, rpcUrl: devnet.rpcUrl, chainId: devnet.chainId, mnemonic: devnet.wallets[1]!.mnemonic });
-  for (const c of commands) out(`\n  # ${c.title}\n  ${c.command}`);
-  onSignals(() => s.stop());
-}
-
-/** `gate402 demo`: starts everything on ephemeral ports, plays an agent through gRPC Check, exits 0. */
-export async function demo(): Promise<void> {
-  const s = await startDevStack({ ephemeral: true, env: process.env, defaultLogLevel: "warn" });
-  try {
-    const { gw, devnet } = s;
-    out(`gate402 demo: devnet ${devnet.chainId}, gRPC 127.0.0.1:${gw.grpcPort}, HTTP ${gw.httpUrl}, Postgres ${process.env["DATABASE_URL"] ? "from DATABASE_URL" : "embedded"}\n`);
-    const payer = await connectPayer(devnet.rpcUrl, devnet.wallets[1]!.mnemonic, devnet.denom);
-    try {
-      await runDemoAgent({ grpcAddress: `127.0.0.1:${gw.grpcPort}`, httpUrl: gw.httpUrl }, payer, gw.config.defaultPriceMicro, (l) => out(l));
-    } finally {
-      payer.disconnect();
-    }
-    out("\ndemo finished: every step behaved as expected");
-  } finally {
-    await s.stop();
-  }
+  onSignals(() => gw.stop(config.shutdownGraceMs));
 }
 
 /** `gate402 migrate`: applies migrations to DATABASE_URL (advisory-locked; safe with replicas). */
 export async function migrateCommand(): Promise<void> {
   const url = secretSetting(process.env, "DATABASE_URL");
   if (!url) throw new ConfigError(["DATABASE_URL (or DATABASE_URL_FILE) is required for gate402 migrate"]);
-  await migrate(url, pino({ level: process.env["LOG_LEVEL"] ?? "info" }));
+  const level = envSchema.shape.LOG_LEVEL.safeParse(process.env["LOG_LEVEL"]);
+  if (!level.success) throw new ConfigError([`LOG_LEVEL: ${level.error.issues.map((i) => i.message).join("; ")}`]);
+  await migrate(url, pino({ level: level.data }));
   out("migrations applied");
 }
 

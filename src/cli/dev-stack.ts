@@ -6,6 +6,9 @@ import { startGateway, type RunningGateway } from "../app/gateway.js";
 import { loadConfig } from "../config/load.js";
 import { startDevnet, type Devnet } from "../devnet/index.js";
 
+/** A well-formed address for the settings check before the devnet (whose wallet0 receives) exists. */
+const PLACEHOLDER_ADDRESS = "neutaro1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq";
+
 /** Everything `gate402 dev` and `gate402 demo` run in one process: devnet, (embedded) Postgres, gateway. */
 export interface DevStack {
   readonly devnet: Devnet;
@@ -26,10 +29,13 @@ export interface DevStackOptions {
  * GATEWAY_DATA_DIR / a temp dir) and gate402 in dev mode (ephemeral secrets, said so in the log).
  */
 export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
-  const log = pino({ level: o.env["LOG_LEVEL"] ?? o.defaultLogLevel });
+  // Every setting is checked before anything starts, all problems in one ConfigError; the devnet's own
+  // values (RPC, chain id, payment address) stand in until it runs.
+  const settings = loadConfig({ GATEWAY_PAYMENT_ADDRESS: PLACEHOLDER_ADDRESS, ...o.env, GATEWAY_RPC: "http://127.0.0.1:26657", GATEWAY_CHAIN_ID: "neutaro-devnet-1" }, "dev");
+  const log = pino({ level: o.env["LOG_LEVEL"] === undefined ? o.defaultLogLevel : settings.logLevel });
   const devnet = await startDevnet({
-    port: o.ephemeral ? 0 : Number(o.env["GATEWAY_DEVNET_PORT"] ?? 26657),
-    blockTimeMs: Number(o.env["GATEWAY_DEVNET_BLOCK_MS"] ?? 500),
+    port: o.ephemeral ? 0 : settings.devnet.port,
+    blockTimeMs: settings.devnet.blockTimeMs,
     logger: log.child({ component: "devnet" }),
   });
   let tempDir: string | undefined;

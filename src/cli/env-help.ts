@@ -2,10 +2,10 @@
  * The "Environment:" section of each command's --help, built from the configuration schema so it lists
  * exactly the variables the command reads.
  */
-import { envSchema } from "../config/schema.js";
+import { COMMAND_ONLY_ENV, envSchema } from "../config/schema.js";
 
 /** Every variable the gateway configuration reads (src/config/schema.ts), in schema order. */
-export const CONFIG_ENV: readonly string[] = Object.keys(envSchema.shape);
+export const CONFIG_ENV: readonly string[] = Object.keys(envSchema.shape).filter((n) => !COMMAND_ONLY_ENV.includes(n));
 
 function wrap(names: readonly string[], indent: string, width = 100): string {
   const lines: string[] = [];

@@ -6,11 +6,14 @@
  */
 import { Command, InvalidArgumentError, Option } from "commander";
 import { VERSION } from "../app/version.js";
-import { devnetCommand } from "../devnet/cli.js";
 import { CONFIG_ENV, envHelp } from "./env-help.js";
 
 // Loaded when a command runs: --help and usage errors answer without loading gRPC, cosmjs, fastify, pg.
 const commands = () => import("./commands.js");
+// dev, demo and devnet load the devnet; serve, migrate and verify-ledger never do.
+const devCommands = () => import("./dev-commands.js");
+
+const DEVNET_DESCRIPTION = "only the local Neutaro devnet (CometBFT RPC, funded wallets), with optional faults; runs until Ctrl-C";
 
 const DEV_ENV = {
   GATEWAY_DEVNET_PORT: "devnet RPC port (default 26657)",
@@ -20,8 +23,12 @@ const DEV_ENV = {
   LOG_LEVEL: "pino level",
 };
 
-/** A fresh program (tests build one per run). */
-export function buildProgram(): Command {
+/**
+ * A fresh program for `argv` (without node and the script). The devnet's own command (its flags, in
+ * src/devnet/cli.ts) is loaded only when `argv` runs it or asks for its help; otherwise a stand-in with
+ * the same name and description keeps it in `gate402 --help` without loading any of src/devnet.
+ */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command("gate402")
     .description("HTTP 402 payment gate for Envoy/Istio ext_authz: AI agents pay per API call in NTMPI on Neutaro")
     .version(VERSION, "-V, --version", "print the version")
@@ -48,9 +55,15 @@ export function buildProgram(): Command {
   program.command("dev")
     .description("everything embedded (devnet, Postgres, generated secrets), long-running; prints commands to try it")
     .addHelpText("after", envHelp(DEV_ENV, CONFIG_ENV.filter((n) => n !== "GATEWAY_RPC" && n !== "GATEWAY_CHAIN_ID"), "gateway settings as for serve (dev defaults; GATEWAY_RPC and GATEWAY_CHAIN_ID come from the devnet)"))
-    .action(async () => (await commands()).dev());
+    .action(async () => (await devCommands()).dev());
 
-  program.addCommand(devnetCommand().copyInheritedSettings(program));
+  const wantsDevnet = argv[0] === "devnet" || (argv[0] === "help" && argv[1] === "devnet");
+  if (wantsDevnet) {
+    const { devnetCommand } = await import("../devnet/cli.js");
+    program.addCommand(devnetCommand().description(DEVNET_DESCRIPTION).copyInheritedSettings(program));
+  } else {
+    program.command("devnet").description(DEVNET_DESCRIPTION);
+  }
 
   program.command("demo")
     .description("dev on ephemeral ports plus an agent paying through gRPC Check; exits 0 when every step behaved")
@@ -60,7 +73,7 @@ export function buildProgram(): Command {
       GATEWAY_DATA_DIR: "embedded Postgres data (default: a temp dir, deleted at the end)",
       LOG_LEVEL: "pino level (default warn)",
     }))
-    .action(async () => (await commands()).demo());
+    .action(async () => (await devCommands()).demo());
 
   program.command("migrate")
     .description("apply the database migrations to DATABASE_URL (advisory-locked: safe with many replicas)")

@@ -2,7 +2,7 @@
  * Typed errors of the agent SDK. Each carries what a caller needs to account for money: the invoice it
  * refused or paid, and the tx hash when a payment left the wallet.
  */
-import type { ClientInvoice } from "./invoice.js";
+import type { ClientInvoice } from "./invoice-shape.js";
 
 /** Closed catalogue of reasons a payment is refused before any money leaves. */
 export type PolicyViolationCode =

@@ -11,23 +11,9 @@ import { fromBech32 } from "@cosmjs/encoding";
 import { z } from "zod";
 import { AmountFormatError, parseCoins } from "../money.js";
 import { PolicyViolationError } from "./errors.js";
+import type { ClientInvoice } from "./invoice-shape.js";
 
-/** One payable offer, normalised from whichever source carried it. */
-export interface ClientInvoice {
-  readonly source: "x402-v2-header" | "x402-v1-body" | "clawpurse-body";
-  /** token to send back in X-Payment-Proof (`<invoiceId>:<txHash>`) */
-  readonly invoiceId: string;
-  /** memo the payment must carry (gate402: equal to the invoice id) */
-  readonly memo: string;
-  /** bech32 recipient */
-  readonly payTo: string;
-  /** price in micro-units of `denom` (uneutaro), > 0 */
-  readonly amountMicro: bigint;
-  /** e.g. "uneutaro" */
-  readonly denom: string;
-  /** CAIP-2, e.g. "cosmos:Neutaro-1" */
-  readonly network: string;
-}
+export type { ClientInvoice } from "./invoice-shape.js";
 
 /** What the caller accepts: offers on other networks/denoms are skipped, not paid. */
 export interface InvoiceAcceptance {

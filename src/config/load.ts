@@ -95,6 +95,10 @@ export interface GatewayConfig {
   /** who may create prepaid accounts over the public API (GATEWAY_PREPAID_SIGNUP*) */
   readonly prepaidSignup: PrepaidSignupConfig;
   readonly logLevel: string;
+  /** ms `gate402 serve` drains after SIGTERM (GATEWAY_SHUTDOWN_GRACE_MS) */
+  readonly shutdownGraceMs: number;
+  /** the embedded devnet of `gate402 dev` / `demo` (GATEWAY_DEVNET_PORT, GATEWAY_DEVNET_BLOCK_MS) */
+  readonly devnet: { readonly port: number; readonly blockTimeMs: number };
   /** x402 signed-payment settlement and facilitator (GATEWAY_X402_*, src/config/x402.ts) */
   readonly x402: X402Config;
   /** names of secrets generated for this dev run (never their values), to say so at start-up */
@@ -213,13 +217,19 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, mode: Run
   }
   let routes: RouteRule[] = [];
   let envRoutes: RouteRule[] = [];
-  try {
-    envRoutes = parseRoutesEnv(e.GATEWAY_ROUTES);
-    routes = [...(e.GATEWAY_ROUTES_FILE ? loadRoutesFile(e.GATEWAY_ROUTES_FILE) : []), ...envRoutes];
-  } catch (err) {
-    if (err instanceof RouteConfigError) problems.push(...err.problems);
-    else throw err;
-  }
+  // Both sources are read even when one is broken, so every problem is reported in one go.
+  const routeProblems = <T>(read: () => T, fallback: T): T => {
+    try {
+      return read();
+    } catch (err) {
+      if (!(err instanceof RouteConfigError)) throw err;
+      problems.push(...err.problems);
+      return fallback;
+    }
+  };
+  envRoutes = routeProblems(() => parseRoutesEnv(e.GATEWAY_ROUTES), []);
+  const fileRoutes = routeProblems(() => (e.GATEWAY_ROUTES_FILE ? loadRoutesFile(e.GATEWAY_ROUTES_FILE) : []), []);
+  routes = [...fileRoutes, ...envRoutes];
   let refundPolicy = parseRefundPolicy("5xx");
   try {
     refundPolicy = parseRefundPolicy(e.GATEWAY_REFUND_ON);
@@ -303,6 +313,8 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, mode: Run
       burst: e.GATEWAY_PREPAID_SIGNUP_BURST, unfundedTtlSeconds: e.GATEWAY_PREPAID_UNFUNDED_TTL,
     }),
     logLevel: e.LOG_LEVEL,
+    shutdownGraceMs: e.GATEWAY_SHUTDOWN_GRACE_MS,
+    devnet: Object.freeze({ port: e.GATEWAY_DEVNET_PORT, blockTimeMs: e.GATEWAY_DEVNET_BLOCK_MS }),
     x402,
     generatedSecrets: Object.freeze(generated),
   });

@@ -2,35 +2,10 @@ import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { AmountFormatError, parseCoins } from "../money.js";
-import { parseBundles, parsePasses, SCOPE_RE, type BundleOffer, type PassOffer } from "./offers.js";
+import { parseBundles, parsePasses, SCOPE_RE, type PassOffer } from "../core/offer-terms.js";
+import { compileGlob, ROUTE_ID_RE, type RouteRule } from "../core/route-rule.js";
 
-/**
- * Route table: the operator's price list. Two sources, same result:
- * - `GATEWAY_ROUTES`, the ClawPurse Gateway format `pattern=price,...` with an optional method prefix
- *   (`GET /api/*=0.01`), e.g. "/api/v1/expensive/*=1.0,/api/v1/cheap/*=0.001";
- * - `GATEWAY_ROUTES_FILE`, YAML: `routes: [{ id?, method?, pattern, price | free, bundles?, scope?, passes? }]`
- *   (offers: src/config/offers.ts; every rule of a scope sells the passes any of them lists).
- * Patterns are globs matched against the path without its query: `*` matches any run of characters
- * (also across `/`, as ClawPurse did), `?` one character; every other character is literal, so regex
- * metacharacters in paths are safe.
- */
-export interface RouteRule {
-  /** route id: metric label and invoice binding; "<METHOD> <pattern>" or the pattern when not given */
-  readonly id: string;
-  /** uppercase method, or undefined for any method */
-  readonly method?: string;
-  readonly pattern: string;
-  /** price in uneutaro (bigint); 0n means free */
-  readonly priceMicro: bigint;
-  /** compiled matcher for `pattern` */
-  readonly matches: (path: string) => boolean;
-  /** bundles of N requests this route sells (routes file `bundles`); absent: none */
-  readonly bundles?: readonly BundleOffer[];
-  /** route group a pass covers (routes file `scope`) */
-  readonly scope?: string;
-  /** passes sold for `scope` (merged over the scope's rules) */
-  readonly passes?: readonly PassOffer[];
-}
+export { compileGlob, ROUTE_ID_RE, type RouteRule } from "../core/route-rule.js";
 
 /** Thrown with every problem found in a route table, each naming its entry. */
 export class RouteConfigError extends Error {
@@ -41,22 +16,6 @@ export class RouteConfigError extends Error {
 }
 
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"]);
-/**
- * Route ids go into invoices (memo ≤ 256 bytes) and metric labels: 1-64 printable ASCII characters,
- * without `"` and `\` (JSON would escape them and push the invoice id past the memo limit).
- */
-export const ROUTE_ID_RE = /^[!#-[\]-~][ !#-[\]-~]{0,63}$/;
-
-/** Compiles a glob to an anchored matcher; only `*` and `?` are special. @param ignoreCase match case-insensitively */
-export function compileGlob(pattern: string, ignoreCase = false): (path: string) => boolean {
-  const re = pattern
-    .split("")
-    .map((ch) => (ch === "*" ? ".*" : ch === "?" ? "." : ch.replace(/[.+^${}()|[\]\\/-]/g, "\\$&")))
-    .join("");
-  const compiled = new RegExp(`^${re}$`, ignoreCase ? "si" : "s");
-  return (path) => compiled.test(path);
-}
-
 interface RawRule { id?: string; method?: string; pattern: string; price: string }
 
 function buildRule(raw: RawRule, where: string, problems: string[]): RouteRule | undefined {

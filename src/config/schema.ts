@@ -123,6 +123,15 @@ export const envSchema = z.object({
   /** seconds after which a prepaid account that never received a deposit is removed; 0 = keep forever */
   GATEWAY_PREPAID_UNFUNDED_TTL: z.coerce.number().int().min(0).max(31_536_000).default(7 * 86_400),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** ms `gate402 serve` lets in-flight requests finish after SIGTERM */
+  GATEWAY_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  /** `gate402 dev` only: the devnet's RPC port */
+  GATEWAY_DEVNET_PORT: port.default(26657),
+  /** `gate402 dev` and `demo` only: ms between devnet blocks (0: a block per tx) */
+  GATEWAY_DEVNET_BLOCK_MS: z.coerce.number().int().min(0).max(60_000).default(500),
 });
+
+/** Settings read only by one command, listed in that command's help rather than with every gateway setting. */
+export const COMMAND_ONLY_ENV: readonly string[] = ["GATEWAY_SHUTDOWN_GRACE_MS", "GATEWAY_DEVNET_PORT", "GATEWAY_DEVNET_BLOCK_MS"];
 
 export type RawEnv = z.infer<typeof envSchema>;

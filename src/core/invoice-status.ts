@@ -3,7 +3,7 @@ import { INVOICE_PAYMENT_STATUSES, type IndexedPayment, type PaymentStatus } fro
 import type { StorePort } from "../ports/store.js";
 import { DEFAULT_LATE_GRACE_SECONDS } from "./context.js";
 import type { Invoice } from "./invoices.js";
-import { paidTo } from "./verify-payment.js";
+import { chainFirstPayment, paidTo } from "./verify-payment.js";
 
 /** unpaid: no payment yet · paid: paid on chain, not yet redeemed · redeemed: used · expired: unpaid past expiry */
 export type InvoiceState = "unpaid" | "paid" | "redeemed" | "expired";
@@ -54,7 +54,8 @@ export async function invoiceStatus(
     return { state: lapsed ? "expired" : "paid", txHash: counted.tx.hash, paidMicro: counted.amountMicro, usesLeft: lapsed ? 0 : counted.status === "late" ? 1 : inv.uses, payments };
   }
   const txs = await deps.chain.searchByRecipient(deps.payTo, inv.issueHeight, 100);
-  const tx = txs.find((t) => t.memo === inv.id && t.code === 0);
+  const first = chainFirstPayment(txs, inv.id);
+  const tx = first?.code === 0 ? first : undefined;
   if (tx) return { state: "paid", txHash: tx.hash, paidMicro: paidTo(tx, deps.payTo, deps.denom).paidMicro, usesLeft: inv.uses, payments };
   return { state: nowSec > inv.expiresAt ? "expired" : "unpaid", payments };
 }

@@ -1,4 +1,4 @@
-import { parseBundleList, type BundleOffer, type PassOffer } from "../config/offers.js";
+import { parseBundleList, type BundleOffer, type PassOffer } from "./offer-terms.js";
 import type { CoreDeps } from "./context.js";
 import type { RequestFacts } from "./facts.js";
 import type { Invoice } from "./invoices.js";

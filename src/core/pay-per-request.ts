@@ -11,7 +11,7 @@ import type { Price } from "./pricing.js";
 import type { PaymentProof } from "./proofs.js";
 import { clientKey } from "./rate-limit.js";
 import type { ReasonCode } from "./reasons.js";
-import { checkPayment } from "./verify-payment.js";
+import { chainFirstPayment, checkPayment } from "./verify-payment.js";
 
 /** How many recipient-matching txs an invoice-only proof scans on chain (newest first). */
 const SEARCH_LIMIT = 100;
@@ -67,8 +67,7 @@ async function locateTx(deps: CoreDeps, facts: RequestFacts, proof: PaymentProof
   const limited = overLimit(deps, facts);
   if (limited) return limited;
   const candidates = await deps.chain.searchByRecipient(deps.terms.payTo, inv!.issueHeight, SEARCH_LIMIT, inv!.id);
-  const mine = candidates.filter((t) => t.memo === inv!.id);
-  const tx = mine.find((t) => t.code === 0) ?? mine[0];
+  const tx = chainFirstPayment(candidates, inv!.id);
   if (tx) return { ok: true, value: { tx } };
   if (nowSec > inv!.expiresAt) return fail("INVOICE_EXPIRED", "Invoice expired and no payment for it was found");
   return stillPending(inv!, "No payment with this invoice as memo found on chain yet");

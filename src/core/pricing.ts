@@ -1,5 +1,5 @@
 import { parseCoins } from "../money.js";
-import { compileGlob, ROUTE_ID_RE, type RouteRule } from "../config/routes.js";
+import { compileGlob, ROUTE_ID_RE, type RouteRule } from "./route-rule.js";
 import type { RequestFacts } from "./facts.js";
 import { normalizePath, pathRefusal, trailingSlashAliases } from "./path.js";
 

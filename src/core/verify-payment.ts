@@ -38,6 +38,16 @@ export function paidTo(tx: ChainTx, payTo: string, denom: string): { paidMicro: 
   return { paidMicro, payer };
 }
 
+/**
+ * The payment that counts for `memo` among `newestFirst` (a ChainPort.searchByRecipient answer, newest
+ * first): the chain-first successful tx with that memo, else the chain-first failed one, else undefined.
+ * Chain order, not answer order: a second payment for the same invoice is a duplicate, never THE payment.
+ */
+export function chainFirstPayment(newestFirst: readonly ChainTx[], memo: string): ChainTx | undefined {
+  const mine = newestFirst.filter((t) => t.memo === memo).reverse();
+  return mine.find((t) => t.code === 0) ?? mine[0];
+}
+
 /** confirmations = latestHeight − txHeight + 1 (inclusion = 1; CometBFT has instant finality). */
 export function confirmations(latestHeight: number, txHeight: number): number {
   return Math.max(0, latestHeight - txHeight + 1);

@@ -4,8 +4,10 @@
  * GET /manage/openapi.json.
  */
 import type { FastifyInstance } from "fastify";
-import type { Extension, GatewayContext } from "../app/gateway.js";
-import { VERSION } from "../app/version.js";
+import type { Logger } from "pino";
+import type { GatewayConfig } from "../config/load.js";
+import type { RouteRule } from "../config/routes.js";
+import type { PgStore } from "../store/pg-store.js";
 import { createPool } from "../store/pool.js";
 import { accountRoutes } from "./accounts/routes.js";
 import { authRoutes } from "./auth/routes.js";
@@ -31,9 +33,25 @@ export interface ManageOptions {
   readonly poolMax?: number;
 }
 
+/** What the management API needs from the running gateway (the app's GatewayContext satisfies it). */
+export interface ManageExtensionContext {
+  readonly config: GatewayConfig;
+  readonly databaseUrl: string;
+  readonly store: PgStore;
+  readonly log: Logger;
+  /** the HTTP app before it listens */
+  readonly http: FastifyInstance;
+  readonly clock: () => number;
+  /** package version, for GET /manage/openapi.json */
+  readonly version: string;
+  /** current route table, and replacing it at run time (reload) */
+  routes(): readonly RouteRule[];
+  setRoutes(routes: readonly RouteRule[]): void;
+}
+
 /** Registers every /manage route on `app` (inside a plugin prefixed /manage). */
-export function registerManageRoutes(app: FastifyInstance, deps: ManageDeps): void {
-  const doc = openApiDocument(VERSION);
+export function registerManageRoutes(app: FastifyInstance, deps: ManageDeps, version: string): void {
+  const doc = openApiDocument(version);
   void app.register(async (m) => {
     if (deps.config.tls?.manageClientCert) {
       // GATEWAY_TLS_MANAGE_CLIENT_CERT: the HTTP port asks every client for a certificate but lets the
@@ -57,8 +75,8 @@ export function registerManageRoutes(app: FastifyInstance, deps: ManageDeps): vo
 }
 
 /** The management extension; `manageExtension()` with defaults is what DEFAULT_EXTENSIONS lists. */
-export function manageExtension(opts: ManageOptions = {}): Extension {
-  return async (ctx: GatewayContext) => {
+export function manageExtension(opts: ManageOptions = {}): (ctx: ManageExtensionContext) => Promise<{ stop(): Promise<void> }> {
+  return async (ctx) => {
     const { config } = ctx;
     // Management work (1,000 transfers, a ledger walk) waits for its own connections instead of taking
     // the Check path's, and may wait longer for them.
@@ -71,7 +89,7 @@ export function manageExtension(opts: ManageOptions = {}): Extension {
     const revocations = await createRevocationList(pool, config.manageAuth.revocationPollMs, log);
     const throttle = createLoginThrottle(pool, config.manageAuth);
     const tokens = createTokenService({ jwtSecret: config.jwtSecret, oidc: config.oidc, clock: ctx.clock, isRevoked: revocations.isRevoked });
-    registerManageRoutes(ctx.http, { config, pool, store: ctx.store, log, tokens, routeTable, revocations, throttle });
+    registerManageRoutes(ctx.http, { config, pool, store: ctx.store, log, tokens, routeTable, revocations, throttle }, ctx.version);
     return {
       async stop() {
         revocations.stop();

@@ -2,13 +2,31 @@
  * x402 as a gateway extension (src/app/extensions.ts): the facilitator API on the HTTP server and the
  * confirmer that records the chain's verdict on optimistic allows.
  */
-import type { GatewayContext } from "../app/gateway.js";
+import type { FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import type { GatewayConfig } from "../config/load.js";
+import type { ChainPort } from "../ports/chain.js";
+import type { StorePort } from "../ports/store.js";
+import type { Metrics } from "../observability/metrics.js";
+import type pg from "pg";
 import { startConfirmer } from "./confirmer.js";
 import { facilitatorRoutes } from "./facilitator.js";
 import { x402Metrics } from "./metrics.js";
 import { createSignedTxDeps } from "./settle-deps.js";
 
-export async function x402Extension(ctx: GatewayContext): Promise<{ stop(): Promise<void> }> {
+/** What x402 needs from the running gateway (the app's GatewayContext satisfies it). */
+export interface X402ExtensionContext {
+  readonly config: GatewayConfig;
+  readonly chain: { readonly chain: ChainPort; readonly lastKnownHeight: () => number };
+  readonly store: StorePort & { readonly pool: pg.Pool };
+  readonly metrics: Pick<Metrics, "registry">;
+  /** the HTTP app before it listens */
+  readonly http: FastifyInstance;
+  readonly clock: () => number;
+  readonly log: Logger;
+}
+
+export async function x402Extension(ctx: X402ExtensionContext): Promise<{ stop(): Promise<void> }> {
   const setup = createSignedTxDeps(ctx.config, ctx.chain.chain, ctx.store.pool, ctx.metrics.registry);
   const x = ctx.config.x402;
   if (x.facilitatorPath) {

@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { InvoiceCodec } from "../../core/invoices.js";
-import { MAX_PASS_SECONDS } from "../../config/offers.js";
+import { MAX_PASS_SECONDS } from "../../core/offer-terms.js";
 import { revokePass } from "../../store/pass-revocations.js";
 import { sendError } from "../../transport/http/errors.js";
 import { guard, operatorOf } from "../auth/guard.js";

@@ -8,7 +8,7 @@
  * which every proxy passes to the client as an error — never as a 2xx.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { CheckHandler } from "../../app/check-handler.js";
+import type { CheckHandler } from "../check.js";
 import type { RequestFacts } from "../../core/facts.js";
 import { sendError } from "../http/errors.js";
 import { extAuthzFacts, forwardAuthFacts, InvalidAuthRequestError, type HttpAuthRequest } from "./request.js";

@@ -4,7 +4,7 @@ import type { InvoiceCodec } from "../../core/invoices.js";
 import type { Metrics } from "../../observability/metrics.js";
 import type { ChainPort } from "../../ports/chain.js";
 import type { StorePort } from "../../ports/store.js";
-import type { CheckHandler } from "../../app/check-handler.js";
+import type { CheckHandler } from "../check.js";
 
 /** What the HTTP API needs; built once in src/app/gateway.ts. */
 export interface HttpDeps {

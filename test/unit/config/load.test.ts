@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../../src/config/load.js";
 
@@ -137,6 +140,29 @@ describe("loadConfig", () => {
       loadConfig(env({ GATEWAY_PAYMENT_ADDRESS: "not-bech32", GATEWAY_GRPC_PORT: "70000", LOG_LEVEL: "loud" }), "production"),
     );
     expect(problems.map((p) => p.split(":")[0]).sort()).toEqual(["GATEWAY_GRPC_PORT", "GATEWAY_PAYMENT_ADDRESS", "LOG_LEVEL"]);
+  });
+
+  it("command settings go through the schema: defaults, and a non-number is a problem, never NaN", () => {
+    expect(loadConfig(env(), "production")).toMatchObject({ shutdownGraceMs: 10_000, devnet: { port: 26657, blockTimeMs: 500 } });
+    expect(loadConfig(env({ GATEWAY_SHUTDOWN_GRACE_MS: "2500", GATEWAY_DEVNET_PORT: "0", GATEWAY_DEVNET_BLOCK_MS: "0" }), "dev"))
+      .toMatchObject({ shutdownGraceMs: 2500, devnet: { port: 0, blockTimeMs: 0 } });
+    const problems = problemsOf(() =>
+      loadConfig(env({ GATEWAY_SHUTDOWN_GRACE_MS: "ten seconds", GATEWAY_DEVNET_PORT: "70000", GATEWAY_DEVNET_BLOCK_MS: "fast" }), "dev"),
+    );
+    expect(problems.map((p) => p.split(":")[0]).sort()).toEqual(["GATEWAY_DEVNET_BLOCK_MS", "GATEWAY_DEVNET_PORT", "GATEWAY_SHUTDOWN_GRACE_MS"]);
+  });
+
+  it("a broken GATEWAY_ROUTES does not hide the routes file's own problems", () => {
+    const dir = mkdtempSync(join(tmpdir(), "gate402-routes-"));
+    try {
+      const file = join(dir, "routes.yaml");
+      writeFileSync(file, "routes:\n  - pattern: /file/*\n    price: lots\n");
+      const problems = problemsOf(() => loadConfig(env({ GATEWAY_ROUTES: "/env/*=cheap", GATEWAY_ROUTES_FILE: file }), "production")).join("\n");
+      expect(problems).toMatch(/\/env\/\*/);
+      expect(problems).toMatch(/lots/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

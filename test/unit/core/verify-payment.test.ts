@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { InvoiceCodec, type Invoice } from "../../../src/core/invoices.js";
-import { checkPayment, confirmations, paidTo, type ChainView } from "../../../src/core/verify-payment.js";
+import { chainFirstPayment, checkPayment, confirmations, paidTo, type ChainView } from "../../../src/core/verify-payment.js";
 import type { ChainTx } from "../../../src/ports/chain.js";
 import { CHAIN_ID, DENOM, feeTransfer, INVOICE_SECRET, OTHER, PAY_TO, PAYER, paymentTx } from "../builders.js";
 
@@ -95,5 +95,20 @@ describe("paidTo and confirmations", () => {
     expect(confirmations(100, 100)).toBe(1);
     expect(confirmations(102, 100)).toBe(3);
     expect(confirmations(98, 100)).toBe(0);
+  });
+});
+
+describe("chainFirstPayment", () => {
+  const at = (height: number, code = 0, memo = invoice.id) => paymentTx(memo, 1_000n, { hash: `${height}`.padStart(64, "0"), height, code });
+
+  it("of several payments with the memo in a newest-first answer, the chain-first successful one counts (a later one is a duplicate)", () => {
+    const answer = [at(30), at(20, 0, "other memo"), at(12), at(11, 5), at(10)];
+    expect(chainFirstPayment(answer, invoice.id)?.height).toBe(10);
+    expect(chainFirstPayment(answer.slice(0, 4), invoice.id)?.height).toBe(12);
+  });
+
+  it("only failed txs: the chain-first failed one (the verifier says why it fails); none: undefined", () => {
+    expect(chainFirstPayment([at(9, 5), at(8, 7)], invoice.id)?.height).toBe(8);
+    expect(chainFirstPayment([at(9, 0, "other")], invoice.id)).toBeUndefined();
   });
 });

@@ -1,0 +1,38 @@
+/**
+ * What the composition root hands each feature extension. Features do not import this: each declares the
+ * few members it needs (WatcherExtensionContext, ManageExtensionContext, X402ExtensionContext,
+ * HealthContext), which this satisfies, so no feature imports from src/app.
+ */
+import type { FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import type { ChainSetup } from "../chain/index.js";
+import type { GatewayConfig } from "../config/load.js";
+import type { RouteRule } from "../config/routes.js";
+import type { InvoiceCodec } from "../core/invoices.js";
+import type { Metrics } from "../observability/metrics.js";
+import type { PgStore } from "../store/pg-store.js";
+import type { CheckHandler } from "../transport/check.js";
+
+/** What a feature extension (payment watcher, management API, …) gets from the running gateway. */
+export interface GatewayContext {
+  readonly config: GatewayConfig;
+  readonly log: Logger;
+  readonly store: PgStore;
+  readonly databaseUrl: string;
+  readonly chain: ChainSetup;
+  readonly codec: InvoiceCodec;
+  readonly metrics: Metrics;
+  readonly check: CheckHandler;
+  /** the HTTP app before it listens: register routes here */
+  readonly http: FastifyInstance;
+  readonly clock: () => number;
+  /** package version (GET /manage/openapi.json) */
+  readonly version: string;
+  /** current route table, and replacing it at run time (reload) */
+  routes(): readonly RouteRule[];
+  setRoutes(routes: readonly RouteRule[]): void;
+}
+
+/** A feature started with the gateway and stopped before the store closes. */
+export type Extension = (ctx: GatewayContext) => Promise<{ stop(): Promise<void> } | void> | { stop(): Promise<void> } | void;
+
