@@ -2,7 +2,7 @@
 # gate402 image: Envoy ext_authz (gRPC :9191) + HTTP API (:4020). Build: docker build -t gate402 .
 
 # Node 22 LTS (maintenance support to April 2027): Node 20 reached end of life in April 2026. The code also
-# runs on Node 20.11+, where the test suite runs (package.json "engines"); move both stages together.
+# runs on Node 20.19+, where the test suite runs (package.json "engines"); move both stages together.
 # ---- build: all dependencies, compile TypeScript to dist/
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
