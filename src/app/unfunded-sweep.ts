@@ -1,5 +1,6 @@
 import { removeUnfundedAccounts } from "../store/unfunded.js";
 import type { GatewayContext } from "./context.js";
+import { runPeriodically } from "./periodic.js";
 
 /** How often each replica looks for never-funded accounts (the DELETE is idempotent across replicas). */
 const SWEEP_EVERY_MS = 10 * 60_000;
@@ -14,22 +15,9 @@ export function unfundedSweep(everyMs = SWEEP_EVERY_MS) {
     const ttl = ctx.config.prepaidSignup.unfundedTtlSeconds;
     if (!ctx.config.prepaidEnabled || ttl <= 0) return;
     const log = ctx.log.child({ component: "unfunded-sweep" });
-    let running = false;
-    const tick = async () => {
-      if (running) return;
-      running = true;
-      try {
-        const removed = await removeUnfundedAccounts(ctx.store.pool, ttl);
-        if (removed > 0) log.info({ removed, olderThanSeconds: ttl }, "removed never-funded prepaid accounts");
-      } catch (err) {
-        log.warn({ err: (err as Error).message }, "never-funded account sweep failed; retrying next interval");
-      } finally {
-        running = false;
-      }
-    };
-    void tick();
-    const timer = setInterval(() => void tick(), everyMs);
-    timer.unref();
-    return { stop: async () => clearInterval(timer) };
+    return runPeriodically(everyMs, log, "never-funded account sweep", async () => {
+      const removed = await removeUnfundedAccounts(ctx.store.pool, ttl);
+      if (removed > 0) log.info({ removed, olderThanSeconds: ttl }, "removed never-funded prepaid accounts");
+    });
   };
 }

@@ -2,6 +2,7 @@ import { maintainUsage } from "../store/usage-retention.js";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "../config/load.js";
 import type { PgStore } from "../store/pg-store.js";
+import { runPeriodically } from "./periodic.js";
 
 /** What usage maintenance needs of the running gateway (GatewayContext satisfies it). */
 export interface UsageMaintenanceContext {
@@ -19,21 +20,8 @@ export function usageMaintenance(ctx: UsageMaintenanceContext): { stop(): Promis
   const everyMs = ctx.config.usageMaintenanceMs;
   if (everyMs <= 0) return;
   const log = ctx.log.child({ component: "usage-maintenance" });
-  let running = false;
-  const tick = async () => {
-    if (running) return;
-    running = true;
-    try {
-      const done = await maintainUsage(ctx.store.pool, { retentionDays: ctx.config.usageRetentionDays });
-      if (done.ran && (done.created.length || done.dropped.length)) log.info(done, "usage maintenance");
-    } catch (err) {
-      log.warn({ err: (err as Error).message }, "usage maintenance failed; retrying next interval");
-    } finally {
-      running = false;
-    }
-  };
-  void tick();
-  const timer = setInterval(() => void tick(), everyMs);
-  timer.unref();
-  return { stop: async () => clearInterval(timer) };
+  return runPeriodically(everyMs, log, "usage maintenance", async () => {
+    const done = await maintainUsage(ctx.store.pool, { retentionDays: ctx.config.usageRetentionDays });
+    if (done.ran && (done.created.length || done.dropped.length)) log.info(done, "usage maintenance");
+  });
 }
