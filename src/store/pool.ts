@@ -44,6 +44,12 @@ export function createPool(opts: PoolOptions): pg.Pool {
   });
   // An idle client losing its connection emits on the pool; unhandled it would crash the process.
   pool.on("error", (err) => opts.logger?.warn({ err }, "idle postgres connection failed"));
+  // A connection that fails while checked out (reset, partition) emits 'error' on its client, and
+  // pg-pool listens only while a client is idle: unhandled, that error would crash the process. The
+  // query under way already rejects with it (→ StoreUnavailableError), so here it is only logged.
+  pool.on("connect", (client) => {
+    client.on("error", (err) => opts.logger?.debug({ err: err.message }, "postgres connection failed while in use"));
+  });
   return pool;
 }
 

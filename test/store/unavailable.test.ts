@@ -27,6 +27,27 @@ const debitOf = (clientId: string, keyHash: string) =>
   ({ clientId, keyHash, amountMicro: 1n, routeId: "r", method: "GET", ref: "x" }) as const;
 
 describe("store outages", () => {
+  it("a connection killed while checked out fails its query and does not crash the process", async () => {
+    const store = createPgStore({ databaseUrl: db.url });
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    try {
+      const client = await store.pool.connect();
+      const { pid } = (await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]!;
+      // Without a listener of the store's own, pg emits this connection's 'error' on the checked-out
+      // client with nobody listening: an uncaught exception that fails this run.
+      const running = client.query("SELECT pg_sleep(5)");
+      await admin.query("SELECT pg_terminate_backend($1)", [pid]);
+      await expect(running).rejects.toThrow();
+      await new Promise((r) => setTimeout(r, 100));
+      client.release(new Error("terminated"));
+      expect(await store.ping()).toBeUndefined();
+    } finally {
+      await admin.end();
+      await store.close();
+    }
+  });
+
   it("a database on a closed port fails fast with StoreUnavailableError", async () => {
     const port = await freePort();
     const store = createPgStore({ databaseUrl: `postgres://postgres@127.0.0.1:${port}/gate402` });
