@@ -26,9 +26,6 @@ export interface CoreEvents {
 
 export const noEvents: CoreEvents = { invoiceIssued() {}, payment() {}, revenue() {}, prepaidDebit() {} };
 
-/** How long after an invoice's expiry a late payment still buys one request (GATEWAY_LATE_GRACE default). */
-export const DEFAULT_LATE_GRACE_SECONDS = 3600;
-
 /** Everything the decision core depends on, injected (ports, clock, randomness). */
 export interface CoreDeps {
   readonly terms: PaymentTerms;
@@ -39,7 +36,7 @@ export interface CoreDeps {
   /** seconds */
   readonly invoiceTtlSeconds: number;
   readonly minConfirmations: number;
-  /** GATEWAY_LATE_GRACE, seconds; default DEFAULT_LATE_GRACE_SECONDS */
+  /** GATEWAY_LATE_GRACE, seconds; default DEFAULT_LATE_GRACE_SECONDS (payment-rules.ts) */
   readonly lateGraceSeconds?: number;
   readonly prepaidEnabled: boolean;
   /** last known chain height, without I/O (kept fresh in the background); 0 when unknown */

@@ -1,6 +1,6 @@
 import type { ChainPort } from "../ports/chain.js";
 import type { StorePort } from "../ports/store.js";
-import { confirmations, paidTo } from "./verify-payment.js";
+import { confirmations, paidTo } from "./payment-rules.js";
 
 export interface DepositDeps {
   readonly chain: ChainPort;

@@ -1,7 +1,6 @@
 import type { ChainTx } from "../ports/chain.js";
-import { INVOICE_PAYMENT_STATUSES } from "../ports/payments.js";
 import { allow, denyPending, denyRateLimited, denyWithInvoice } from "./answers.js";
-import { DEFAULT_LATE_GRACE_SECONDS, type CoreDeps } from "./context.js";
+import type { CoreDeps } from "./context.js";
 import type { Decision } from "./decision.js";
 import type { RequestFacts } from "./facts.js";
 import type { Invoice } from "./invoices.js";
@@ -11,10 +10,8 @@ import type { Price } from "./pricing.js";
 import type { PaymentProof } from "./proofs.js";
 import { clientKey } from "./rate-limit.js";
 import type { ReasonCode } from "./reasons.js";
-import { chainFirstPayment, checkPayment } from "./verify-payment.js";
-
-/** How many recipient-matching txs an invoice-only proof scans on chain (newest first). */
-const SEARCH_LIMIT = 100;
+import { CHAIN_SEARCH_LIMIT, chainFirstPayment, countsForInvoice, DEFAULT_LATE_GRACE_SECONDS } from "./payment-rules.js";
+import { checkPayment } from "./verify-payment.js";
 
 /**
  * `retryAfterSeconds` is set only with RATE_LIMITED; `pending` when the proof names a genuine,
@@ -61,12 +58,12 @@ async function locateTx(deps: CoreDeps, facts: RequestFacts, proof: PaymentProof
     return inv && nowSec <= inv.expiresAt ? stillPending(inv, message) : fail("PAYMENT_NOT_FOUND", message);
   }
   const indexed = await deps.store.payments?.findPaymentByMemo(deps.terms.payTo, inv!.id);
-  if (indexed && INVOICE_PAYMENT_STATUSES.includes(indexed.status)) {
+  if (indexed && countsForInvoice(indexed.status)) {
     return { ok: true, value: { tx: indexed.tx, blockTimeSec: Math.floor(indexed.blockTime.getTime() / 1000) } };
   }
   const limited = overLimit(deps, facts);
   if (limited) return limited;
-  const candidates = await deps.chain.searchByRecipient(deps.terms.payTo, inv!.issueHeight, SEARCH_LIMIT, inv!.id);
+  const candidates = await deps.chain.searchByRecipient(deps.terms.payTo, inv!.issueHeight, CHAIN_SEARCH_LIMIT, inv!.id);
   const tx = chainFirstPayment(candidates, inv!.id);
   if (tx) return { ok: true, value: { tx } };
   if (nowSec > inv!.expiresAt) return fail("INVOICE_EXPIRED", "Invoice expired and no payment for it was found");
