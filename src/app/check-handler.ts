@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { dryRunAllow } from "../core/answers.js";
 import type { Decision } from "../core/decision.js";
 import type { RequestFacts } from "../core/facts.js";
 import type { Gate } from "../core/gate.js";
@@ -44,15 +45,7 @@ export function checkHandler(gate: Gate, metrics: Metrics, log: Logger, dryRun: 
       if (decision.kind === "deny" && decision.status >= 500) log.warn(fields, "check denied");
       else log.debug(fields, "check decided");
     }
-    // Dry run: the deny becomes an allow that charged nothing; the method stays what the request offered
-    // ("pass" would now read as a pass token in dynamic metadata and the refund path).
-    if (dryRun && decision.kind === "deny") {
-      return {
-        kind: "allow", decisionId: decision.decisionId, method: decision.method, routeId: decision.routeId, priceMicro: 0n,
-        upstreamHeaders: { "x-gate402-decision-id": decision.decisionId, "x-gate402-dry-run": decision.reason },
-        headersToRemove: [], responseHeaders: {},
-      };
-    }
-    return decision;
+    // Dry run: the deny becomes an allow that charged nothing (answers.ts).
+    return dryRun && decision.kind === "deny" ? dryRunAllow(decision) : decision;
   };
 }

@@ -13,13 +13,40 @@ export type ProofHeader = "x-payment-proof" | "payment-signature" | "x-payment";
 /** Header names the gate consumes and strips before upstream. */
 export const PROOF_HEADERS: readonly ProofHeader[] = ["x-payment-proof", "payment-signature", "x-payment"];
 
-export interface PaymentProof {
+/**
+ * A parsed proof: one of three shapes, told apart by which field is set (no tag field: the parsed
+ * objects are exactly what the wire carried). Narrow with `proof.signed !== undefined` (signed tx),
+ * then `proof.txHash !== undefined` (tx hash); what remains names an invoice only.
+ */
+export type PaymentProof = TxHashProof | InvoiceOnlyProof | SignedTxProof;
+
+/** A proof a chain lookup checks: by tx hash, or by the invoice id alone (pay-per-request.ts). */
+export type ChainProof = TxHashProof | InvoiceOnlyProof;
+
+/** `<txHash>`, `<invoiceId>:<txHash>`, or x402 `payload.txHash` (with its `payload.invoiceId` when sent). */
+export interface TxHashProof {
   readonly header: ProofHeader;
-  readonly invoiceId?: string;
   /** 64 uppercase hex */
-  readonly txHash?: string;
-  /** signed-transaction payload (Cosmos `exact`): base64 TxRaw plus its authorization; see core/signed-tx */
-  readonly signed?: SignedProof;
+  readonly txHash: string;
+  readonly invoiceId?: string;
+  readonly signed?: undefined;
+}
+
+/** `<invoiceId>` alone: the gate finds the payment whose memo is the invoice id. */
+export interface InvoiceOnlyProof {
+  readonly header: ProofHeader;
+  readonly invoiceId: string;
+  readonly txHash?: undefined;
+  readonly signed?: undefined;
+}
+
+/** x402 `payload.signedTx` (Cosmos `exact`): base64 TxRaw plus its authorization; see core/signed-tx. */
+export interface SignedTxProof {
+  readonly header: ProofHeader;
+  readonly signed: SignedProof;
+  /** `accepted.extra.invoiceId` of the payload, when it names one */
+  readonly invoiceId?: string;
+  readonly txHash?: undefined;
 }
 
 /** `payload.signedTx` (base64 TxRaw) and `payload.authorization` of the Cosmos `exact` scheme. */
@@ -71,7 +98,10 @@ function parseClawpurse(raw: string): ProofParse {
   const txHash = colon >= 0 ? v.slice(colon + 1) : undefined;
   if (!INVOICE_ID_RE.test(invoiceId)) return invalid(h, "X-Payment-Proof must be <invoiceId>, <txHash> or <invoiceId>:<txHash>");
   if (txHash !== undefined && !TX_HASH_RE.test(txHash)) return invalid(h, "tx hash in X-Payment-Proof must be 64 hex characters");
-  return { kind: "proof", proof: { header: h, invoiceId, txHash: txHash?.toUpperCase() } };
+  const proof: ChainProof = txHash === undefined
+    ? { header: h, invoiceId, txHash: undefined }
+    : { header: h, invoiceId, txHash: txHash.toUpperCase() };
+  return { kind: "proof", proof };
 }
 
 function decodeBase64Json(raw: string): unknown {
