@@ -12,10 +12,16 @@ import type { SignedTxDeps } from "./signed-tx/settle.js";
 export interface CoreEvents {
   invoiceIssued(e: { routeId: string; invoiceId: string }): void;
   /** a pay-per-request proof or a deposit was accepted or refused */
-  payment(e: { kind: "invoice" | "deposit"; result: "accepted" | "rejected"; reason: string; routeId?: string; invoiceId?: string; txHash?: string; payer?: string; amountMicro?: bigint; decisionId?: string }): void;
+  payment(e: {
+    kind: "invoice" | "deposit"; result: "accepted" | "rejected"; reason: string; routeId?: string; invoiceId?: string; txHash?: string;
+    payer?: string; amountMicro?: bigint; decisionId?: string;
+  }): void;
   /** money earned by an allowed request, in uneutaro (bigint) */
   revenue(e: { routeId: string; method: "invoice" | "prepaid"; amountMicro: bigint }): void;
-  prepaidDebit(e: { result: "applied" | "insufficient" | "bad_credentials" | "suspended" | "error"; clientId: string; routeId: string; amountMicro: bigint; decisionId: string }): void;
+  prepaidDebit(e: {
+    result: "applied" | "insufficient" | "bad_credentials" | "suspended" | "error"; clientId: string; routeId: string; amountMicro: bigint;
+    decisionId: string;
+  }): void;
   /** an invoice payment was accepted: once per payment (not per use), by what it bought; uneutaro */
   offerRevenue?(e: { offer: "single" | "bundle" | "pass"; amountMicro: bigint }): void;
   /** a pass token was issued for `scope` */

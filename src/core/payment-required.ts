@@ -156,7 +156,9 @@ let lastRfc: { sec: number; text: string } = { sec: -1, text: "" };
 
 /** RFC 3339 without milliseconds, as docs/design.md shows: "2026-11-21T12:05:00Z" (memoised per second: hot path). */
 export function rfc3339(unixSeconds: number): string {
-  if (lastRfc.sec !== unixSeconds) lastRfc = { sec: unixSeconds, text: new Date(unixSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z") };
+  if (lastRfc.sec !== unixSeconds) {
+    lastRfc = { sec: unixSeconds, text: new Date(unixSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z") };
+  }
   return lastRfc.text;
 }
 
@@ -222,7 +224,9 @@ export function paymentRequired(
     x402Version: 2,
     error: REASONS[reason].message,
     resource: { url: resourceUrl, description, mimeType: "application/json" },
-    accepts: [{ scheme: "exact", network: terms.network, amount: amountMicro, asset: terms.denom, payTo: terms.payTo, maxTimeoutSeconds, extra }],
+    accepts: [{
+      scheme: "exact", network: terms.network, amount: amountMicro, asset: terms.denom, payTo: terms.payTo, maxTimeoutSeconds, extra,
+    }],
   };
   return {
     status: REASONS[reason].status,

@@ -64,7 +64,10 @@ const TX_HASH_RE = /^[0-9a-fA-F]{64}$/;
 const INVOICE_ID_RE = /^[A-Za-z0-9_.-]{16,255}$/;
 const MAX_PROOF_HEADER = 8192;
 
-const hashPayload = z.object({ txHash: z.string().regex(TX_HASH_RE, "txHash must be 64 hex characters"), invoiceId: z.string().regex(INVOICE_ID_RE).optional() });
+const hashPayload = z.object({
+  txHash: z.string().regex(TX_HASH_RE, "txHash must be 64 hex characters"),
+  invoiceId: z.string().regex(INVOICE_ID_RE).optional(),
+});
 const signedPayload = z.object({
   signedTx: z.string().min(1).max(8192),
   authorization: z.object({
@@ -120,10 +123,15 @@ function parseX402(header: "payment-signature" | "x-payment", raw: string, netwo
   const parsed = (header === "payment-signature" ? x402v2 : x402v1).safeParse(json);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
-    if (first?.code === "invalid_union") return invalid(header, `${header} payload needs payload.txHash (64 hex) or payload.signedTx (base64 TxRaw)`);
-    return invalid(header, `${header} is not an x402 v${header === "payment-signature" ? 2 : 1} PaymentPayload: ${first?.path.join(".")} ${first?.message}`);
+    if (first?.code === "invalid_union") {
+      return invalid(header, `${header} payload needs payload.txHash (64 hex) or payload.signedTx (base64 TxRaw)`);
+    }
+    const version = header === "payment-signature" ? 2 : 1;
+    return invalid(header, `${header} is not an x402 v${version} PaymentPayload: ${first?.path.join(".")} ${first?.message}`);
   }
-  const data = parsed.data as { accepted?: { scheme: string; network: string }; scheme?: string; network?: string; payload: z.infer<typeof x402Payload> };
+  const data = parsed.data as {
+    accepted?: { scheme: string; network: string }; scheme?: string; network?: string; payload: z.infer<typeof x402Payload>;
+  };
   const scheme = data.accepted?.scheme ?? data.scheme;
   const net = data.accepted?.network ?? data.network;
   if (scheme !== "exact") return invalid(header, `unsupported x402 scheme "${scheme}" (only "exact")`);
