@@ -18,6 +18,7 @@ const DEVNET_DESCRIPTION = "only the local Neutaro devnet (CometBFT RPC, funded 
 const DEV_ENV = {
   GATEWAY_DEVNET_PORT: "devnet RPC port (default 26657)",
   GATEWAY_DEVNET_BLOCK_MS: "devnet block time in ms (default 500)",
+  GATEWAY_DEVNET_SECOND_CHAIN: "true: also start chain Devnet-2 (prefix cosmos, denom uatom) on port + 1 and accept payments on it",
   DATABASE_URL: "use this Postgres instead of the embedded one",
   GATEWAY_DATA_DIR: "embedded Postgres data (default .data)",
   LOG_LEVEL: "pino level",
@@ -54,8 +55,9 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
 
   program.command("dev")
     .description("everything embedded (devnet, Postgres, generated secrets), long-running; prints commands to try it")
+    .option("--second-chain", "also start a second devnet chain (Devnet-2, prefix cosmos, denom uatom) and accept payments on it")
     .addHelpText("after", envHelp(DEV_ENV, CONFIG_ENV.filter((n) => n !== "GATEWAY_RPC" && n !== "GATEWAY_CHAIN_ID"), "gateway settings as for serve (dev defaults; GATEWAY_RPC and GATEWAY_CHAIN_ID come from the devnet)"))
-    .action(async () => (await devCommands()).dev());
+    .action(async (o: { secondChain?: boolean }) => (await devCommands()).dev(o));
 
   const wantsDevnet = argv[0] === "devnet" || (argv[0] === "help" && argv[1] === "devnet");
   if (wantsDevnet) {
