@@ -126,7 +126,8 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
   const manageMtls = config.tls?.manageClientCert === true;
   // rejectUnauthorized false: the handshake succeeds without one, and the /manage hook refuses the request.
   const https = tls ? { ...secureContextOptions(tls.current()), requestCert: manageMtls, rejectUnauthorized: false } : undefined;
-  const http = buildHttpApp({ config, store, chain: chain.chain, codec, metrics, log, version: VERSION, check, poolStats: () => poolStats(store), clock,
+  const http = buildHttpApp({
+    config, store, chain: chain.chain, codec, metrics, log, version: VERSION, check, poolStats: () => poolStats(store), clock,
     networks: () => networks.availability(),
   }, [], https);
   tls?.onChange((m) => {
@@ -147,9 +148,14 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
   const httpPort = (http.server.address() as { port: number }).port;
   const scheme = tls ? "https" : "http";
   const others = config.networks.filter((n) => !n.primary).map((n) => n.id);
-  log.info({ grpcPort, httpPort, payTo: config.paymentAddress, network: config.network, rpc: config.rpcUrls, networks: others, dryRun: config.dryRun }, "gate402 listening");
+  log.info(
+    { grpcPort, httpPort, payTo: config.paymentAddress, network: config.network, rpc: config.rpcUrls, networks: others,
+      dryRun: config.dryRun },
+    "gate402 listening",
+  );
   return {
-    config, grpcPort, httpPort, healthGrpcPort, tls, httpUrl: `${scheme}://127.0.0.1:${httpPort}`, databaseUrl: db.url, store, chain, networks, metrics, check, http, passes,
+    config, grpcPort, httpPort, healthGrpcPort, tls, httpUrl: `${scheme}://127.0.0.1:${httpPort}`, databaseUrl: db.url, store, chain,
+    networks, metrics, check, http, passes,
     setRoutes: (r) => { routes = r; },
     async stop(graceMs = 5000) {
       grpc.setServing(false);

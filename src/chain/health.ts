@@ -145,7 +145,8 @@ export function chainHealth(ctx: HealthContext): { stop(): Promise<void> } | voi
       for (const { n, reports } of checked) {
         for (const r of reports) {
           const key = `${n.network.id} ${r.url}`;
-          if ((last.get(key) ?? "ok") !== r.health) log.warn({ network: n.network.id, url: r.url, health: r.health, problems: r.problems }, "RPC endpoint health changed");
+          if ((last.get(key) ?? "ok") === r.health) continue;
+          log.warn({ network: n.network.id, url: r.url, health: r.health, problems: r.problems }, "RPC endpoint health changed");
           next.set(key, r.health);
         }
       }

@@ -63,7 +63,8 @@ export interface ChainOptions {
  * @returns the port and `stop` (closes the endpoints' connections)
  */
 export function createScanChain(
-  rpcUrls: readonly string[], deadlineMs: number,
+  rpcUrls: readonly string[],
+  deadlineMs: number,
   o: { readonly metrics?: ChainMetrics; readonly healthFrom?: { healthOf(name: string): EndpointHealth } } = {},
 ): { readonly port: ResilientChain; stop(): void } {
   const endpoints = rpcUrls.map((url) => new NeutaroChain(url, deadlineMs));
@@ -71,7 +72,12 @@ export function createScanChain(
     endpoints.map((e) => ({ port: o.metrics ? new InstrumentedChain(e, o.metrics) : e, name: e.rpcUrl })),
     { deadlineMs, healthFrom: o.healthFrom },
   );
-  return { port, stop: () => { for (const e of endpoints) e.disconnect(); } };
+  return {
+    port,
+    stop: () => {
+      for (const e of endpoints) e.disconnect();
+    },
+  };
 }
 
 /**
@@ -80,9 +86,18 @@ export function createScanChain(
  * @param deadlineMs GATEWAY_CHAIN_TIMEOUT_MS: the longest a decision waits for the chain
  * @param metrics chain call counters; `chainHeight` (gate402_chain_latest_height) only for the primary network
  */
-export function createChain(rpcUrls: readonly string[], deadlineMs: number, metrics: ChainMetrics, log: Logger, opts: ChainOptions = {}): ChainSetup {
+export function createChain(
+  rpcUrls: readonly string[],
+  deadlineMs: number,
+  metrics: ChainMetrics,
+  log: Logger,
+  opts: ChainOptions = {},
+): ChainSetup {
   const endpoints = rpcUrls.map((url) => new NeutaroChain(url, deadlineMs));
-  const resilient = new ResilientChain(endpoints.map((e) => ({ port: new InstrumentedChain(e, metrics), name: e.rpcUrl })), { deadlineMs });
+  const resilient = new ResilientChain(
+    endpoints.map((e) => ({ port: new InstrumentedChain(e, metrics), name: e.rpcUrl })),
+    { deadlineMs },
+  );
   const chain = new CachedChain(resilient);
   let status: ChainStatus = { available: false, height: 0 };
   const blocks = new BlockClock(Date.now);
@@ -91,7 +106,12 @@ export function createChain(rpcUrls: readonly string[], deadlineMs: number, metr
     try {
       const height = await chain.latestHeight();
       blocks.observe(height);
-      status = { available: usable(), height, checkedAt: Date.now(), error: usable() ? undefined : "every RPC endpoint is excluded by the health checks" };
+      status = {
+        available: usable(),
+        height,
+        checkedAt: Date.now(),
+        error: usable() ? undefined : "every RPC endpoint is excluded by the health checks",
+      };
     } catch (err) {
       status = { available: false, height: status.height, checkedAt: Date.now(), error: (err as Error).message };
       log.debug({ err: (err as Error).message }, "height tracker: chain unavailable");
@@ -103,7 +123,9 @@ export function createChain(rpcUrls: readonly string[], deadlineMs: number, metr
   timer.unref();
   const scans = new Map<number, ReturnType<typeof createScanChain>>();
   return {
-    chain, endpoints, resilient,
+    chain,
+    endpoints,
+    resilient,
     lastKnownHeight: () => status.height,
     nextBlockSeconds: () => blocks.nextBlockSeconds(),
     status: () => status,

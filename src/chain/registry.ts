@@ -100,10 +100,13 @@ export function createChainRegistry(networks: readonly NetworkConfig[], o: Regis
     require,
     all: () => stacks,
     available: (id) => require(id).status().available,
-    availability: () => stacks.map((s) => ({
-      id: s.network.id, primary: s.network.primary, ...s.status(),
-      endpoints: s.resilient.health().map((e) => ({ url: e.name, health: e.health, open: e.open })),
-    })),
+    availability: () =>
+      stacks.map((s) => ({
+        id: s.network.id,
+        primary: s.network.primary,
+        ...s.status(),
+        endpoints: s.resilient.health().map((e) => ({ url: e.name, health: e.health, open: e.open })),
+      })),
     stop() {
       for (const s of stacks) s.stop();
     },

@@ -10,7 +10,8 @@ const out = (line = "") => process.stdout.write(`${line}\n`);
 
 /** `gate402 dev`: everything embedded, long-running, prints how to try it. `secondChain`: --second-chain. */
 export async function dev(opts: { secondChain?: boolean } = {}): Promise<void> {
-  const s = await startDevStack({ ephemeral: false, env: process.env, defaultLogLevel: "info", secondChain: opts.secondChain || undefined });
+  const secondChain = opts.secondChain || undefined; // unset: GATEWAY_DEVNET_SECOND_CHAIN decides
+  const s = await startDevStack({ ephemeral: false, env: process.env, defaultLogLevel: "info", secondChain });
   const { gw, devnet, second } = s;
   out(`\ngate402 dev is running (embedded Postgres, Neutaro devnet ${devnet.chainId} at ${devnet.rpcUrl})`);
   if (second) {

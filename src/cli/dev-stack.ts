@@ -58,7 +58,9 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
   try {
     if (o.secondChain ?? settings.devnet.secondChain) {
       second = await startDevnet({
-        ...SECOND_CHAIN, port: o.ephemeral || settings.devnet.port === 0 ? 0 : settings.devnet.port + 1, blockTimeMs: settings.devnet.blockTimeMs,
+        ...SECOND_CHAIN,
+        port: o.ephemeral || settings.devnet.port === 0 ? 0 : settings.devnet.port + 1,
+        blockTimeMs: settings.devnet.blockTimeMs,
         logger: log.child({ component: "devnet", chainId: SECOND_CHAIN.chainId }),
       });
     }
@@ -76,7 +78,10 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
       ...(tempDir && { GATEWAY_DATA_DIR: tempDir }),
     };
     const config = loadConfig(env, "dev");
-    if (config.generatedSecrets.length) log.warn({ secrets: config.generatedSecrets }, "dev mode: generated ephemeral secrets (invoices and tokens do not survive a restart)");
+    if (config.generatedSecrets.length) {
+      const why = "dev mode: generated ephemeral secrets (invoices and tokens do not survive a restart)";
+      log.warn({ secrets: config.generatedSecrets }, why);
+    }
     const gw = await startGateway(config, { log });
     return {
       devnet, second, gw, log,

@@ -322,7 +322,9 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, mode: Run
     }),
     logLevel: e.LOG_LEVEL,
     shutdownGraceMs: e.GATEWAY_SHUTDOWN_GRACE_MS,
-    devnet: Object.freeze({ port: e.GATEWAY_DEVNET_PORT, blockTimeMs: e.GATEWAY_DEVNET_BLOCK_MS, secondChain: e.GATEWAY_DEVNET_SECOND_CHAIN }),
+    devnet: Object.freeze({
+      port: e.GATEWAY_DEVNET_PORT, blockTimeMs: e.GATEWAY_DEVNET_BLOCK_MS, secondChain: e.GATEWAY_DEVNET_SECOND_CHAIN,
+    }),
     x402,
     generatedSecrets: Object.freeze(generated),
   });
@@ -330,13 +332,14 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, mode: Run
 
 /** The primary network from GATEWAY_CHAIN_ID & co., then GATEWAY_NETWORKS or GATEWAY_NETWORKS_FILE (config/networks.ts). */
 function networksOf(e: ReturnType<typeof envSchema.parse>, rpcUrls: readonly string[], problems: string[]): NetworkConfig[] {
-  if (e.GATEWAY_NETWORKS?.length && e.GATEWAY_NETWORKS_FILE) problems.push("GATEWAY_NETWORKS and GATEWAY_NETWORKS_FILE: set one or neither");
+  const both = e.GATEWAY_NETWORKS?.length && e.GATEWAY_NETWORKS_FILE;
+  if (both) problems.push("GATEWAY_NETWORKS and GATEWAY_NETWORKS_FILE: set one or neither");
   const fromFile = e.GATEWAY_NETWORKS_FILE ? readNetworksFile(e.GATEWAY_NETWORKS_FILE, problems) : [];
   const extra = e.GATEWAY_NETWORKS?.length ? e.GATEWAY_NETWORKS : fromFile;
   const payTo = e.GATEWAY_PAYMENT_ADDRESS ?? "";
   const primary = {
-    id: `cosmos:${e.GATEWAY_CHAIN_ID}`, chainId: e.GATEWAY_CHAIN_ID, rpcUrls: Object.freeze([...rpcUrls]), bech32Prefix: prefixOf(payTo), payTo,
-    denom: e.GATEWAY_DENOM, minConfirmations: e.GATEWAY_MIN_CONFIRMATIONS,
+    id: `cosmos:${e.GATEWAY_CHAIN_ID}`, chainId: e.GATEWAY_CHAIN_ID, rpcUrls: Object.freeze([...rpcUrls]), bech32Prefix: prefixOf(payTo),
+    payTo, denom: e.GATEWAY_DENOM, minConfirmations: e.GATEWAY_MIN_CONFIRMATIONS,
   };
   return assembleNetworks(primary, extra, e.GATEWAY_NETWORKS?.length ? "GATEWAY_NETWORKS" : "GATEWAY_NETWORKS_FILE", problems);
 }

@@ -34,35 +34,42 @@ export const NETWORK_ID = /^cosmos:[-_a-zA-Z0-9]{1,32}$/;
 const DENOM = /^[a-zA-Z][a-zA-Z0-9/:._-]{2,127}$/;
 const URL = /^https?:\/\/[^\s,]+$/;
 
-const rpcList = z.union([z.string(), z.array(z.string()).min(1, "needs at least one RPC URL")])
+const rpcList = z
+  .union([z.string(), z.array(z.string()).min(1, "needs at least one RPC URL")])
   .transform((v) => (typeof v === "string" ? v.split(",") : v).map((s) => s.trim()).filter(Boolean))
   .pipe(z.array(z.string().regex(URL, "must be an http(s) URL")).min(1, "needs at least one RPC URL"));
 
-const networkEntry = z.object({
-  id: z.string().regex(NETWORK_ID, 'must be a CAIP-2 Cosmos id "cosmos:<chain-id>" (chain id: 1–32 of letters, digits, - and _)'),
-  rpc: rpcList,
-  bech32Prefix: z.string().regex(/^[a-z][a-z0-9]{0,19}$/, "must be a bech32 prefix (lowercase letters and digits, e.g. cosmos)"),
-  payTo: z.string().min(1),
-  denom: z.string().regex(DENOM, "must be a Cosmos SDK denom, e.g. uatom or ibc/<hash>"),
-  confirmations: z.number().int().min(1).max(1000).default(1),
-}).strict().superRefine((n, ctx) => {
-  const why = bech32Problem(n.payTo, n.bech32Prefix);
-  if (why) ctx.addIssue({ code: "custom", path: ["payTo"], message: why });
-});
+const networkEntry = z
+  .object({
+    id: z.string().regex(NETWORK_ID, 'must be a CAIP-2 Cosmos id "cosmos:<chain-id>" (chain id: 1–32 of letters, digits, - and _)'),
+    rpc: rpcList,
+    bech32Prefix: z.string().regex(/^[a-z][a-z0-9]{0,19}$/, "must be a bech32 prefix (lowercase letters and digits, e.g. cosmos)"),
+    payTo: z.string().min(1),
+    denom: z.string().regex(DENOM, "must be a Cosmos SDK denom, e.g. uatom or ibc/<hash>"),
+    confirmations: z.number().int().min(1).max(1000).default(1),
+  })
+  .strict()
+  .superRefine((n, ctx) => {
+    const why = bech32Problem(n.payTo, n.bech32Prefix);
+    if (why) ctx.addIssue({ code: "custom", path: ["payTo"], message: why });
+  });
 
 /** The additional networks list (GATEWAY_NETWORKS / GATEWAY_NETWORKS_FILE), checked entry by entry. */
 export const networkListSchema = z.array(networkEntry);
 
 /** GATEWAY_NETWORKS: a JSON array of network entries (empty or unset: only the primary network). */
-export const networksEnvSchema = z.string().transform((s, ctx) => {
-  if (s.trim() === "") return [];
-  try {
-    return JSON.parse(s) as unknown;
-  } catch (err) {
-    ctx.addIssue({ code: "custom", message: `not JSON: ${(err as Error).message}` });
-    return z.NEVER;
-  }
-}).pipe(networkListSchema);
+export const networksEnvSchema = z
+  .string()
+  .transform((s, ctx) => {
+    if (s.trim() === "") return [];
+    try {
+      return JSON.parse(s) as unknown;
+    } catch (err) {
+      ctx.addIssue({ code: "custom", message: `not JSON: ${(err as Error).message}` });
+      return z.NEVER;
+    }
+  })
+  .pipe(networkListSchema);
 
 export type NetworkEntry = z.infer<typeof networkEntry>;
 
@@ -99,17 +106,29 @@ export function readNetworksFile(path: string, problems: string[]): NetworkEntry
  * `cosmos:<GATEWAY_CHAIN_ID>` included) and pay-to addresses unique (payments and the watcher's cursor
  * are keyed by address). Problems go to `problems` (source names the variable).
  */
-export function assembleNetworks(primary: Omit<NetworkConfig, "primary">, extra: readonly NetworkEntry[], source: string, problems: string[]): NetworkConfig[] {
+export function assembleNetworks(
+  primary: Omit<NetworkConfig, "primary">,
+  extra: readonly NetworkEntry[],
+  source: string,
+  problems: string[],
+): NetworkConfig[] {
   const all: NetworkConfig[] = [{ ...primary, primary: true }];
   for (const [i, n] of extra.entries()) {
     const where = `${source}.${i}`;
     const clash = all.find((o) => o.id === n.id);
     if (clash) problems.push(`${where}.id: "${n.id}" is ${clash.primary ? "the primary network (GATEWAY_CHAIN_ID)" : "listed twice"}`);
     const sameAddress = all.find((o) => o.payTo === n.payTo);
-    if (sameAddress) problems.push(`${where}.payTo: "${n.payTo}" already receives payments on ${sameAddress.id}; use one address per network`);
+    if (sameAddress)
+      problems.push(`${where}.payTo: "${n.payTo}" already receives payments on ${sameAddress.id}; use one address per network`);
     all.push({
-      id: n.id, chainId: n.id.slice("cosmos:".length), rpcUrls: Object.freeze([...n.rpc]), bech32Prefix: n.bech32Prefix, payTo: n.payTo,
-      denom: n.denom, minConfirmations: n.confirmations, primary: false,
+      id: n.id,
+      chainId: n.id.slice("cosmos:".length),
+      rpcUrls: Object.freeze([...n.rpc]),
+      bech32Prefix: n.bech32Prefix,
+      payTo: n.payTo,
+      denom: n.denom,
+      minConfirmations: n.confirmations,
+      primary: false,
     });
   }
   return all.map((n) => Object.freeze(n));

@@ -32,13 +32,20 @@ export interface WatcherExtensionContext {
 export function paymentWatcher(ctx: WatcherExtensionContext): { stop(): Promise<void> } | void {
   const w = ctx.config.watcher;
   if (!w.enabled) return;
-  const handles: StartedWatcher[] = ctx.networks.all().map(({ network, withDeadline }) => startPaymentWatcher({
-    databaseUrl: ctx.databaseUrl, chain: withDeadline(w.timeoutMs), network: network.primary ? undefined : network.id,
-    creditDeposits: network.primary, payTo: network.payTo, denom: network.denom,
-    codec: network.primary ? ctx.codec : new InvoiceCodec(ctx.config.invoiceSecret, network.payTo, network.denom, network.chainId),
-    store: ctx.store, log: ctx.log,
-    settings: { ...w, minConfirmations: network.minConfirmations },
-    metrics: networkWatcherMetrics(ctx.metrics, network),
-  }));
+  const handles: StartedWatcher[] = ctx.networks.all().map(({ network, withDeadline }) =>
+    startPaymentWatcher({
+      databaseUrl: ctx.databaseUrl,
+      chain: withDeadline(w.timeoutMs),
+      network: network.primary ? undefined : network.id,
+      creditDeposits: network.primary,
+      payTo: network.payTo,
+      denom: network.denom,
+      codec: network.primary ? ctx.codec : new InvoiceCodec(ctx.config.invoiceSecret, network.payTo, network.denom, network.chainId),
+      store: ctx.store,
+      log: ctx.log,
+      settings: { ...w, minConfirmations: network.minConfirmations },
+      metrics: networkWatcherMetrics(ctx.metrics, network),
+    }),
+  );
   return { stop: async () => void (await Promise.all(handles.map((h) => h.stop()))) };
 }

@@ -13,7 +13,12 @@ let db: TestDatabase;
 let stack: DevStack;
 beforeAll(async () => {
   db = await freshDatabase();
-  stack = await startDevStack({ ephemeral: true, secondChain: true, env: { DATABASE_URL: db.url, LOG_LEVEL: "silent" }, defaultLogLevel: "silent" });
+  stack = await startDevStack({
+    ephemeral: true,
+    secondChain: true,
+    env: { DATABASE_URL: db.url, LOG_LEVEL: "silent" },
+    defaultLogLevel: "silent",
+  });
 }, 120_000);
 afterAll(async () => {
   await stack?.stop();
@@ -32,13 +37,20 @@ it("starts the second chain and configures it as an additional network whose wat
   const client = await SigningStargateClient.connectWithSigner(second.rpcUrl, wallet, { broadcastPollIntervalMs: 100 });
   try {
     const fee = { amount: [{ denom: SECOND_CHAIN.denom, amount: "5000" }], gas: "200000" };
-    const res = await client.sendTokens(second.wallets[1]!.address, second.wallets[0]!.address, [{ denom: SECOND_CHAIN.denom, amount: "777" }], fee, "hello");
+    const res = await client.sendTokens(
+      second.wallets[1]!.address,
+      second.wallets[0]!.address,
+      [{ denom: SECOND_CHAIN.denom, amount: "777" }],
+      fee,
+      "hello",
+    );
     const tx = res.transactionHash.toUpperCase();
-    const row = async () => (await stack.gw.store.pool.query("SELECT denom, amount_micro::text AS amount FROM payments WHERE tx_hash = $1", [tx])).rows[0];
+    const row = async () =>
+      (await stack.gw.store.pool.query("SELECT denom, amount_micro::text AS amount FROM payments WHERE tx_hash = $1", [tx])).rows[0];
     await expect.poll(row, { timeout: 20_000, interval: 100 }).toEqual({ denom: SECOND_CHAIN.denom, amount: "777" });
   } finally {
     client.disconnect();
   }
-  const health = await (await fetch(`${stack.gw.httpUrl}/health`)).json() as { networks: { id: string; available: boolean }[] };
+  const health = (await (await fetch(`${stack.gw.httpUrl}/health`)).json()) as { networks: { id: string; available: boolean }[] };
   expect(health.networks.map((n) => n.id)).toEqual([`cosmos:${stack.devnet.chainId}`, `cosmos:${SECOND_CHAIN.chainId}`]);
 });

@@ -36,14 +36,22 @@ describe("payments on two networks", () => {
     await b?.stop();
   });
 
-  const invoice = (codec: InvoiceCodec, amountMicro: bigint): Invoice => codec.issue({
-    amountMicro, method: "GET", routeId: "default", expiresAt: Math.floor(Date.now() / 1000) + 600, issueHeight: 1, nonce: `n${++nonce}`, uses: 1,
-  });
+  const invoice = (codec: InvoiceCodec, amountMicro: bigint): Invoice =>
+    codec.issue({
+      amountMicro,
+      method: "GET",
+      routeId: "default",
+      expiresAt: Math.floor(Date.now() / 1000) + 600,
+      issueHeight: 1,
+      nonce: `n${++nonce}`,
+      uses: 1,
+    });
   /** Signs and broadcasts a MsgSend with @cosmjs from wallet `w` of `chain`, waiting for its inclusion. */
   async function pay(chain: Devnet, prefix: string, w: number, to: string, amountMicro: bigint, memo: string): Promise<string> {
     const wallet = await DirectSecp256k1HdWallet.fromMnemonic(chain.wallets[w]!.mnemonic, { prefix });
     const client = await SigningStargateClient.connectWithSigner(chain.rpcUrl, wallet, {
-      gasPrice: GasPrice.fromString(`0.025${chain.denom}`), broadcastPollIntervalMs: 100,
+      gasPrice: GasPrice.fromString(`0.025${chain.denom}`),
+      broadcastPollIntervalMs: 100,
     });
     clients.push(client);
     const fee = { amount: [{ denom: chain.denom, amount: "5000" }], gas: "200000" };
@@ -51,8 +59,13 @@ describe("payments on two networks", () => {
     expect(res.code).toBe(0);
     return res.transactionHash.toUpperCase();
   }
-  const row = async (tx: string) => (await s.gw.store.pool.query(
-    "SELECT recipient, denom, amount_micro::text AS amount, status, invoice_id, client_id FROM payments WHERE tx_hash = $1", [tx])).rows[0];
+  const row = async (tx: string) =>
+    (
+      await s.gw.store.pool.query(
+        "SELECT recipient, denom, amount_micro::text AS amount, status, invoice_id, client_id FROM payments WHERE tx_hash = $1",
+        [tx],
+      )
+    ).rows[0];
   const recorded = (tx: string) => waitUntil(async () => (await row(tx)) !== undefined, 15_000, `payment ${tx} recorded`);
 
   it("each network's watcher records the payments on its own chain, in that chain's denom", async () => {
@@ -64,12 +77,26 @@ describe("payments on two networks", () => {
     ]);
     await recorded(txA);
     await recorded(txB);
-    expect(await row(txA)).toEqual({ recipient: s.payTo, denom: "uneutaro", amount: "1000", status: "matched", invoice_id: invA.id, client_id: null });
+    expect(await row(txA)).toEqual({
+      recipient: s.payTo,
+      denom: "uneutaro",
+      amount: "1000",
+      status: "matched",
+      invoice_id: invA.id,
+      client_id: null,
+    });
     expect(await row(txB)).toEqual({
-      recipient: b.wallets[0]!.address, denom: "uatom", amount: "2500", status: "matched", invoice_id: invB.id, client_id: null,
+      recipient: b.wallets[0]!.address,
+      denom: "uatom",
+      amount: "2500",
+      status: "matched",
+      invoice_id: invB.id,
+      client_id: null,
     });
     // One lock session per network (lease keyed by network and address).
-    const sessions = await s.gw.store.pool.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'gate402-watcher'");
+    const sessions = await s.gw.store.pool.query(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'gate402-watcher'",
+    );
     expect(sessions.rows[0].n).toBe(2);
     const cursors = await s.gw.store.pool.query("SELECT recipient FROM watcher_cursors ORDER BY recipient");
     expect(cursors.rows.map((r) => r.recipient).sort()).toEqual([b.wallets[0]!.address, s.payTo].sort());
@@ -98,8 +125,13 @@ describe("payments on two networks", () => {
     try {
       await waitUntil(() => !reg.available(NETWORK_2), 10_000, "second network unavailable");
       expect(reg.available(s.gw.config.network)).toBe(true);
-      const health = await (await fetch(`${s.gw.httpUrl}/health`)).json() as { networks: { id: string; available: boolean; error?: string }[] };
-      expect(health.networks.map((n) => [n.id, n.available])).toEqual([[s.gw.config.network, true], [NETWORK_2, false]]);
+      const health = (await (await fetch(`${s.gw.httpUrl}/health`)).json()) as {
+        networks: { id: string; available: boolean; error?: string }[];
+      };
+      expect(health.networks.map((n) => [n.id, n.available])).toEqual([
+        [s.gw.config.network, true],
+        [NETWORK_2, false],
+      ]);
       expect(health.networks[1]!.error).toMatch(/chain unavailable/);
       const ready = await fetch(`${s.gw.httpUrl}/readyz`);
       expect(ready.status).toBe(200);

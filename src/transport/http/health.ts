@@ -34,7 +34,8 @@ export function healthRoutes(app: FastifyInstance, deps: HttpDeps): void {
     const [postgres, chain] = checks;
     const ready = postgres === "ok" && chain === "ok";
     const others = networks().filter((n) => !n.primary).map((n) => ({ id: n.id, available: n.available, height: n.height }));
-    return reply.code(ready ? 200 : 503).send({ status: ready ? "ready" : "not_ready", postgres, chain, ...(others.length > 0 && { networks: others }) });
+    const body = { status: ready ? "ready" : "not_ready", postgres, chain, ...(others.length > 0 && { networks: others }) };
+    return reply.code(ready ? 200 : 503).send(body);
   });
   app.get("/metrics", async (_req, reply) => {
     const pool = deps.poolStats?.();

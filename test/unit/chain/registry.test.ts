@@ -7,7 +7,14 @@ import { ChainUnavailableError } from "../../../src/ports/errors.js";
 
 // Port 1 on 127.0.0.1 refuses connections at once: an unreachable chain without touching the network.
 const net = (id: string, primary: boolean): NetworkConfig => ({
-  id, chainId: id.slice(7), rpcUrls: ["http://127.0.0.1:1"], bech32Prefix: "cosmos", payTo: `${id}-addr`, denom: "uatom", minConfirmations: 1, primary,
+  id,
+  chainId: id.slice(7),
+  rpcUrls: ["http://127.0.0.1:1"],
+  bech32Prefix: "cosmos",
+  payTo: `${id}-addr`,
+  denom: "uatom",
+  minConfirmations: 1,
+  primary,
 });
 
 describe("chain registry", () => {
@@ -16,7 +23,11 @@ describe("chain registry", () => {
 
   it("one stack per network, the primary first, looked up by CAIP-2 id", () => {
     const metrics = createMetrics();
-    reg = createChainRegistry([net("cosmos:b-2", false), net("cosmos:A-1", true)], { deadlineMs: 200, metrics, log: pino({ level: "silent" }) });
+    reg = createChainRegistry([net("cosmos:b-2", false), net("cosmos:A-1", true)], {
+      deadlineMs: 200,
+      metrics,
+      log: pino({ level: "silent" }),
+    });
     expect(reg.primary.network.id).toBe("cosmos:A-1");
     expect(reg.all().map((n) => n.network.id)).toEqual(["cosmos:A-1", "cosmos:b-2"]);
     expect(reg.get("cosmos:b-2")?.network.primary).toBe(false);
@@ -28,7 +39,12 @@ describe("chain registry", () => {
 
   it("an unreachable network is unavailable with the reason, reported per network in gauges labelled by configured ids", async () => {
     const metrics = createMetrics();
-    reg = createChainRegistry([net("cosmos:A-1", true), net("cosmos:b-2", false)], { deadlineMs: 200, metrics, log: pino({ level: "silent" }), pollMs: 50 });
+    reg = createChainRegistry([net("cosmos:A-1", true), net("cosmos:b-2", false)], {
+      deadlineMs: 200,
+      metrics,
+      log: pino({ level: "silent" }),
+      pollMs: 50,
+    });
     const r = reg;
     await expect.poll(() => r.availability().every((a) => a.checkedAt !== undefined), { timeout: 5000 }).toBe(true);
     for (const a of r.availability()) {
@@ -36,7 +52,10 @@ describe("chain registry", () => {
       expect(a.error).toMatch(/chain unavailable/);
     }
     const up = (await metrics.networkUp.get()).values.map((v) => [v.labels.network, v.value]);
-    expect(up).toEqual([["cosmos:A-1", 0], ["cosmos:b-2", 0]]);
+    expect(up).toEqual([
+      ["cosmos:A-1", 0],
+      ["cosmos:b-2", 0],
+    ]);
     // gate402_chain_latest_height keeps its single series: only the primary would set it.
     expect((await metrics.chainHeight.get()).values.every((v) => v.value === 0)).toBe(true);
   });
