@@ -11,7 +11,7 @@ import { SigningStargateClient, StargateClient } from "@cosmjs/stargate";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import pino from "pino";
 import { InvoiceCodec } from "../src/core/invoices.js";
-import { startDevnet, type Devnet } from "../src/devnet/index.js";
+import { startDevnet, type Devnet } from "@gate402/devnet";
 import { createPgStore } from "../src/store/pg-store.js";
 import { createScanChain } from "../src/chain/index.js";
 import { startPaymentWatcher } from "../src/watcher/start.js";

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import pino, { type Logger } from "pino";
 import { startGateway, type RunningGateway } from "../app/gateway.js";
 import { loadConfig } from "../config/load.js";
-import { startDevnet, type Devnet } from "../devnet/index.js";
+import { startDevnet, type Devnet } from "@gate402/devnet";
 
 /** A well-formed address for the settings check before the devnet (whose wallet0 receives) exists. */
 const PLACEHOLDER_ADDRESS = "neutaro1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq";

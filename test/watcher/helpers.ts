@@ -12,7 +12,7 @@ import pino, { type Logger } from "pino";
 import { startGateway, type RunningGateway, type StartOptions } from "../../src/app/gateway.js";
 import { loadConfig } from "../../src/config/load.js";
 import { InvoiceCodec, type Invoice } from "../../src/core/invoices.js";
-import { startDevnet, type Devnet } from "../../src/devnet/index.js";
+import { startDevnet, type Devnet } from "@gate402/devnet";
 import { createScanChain } from "../../src/chain/index.js";
 import { startPaymentWatcher, type StartedWatcher } from "../../src/watcher/index.js";
 import type { PassResult } from "../../src/watcher/watcher.js";

@@ -9,7 +9,7 @@ import { GasPrice, SigningStargateClient } from "@cosmjs/stargate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrepaidAccount } from "../../src/core/accounts.js";
 import { InvoiceCodec, type Invoice } from "../../src/core/invoices.js";
-import { startDevnet, type Devnet } from "../../src/devnet/index.js";
+import { startDevnet, type Devnet } from "@gate402/devnet";
 import { INVOICE_SECRET, startWatcherStack, waitUntil, type WatcherStack } from "./helpers.js";
 
 const SECOND = { chainId: "Devnet-2", prefix: "cosmos", denom: "uatom" };
