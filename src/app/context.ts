@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
-import type { ChainSetup } from "../chain/index.js";
+import type { ChainRegistry, NetworkChain } from "../chain/registry.js";
 import type { GatewayConfig } from "../config/load.js";
 import type { RouteRule } from "../config/routes.js";
 import type { InvoiceCodec } from "../core/invoices.js";
@@ -19,7 +19,10 @@ export interface GatewayContext {
   readonly log: Logger;
   readonly store: PgStore;
   readonly databaseUrl: string;
-  readonly chain: ChainSetup;
+  /** the primary network's chain stack */
+  readonly chain: NetworkChain;
+  /** every network's chain stack */
+  readonly networks: ChainRegistry;
   readonly codec: InvoiceCodec;
   readonly metrics: Metrics;
   readonly check: CheckHandler;

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Server as TlsServer } from "node:tls";
 import type { Logger } from "pino";
 import type { FastifyInstance } from "fastify";
-import { createChain, type ChainSetup } from "../chain/index.js";
+import { createChainRegistry, type ChainRegistry, type NetworkChain } from "../chain/registry.js";
 import type { GatewayConfig } from "../config/load.js";
 import type { RouteRule } from "../config/routes.js";
 import { createGate } from "../core/gate.js";
@@ -40,7 +40,10 @@ export interface RunningGateway {
   readonly httpUrl: string;
   readonly databaseUrl: string;
   readonly store: PgStore;
-  readonly chain: ChainSetup;
+  /** the primary network's chain stack (networks.primary) */
+  readonly chain: NetworkChain;
+  /** every network's chain stack (GATEWAY_CHAIN_ID first, then GATEWAY_NETWORKS) */
+  readonly networks: ChainRegistry;
   readonly metrics: Metrics;
   readonly check: CheckHandler;
   readonly http: FastifyInstance;
@@ -88,7 +91,8 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
   });
   const metrics = createMetrics();
   initOfferMetrics(metrics);
-  const chain = createChain(config.rpcUrls, config.chainTimeoutMs, metrics, log);
+  const networks = createChainRegistry(config.networks, { deadlineMs: config.chainTimeoutMs, metrics, log });
+  const chain = networks.primary;
   const codec = new InvoiceCodec(config.invoiceSecret, config.paymentAddress, config.denom, config.chainId);
   let routes = config.routes;
   const signedTx = createSignedTxDeps(config, chain.chain, store.pool, metrics.registry);
@@ -122,13 +126,16 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
   const manageMtls = config.tls?.manageClientCert === true;
   // rejectUnauthorized false: the handshake succeeds without one, and the /manage hook refuses the request.
   const https = tls ? { ...secureContextOptions(tls.current()), requestCert: manageMtls, rejectUnauthorized: false } : undefined;
-  const http = buildHttpApp({ config, store, chain: chain.chain, codec, metrics, log, version: VERSION, check, poolStats: () => poolStats(store), clock }, [], https);
+  const http = buildHttpApp({
+    config, store, chain: chain.chain, codec, metrics, log, version: VERSION, check, poolStats: () => poolStats(store), clock,
+    networks: () => networks.availability(),
+  }, [], https);
   tls?.onChange((m) => {
     grpcCredentials!.update(m);
     (http.server as unknown as TlsServer).setSecureContext(secureContextOptions(m));
   });
   const ctx: GatewayContext = {
-    config, log, store, databaseUrl: db.url, chain, codec, metrics, check, http, clock, version: VERSION,
+    config, log, store, databaseUrl: db.url, chain, networks, codec, metrics, check, http, clock, version: VERSION,
     routes: () => routes,
     setRoutes: (r) => { routes = r; },
   };
@@ -140,9 +147,15 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
   await http.listen({ port: config.httpPort, host: config.host });
   const httpPort = (http.server.address() as { port: number }).port;
   const scheme = tls ? "https" : "http";
-  log.info({ grpcPort, httpPort, payTo: config.paymentAddress, network: config.network, rpc: config.rpcUrls, dryRun: config.dryRun }, "gate402 listening");
+  const others = config.networks.filter((n) => !n.primary).map((n) => n.id);
+  log.info(
+    { grpcPort, httpPort, payTo: config.paymentAddress, network: config.network, rpc: config.rpcUrls, networks: others,
+      dryRun: config.dryRun },
+    "gate402 listening",
+  );
   return {
-    config, grpcPort, httpPort, healthGrpcPort, tls, httpUrl: `${scheme}://127.0.0.1:${httpPort}`, databaseUrl: db.url, store, chain, metrics, check, http, passes,
+    config, grpcPort, httpPort, healthGrpcPort, tls, httpUrl: `${scheme}://127.0.0.1:${httpPort}`, databaseUrl: db.url, store, chain,
+    networks, metrics, check, http, passes,
     setRoutes: (r) => { routes = r; },
     async stop(graceMs = 5000) {
       grpc.setServing(false);
@@ -152,7 +165,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
       tls?.stop();
       for (const h of started.reverse()) await h.stop();
       await passes.stop();
-      chain.stop();
+      networks.stop();
       signedTx.stop();
       await store.close();
       await db.stop();

@@ -1,7 +1,7 @@
 /** Production commands (serve, migrate, verify-ledger): nothing here loads the devnet (see dev-commands.ts). */
 import pino from "pino";
 import { startGateway } from "../app/gateway.js";
-import { checkNodes } from "../chain/health.js";
+import { checkNetworks } from "../chain/health.js";
 import { ConfigError, loadConfig, secretSetting } from "../config/load.js";
 import { envSchema } from "../config/schema.js";
 import { runVerifyLedger } from "../manage/verify-cli.js";
@@ -28,8 +28,8 @@ export async function serve(): Promise<void> {
   const log = pino({ level: config.logLevel });
   const gw = await startGateway(config, { log });
   try {
-    // Refuse to run against a node on another chain, without tx indexing, or still catching up.
-    await checkNodes(gw.chain, config, log);
+    // Refuse to run against a node on another chain, without tx indexing, or still catching up (every network).
+    await checkNetworks(gw.networks.all(), config.mode, log);
   } catch (err) {
     await gw.stop(0);
     throw err;
