@@ -82,7 +82,7 @@ export function manageExtension(opts: ManageOptions = {}): (ctx: ManageExtension
     // the Check path's, and may wait longer for them.
     const pool = createPool({ databaseUrl: ctx.databaseUrl, poolMax: opts.poolMax ?? 4, statementTimeoutMs: 30_000, connectTimeoutMs: 30_000, logger: ctx.log });
     const routeTable = createRouteTable({
-      routesFile: config.routesFile, envRoutes: config.envRoutes, current: ctx.routes, setRoutes: ctx.setRoutes,
+      routesFile: config.routesFile, envRoutes: config.envRoutes, assets: config.assets, current: ctx.routes, setRoutes: ctx.setRoutes,
       log: ctx.log, debounceMs: opts.reloadDebounceMs, clock: ctx.clock,
     });
     const log = ctx.log.child({ component: "manage" });
