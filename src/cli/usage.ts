@@ -4,7 +4,7 @@
  * accounting export before the detail is dropped). Each prints to `out`; returns the exit code
  * (src/core/catalogue.ts EXIT_CODES: 0 done, 2 database error).
  */
-import { exitCode } from "../core/catalogue.js";
+import { type ApiErrorCode, exitCode } from "../core/catalogue.js";
 import { createPool } from "../store/pool.js";
 import { exportUsage, type UsageExportFormat } from "../store/usage-export.js";
 import { maintainUsage } from "../store/usage-retention.js";
@@ -19,7 +19,7 @@ export async function runMaintain(databaseUrl: string, retentionDays: number, ou
     out.write(JSON.stringify(done.ran ? { ok: true, ...done } : { ok: true, ran: false, reason: "another replica holds the maintenance lock" }) + "\n");
     return exitCode("OK");
   } catch (err) {
-    out.write(JSON.stringify({ ok: false, error: "STORE_UNAVAILABLE", message: (err as Error).message }) + "\n");
+    out.write(JSON.stringify({ ok: false, error: "STORE_UNAVAILABLE" satisfies ApiErrorCode, message: (err as Error).message }) + "\n");
     return exitCode("STORE_UNAVAILABLE");
   } finally {
     await pool.end();
@@ -36,7 +36,7 @@ export async function runExportUsage(
     await exportUsage(pool, out, opts);
     return exitCode("OK");
   } catch (e) {
-    err.write(JSON.stringify({ ok: false, error: "STORE_UNAVAILABLE", message: (e as Error).message }) + "\n");
+    err.write(JSON.stringify({ ok: false, error: "STORE_UNAVAILABLE" satisfies ApiErrorCode, message: (e as Error).message }) + "\n");
     return exitCode("STORE_UNAVAILABLE");
   } finally {
     await pool.end();

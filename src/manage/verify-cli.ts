@@ -4,7 +4,7 @@
  * Exit codes (src/core/catalogue.ts EXIT_CODES): 0 the ledger verifies, 1 a broken entry was found
  * (printed), 2 the database could not be read.
  */
-import { exitCode } from "../core/catalogue.js";
+import { type ApiErrorCode, exitCode } from "../core/catalogue.js";
 import { verifyLedger } from "../store/ledger-verify.js";
 import { createPool } from "../store/pool.js";
 import { verificationJson } from "./ledger/routes.js";
@@ -22,7 +22,7 @@ export async function runVerifyLedger(databaseUrl: string, out: NodeJS.WritableS
     out.write(JSON.stringify(result) + "\n");
     return exitCode(result.ok ? "OK" : "LEDGER_BROKEN");
   } catch (err) {
-    out.write(JSON.stringify({ ok: false, error: "STORE_UNAVAILABLE", message: (err as Error).message }) + "\n");
+    out.write(JSON.stringify({ ok: false, error: "STORE_UNAVAILABLE" satisfies ApiErrorCode, message: (err as Error).message }) + "\n");
     return exitCode("STORE_UNAVAILABLE");
   } finally {
     await pool.end();
