@@ -1,7 +1,7 @@
 import type { ChainPort } from "../ports/chain.js";
 import type { StorePort } from "../ports/store.js";
 import { apiError, type ApiError, type ApiStatusOf } from "./catalogue.js";
-import { confirmations, paidTo } from "./verify-payment.js";
+import { confirmations, paidTo } from "./payment-rules.js";
 
 export interface DepositDeps {
   readonly chain: ChainPort;
