@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import type { FastifyInstance } from "fastify";
 import { createChainRegistry, type ChainRegistry, type NetworkChain } from "../chain/registry.js";
 import type { GatewayConfig } from "../config/load.js";
-import type { RouteRule } from "../config/routes.js";
+import { createRouteTable, type RouteTable } from "../config/route-table.js";
 import { createGate } from "../core/gate.js";
 import { InvoiceCodec } from "../core/invoices.js";
 import { createRateLimiter } from "../core/rate-limit.js";
@@ -49,8 +49,8 @@ export interface RunningGateway {
   readonly http: FastifyInstance;
   /** pass tokens and this replica's revoked list */
   readonly passes: PassRuntime;
-  /** replace the route table at run time (reload); in-flight checks keep the table they started with */
-  setRoutes(routes: readonly RouteRule[]): void;
+  /** the run-time route table (reload(), set()); in-flight checks keep the table they started with */
+  readonly routeTable: RouteTable;
   /** graceful: gRPC health NOT_SERVING first so Envoy drains, then finish in-flight, then close */
   stop(graceMs?: number): Promise<void>;
 }
@@ -63,6 +63,8 @@ export interface StartOptions {
   readonly clock?: () => number;
   /** features started with the gateway; default: DEFAULT_EXTENSIONS */
   readonly extensions?: readonly Extension[];
+  /** ms a burst of GATEWAY_ROUTES_FILE change events settles before the reload (default 250) */
+  readonly routeReloadDebounceMs?: number;
 }
 
 /** Resolves DATABASE_URL, or starts embedded Postgres under GATEWAY_DATA_DIR (dev only). */
@@ -95,12 +97,15 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
   const chain = networks.primary;
   // v1 ids for the primary asset (as before), v2 ids naming any other accepted asset (core/invoices.ts).
   const codec = new InvoiceCodec(config.invoiceSecret, config.paymentAddress, config.denom, config.chainId, config.assets.filter((a) => !a.primary));
-  let routes = config.routes;
+  const routeTable = createRouteTable({
+    routes: config.routes, routesFile: config.routesFile, envRoutes: config.envRoutes, assets: config.assets, log,
+    debounceMs: opts.routeReloadDebounceMs, clock,
+  });
   const signedTx = createSignedTxDeps(config, chain.chain, store.pool, metrics.registry);
   const passes = await startPasses(config, db.url, log);
   const gate = createGate({
     terms: { payTo: config.paymentAddress, denom: config.denom, network: config.network, currency: config.currency, prepaidEnabled: config.prepaidEnabled, publicUrl: config.publicUrl ?? "" },
-    prices: { routes: () => routes, defaultPriceMicro: config.defaultPriceMicro, strictRouting: config.strictRouting, assets: config.assets },
+    prices: { routes: routeTable.current, defaultPriceMicro: config.defaultPriceMicro, strictRouting: config.strictRouting, assets: config.assets },
     codec, chain: chain.chain, store, assets: config.assets,
     networkChain: (id) => {
       const n = networks.get(id);
@@ -141,8 +146,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
   });
   const ctx: GatewayContext = {
     config, log, store, databaseUrl: db.url, chain, networks, codec, metrics, check, http, clock, version: VERSION,
-    routes: () => routes,
-    setRoutes: (r) => { routes = r; },
+    signedTx: signedTx.deps, routeTable,
   };
   const started: { stop(): Promise<void> }[] = [];
   for (const ext of opts.extensions ?? DEFAULT_EXTENSIONS) {
@@ -160,8 +164,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
   );
   return {
     config, grpcPort, httpPort, healthGrpcPort, tls, httpUrl: `${scheme}://127.0.0.1:${httpPort}`, databaseUrl: db.url, store, chain,
-    networks, metrics, check, http, passes,
-    setRoutes: (r) => { routes = r; },
+    networks, metrics, check, http, passes, routeTable,
     async stop(graceMs = 5000) {
       grpc.setServing(false);
       await grpc.shutdown(graceMs);
@@ -169,6 +172,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
       await http.close();
       tls?.stop();
       for (const h of started.reverse()) await h.stop();
+      routeTable.stop();
       await passes.stop();
       networks.stop();
       signedTx.stop();

@@ -97,8 +97,9 @@ describe("payments on two networks", () => {
       client_id: null,
     });
     // One lock session per network (lease keyed by network and address).
+    // (this database only: other suites' watchers may share the server)
     const sessions = await s.gw.store.pool.query(
-      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'gate402-watcher'",
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'gate402-watcher' AND datname = current_database()",
     );
     expect(sessions.rows[0].n).toBe(2);
     const cursors = await s.gw.store.pool.query("SELECT recipient FROM watcher_cursors ORDER BY recipient");

@@ -56,7 +56,7 @@ export interface ExtAuthzServer {
   shutdown(graceMs: number): Promise<void>;
 }
 
-/** The default rendering of an unreadable CheckRequest: 400 with reason INVALID_REQUEST. */
+/** The default rendering of an unreadable CheckRequest: 400 with reason INVALID_REQUEST (no details: they are logged). */
 export function invalidRequestDecision(_error: InvalidCheckRequestError): DenyDecision {
   return denyPlain(randomUUID(), "none", "default", "INVALID_REQUEST");
 }

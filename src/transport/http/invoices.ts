@@ -9,11 +9,11 @@ import { sendError } from "./errors.js";
 export function invoiceRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.get<{ Params: { id: string } }>("/invoices/:id", async (req, reply) => {
     const inv = deps.codec.verify(req.params.id);
-    if (!inv) return sendError(reply, 404, "INVALID_PROOF", "Not an invoice issued by this gateway");
+    if (!inv) return sendError(reply, "INVOICE_NOT_FOUND", "Not an invoice issued by this gateway");
     // The invoice's own asset: its network's chain, payTo and denom (docs/design.md "Assets").
     const asset = deps.config.assets.find((a) => a.network === inv.network && a.denom === inv.denom);
     const chain = inv.network === deps.config.network ? deps.chain : deps.chainFor?.(inv.network);
-    if (!asset || !chain) return sendError(reply, 404, "INVALID_PROOF", "Not an invoice issued by this gateway");
+    if (!asset || !chain) return sendError(reply, "INVOICE_NOT_FOUND", "Not an invoice issued by this gateway");
     const where = { chain, store: deps.store, payTo: inv.payTo, denom: inv.denom, lateGraceSeconds: deps.config.lateGraceSeconds };
     const st = await invoiceStatus(inv, where, Math.floor(deps.clock() / 1000));
     const amount = (micro: bigint) => formatAmount(micro, asset.decimals);
