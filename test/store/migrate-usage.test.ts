@@ -8,7 +8,7 @@ import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { revenue } from "../../src/manage/reports/revenue.js";
 import { createAccount } from "../../src/store/accounts.js";
-import { applyDebit, applyMovement } from "../../src/store/ledger.js";
+import { legacyDebit as applyDebit, legacyMovement as applyMovement } from "./legacy-ledger.js";
 import { verifyLedger } from "../../src/store/ledger-verify.js";
 import { migrate, migrationsDir, MIGRATIONS_TABLE } from "../../src/store/migrate.js";
 import { createPgStore } from "../../src/store/pg-store.js";
