@@ -28,13 +28,18 @@ ALTER TABLE prepaid_accounts ADD CONSTRAINT prepaid_accounts_usage_period CHECK 
 COMMENT ON COLUMN prepaid_accounts.usage_open_at IS 'open usage period: time of its first call (NULL: no open period)';
 COMMENT ON COLUMN prepaid_accounts.usage_last_at IS 'open usage period: time of its newest call (the usage entry''s created_at)';
 COMMENT ON COLUMN prepaid_accounts.usage_calls IS 'open usage period: calls debited in it';
-COMMENT ON COLUMN prepaid_accounts.usage_total_micro IS 'uneutaro, > 0: sum debited by the calls of the open usage period (already out of balance_micro)';
+COMMENT ON COLUMN prepaid_accounts.usage_total_micro IS
+  'uneutaro, > 0: sum debited by the calls of the open usage period (already out of balance_micro)';
 COMMENT ON COLUMN prepaid_accounts.usage_first_ref IS 'open usage period: decision id of its first call';
 COMMENT ON COLUMN prepaid_accounts.usage_last_ref IS 'open usage period: decision id of its newest call';
 COMMENT ON COLUMN prepaid_accounts.usage_entry_id IS
   'open usage period: ledger_entries.id its usage entry will carry (drawn when it opened, answered as the debit''s entry id)';
 -- The sweep finds due periods without scanning every account; mid-period updates leave it untouched (HOT).
 CREATE INDEX prepaid_accounts_usage_due ON prepaid_accounts (usage_open_at) WHERE usage_open_at IS NOT NULL;
+-- Every debit batch rewrites its accounts' rows: room on each page lets that be a HOT update (no index
+-- entries, a compressed WAL record) instead of a new tuple on another page plus an entry in every index.
+-- Applies to pages written from now on; `VACUUM FULL prepaid_accounts` applies it to existing ones.
+ALTER TABLE prepaid_accounts SET (fillfactor = 50);
 
 -- Closes the open usage period of one account into its `usage` ledger entry (seq = ledger_seq + 1,
 -- which every usage_events row of the period already names; balance after = the account balance, since
@@ -274,6 +279,7 @@ DROP FUNCTION ledger_entries_after_open_period();
 SELECT usage_close(client_id) FROM prepaid_accounts WHERE usage_entry_id IS NOT NULL;
 DROP FUNCTION usage_close(text);
 DROP INDEX prepaid_accounts_usage_due;
+ALTER TABLE prepaid_accounts RESET (fillfactor);
 ALTER TABLE prepaid_accounts DROP CONSTRAINT prepaid_accounts_usage_period;
 ALTER TABLE prepaid_accounts
   DROP COLUMN usage_open_at, DROP COLUMN usage_last_at, DROP COLUMN usage_calls, DROP COLUMN usage_total_micro,

@@ -48,6 +48,9 @@ async function moneyState(): Promise<unknown> {
   return res.rows[0];
 }
 
+// An account's entries; a `usage` rollup shows its first call's decision id.
+const ENTRIES_SQL = "SELECT kind, amount_micro::text, coalesce(ref, first_ref) AS ref FROM ledger_entries WHERE client_id = $1 ORDER BY seq";
+
 /** Waits until no backend of this database runs one of our money functions any more. */
 async function quiescent(): Promise<void> {
   await expect.poll(async () => {
@@ -156,7 +159,7 @@ describe("deadline-bound money writes", () => {
       // The debit's late outcome is refunded: the account ends where it started, the ledger says why.
       await expect.poll(async () => (await direct.getAccount(acct.clientId))?.balanceMicro, { timeout: 10_000, interval: 50 }).toBe(1000n);
       // The refund closed the call's usage period first: the chain holds the call, then its refund.
-      const entries = await direct.pool.query("SELECT kind, amount_micro::text, coalesce(ref, first_ref) AS ref FROM ledger_entries WHERE client_id = $1 ORDER BY seq", [acct.clientId]);
+      const entries = await direct.pool.query(ENTRIES_SQL, [acct.clientId]);
       expect(entries.rows.slice(1)).toEqual([{ kind: "usage", amount_micro: "-10", ref: "held" }, { kind: "refund", amount_micro: "10", ref: "held" }]);
       expect((await verifyLedger(direct)).ok).toBe(true);
       // The redemption did commit; the next copy of the proof gets the use it paid for, once.
@@ -180,8 +183,10 @@ describe("deadline-bound money writes", () => {
         expect((await direct.getAccount(acct.clientId))?.balanceMicro).toBe(990n); // it did commit
         proxy.heal();
         await expect.poll(async () => (await direct.getAccount(acct.clientId))?.balanceMicro, { timeout: 20_000, interval: 100 }).toBe(1000n);
-        const entries = await direct.pool.query("SELECT kind, amount_micro::text, coalesce(ref, first_ref) AS ref FROM ledger_entries WHERE client_id = $1 ORDER BY seq", [acct.clientId]);
-        expect(entries.rows.slice(1)).toEqual([{ kind: "usage", amount_micro: "-10", ref: "lost" }, { kind: "refund", amount_micro: "10", ref: "lost" }]);
+        const entries = await direct.pool.query(ENTRIES_SQL, [acct.clientId]);
+        expect(entries.rows.slice(1)).toEqual([
+          { kind: "usage", amount_micro: "-10", ref: "lost" }, { kind: "refund", amount_micro: "10", ref: "lost" },
+        ]);
         expect((await verifyLedger(direct)).ok).toBe(true);
       } finally {
         proxy.heal();

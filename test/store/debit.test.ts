@@ -50,7 +50,8 @@ describe("prepaid debit", () => {
     expect(detail.rows).toEqual([{ amount_micro: "1500", route_id: "r", method: "POST" }]);
     // The id was drawn when the period opened; the usage entry carries it once the period closes.
     await closeAllPeriods(store.pool);
-    const entry = await store.pool.query("SELECT kind, amount_micro::text, call_count::int, first_ref FROM ledger_entries WHERE id = $1", [out.entryId]);
+    const entry = await store.pool.query(
+      "SELECT kind, amount_micro::text, call_count::int, first_ref FROM ledger_entries WHERE id = $1", [out.entryId]);
     expect(entry.rows[0]).toEqual({ kind: "usage", amount_micro: "-1500", call_count: 1, first_ref: "dec-1" });
   });
 

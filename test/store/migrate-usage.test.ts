@@ -23,6 +23,7 @@ afterAll(async () => {
 });
 
 const silent = { info: () => {}, warn: () => {}, error: () => {} };
+const noRoute = (clientId: string) => ({ clientId, ref: null, routeId: null, method: null });
 
 async function migratedTo(count: number): Promise<TestDatabase> {
   const db = await emptyDatabase();
@@ -99,11 +100,12 @@ describe("migrations 0010 and 0011 (usage rollups, per batch then per period)", 
     try {
       for (const clientId of clients) {
         await createAccount(writer, { clientId, keyHash: sha256Hex(`${clientId}-key`), depositMemo: `memo-${clientId}` });
-        await applyMovement(writer, { clientId, kind: "deposit", amountMicro: 10_000n, ref: null, routeId: null, method: null, txHash: txHash() });
+        await applyMovement(writer, { ...noRoute(clientId), kind: "deposit", amountMicro: 10_000n, txHash: txHash() });
       }
       const batch = clients.flatMap((clientId) => Array.from({ length: 5 }, (_, i) => ({ clientId, ref: `old-${clientId}-${i}` })));
       const res = await writer.query<{ outcome: string }>(
-        "SELECT outcome FROM ledger_debit_batch($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])",
+        `SELECT outcome FROM ledger_debit_batch($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[],
+                                                $7::timestamptz[])`,
         [batch.map((d) => d.clientId), batch.map((d) => sha256Hex(`${d.clientId}-key`)), batch.map(() => "700"), batch.map((d) => d.ref),
           batch.map(() => "r"), batch.map(() => "GET"), batch.map(() => new Date(Date.now() + 60_000).toISOString())]);
       expect(tally(res.rows.map((r) => ({ kind: r.outcome })))).toEqual({ applied: 10 });
@@ -127,13 +129,14 @@ describe("migrations 0010 and 0011 (usage rollups, per batch then per period)", 
     try {
       for (const clientId of clients) {
         await createAccount(writer, { clientId, keyHash: sha256Hex(`${clientId}-key`), depositMemo: `memo-${clientId}` });
-        await applyMovement(writer, { clientId, kind: "deposit", amountMicro: 10_000n, ref: null, routeId: null, method: null, txHash: txHash() });
+        await applyMovement(writer, { ...noRoute(clientId), kind: "deposit", amountMicro: 10_000n, txHash: txHash() });
       }
       // Two batches through 0010's rollup batch: per account one usage entry per batch, detail per call.
       for (const round of [0, 1]) {
         const batch = clients.flatMap((clientId) => Array.from({ length: 3 }, (_, i) => ({ clientId, ref: `b${round}-${clientId}-${i}` })));
         const res = await writer.query<{ outcome: string }>(
-          "SELECT outcome FROM ledger_debit_batch_rollup($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])",
+          `SELECT outcome FROM ledger_debit_batch_rollup($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[],
+                                                         $7::timestamptz[])`,
           [batch.map((d) => d.clientId), batch.map((d) => sha256Hex(`${d.clientId}-key`)), batch.map(() => "700"), batch.map((d) => d.ref),
             batch.map(() => "r"), batch.map(() => "GET"), batch.map(() => new Date(Date.now() + 60_000).toISOString())]);
         expect(tally(res.rows.map((r) => ({ kind: r.outcome })))).toEqual({ applied: 6 });
@@ -146,7 +149,9 @@ describe("migrations 0010 and 0011 (usage rollups, per batch then per period)", 
     } finally {
       await writer.end();
     }
-    const store = createPgStore({ databaseUrl: db.url, poolMax: 4, statementTimeoutMs: 60_000, connectTimeoutMs: 60_000, defaultDeadlineMs: 90_000 });
+    const store = createPgStore({
+      databaseUrl: db.url, poolMax: 4, statementTimeoutMs: 60_000, connectTimeoutMs: 60_000, defaultDeadlineMs: 90_000,
+    });
     try {
       const outcomes = await Promise.all(clients.map((clientId, i) =>
         store.debit({ clientId, keyHash: sha256Hex(`${clientId}-key`), amountMicro: 55n, routeId: "r", method: "GET", ref: `p-${i}` })));
@@ -160,7 +165,9 @@ describe("migrations 0010 and 0011 (usage rollups, per batch then per period)", 
       expect((await store.getAccount("erin"))!.balanceMicro).toBe(10_000n - 6n * 700n - 55n + 700n);
       expect((await store.getAccount("frank"))!.balanceMicro).toBe(10_000n - 6n * 700n);
       const report = await revenue(store.pool, { from: "2000-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z", groupBy: "route" });
-      expect(report.groups).toEqual([expect.objectContaining({ route: "r", prepaidRequests: 14, prepaidMicro: String(12n * 700n + 2n * 55n) })]);
+      expect(report.groups).toEqual([
+        expect.objectContaining({ route: "r", prepaidRequests: 14, prepaidMicro: String(12n * 700n + 2n * 55n) }),
+      ]);
       expect(await verifyLedger(store)).toMatchObject({ ok: true, accounts: 2 });
       // erin's refund closed her period (usage of 1 call, then the refund); frank's closed with his.
       const usage = await store.pool.query("SELECT client_id, call_count::int AS n FROM ledger_entries WHERE kind = 'usage' ORDER BY id");

@@ -41,8 +41,10 @@ const refund = (store: PgStore, decisionId: string) =>
   refundCharge(store.pool, { decisionId, status: 503, reason: "upstream_5xx", windowMs: 600_000 });
 
 async function entriesOf(store: PgStore, clientId: string) {
-  const res = await store.pool.query<{ kind: string; amount_micro: string; call_count: string | null; first_ref: string | null; last_ref: string | null; ref: string | null }>(
-    "SELECT kind, amount_micro::text, call_count::text, first_ref, last_ref, ref FROM ledger_entries WHERE client_id = $1 ORDER BY seq", [clientId]);
+  type Row = { kind: string; amount_micro: string; call_count: string | null; first_ref: string | null; last_ref: string | null; ref: string | null };
+  const res = await store.pool.query<Row>(
+    "SELECT kind, amount_micro::text, call_count::text, first_ref, last_ref, ref FROM ledger_entries WHERE client_id = $1 ORDER BY seq",
+    [clientId]);
   return res.rows;
 }
 

@@ -56,7 +56,9 @@ describe("usage retention", () => {
       store.debit({ clientId: acct.clientId, keyHash: acct.keyHash, amountMicro: 1000n + BigInt(i), routeId: i % 2 ? "odd" : "even", method: "GET", ref: `k-${i}` })));
     expect(tally(outcomes)).toEqual({ applied: 50 });
     const refund = (decisionId: string, requestedAt?: Date) =>
-      refundCharge(store.pool, { decisionId, status: 504, reason: "upstream_timeout", windowMs: 600_000, ...(requestedAt ? { requestedAt } : {}) });
+      refundCharge(store.pool, {
+        decisionId, status: 504, reason: "upstream_timeout", windowMs: 600_000, ...(requestedAt ? { requestedAt } : {}),
+      });
     expect(await refund("k-3")).toMatchObject({ kind: "refunded", amountMicro: 1003n });
     const window = { from: `${day(-1)}T00:00:00Z`, to: `${day(2)}T00:00:00Z`, groupBy: "route" as const };
     const before = await revenue(store.pool, window);

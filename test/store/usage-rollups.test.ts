@@ -1,7 +1,8 @@
 /**
  * Prepaid usage as rollups per batch (migration 0010; GATEWAY_LEDGER_ROLLUP_MS=0 since 0011): per account
- * one `usage` ledger entry per batch, the per-call detail in usage_events. Periods: usage-periods.test.ts. Balances exact per call, rollups equal to their detail, chains
- * verify, single calls inside a rollup refunded exactly.
+ * one `usage` ledger entry per batch, the per-call detail in usage_events (periods: usage-periods.test.ts).
+ * Balances exact per call, rollups equal to their detail, chains verify, single calls inside a rollup
+ * refunded exactly.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DebitInput, DebitOutcome } from "../../src/ports/store.js";

@@ -187,11 +187,13 @@ describe("usage rollup and retention settings", () => {
     expect([c.ledgerRollups, c.ledgerRollupMs, c.usageRetentionDays, c.usageMaintenanceMs]).toEqual([true, 60_000, 7, 3_600_000]);
   });
 
-  it("are read from GATEWAY_LEDGER_ROLLUPS, GATEWAY_LEDGER_ROLLUP_MS, GATEWAY_USAGE_RETENTION, GATEWAY_USAGE_MAINTENANCE_MS; retention must cover the refund window", () => {
-    const c = loadConfig(env({ GATEWAY_LEDGER_ROLLUPS: "false", GATEWAY_LEDGER_ROLLUP_MS: "0", GATEWAY_USAGE_RETENTION: "30", GATEWAY_USAGE_MAINTENANCE_MS: "0" }), "production");
+  it("are read from GATEWAY_LEDGER_ROLLUPS, _ROLLUP_MS, GATEWAY_USAGE_RETENTION, _MAINTENANCE_MS; retention covers the refund window", () => {
+    const set = { GATEWAY_LEDGER_ROLLUPS: "false", GATEWAY_LEDGER_ROLLUP_MS: "0", GATEWAY_USAGE_RETENTION: "30", GATEWAY_USAGE_MAINTENANCE_MS: "0" };
+    const c = loadConfig(env(set), "production");
     expect([c.ledgerRollups, c.ledgerRollupMs, c.usageRetentionDays, c.usageMaintenanceMs]).toEqual([false, 0, 30, 0]);
-    expect(problemsOf(() => loadConfig(env({ GATEWAY_LEDGER_ROLLUP_MS: "3600001" }), "production")).join(" ")).toMatch(/GATEWAY_LEDGER_ROLLUP_MS/);
-    expect(problemsOf(() => loadConfig(env({ GATEWAY_LEDGER_ROLLUP_MS: "-1" }), "production")).join(" ")).toMatch(/GATEWAY_LEDGER_ROLLUP_MS/);
+    for (const bad of ["3600001", "-1", "1.5"]) {
+      expect(problemsOf(() => loadConfig(env({ GATEWAY_LEDGER_ROLLUP_MS: bad }), "production")).join(" ")).toMatch(/GATEWAY_LEDGER_ROLLUP_MS/);
+    }
     expect(problemsOf(() => loadConfig(env({ GATEWAY_USAGE_RETENTION: "1", GATEWAY_REFUND_WINDOW: "172800" }), "production")).join(" "))
       .toMatch(/GATEWAY_USAGE_RETENTION .* GATEWAY_REFUND_WINDOW/);
     expect(problemsOf(() => loadConfig(env({ GATEWAY_USAGE_RETENTION: "0" }), "production")).join(" ")).toMatch(/GATEWAY_USAGE_RETENTION/);
