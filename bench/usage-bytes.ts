@@ -106,7 +106,8 @@ class DatabaseWal {
 
 type Account = { clientId: string; keyHash: string };
 // decision ids shaped like gate402's (UUIDs), so their bytes are realistic
-const call = (store: PgStore, a: Account) => store.debit({ ...a, amountMicro: 100n, routeId: "metered", method: "GET", ref: crypto.randomUUID() });
+const call = (store: PgStore, a: Account) =>
+  store.debit({ ...a, amountMicro: 100n, routeId: "metered", method: "GET", ref: crypto.randomUUID() });
 
 /** CALLS debits, IN_FLIGHT at a time, round-robin over the accounts. @returns calls applied */
 async function flat(store: PgStore, accts: readonly Account[]): Promise<number> {
@@ -159,7 +160,8 @@ async function scenario(base: string, s: Scenario): Promise<Figures> {
     // What a sweep would close a moment later: every period still open goes into the chain now.
     await closeDueUsage(store.pool, 0);
     await dbWal?.stop();
-    if (dbWal) process.stderr.write(`${JSON.stringify({ walPerCallByKind: Object.fromEntries([...dbWal.byKind].map(([k, b]) => [k, Math.round(b / n)])) })}\n`);
+    const byKind = dbWal && Object.fromEntries([...dbWal.byKind].map(([k, b]) => [k, Math.round(b / n)]));
+    if (byKind) process.stderr.write(`${JSON.stringify({ walPerCallByKind: byKind })}\n`);
     const after = await sizes(store.pool);
     const wal = await store.pool.query<{ d: string }>("SELECT pg_wal_lsn_diff($1, $2)::text AS d", [after.wal, before.wal]);
     const verified = await verifyLedger(store);
@@ -183,7 +185,9 @@ async function main(): Promise<void> {
     { what: "per-call debit entries", accounts: 10, periodMs: null },
     { what: "per-call debit entries", accounts: 1000, periodMs: null, rate: RATE, runS: Math.min(60, RUN_S) },
     { what: "rollups per batch (period 0)", accounts: 1000, periodMs: 0 },
-    ...[10, 100, 1000].map((accounts) => ({ what: "rollups per 60 s period (default)", accounts, periodMs: 60_000, rate: RATE, runS: RUN_S })),
+    ...[10, 100, 1000].map((accounts) => ({
+      what: "rollups per 60 s period (default)", accounts, periodMs: 60_000, rate: RATE, runS: RUN_S,
+    })),
     { what: "rollups per 10 s period", accounts: 1000, periodMs: 10_000, rate: RATE, runS: Math.min(60, RUN_S) },
   ];
   const loadBefore = loadavg();

@@ -33,7 +33,8 @@ describe("chart: refunds of upstream failures", () => {
     const defaults = await helmTemplate(BASE_SET);
     const defaultEnv = Object.fromEntries(findDoc(defaults.docs, "Deployment").spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
     expect(defaultEnv).toMatchObject({
-      GATEWAY_LEDGER_ROLLUPS: "true", GATEWAY_LEDGER_ROLLUP_MS: "60000", GATEWAY_USAGE_RETENTION: "7", GATEWAY_USAGE_MAINTENANCE_MS: "3600000",
+      GATEWAY_LEDGER_ROLLUPS: "true", GATEWAY_LEDGER_ROLLUP_MS: "60000",
+      GATEWAY_USAGE_RETENTION: "7", GATEWAY_USAGE_MAINTENANCE_MS: "3600000",
     });
     expect((await helmTemplate([...BASE_SET, "config.usageRetention=0"])).code).not.toBe(0);
     expect((await helmTemplate([...BASE_SET, "config.ledgerRollupMs=3600001"])).code).not.toBe(0);

@@ -49,7 +49,8 @@ async function moneyState(): Promise<unknown> {
 }
 
 // An account's entries; a `usage` rollup shows its first call's decision id.
-const ENTRIES_SQL = "SELECT kind, amount_micro::text, coalesce(ref, first_ref) AS ref FROM ledger_entries WHERE client_id = $1 ORDER BY seq";
+const ENTRIES_SQL =
+  "SELECT kind, amount_micro::text, coalesce(ref, first_ref) AS ref FROM ledger_entries WHERE client_id = $1 ORDER BY seq";
 
 /** Waits until no backend of this database runs one of our money functions any more. */
 async function quiescent(): Promise<void> {
@@ -160,7 +161,9 @@ describe("deadline-bound money writes", () => {
       await expect.poll(async () => (await direct.getAccount(acct.clientId))?.balanceMicro, { timeout: 10_000, interval: 50 }).toBe(1000n);
       // The refund closed the call's usage period first: the chain holds the call, then its refund.
       const entries = await direct.pool.query(ENTRIES_SQL, [acct.clientId]);
-      expect(entries.rows.slice(1)).toEqual([{ kind: "usage", amount_micro: "-10", ref: "held" }, { kind: "refund", amount_micro: "10", ref: "held" }]);
+      expect(entries.rows.slice(1)).toEqual([
+        { kind: "usage", amount_micro: "-10", ref: "held" }, { kind: "refund", amount_micro: "10", ref: "held" },
+      ]);
       expect((await verifyLedger(direct)).ok).toBe(true);
       // The redemption did commit; the next copy of the proof gets the use it paid for, once.
       expect(await direct.findRedemption(input.invoiceId)).toMatchObject({ usesLeft: 0 });

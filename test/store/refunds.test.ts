@@ -39,7 +39,8 @@ describe("refund of a prepaid debit", () => {
     });
     expect(await balance(acct.clientId)).toBe(1000n);
     const entries = await store.pool.query(
-      "SELECT kind, amount_micro::text, ref, route_id, method, call_count::int, first_ref FROM ledger_entries WHERE client_id = $1 ORDER BY seq",
+      `SELECT kind, amount_micro::text, ref, route_id, method, call_count::int, first_ref
+         FROM ledger_entries WHERE client_id = $1 ORDER BY seq`,
       [acct.clientId]);
     // The refund closed the open usage period first: the chain holds the call (a rollup of one), then its refund.
     expect(entries.rows.map((r) => r.kind)).toEqual(["deposit", "usage", "refund"]);

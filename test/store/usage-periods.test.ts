@@ -41,7 +41,8 @@ const refund = (store: PgStore, decisionId: string) =>
   refundCharge(store.pool, { decisionId, status: 503, reason: "upstream_5xx", windowMs: 600_000 });
 
 async function entriesOf(store: PgStore, clientId: string) {
-  type Row = { kind: string; amount_micro: string; call_count: string | null; first_ref: string | null; last_ref: string | null; ref: string | null };
+  type Text = string | null;
+  type Row = { kind: string; amount_micro: string; call_count: Text; first_ref: Text; last_ref: Text; ref: Text };
   const res = await store.pool.query<Row>(
     "SELECT kind, amount_micro::text, call_count::text, first_ref, last_ref, ref FROM ledger_entries WHERE client_id = $1 ORDER BY seq",
     [clientId]);
@@ -55,7 +56,7 @@ async function openPeriod(store: PgStore, clientId: string) {
 }
 
 describe("usage rollups per period", () => {
-  it("10,000 debits over 10 accounts from two replicas: exact balances, rollups sum to the detail, chains verify, ledger rows ≤ accounts × periods", async () => {
+  it("10,000 debits over 10 accounts from two replicas: exact balances, rollups = detail, chains verify, rows ≤ accounts × periods", async () => {
     const PERIOD = 250;
     const a = open({ ledgerRollupMs: PERIOD });
     const b = open({ ledgerRollupMs: PERIOD });
@@ -72,7 +73,9 @@ describe("usage rollups per period", () => {
     for (let wave = 0; wave < 10; wave++) {
       const calls: Promise<DebitOutcome>[] = [];
       for (let round = wave * 100; round < (wave + 1) * 100; round++) {
-        for (const [i, { acct, price }] of accounts.entries()) calls.push(((round + i) % 2 === 0 ? a : b).debit(debit(acct, price, `u${round}-a${i}`)));
+        for (const [i, { acct, price }] of accounts.entries()) {
+          calls.push(((round + i) % 2 === 0 ? a : b).debit(debit(acct, price, `u${round}-a${i}`)));
+        }
       }
       outcomes.push(...(await Promise.all(calls)));
     }
@@ -92,7 +95,8 @@ describe("usage rollups per period", () => {
       expect(debits).toEqual([]);
     }
     // Each rollup equals its own detail, and its calls lie within one period.
-    const rollups = await a.pool.query<{ client_id: string; seq: string; n: string; call_count: string; total: string; amount: string; span_ms: number; batches: number }>(
+    type Rollup = { client_id: string; seq: string; n: string; call_count: string; total: string; amount: string; span_ms: number; batches: number };
+    const rollups = await a.pool.query<Rollup>(
       `SELECT e.client_id, e.seq::text, d.n::text, e.call_count::text, d.total::text, (-e.amount_micro)::text AS amount,
               d.span_ms, d.batches
          FROM ledger_entries e
@@ -123,7 +127,8 @@ describe("usage rollups per period", () => {
     expect(await openPeriod(store, acct.clientId)).toEqual({ calls: "20", total: String(20n * 100n + 190n) });
 
     // Inside the open period: the refund closes it first (all 20 calls), then refunds exactly one call.
-    expect(await refund(store, "one-7")).toEqual({ kind: "refunded", charge: "prepaid", routeId: "r", amountMicro: 107n, clientId: acct.clientId });
+    expect(await refund(store, "one-7"))
+      .toEqual({ kind: "refunded", charge: "prepaid", routeId: "r", amountMicro: 107n, clientId: acct.clientId });
     expect(await openPeriod(store, acct.clientId)).toEqual({ calls: null, total: null });
     // A new period opens with the next calls; refund one of them, and one more of the closed period.
     const second = await Promise.all(Array.from({ length: 5 }, (_, i) => store.debit(debit(acct, 1000n + BigInt(i), `two-${i}`))));
