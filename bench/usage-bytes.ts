@@ -53,54 +53,43 @@ async function sizes(pool: pg.Pool): Promise<{ ledger: number; detail: number; w
 
 /**
  * WAL written for this database alone (pg_walinspect, PostgreSQL 15+; superuser): every record that
- * touches one of its relations, plus the records (commits) of the transactions that did. Read every
- * 2 s over the new range, so no WAL segment is recycled before it is read; a commit that falls into the
- * next range than its transaction's changes is missed (a few bytes). null when pg_walinspect is missing.
+ * touches one of its relations, plus the records (commits) of the transactions that did. A temporary
+ * physical replication slot, held by this object's own session, keeps the WAL from being recycled until
+ * it is read at the end (and goes away with the session, also if the bench dies). null when unavailable.
  */
 class DatabaseWal {
-  private last = "";
-  private timer: NodeJS.Timeout | undefined;
-  private reading: Promise<void> = Promise.resolve();
-  bytes = 0;
-  readonly byKind = new Map<string, number>();
+  private constructor(private readonly c: pg.Client, private readonly oid: string, private readonly from: string) {}
 
-  private constructor(private readonly pool: pg.Pool, private readonly pattern: string) {}
-
-  static async start(pool: pg.Pool): Promise<DatabaseWal | null> {
+  static async start(url: string): Promise<DatabaseWal | null> {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
     try {
-      await pool.query("CREATE EXTENSION IF NOT EXISTS pg_walinspect");
-    } catch {
+      await c.query("CREATE EXTENSION IF NOT EXISTS pg_walinspect");
+      await c.query(`SELECT pg_create_physical_replication_slot('gate402_bench_' || pg_backend_pid(), true, true)`);
+      const r = await c.query<{ oid: string; lsn: string }>(
+        "SELECT (SELECT oid::text FROM pg_database WHERE datname = current_database()) AS oid, pg_current_wal_flush_lsn()::text AS lsn");
+      return new DatabaseWal(c, r.rows[0]!.oid, r.rows[0]!.lsn);
+    } catch (err) {
+      process.stderr.write(`pg_walinspect unavailable (${(err as Error).message}): WAL of this database not measured\n`);
+      await c.end();
       return null;
     }
-    const oid = (await pool.query<{ oid: string }>("SELECT oid::text FROM pg_database WHERE datname = current_database()")).rows[0]!.oid;
-    const wal = new DatabaseWal(pool, `%rel %/${oid}/%`);
-    wal.last = (await pool.query<{ lsn: string }>("SELECT pg_current_wal_flush_lsn()::text AS lsn")).rows[0]!.lsn;
-    wal.timer = setInterval(() => void (wal.reading = wal.reading.then(() => wal.read())), 2000);
-    return wal;
   }
 
-  private async read(): Promise<void> {
-    const res = await this.pool.query<{ kind: string; bytes: string; upto: string }>(
-      `WITH upto AS (SELECT pg_current_wal_flush_lsn() AS lsn),
-            r AS (SELECT xid, resource_manager || ':' || split_part(record_type, ' ', 1) AS kind, record_length, block_ref
-                    FROM pg_get_wal_records_info($1::pg_lsn, (SELECT lsn FROM upto))),
-            mine AS (SELECT DISTINCT xid FROM r WHERE block_ref LIKE $2 AND xid <> 0)
-       SELECT kind, sum(record_length)::text AS bytes, (SELECT lsn FROM upto)::text AS upto FROM r
-        WHERE block_ref LIKE $2 OR xid IN (SELECT xid FROM mine) GROUP BY kind
-       UNION ALL SELECT '', '0', (SELECT lsn FROM upto)::text`, [this.last, this.pattern]);
-    for (const row of res.rows) {
-      this.last = row.upto;
-      if (!row.kind) continue;
-      this.bytes += Number(row.bytes);
-      this.byKind.set(row.kind, (this.byKind.get(row.kind) ?? 0) + Number(row.bytes));
+  /** Bytes of WAL since start, in total and per record kind; ends the session (and the slot). */
+  async stop(): Promise<{ bytes: number; byKind: Map<string, number> }> {
+    try {
+      const res = await this.c.query<{ kind: string; bytes: string }>(
+        `WITH r AS (SELECT xid, resource_manager || ':' || split_part(record_type, ' ', 1) AS kind, record_length, block_ref
+                      FROM pg_get_wal_records_info($1::pg_lsn, pg_current_wal_flush_lsn())),
+              mine AS (SELECT DISTINCT xid FROM r WHERE block_ref LIKE $2 AND xid <> 0)
+         SELECT kind, sum(record_length)::text AS bytes FROM r
+          WHERE block_ref LIKE $2 OR xid IN (SELECT xid FROM mine) GROUP BY kind`, [this.from, `%rel %/${this.oid}/%`]);
+      const byKind = new Map(res.rows.map((r) => [r.kind, Number(r.bytes)]));
+      return { bytes: [...byKind.values()].reduce((a, b) => a + b, 0), byKind };
+    } finally {
+      await this.c.end();
     }
-  }
-
-  /** Reads up to now and stops. */
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.reading;
-    await this.read();
   }
 }
 
@@ -153,13 +142,13 @@ async function scenario(base: string, s: Scenario): Promise<Figures> {
     }
     await store.pool.query("CHECKPOINT").catch(() => undefined);
     const before = await sizes(store.pool);
-    const dbWal = await DatabaseWal.start(store.pool);
+    const walReader = await DatabaseWal.start(db.url);
     const t0 = Date.now();
     const n = s.rate ? await paced(store, accts, s.rate, s.runS ?? RUN_S) : await flat(store, accts);
     const seconds = (Date.now() - t0) / 1000;
     // What a sweep would close a moment later: every period still open goes into the chain now.
     await closeDueUsage(store.pool, 0);
-    await dbWal?.stop();
+    const dbWal = await walReader?.stop();
     const byKind = dbWal && Object.fromEntries([...dbWal.byKind].map(([k, b]) => [k, Math.round(b / n)]));
     if (byKind) process.stderr.write(`${JSON.stringify({ walPerCallByKind: byKind })}\n`);
     const after = await sizes(store.pool);
@@ -214,7 +203,7 @@ async function main(): Promise<void> {
     "256 debits). \"flat out\": 1,000 debit calls in flight until all are applied; \"N/s\": a steady offered rate spread evenly",
     "over the accounts (1,000 calls/s over 1,000 accounts = 1 call/s per account), periods still open at the end closed then",
     "(partial periods count: pessimistic). Bytes: heap + indexes (pg_total_relation_size; detail = all usage_events partitions).",
-    "WAL: the records of this database's relations and its transactions' commits (pg_walinspect, read every 2 s; full-page",
+    "WAL: the records of this database's relations and its transactions' commits (pg_walinspect over the run; full-page",
     "images after a checkpoint included); \"server WAL\": pg_current_wal_lsn difference of the whole server, which other",
     "sessions' work inflates (an upper bound). A day = 86.4 M calls (1,000 calls/s).",
     "Beyond the retention window only the ledger column stays (plus one usage_daily row per account, route, method and day);",

@@ -93,7 +93,7 @@ CREATE TRIGGER ledger_entries_after_open_period
 
 -- One balance movement other than a prepaid debit batch (deposit, credit, refund, adjustment, transfer leg,
 -- single guarded debit), chained exactly as the first release's movement statement did (v1 hash, created_at
--- truncated to ms), after closing the account's open usage period. p_key_hash NULL: unguarded (never
+-- truncated to ms; taken once the row is locked), after closing the account's open usage period. p_key_hash NULL: unguarded (never
 -- overdraws); else the account must be active with that key. Returns no row when nothing was written
 -- (no such account, guard not met, or the balance would go negative).
 CREATE FUNCTION ledger_move(
@@ -103,10 +103,12 @@ CREATE FUNCTION ledger_move(
   AS $$
   DECLARE
     a      prepaid_accounts%ROWTYPE;
-    v_now  timestamptz := date_trunc('milliseconds', now());
+    v_now  timestamptz;
     v_hash text;
   BEGIN
     SELECT * INTO a FROM prepaid_accounts WHERE client_id = p_client FOR UPDATE;
+    -- Taken under the row lock, so an account's entries are appended in created_at order.
+    v_now := date_trunc('milliseconds', clock_timestamp());
     IF NOT FOUND OR a.balance_micro + p_amount < 0
        OR (p_key_hash IS NOT NULL AND (a.key_hash <> p_key_hash OR a.status <> 'active')) THEN
       RETURN;
@@ -149,7 +151,7 @@ CREATE FUNCTION ledger_debit_batch_period(
     v_outcomes  text[] := array_fill(NULL::text, ARRAY[v_n]);
     v_balances  bigint[] := array_fill(NULL::bigint, ARRAY[v_n]);
     v_entries   bigint[] := array_fill(NULL::bigint, ARRAY[v_n]);
-    v_now       timestamptz := date_trunc('milliseconds', now());
+    v_now       timestamptz;
     v_per_call  boolean := p_period_ms IS NULL;
     v_client    text;
     a           prepaid_accounts%ROWTYPE;
@@ -159,6 +161,7 @@ CREATE FUNCTION ledger_debit_batch_period(
     v_id        bigint;
     v_ev_idx    integer[] := '{}';
     v_ev_seq    bigint[] := '{}';
+    v_ev_at     timestamptz[] := '{}';
     v_i         integer;
     v_guard     timestamptz := 'infinity';
     v_item      record;
@@ -185,6 +188,9 @@ CREATE FUNCTION ledger_debit_batch_period(
         v_changed := false;
         SELECT * INTO a FROM prepaid_accounts WHERE client_id = v_client FOR UPDATE;
         v_found := FOUND;
+        -- The account's time, taken under its row lock: per account, periods, calls and entries follow
+        -- in time the order the lock serializes them in (a batch that waited for the lock is not earlier).
+        v_now := date_trunc('milliseconds', clock_timestamp());
         IF v_found AND a.usage_entry_id IS NOT NULL
            AND (v_per_call OR a.usage_open_at <= v_now - p_period_ms * interval '1 millisecond') THEN
           PERFORM usage_close(v_client);
@@ -229,6 +235,7 @@ CREATE FUNCTION ledger_debit_batch_period(
           a.usage_last_at := v_now;
           v_ev_idx := v_ev_idx || v_i;
           v_ev_seq := v_ev_seq || (a.ledger_seq + 1);
+          v_ev_at := v_ev_at || v_now;
           v_entries[v_i] := a.usage_entry_id;
         END IF;
         v_changed := true;
@@ -238,8 +245,8 @@ CREATE FUNCTION ledger_debit_batch_period(
       END IF;
     END LOOP;
     INSERT INTO usage_events (decision_id, client_id, route_id, method, amount_micro, ledger_seq, created_at)
-    SELECT p_refs[e.i], p_client_ids[e.i], p_route_ids[e.i], p_methods[e.i], p_amounts[e.i], e.s, v_now
-      FROM unnest(v_ev_idx, v_ev_seq) AS e(i, s);
+    SELECT p_refs[e.i], p_client_ids[e.i], p_route_ids[e.i], p_methods[e.i], p_amounts[e.i], e.s, e.at
+      FROM unnest(v_ev_idx, v_ev_seq, v_ev_at) AS e(i, s, at);
     -- Last thing before the commit: nothing applied may outlive the earliest deadline among it.
     PERFORM gate402_deadline_passed(v_guard);
     RETURN QUERY SELECT g.i::integer, v_outcomes[g.i], v_balances[g.i], v_entries[g.i] FROM generate_series(1, v_n) AS g(i);
