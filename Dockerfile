@@ -7,9 +7,14 @@
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The devnet workspace package (packages/devnet): `npm run build` compiles it first, because the dev
+# commands type against it; it is not shipped (see the runtime stage).
+COPY packages/devnet/package.json ./packages/devnet/
 # Install scripts are not needed to compile (tsc only); skipping them keeps the build hermetic.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
+COPY packages/devnet/tsconfig.json ./packages/devnet/
+COPY packages/devnet/src ./packages/devnet/src
 COPY src ./src
 COPY proto ./proto
 RUN npm run build
@@ -26,8 +31,10 @@ ENV NODE_ENV=production \
     HOME=/tmp \
     NPM_CONFIG_UPDATE_NOTIFIER=false
 COPY package.json package-lock.json ./
-# --omit=optional drops embedded-postgres and its binaries: production uses DATABASE_URL. No runtime
-# dependency needs an install script, so none runs (allowScripts in package.json is for dev installs).
+# --omit=optional drops embedded-postgres and its binaries (production uses DATABASE_URL) and the devnet
+# workspace package @gate402/devnet: `gate402 serve` never loads it, and `gate402 dev`/`demo`/`devnet` are
+# not run from the image (they say the package is missing). No runtime dependency needs an install
+# script, so none runs (allowScripts in package.json is for dev installs).
 RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
  && npm cache clean --force
 COPY --from=build /app/dist ./dist

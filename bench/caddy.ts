@@ -9,7 +9,7 @@ import http from "node:http";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startDevnet } from "../src/devnet/index.js";
+import { startDevnet } from "@gate402/devnet";
 import type { HttpLoadResult, HttpLoadSpec } from "./httpload.js";
 import { benchDatabase, freePort, fundedAccounts, spawnNode, waitHttp } from "./setup.js";
 

@@ -8,7 +8,7 @@ import pino from "pino";
 import { startGateway } from "../src/app/gateway.js";
 import { loadConfig } from "../src/config/load.js";
 import { connectPayer } from "../src/demo/payer.js";
-import { startDevnet } from "../src/devnet/index.js";
+import { startDevnet } from "@gate402/devnet";
 import { checkClient } from "../src/transport/envoy/client.js";
 import { runFuzz } from "./fuzz-inputs.js";
 import { FUZZ_ROUTES, fuzzTarget } from "./fuzz-setup.js";

@@ -11,7 +11,7 @@ import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { startDevnet } from "../src/devnet/index.js";
+import { startDevnet } from "@gate402/devnet";
 import { createPgStore } from "../src/store/pg-store.js";
 import { verifyLedger } from "../src/store/ledger-verify.js";
 import type { LoadResult, LoadSpec } from "./loadgen.js";

@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startDevnet } from "../src/devnet/index.js";
+import { startDevnet } from "@gate402/devnet";
 import { createPassTokens } from "../src/core/passes/tokens.js";
 import { checkClient } from "../src/transport/envoy/client.js";
 import type { LoadResult, LoadSpec } from "./loadgen.js";

@@ -9,7 +9,7 @@ import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { connectPayer } from "../src/demo/payer.js";
-import { startDevnet } from "../src/devnet/index.js";
+import { startDevnet } from "@gate402/devnet";
 import { checkClient } from "../src/transport/envoy/client.js";
 import type { LoadResult, LoadSpec } from "./loadgen.js";
 import { writeResults, type Row } from "./report.js";

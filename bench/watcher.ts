@@ -11,8 +11,9 @@ import { SigningStargateClient, StargateClient } from "@cosmjs/stargate";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import pino from "pino";
 import { InvoiceCodec } from "../src/core/invoices.js";
-import { startDevnet, type Devnet } from "../src/devnet/index.js";
+import { startDevnet, type Devnet } from "@gate402/devnet";
 import { createPgStore } from "../src/store/pg-store.js";
+import { createScanChain } from "../src/chain/index.js";
 import { startPaymentWatcher } from "../src/watcher/start.js";
 import { benchDatabase } from "./setup.js";
 
@@ -74,14 +75,16 @@ export async function benchWatcher(): Promise<{ paymentsPerSecond: number; payme
     let done: () => void = () => {};
     const finished = new Promise<void>((resolve) => (done = resolve));
     const started = process.hrtime.bigint();
+    const scan = createScanChain([devnet.rpcUrl], 10_000);
     const watcher = startPaymentWatcher({
-      databaseUrl: db.url, rpcUrls: [devnet.rpcUrl], payTo, denom: "uneutaro", codec, store, log: pino({ level: "warn" }),
-      settings: { pollMs: 20, leasePollMs: 100, timeoutMs: 10_000, marginBlocks: 1, rereadBlocks: 10, minConfirmations: 1, startHeight: 1 },
+      databaseUrl: db.url, chain: scan.port, payTo, denom: "uneutaro", codec, store, log: pino({ level: "warn" }),
+      settings: { pollMs: 20, leasePollMs: 100, marginBlocks: 1, rereadBlocks: 10, minConfirmations: 1, startHeight: 1 },
       onPass: (r) => { recorded += r.recorded; if (recorded >= n) done(); },
     });
     await finished;
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     await watcher.stop();
+    scan.stop();
     return { paymentsPerSecond: Math.round(n / seconds), payments: n, seconds: Number(seconds.toFixed(3)) };
   } finally {
     await store.close();

@@ -14,7 +14,7 @@ import { wrapFetchWithPayment } from "@x402/fetch";
 import pino from "pino";
 import { startGateway } from "../src/app/gateway.js";
 import { loadConfig } from "../src/config/load.js";
-import { startDevnet } from "../src/devnet/index.js";
+import { startDevnet } from "@gate402/devnet";
 import { registerExactCosmosScheme } from "../src/x402/index.js";
 import { benchDatabase } from "./setup.js";
 

@@ -1,19 +1,20 @@
 #!/usr/bin/env node
 /**
- * gate402 command line (src/cli/program.ts). Exit codes: 0 done (and --help, --version), 1 the command
- * failed (one line `gate402: <why>`; the stack only with LOG_LEVEL=debug or trace), 2 usage error (unknown
- * command or flag, bad flag value, no command).
+ * gate402 command line (src/cli/program.ts). Exit codes (src/core/catalogue.ts EXIT_CODES): 0 done (and
+ * --help, --version), 1 the command failed (one line `gate402: <why>`; the stack only with LOG_LEVEL=debug
+ * or trace), 2 usage error (unknown command or flag, bad flag value, no command).
  */
 import { CommanderError } from "commander";
 import { buildProgram } from "./cli/program.js";
+import { exitCode } from "./core/catalogue.js";
 
 const SHOW_STACK = /^(debug|trace)$/.test(process.env["LOG_LEVEL"] ?? "");
 
 /** Exit code for a commander outcome: help and version are success, everything else is usage. */
 function usageExitCode(err: CommanderError): number {
-  if (err.code === "commander.helpDisplayed" || err.code === "commander.version") return 0;
-  if (err.code === "commander.help") return err.exitCode === 0 ? 0 : 2; // no command: help on stderr
-  return 2;
+  if (err.code === "commander.helpDisplayed" || err.code === "commander.version") return exitCode("OK");
+  if (err.code === "commander.help") return exitCode(err.exitCode === 0 ? "OK" : "USAGE"); // no command: help on stderr
+  return exitCode("USAGE");
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -32,5 +33,5 @@ main(process.argv.slice(2)).catch((err: unknown) => {
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`gate402: ${message}\n`);
   if (SHOW_STACK && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
-  process.exit(1);
+  process.exit(exitCode("FAILURE"));
 });

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { dryRunAllow } from "../core/answers.js";
 import type { Decision } from "../core/decision.js";
 import type { RequestFacts } from "../core/facts.js";
 import type { Gate } from "../core/gate.js";
@@ -20,7 +21,8 @@ export function checkHandler(gate: Gate, metrics: Metrics, log: Logger, dryRun: 
     const key = `${facts.contextExtensions["route"] ?? ""}\u0000${err.message}`;
     if (reported.has(key) || reported.size >= 1000) return;
     reported.add(key);
-    log.error({ err, route: facts.contextExtensions["route"], method: facts.method, path: facts.path }, "context_extensions misconfigured; every request of this route fails (logged once)");
+    const where = { err, route: facts.contextExtensions["route"], method: facts.method, path: facts.path };
+    log.error(where, "context_extensions misconfigured; every request of this route fails (logged once)");
   };
   return async (facts) => {
     const start = process.hrtime.bigint();
@@ -40,19 +42,14 @@ export function checkHandler(gate: Gate, metrics: Metrics, log: Logger, dryRun: 
     metrics.checks.inc({ transport: facts.transport, outcome, method: decision.method, route: decision.routeId });
     metrics.checkDuration.observe({ transport: facts.transport, outcome }, Number(process.hrtime.bigint() - start) / 1e9);
     if (log.isLevelEnabled("debug") || decision.kind === "deny") {
-      const fields = { decisionId: decision.decisionId, outcome, reason: decision.kind === "deny" ? decision.reason : undefined, route: decision.routeId, method: facts.method, path: facts.path, requestId: facts.requestId, dryRun };
+      const fields = {
+        decisionId: decision.decisionId, outcome, reason: decision.kind === "deny" ? decision.reason : undefined, route: decision.routeId,
+        method: facts.method, path: facts.path, requestId: facts.requestId, dryRun,
+      };
       if (decision.kind === "deny" && decision.status >= 500) log.warn(fields, "check denied");
       else log.debug(fields, "check decided");
     }
-    // Dry run: the deny becomes an allow that charged nothing; the method stays what the request offered
-    // ("pass" would now read as a pass token in dynamic metadata and the refund path).
-    if (dryRun && decision.kind === "deny") {
-      return {
-        kind: "allow", decisionId: decision.decisionId, method: decision.method, routeId: decision.routeId, priceMicro: 0n,
-        upstreamHeaders: { "x-gate402-decision-id": decision.decisionId, "x-gate402-dry-run": decision.reason },
-        headersToRemove: [], responseHeaders: {},
-      };
-    }
-    return decision;
+    // Dry run: the deny becomes an allow that charged nothing (answers.ts).
+    return dryRun && decision.kind === "deny" ? dryRunAllow(decision) : decision;
   };
 }

@@ -5,10 +5,11 @@
  */
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
-import type { ChainSetup } from "../chain/index.js";
+import type { ChainRegistry, NetworkChain } from "../chain/registry.js";
 import type { GatewayConfig } from "../config/load.js";
-import type { RouteRule } from "../config/routes.js";
+import type { RouteTable } from "../config/route-table.js";
 import type { InvoiceCodec } from "../core/invoices.js";
+import type { SignedTxDeps } from "../core/signed-tx/settle.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { PgStore } from "../store/pg-store.js";
 import type { CheckHandler } from "../transport/check.js";
@@ -19,7 +20,10 @@ export interface GatewayContext {
   readonly log: Logger;
   readonly store: PgStore;
   readonly databaseUrl: string;
-  readonly chain: ChainSetup;
+  /** the primary network's chain stack */
+  readonly chain: NetworkChain;
+  /** every network's chain stack */
+  readonly networks: ChainRegistry;
   readonly codec: InvoiceCodec;
   readonly metrics: Metrics;
   readonly check: CheckHandler;
@@ -28,9 +32,10 @@ export interface GatewayContext {
   readonly clock: () => number;
   /** package version (GET /manage/openapi.json) */
   readonly version: string;
-  /** current route table, and replacing it at run time (reload) */
-  routes(): readonly RouteRule[];
-  setRoutes(routes: readonly RouteRule[]): void;
+  /** signed-payment settlement (broadcaster, per-payer order), built once: the gate and x402 share it */
+  readonly signedTx: SignedTxDeps;
+  /** the run-time route table: current rules, reload() */
+  readonly routeTable: RouteTable;
 }
 
 /** A feature started with the gateway and stopped before the store closes. */

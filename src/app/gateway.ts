@@ -3,9 +3,9 @@ import { join } from "node:path";
 import type { Server as TlsServer } from "node:tls";
 import type { Logger } from "pino";
 import type { FastifyInstance } from "fastify";
-import { createChain, type ChainSetup } from "../chain/index.js";
+import { createChainRegistry, type ChainRegistry, type NetworkChain } from "../chain/registry.js";
 import type { GatewayConfig } from "../config/load.js";
-import type { RouteRule } from "../config/routes.js";
+import { createRouteTable, type RouteTable } from "../config/route-table.js";
 import { createGate } from "../core/gate.js";
 import { InvoiceCodec } from "../core/invoices.js";
 import { createRateLimiter } from "../core/rate-limit.js";
@@ -40,14 +40,17 @@ export interface RunningGateway {
   readonly httpUrl: string;
   readonly databaseUrl: string;
   readonly store: PgStore;
-  readonly chain: ChainSetup;
+  /** the primary network's chain stack (networks.primary) */
+  readonly chain: NetworkChain;
+  /** every network's chain stack (GATEWAY_CHAIN_ID first, then GATEWAY_NETWORKS) */
+  readonly networks: ChainRegistry;
   readonly metrics: Metrics;
   readonly check: CheckHandler;
   readonly http: FastifyInstance;
   /** pass tokens and this replica's revoked list */
   readonly passes: PassRuntime;
-  /** replace the route table at run time (reload); in-flight checks keep the table they started with */
-  setRoutes(routes: readonly RouteRule[]): void;
+  /** the run-time route table (reload(), set()); in-flight checks keep the table they started with */
+  readonly routeTable: RouteTable;
   /** graceful: gRPC health NOT_SERVING first so Envoy drains, then finish in-flight, then close */
   stop(graceMs?: number): Promise<void>;
 }
@@ -60,6 +63,8 @@ export interface StartOptions {
   readonly clock?: () => number;
   /** features started with the gateway; default: DEFAULT_EXTENSIONS */
   readonly extensions?: readonly Extension[];
+  /** ms a burst of GATEWAY_ROUTES_FILE change events settles before the reload (default 250) */
+  readonly routeReloadDebounceMs?: number;
 }
 
 /** Resolves DATABASE_URL, or starts embedded Postgres under GATEWAY_DATA_DIR (dev only). */
@@ -88,14 +93,17 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
   });
   const metrics = createMetrics();
   initOfferMetrics(metrics);
-  const chain = createChain(config.rpcUrls, config.chainTimeoutMs, metrics, log);
+  const networks = createChainRegistry(config.networks, { deadlineMs: config.chainTimeoutMs, metrics, log });
+  const chain = networks.primary;
   const codec = new InvoiceCodec(config.invoiceSecret, config.paymentAddress, config.denom, config.chainId);
-  let routes = config.routes;
+  const routeTable = createRouteTable({
+    routes: config.routes, routesFile: config.routesFile, envRoutes: config.envRoutes, log, debounceMs: opts.routeReloadDebounceMs, clock,
+  });
   const signedTx = createSignedTxDeps(config, chain.chain, store.pool, metrics.registry);
   const passes = await startPasses(config, db.url, log);
   const gate = createGate({
     terms: { payTo: config.paymentAddress, denom: config.denom, network: config.network, currency: config.currency, prepaidEnabled: config.prepaidEnabled, publicUrl: config.publicUrl ?? "" },
-    prices: { routes: () => routes, defaultPriceMicro: config.defaultPriceMicro, strictRouting: config.strictRouting },
+    prices: { routes: routeTable.current, defaultPriceMicro: config.defaultPriceMicro, strictRouting: config.strictRouting },
     codec, chain: chain.chain, store,
     invoiceTtlSeconds: config.invoiceTtlSeconds, minConfirmations: config.minConfirmations, prepaidEnabled: config.prepaidEnabled,
     lateGraceSeconds: config.lateGraceSeconds, checkDeadlineMs: config.checkDeadlineMs,
@@ -122,15 +130,17 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
   const manageMtls = config.tls?.manageClientCert === true;
   // rejectUnauthorized false: the handshake succeeds without one, and the /manage hook refuses the request.
   const https = tls ? { ...secureContextOptions(tls.current()), requestCert: manageMtls, rejectUnauthorized: false } : undefined;
-  const http = buildHttpApp({ config, store, chain: chain.chain, codec, metrics, log, version: VERSION, check, poolStats: () => poolStats(store), clock }, [], https);
+  const http = buildHttpApp({
+    config, store, chain: chain.chain, codec, metrics, log, version: VERSION, check, poolStats: () => poolStats(store), clock,
+    networks: () => networks.availability(),
+  }, [], https);
   tls?.onChange((m) => {
     grpcCredentials!.update(m);
     (http.server as unknown as TlsServer).setSecureContext(secureContextOptions(m));
   });
   const ctx: GatewayContext = {
-    config, log, store, databaseUrl: db.url, chain, codec, metrics, check, http, clock, version: VERSION,
-    routes: () => routes,
-    setRoutes: (r) => { routes = r; },
+    config, log, store, databaseUrl: db.url, chain, networks, codec, metrics, check, http, clock, version: VERSION,
+    signedTx: signedTx.deps, routeTable,
   };
   const started: { stop(): Promise<void> }[] = [];
   for (const ext of opts.extensions ?? DEFAULT_EXTENSIONS) {
@@ -140,10 +150,15 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
   await http.listen({ port: config.httpPort, host: config.host });
   const httpPort = (http.server.address() as { port: number }).port;
   const scheme = tls ? "https" : "http";
-  log.info({ grpcPort, httpPort, payTo: config.paymentAddress, network: config.network, rpc: config.rpcUrls, dryRun: config.dryRun }, "gate402 listening");
+  const others = config.networks.filter((n) => !n.primary).map((n) => n.id);
+  log.info(
+    { grpcPort, httpPort, payTo: config.paymentAddress, network: config.network, rpc: config.rpcUrls, networks: others,
+      dryRun: config.dryRun },
+    "gate402 listening",
+  );
   return {
-    config, grpcPort, httpPort, healthGrpcPort, tls, httpUrl: `${scheme}://127.0.0.1:${httpPort}`, databaseUrl: db.url, store, chain, metrics, check, http, passes,
-    setRoutes: (r) => { routes = r; },
+    config, grpcPort, httpPort, healthGrpcPort, tls, httpUrl: `${scheme}://127.0.0.1:${httpPort}`, databaseUrl: db.url, store, chain,
+    networks, metrics, check, http, passes, routeTable,
     async stop(graceMs = 5000) {
       grpc.setServing(false);
       await grpc.shutdown(graceMs);
@@ -151,8 +166,9 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
       await http.close();
       tls?.stop();
       for (const h of started.reverse()) await h.stop();
+      routeTable.stop();
       await passes.stop();
-      chain.stop();
+      networks.stop();
       signedTx.stop();
       await store.close();
       await db.stop();

@@ -66,10 +66,11 @@ function markStale(reports: NodeReport[]): NodeReport[] {
 }
 
 /**
- * Asks every endpoint for `status` and checks: chain id equals GATEWAY_CHAIN_ID, `tx_index` on, not
- * catching up, not far behind the others. The verdicts go to the ResilientChain at once.
+ * Asks every endpoint for `status` and checks: chain id equals the network's (GATEWAY_CHAIN_ID for the
+ * primary), `tx_index` on, not catching up, not far behind the others. The verdicts go to the
+ * ResilientChain at once.
  * - strict (default in production mode): throws NodeCheckError when any endpoint is on another chain,
- *   has tx indexing off or is catching up, or when none answers;
+ *   has tx indexing off or is catching up, or (unless `requireAnswer` is false) when none answers;
  * - otherwise: logs each problem (warn) and returns.
  * The whole check takes at most the endpoints' request timeout (GATEWAY_CHAIN_TIMEOUT_MS): they run in
  * parallel.
@@ -78,13 +79,13 @@ export async function checkNodes(
   setup: NodeSet,
   config: { readonly chainId: string; readonly mode: string },
   log?: Logger,
-  opts: { readonly strict?: boolean } = {},
+  opts: { readonly strict?: boolean; readonly requireAnswer?: boolean } = {},
 ): Promise<readonly NodeReport[]> {
   const reports = markStale(await Promise.all(setup.endpoints.map((ep) => inspect(ep, config.chainId))));
   for (const r of reports) setup.resilient.setHealth(r.url, r.health);
   const problems = reports.flatMap((r) => r.problems);
   const fatal = reports.filter((r) => r.health === "excluded" || r.catchingUp === true).flatMap((r) => r.problems);
-  if (reports.every((r) => r.height === undefined)) fatal.push("no RPC endpoint answered `status`");
+  if (reports.every((r) => r.height === undefined) && opts.requireAnswer !== false) fatal.push("no RPC endpoint answered `status`");
   const strict = opts.strict ?? config.mode === "production";
   if (strict && fatal.length > 0) throw new NodeCheckError(fatal);
   for (const p of problems) log?.warn({ component: "chain-health" }, p);
@@ -92,17 +93,40 @@ export async function checkNodes(
   return reports;
 }
 
-/** Context the background checker needs (a GatewayContext satisfies it). */
+/** A network's endpoints and where their verdicts go (a NetworkChain of the registry satisfies it). */
+export interface NetworkNodes extends NodeSet {
+  readonly network: { readonly id: string; readonly chainId: string; readonly primary: boolean };
+}
+
+/**
+ * The start-up node checks of every network (`gate402 serve`). The primary must answer; an additional
+ * network that does not answer yet is only logged (it stays unavailable until it does, and affects no
+ * other network), but one on the wrong chain or without tx indexing stops production start-up too.
+ * @throws NodeCheckError listing every network's fatal problems
+ */
+export async function checkNetworks(networks: readonly NetworkNodes[], mode: string, log?: Logger): Promise<void> {
+  const fatal: string[] = [];
+  await Promise.all(networks.map(async (n) => {
+    const netLog = log?.child({ network: n.network.id });
+    await checkNodes(n, { chainId: n.network.chainId, mode }, netLog, { requireAnswer: n.network.primary }).catch((err: unknown) => {
+      if (!(err instanceof NodeCheckError)) throw err;
+      fatal.push(...err.problems.map((p) => (n.network.primary ? p : `${n.network.id}: ${p}`)));
+    });
+  }));
+  if (fatal.length > 0) throw new NodeCheckError(fatal);
+}
+
+/** Context the background checker needs (the app's GatewayContext satisfies it). */
 export interface HealthContext {
-  readonly config: { readonly chainId: string; readonly mode: string; readonly rpcHealthIntervalMs?: number };
-  readonly chain: NodeSet;
+  readonly config: { readonly mode: string; readonly rpcHealthIntervalMs?: number };
+  readonly networks: { all(): readonly NetworkNodes[] };
   readonly log: Logger;
 }
 
 /**
- * Gateway extension: repeats the node checks every GATEWAY_RPC_HEALTH_MS (default 10 s; 0 = off),
- * logging only changes, so an endpoint that switches chain or falls behind is demoted without a restart
- * and one that recovers is promoted again.
+ * Gateway extension: repeats every network's node checks every GATEWAY_RPC_HEALTH_MS (default 10 s;
+ * 0 = off), logging only changes, so an endpoint that switches chain or falls behind is demoted without
+ * a restart and one that recovers is promoted again.
  */
 export function chainHealth(ctx: HealthContext): { stop(): Promise<void> } | void {
   const everyMs = ctx.config.rpcHealthIntervalMs ?? 10_000;
@@ -114,12 +138,19 @@ export function chainHealth(ctx: HealthContext): { stop(): Promise<void> } | voi
     if (running) return;
     running = true;
     try {
-      const reports = await checkNodes(ctx.chain, ctx.config, undefined, { strict: false });
-      for (const r of reports) {
-        const before = last.get(r.url) ?? "ok";
-        if (before !== r.health) log.warn({ url: r.url, health: r.health, problems: r.problems }, "RPC endpoint health changed");
+      const next = new Map<string, EndpointHealth>();
+      // In parallel: a network whose nodes stall must not delay the others' verdicts.
+      const checked = await Promise.all(ctx.networks.all().map(async (n) =>
+        ({ n, reports: await checkNodes(n, { chainId: n.network.chainId, mode: ctx.config.mode }, undefined, { strict: false }) })));
+      for (const { n, reports } of checked) {
+        for (const r of reports) {
+          const key = `${n.network.id} ${r.url}`;
+          if ((last.get(key) ?? "ok") === r.health) continue;
+          log.warn({ network: n.network.id, url: r.url, health: r.health, problems: r.problems }, "RPC endpoint health changed");
+          next.set(key, r.health);
+        }
       }
-      last = new Map(reports.map((r) => [r.url, r.health]));
+      last = next;
     } finally {
       running = false;
     }

@@ -3,11 +3,17 @@ import { ChainUnavailableError } from "../ports/errors.js";
 import type { Metrics } from "../observability/metrics.js";
 
 /**
+ * The chain metrics a stack counts in: call counts and latency (all networks share them, DESIGN.md fixes
+ * their labels), and `chainHeight` (gate402_chain_latest_height) only when given: the primary network's.
+ */
+export type ChainMetrics = Pick<Metrics, "chainRequests" | "chainDuration"> & { readonly chainHeight?: { set(v: number): void } };
+
+/**
  * Metrics decorator for a ChainPort (one per endpoint): call counts by outcome and latency. Passes the
  * watcher's range reads (ChainScanPort) through when the inner adapter has them.
  */
 export class InstrumentedChain implements ChainPort, ChainScanPort {
-  constructor(private readonly inner: ChainPort & Partial<ChainScanPort>, private readonly m: Metrics) {}
+  constructor(private readonly inner: ChainPort & Partial<ChainScanPort>, private readonly m: ChainMetrics) {}
 
   private async timed<T>(rpcMethod: string, fn: () => Promise<T>): Promise<T> {
     const end = this.m.chainDuration.startTimer({ rpc_method: rpcMethod });
@@ -31,7 +37,7 @@ export class InstrumentedChain implements ChainPort, ChainScanPort {
   }
   async latestHeight(): Promise<number> {
     const h = await this.timed("status", () => this.inner.latestHeight());
-    this.m.chainHeight.set(h);
+    this.m.chainHeight?.set(h);
     return h;
   }
   blockTime(height: number): Promise<Date> {

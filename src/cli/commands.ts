@@ -1,22 +1,23 @@
 /** Production commands (serve, migrate, verify-ledger): nothing here loads the devnet (see dev-commands.ts). */
 import pino from "pino";
 import { startGateway } from "../app/gateway.js";
-import { checkNodes } from "../chain/health.js";
+import { checkNetworks } from "../chain/health.js";
 import { ConfigError, loadConfig, secretSetting } from "../config/load.js";
 import { envSchema } from "../config/schema.js";
+import { exitCode } from "../core/catalogue.js";
 import { runVerifyLedger } from "../manage/verify-cli.js";
 import { migrate } from "../store/migrate.js";
 import { runExportUsage, runMaintain } from "./usage.js";
 
 const out = (line = "") => process.stdout.write(`${line}\n`);
 
-/** Stops `stop` on SIGINT/SIGTERM, then exits 0. */
+/** Stops `stop` on SIGINT/SIGTERM, then exits 0 (1 when stopping failed). */
 export function onSignals(stop: () => Promise<void>): void {
   let stopping = false;
   const handler = () => {
     if (stopping) return;
     stopping = true;
-    stop().then(() => process.exit(0), () => process.exit(1));
+    stop().then(() => process.exit(exitCode("OK")), () => process.exit(exitCode("FAILURE")));
   };
   process.on("SIGINT", handler);
   process.on("SIGTERM", handler);
@@ -28,8 +29,8 @@ export async function serve(): Promise<void> {
   const log = pino({ level: config.logLevel });
   const gw = await startGateway(config, { log });
   try {
-    // Refuse to run against a node on another chain, without tx indexing, or still catching up.
-    await checkNodes(gw.chain, config, log);
+    // Refuse to run against a node on another chain, without tx indexing, or still catching up (every network).
+    await checkNetworks(gw.networks.all(), config.mode, log);
   } catch (err) {
     await gw.stop(0);
     throw err;

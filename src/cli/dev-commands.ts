@@ -8,11 +8,16 @@ import { tryItCommands } from "./try-it.js";
 
 const out = (line = "") => process.stdout.write(`${line}\n`);
 
-/** `gate402 dev`: everything embedded, long-running, prints how to try it. */
-export async function dev(): Promise<void> {
-  const s = await startDevStack({ ephemeral: false, env: process.env, defaultLogLevel: "info" });
-  const { gw, devnet } = s;
+/** `gate402 dev`: everything embedded, long-running, prints how to try it. `secondChain`: --second-chain. */
+export async function dev(opts: { secondChain?: boolean } = {}): Promise<void> {
+  const secondChain = opts.secondChain || undefined; // unset: GATEWAY_DEVNET_SECOND_CHAIN decides
+  const s = await startDevStack({ ephemeral: false, env: process.env, defaultLogLevel: "info", secondChain });
+  const { gw, devnet, second } = s;
   out(`\ngate402 dev is running (embedded Postgres, Neutaro devnet ${devnet.chainId} at ${devnet.rpcUrl})`);
+  if (second) {
+    out(`  second chain    ${second.chainId} at ${second.rpcUrl}   denom ${second.denom}   network cosmos:${second.chainId}`);
+    out(`  payments to     ${second.wallets[0]!.address}   (on ${second.chainId}; its wallets hold ${second.denom})`);
+  }
   out(`  gRPC ext_authz  127.0.0.1:${gw.grpcPort}   (envoy.service.auth.v3.Authorization/Check)`);
   out(`  HTTP API        ${gw.httpUrl}   (/health /metrics /invoices/:id /prepaid/*)`);
   out(`  payments to     ${gw.config.paymentAddress}   price ${formatCoins(gw.config.defaultPriceMicro)} NTMPI`);

@@ -4,14 +4,19 @@ import { join } from "node:path";
 import pino, { type Logger } from "pino";
 import { startGateway, type RunningGateway } from "../app/gateway.js";
 import { loadConfig } from "../config/load.js";
-import { startDevnet, type Devnet } from "../devnet/index.js";
+import { startDevnet, type Devnet } from "@gate402/devnet";
 
 /** A well-formed address for the settings check before the devnet (whose wallet0 receives) exists. */
 const PLACEHOLDER_ADDRESS = "neutaro1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq";
 
+/** The second devnet chain of `gate402 dev --second-chain`: its own chain id, bech32 prefix and denom. */
+export const SECOND_CHAIN = { chainId: "Devnet-2", prefix: "cosmos", denom: "uatom" } as const;
+
 /** Everything `gate402 dev` and `gate402 demo` run in one process: devnet, (embedded) Postgres, gateway. */
 export interface DevStack {
   readonly devnet: Devnet;
+  /** the second chain (GATEWAY_NETWORKS entry `cosmos:Devnet-2`, wallet0 receives), when asked for */
+  readonly second?: Devnet;
   readonly gw: RunningGateway;
   readonly log: Logger;
   stop(): Promise<void>;
@@ -22,6 +27,11 @@ export interface DevStackOptions {
   readonly ephemeral: boolean;
   readonly env: Record<string, string | undefined>;
   readonly defaultLogLevel: string;
+  /**
+   * also start a second devnet chain (SECOND_CHAIN) on GATEWAY_DEVNET_PORT + 1 (ephemeral: any port) and
+   * accept payments on it: GATEWAY_NETWORKS is set to that one network. Default: GATEWAY_DEVNET_SECOND_CHAIN.
+   */
+  readonly secondChain?: boolean;
 }
 
 /**
@@ -38,34 +48,55 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
     blockTimeMs: settings.devnet.blockTimeMs,
     logger: log.child({ component: "devnet" }),
   });
+  let second: Devnet | undefined;
   let tempDir: string | undefined;
-  if (o.ephemeral && !o.env["DATABASE_URL"] && !o.env["GATEWAY_DATA_DIR"]) {
-    tempDir = mkdtempSync(join(tmpdir(), "gate402-demo-"));
-    chmodSync(tempDir, 0o755); // embedded Postgres runs as user postgres when we are root
-  }
-  const env: Record<string, string | undefined> = {
-    GATEWAY_PAYMENT_ADDRESS: devnet.wallets[0]!.address,
-    ...o.env,
-    GATEWAY_RPC: devnet.rpcUrl,
-    GATEWAY_CHAIN_ID: devnet.chainId,
-    ...(o.ephemeral && { GATEWAY_HOST: "127.0.0.1", GATEWAY_GRPC_PORT: "0", GATEWAY_HTTP_PORT: "0" }),
-    ...(tempDir && { GATEWAY_DATA_DIR: tempDir }),
+  const stopChains = async () => {
+    await devnet.stop();
+    await second?.stop();
+    if (tempDir) rmSync(tempDir, { recursive: true, force: true });
   };
-  const config = loadConfig(env, "dev");
-  if (config.generatedSecrets.length) log.warn({ secrets: config.generatedSecrets }, "dev mode: generated ephemeral secrets (invoices and tokens do not survive a restart)");
   try {
+    if (o.secondChain ?? settings.devnet.secondChain) {
+      second = await startDevnet({
+        ...SECOND_CHAIN,
+        port: o.ephemeral || settings.devnet.port === 0 ? 0 : settings.devnet.port + 1,
+        blockTimeMs: settings.devnet.blockTimeMs,
+        logger: log.child({ component: "devnet", chainId: SECOND_CHAIN.chainId }),
+      });
+    }
+    if (o.ephemeral && !o.env["DATABASE_URL"] && !o.env["GATEWAY_DATA_DIR"]) {
+      tempDir = mkdtempSync(join(tmpdir(), "gate402-demo-"));
+      chmodSync(tempDir, 0o755); // embedded Postgres runs as user postgres when we are root
+    }
+    const env: Record<string, string | undefined> = {
+      GATEWAY_PAYMENT_ADDRESS: devnet.wallets[0]!.address,
+      ...o.env,
+      GATEWAY_RPC: devnet.rpcUrl,
+      GATEWAY_CHAIN_ID: devnet.chainId,
+      ...(second && { GATEWAY_NETWORKS: JSON.stringify([secondNetwork(second)]), GATEWAY_NETWORKS_FILE: undefined }),
+      ...(o.ephemeral && { GATEWAY_HOST: "127.0.0.1", GATEWAY_GRPC_PORT: "0", GATEWAY_HTTP_PORT: "0" }),
+      ...(tempDir && { GATEWAY_DATA_DIR: tempDir }),
+    };
+    const config = loadConfig(env, "dev");
+    if (config.generatedSecrets.length) {
+      const why = "dev mode: generated ephemeral secrets (invoices and tokens do not survive a restart)";
+      log.warn({ secrets: config.generatedSecrets }, why);
+    }
     const gw = await startGateway(config, { log });
     return {
-      devnet, gw, log,
+      devnet, second, gw, log,
       async stop() {
         await gw.stop(2000);
-        await devnet.stop();
-        if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+        await stopChains();
       },
     };
   } catch (err) {
-    await devnet.stop();
-    if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+    await stopChains();
     throw err;
   }
+}
+
+/** The GATEWAY_NETWORKS entry of the second devnet chain: its wallet0 receives. */
+export function secondNetwork(d: Devnet): { id: string; rpc: string[]; bech32Prefix: string; payTo: string; denom: string } {
+  return { id: `cosmos:${d.chainId}`, rpc: [d.rpcUrl], bech32Prefix: SECOND_CHAIN.prefix, payTo: d.wallets[0]!.address, denom: d.denom };
 }

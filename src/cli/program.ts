@@ -10,14 +10,24 @@ import { CONFIG_ENV, envHelp } from "./env-help.js";
 
 // Loaded when a command runs: --help and usage errors answer without loading gRPC, cosmjs, fastify, pg.
 const commands = () => import("./commands.js");
-// dev, demo and devnet load the devnet; serve, migrate and verify-ledger never do.
-const devCommands = () => import("./dev-commands.js");
+// dev, demo and devnet load the devnet (the workspace package @gate402/devnet, an optional dependency:
+// not in the production image); serve, migrate and verify-ledger never do.
+const devCommands = () => import("./dev-commands.js").catch(devnetMissing);
+
+/** A clear error when @gate402/devnet is not installed (e.g. `npm ci --omit=optional`, the image). */
+function devnetMissing(err: unknown): never {
+  if ((err as { code?: string }).code === "ERR_MODULE_NOT_FOUND" && /@gate402\/devnet/.test(String(err))) {
+    throw new Error("dev, demo and devnet need the optional package @gate402/devnet, not installed here (production installs omit it)");
+  }
+  throw err;
+}
 
 const DEVNET_DESCRIPTION = "only the local Neutaro devnet (CometBFT RPC, funded wallets), with optional faults; runs until Ctrl-C";
 
 const DEV_ENV = {
   GATEWAY_DEVNET_PORT: "devnet RPC port (default 26657)",
   GATEWAY_DEVNET_BLOCK_MS: "devnet block time in ms (default 500)",
+  GATEWAY_DEVNET_SECOND_CHAIN: "true: also start chain Devnet-2 (prefix cosmos, denom uatom) on port + 1 and accept payments on it",
   DATABASE_URL: "use this Postgres instead of the embedded one",
   GATEWAY_DATA_DIR: "embedded Postgres data (default .data)",
   LOG_LEVEL: "pino level",
@@ -25,8 +35,8 @@ const DEV_ENV = {
 
 /**
  * A fresh program for `argv` (without node and the script). The devnet's own command (its flags, in
- * src/devnet/cli.ts) is loaded only when `argv` runs it or asks for its help; otherwise a stand-in with
- * the same name and description keeps it in `gate402 --help` without loading any of src/devnet.
+ * packages/devnet/src/cli.ts) is loaded only when `argv` runs it or asks for its help; otherwise a stand-in
+ * with the same name and description keeps it in `gate402 --help` without loading any of the devnet.
  */
 export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command("gate402")
@@ -54,12 +64,13 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
 
   program.command("dev")
     .description("everything embedded (devnet, Postgres, generated secrets), long-running; prints commands to try it")
+    .option("--second-chain", "also start a second devnet chain (Devnet-2, prefix cosmos, denom uatom) and accept payments on it")
     .addHelpText("after", envHelp(DEV_ENV, CONFIG_ENV.filter((n) => n !== "GATEWAY_RPC" && n !== "GATEWAY_CHAIN_ID"), "gateway settings as for serve (dev defaults; GATEWAY_RPC and GATEWAY_CHAIN_ID come from the devnet)"))
-    .action(async () => (await devCommands()).dev());
+    .action(async (o: { secondChain?: boolean }) => (await devCommands()).dev(o));
 
   const wantsDevnet = argv[0] === "devnet" || (argv[0] === "help" && argv[1] === "devnet");
   if (wantsDevnet) {
-    const { devnetCommand } = await import("../devnet/cli.js");
+    const { devnetCommand } = await import("@gate402/devnet/cli").catch(devnetMissing);
     program.addCommand(devnetCommand().description(DEVNET_DESCRIPTION).copyInheritedSettings(program));
   } else {
     program.command("devnet").description(DEVNET_DESCRIPTION);

@@ -2,8 +2,9 @@
  * `gate402 maintain` and `gate402 export-usage`: usage detail retention and export from the command
  * line (a Kubernetes CronJob beside replicas running with GATEWAY_USAGE_MAINTENANCE_MS=0, or an
  * accounting export before the detail is dropped). Each prints to `out`; returns the exit code
- * (0 done, 2 database error).
+ * (src/core/catalogue.ts EXIT_CODES: 0 done, 2 database error).
  */
+import { type ApiErrorCode, exitCode } from "../core/catalogue.js";
 import { createPool } from "../store/pool.js";
 import { exportUsage, type UsageExportFormat } from "../store/usage-export.js";
 import { maintainUsage } from "../store/usage-retention.js";
@@ -16,10 +17,10 @@ export async function runMaintain(databaseUrl: string, retentionDays: number, ou
   try {
     const done = await maintainUsage(pool, { retentionDays });
     out.write(JSON.stringify(done.ran ? { ok: true, ...done } : { ok: true, ran: false, reason: "another replica holds the maintenance lock" }) + "\n");
-    return 0;
+    return exitCode("OK");
   } catch (err) {
-    out.write(JSON.stringify({ ok: false, error: "STORE_UNAVAILABLE", message: (err as Error).message }) + "\n");
-    return 2;
+    out.write(JSON.stringify({ ok: false, error: "STORE_UNAVAILABLE" satisfies ApiErrorCode, message: (err as Error).message }) + "\n");
+    return exitCode("STORE_UNAVAILABLE");
   } finally {
     await pool.end();
   }
@@ -33,10 +34,10 @@ export async function runExportUsage(
   const pool = poolFor(databaseUrl);
   try {
     await exportUsage(pool, out, opts);
-    return 0;
+    return exitCode("OK");
   } catch (e) {
-    err.write(JSON.stringify({ ok: false, error: "STORE_UNAVAILABLE", message: (e as Error).message }) + "\n");
-    return 2;
+    err.write(JSON.stringify({ ok: false, error: "STORE_UNAVAILABLE" satisfies ApiErrorCode, message: (e as Error).message }) + "\n");
+    return exitCode("STORE_UNAVAILABLE");
   } finally {
     await pool.end();
   }

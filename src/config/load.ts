@@ -7,6 +7,7 @@ import { readTlsMaterial, type TlsFiles } from "../tls/files.js";
 import { envSchema } from "./schema.js";
 import { loadX402Config, type X402Config } from "./x402.js";
 import { resolveSecretFiles, SECRET_VARIABLES } from "./secret-files.js";
+import { assembleNetworks, prefixOf, readNetworksFile, type NetworkConfig } from "./networks.js";
 import { loadRoutesFile, parseRoutesEnv, RouteConfigError, type RouteRule } from "./routes.js";
 
 /** `production` (gate402 serve) refuses weak secrets; `dev` generates ephemeral ones. */
@@ -25,6 +26,11 @@ export interface GatewayConfig {
   /** CAIP-2 network id, e.g. "cosmos:Neutaro-1" */
   readonly network: string;
   readonly denom: string;
+  /**
+   * every network payments are accepted on, the primary (the fields above) first, then GATEWAY_NETWORKS
+   * or GATEWAY_NETWORKS_FILE in their order; ids and pay-to addresses unique
+   */
+  readonly networks: readonly NetworkConfig[];
   /** GATEWAY_CURRENCY: display name of denom, e.g. "NTMPI" */
   readonly currency: string;
   /** default price in uneutaro (bigint) */
@@ -99,8 +105,8 @@ export interface GatewayConfig {
   readonly logLevel: string;
   /** ms `gate402 serve` drains after SIGTERM (GATEWAY_SHUTDOWN_GRACE_MS) */
   readonly shutdownGraceMs: number;
-  /** the embedded devnet of `gate402 dev` / `demo` (GATEWAY_DEVNET_PORT, GATEWAY_DEVNET_BLOCK_MS) */
-  readonly devnet: { readonly port: number; readonly blockTimeMs: number };
+  /** the embedded devnet of `gate402 dev` / `demo` (GATEWAY_DEVNET_PORT, GATEWAY_DEVNET_BLOCK_MS, GATEWAY_DEVNET_SECOND_CHAIN) */
+  readonly devnet: { readonly port: number; readonly blockTimeMs: number; readonly secondChain: boolean };
   /** x402 signed-payment settlement and facilitator (GATEWAY_X402_*, src/config/x402.ts) */
   readonly x402: X402Config;
   /** names of secrets generated for this dev run (never their values), to say so at start-up */
@@ -243,6 +249,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, mode: Run
   if (oidcSet !== 0 && oidcSet !== 3) problems.push("GATEWAY_OIDC_ISSUER, GATEWAY_OIDC_AUDIENCE and GATEWAY_OIDC_JWKS_URL go together: set all three or none");
   const rpcUrls = e.GATEWAY_RPC.split(",").map((s) => s.trim()).filter(Boolean);
   for (const u of rpcUrls) if (!/^https?:\/\/[^\s]+$/.test(u)) problems.push(`GATEWAY_RPC: "${u}" is not an http(s) URL`);
+  const networks = networksOf(e, rpcUrls, problems);
   if (e.GATEWAY_PREPAID_SIGNUP === "token" && !e.GATEWAY_PREPAID_SIGNUP_TOKEN) problems.push("GATEWAY_PREPAID_SIGNUP=token needs GATEWAY_PREPAID_SIGNUP_TOKEN (at least 16 characters)");
   // Detail must outlive the refund window: a refund finds a rolled-up call's amount only in usage_events.
   if (e.GATEWAY_USAGE_RETENTION * 86_400 < e.GATEWAY_REFUND_WINDOW) problems.push("GATEWAY_USAGE_RETENTION (days) must cover GATEWAY_REFUND_WINDOW (seconds)");
@@ -265,6 +272,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, mode: Run
     chainId: e.GATEWAY_CHAIN_ID,
     network: `cosmos:${e.GATEWAY_CHAIN_ID}`,
     denom: e.GATEWAY_DENOM,
+    networks: Object.freeze(networks),
     currency: e.GATEWAY_CURRENCY,
     defaultPriceMicro,
     routes: Object.freeze(routes),
@@ -317,10 +325,26 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, mode: Run
     }),
     logLevel: e.LOG_LEVEL,
     shutdownGraceMs: e.GATEWAY_SHUTDOWN_GRACE_MS,
-    devnet: Object.freeze({ port: e.GATEWAY_DEVNET_PORT, blockTimeMs: e.GATEWAY_DEVNET_BLOCK_MS }),
+    devnet: Object.freeze({
+      port: e.GATEWAY_DEVNET_PORT, blockTimeMs: e.GATEWAY_DEVNET_BLOCK_MS, secondChain: e.GATEWAY_DEVNET_SECOND_CHAIN,
+    }),
     x402,
     generatedSecrets: Object.freeze(generated),
   });
+}
+
+/** The primary network from GATEWAY_CHAIN_ID & co., then GATEWAY_NETWORKS or GATEWAY_NETWORKS_FILE (config/networks.ts). */
+function networksOf(e: ReturnType<typeof envSchema.parse>, rpcUrls: readonly string[], problems: string[]): NetworkConfig[] {
+  const both = e.GATEWAY_NETWORKS?.length && e.GATEWAY_NETWORKS_FILE;
+  if (both) problems.push("GATEWAY_NETWORKS and GATEWAY_NETWORKS_FILE: set one or neither");
+  const fromFile = e.GATEWAY_NETWORKS_FILE ? readNetworksFile(e.GATEWAY_NETWORKS_FILE, problems) : [];
+  const extra = e.GATEWAY_NETWORKS?.length ? e.GATEWAY_NETWORKS : fromFile;
+  const payTo = e.GATEWAY_PAYMENT_ADDRESS ?? "";
+  const primary = {
+    id: `cosmos:${e.GATEWAY_CHAIN_ID}`, chainId: e.GATEWAY_CHAIN_ID, rpcUrls: Object.freeze([...rpcUrls]), bech32Prefix: prefixOf(payTo),
+    payTo, denom: e.GATEWAY_DENOM, minConfirmations: e.GATEWAY_MIN_CONFIRMATIONS,
+  };
+  return assembleNetworks(primary, extra, e.GATEWAY_NETWORKS?.length ? "GATEWAY_NETWORKS" : "GATEWAY_NETWORKS_FILE", problems);
 }
 
 /** GATEWAY_TLS_*: which settings go together, and files that are readable and make a working TLS context. */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { networksEnvSchema } from "./networks.js";
 
 /**
  * The environment schema: one source of truth for every setting's name, type and default
@@ -25,6 +26,10 @@ export const envSchema = z.object({
   GATEWAY_ROUTES: z.string().optional(),
   GATEWAY_ROUTES_FILE: z.string().optional(),
   GATEWAY_MIN_CONFIRMATIONS: z.coerce.number().int().min(1).max(1000).default(1),
+  /** additional Cosmos networks: JSON array of {id, rpc, bech32Prefix, payTo, denom, confirmations} (config/networks.ts) */
+  GATEWAY_NETWORKS: networksEnvSchema.optional(),
+  /** the same list in a YAML or JSON file (not both) */
+  GATEWAY_NETWORKS_FILE: z.string().min(1).optional(),
   /** seconds */
   GATEWAY_INVOICE_TTL: z.coerce.number().int().min(10).max(86_400).default(300),
   GATEWAY_PREPAID: bool.default(true),
@@ -134,9 +139,13 @@ export const envSchema = z.object({
   GATEWAY_DEVNET_PORT: port.default(26657),
   /** `gate402 dev` and `demo` only: ms between devnet blocks (0: a block per tx) */
   GATEWAY_DEVNET_BLOCK_MS: z.coerce.number().int().min(0).max(60_000).default(500),
+  /** `gate402 dev` only: also start the second devnet chain (Devnet-2, prefix cosmos, denom uatom) on GATEWAY_DEVNET_PORT + 1 */
+  GATEWAY_DEVNET_SECOND_CHAIN: bool.default(false),
 });
 
 /** Settings read only by one command, listed in that command's help rather than with every gateway setting. */
-export const COMMAND_ONLY_ENV: readonly string[] = ["GATEWAY_SHUTDOWN_GRACE_MS", "GATEWAY_DEVNET_PORT", "GATEWAY_DEVNET_BLOCK_MS"];
+export const COMMAND_ONLY_ENV: readonly string[] = [
+  "GATEWAY_SHUTDOWN_GRACE_MS", "GATEWAY_DEVNET_PORT", "GATEWAY_DEVNET_BLOCK_MS", "GATEWAY_DEVNET_SECOND_CHAIN",
+];
 
 export type RawEnv = z.infer<typeof envSchema>;

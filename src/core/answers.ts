@@ -1,12 +1,12 @@
 import type { AllowDecision, DenyDecision, PayMethod } from "./decision.js";
-import type { RequestFacts } from "./facts.js";
 import type { CoreDeps } from "./context.js";
 import type { Invoice } from "./invoices.js";
 import { issueOffers } from "./offers.js";
 import { withOffers } from "./offers-402.js";
-import { paymentRequired } from "./payment-required.js";
-import type { Price } from "./pricing.js";
+import { paymentRequired, type PaymentRequiredBody, type PrepaidTopUp } from "./payment-required.js";
+import type { ProofHeader } from "./proofs.js";
 import { REASONS, type ReasonCode } from "./reasons.js";
+import type { RequestScope } from "./request-scope.js";
 
 /**
  * Builders for the decisions the core returns, so every path renders the same shapes.
@@ -25,8 +25,9 @@ export interface AllowDetails {
   readonly responseHeaders?: Record<string, string>;
 }
 
-/** Request is served; `strip` are the proof/credential header names present on the request. */
-export function allow(decisionId: string, method: PayMethod, price: Price, strip: readonly string[], d: AllowDetails = {}): AllowDecision {
+/** Request is served at the scope's price; the scope's `strip` headers are removed before upstream. */
+export function allow(scope: RequestScope, method: PayMethod, d: AllowDetails = {}): AllowDecision {
+  const { decisionId, price, strip } = scope;
   return {
     kind: "allow", decisionId, method, routeId: price.routeId, priceMicro: price.priceMicro,
     upstreamHeaders: {
@@ -43,8 +44,28 @@ export function allow(decisionId: string, method: PayMethod, price: Price, strip
   };
 }
 
+/** A request a pass pays for: served, charging nothing (the pass earned its price when it was bought). */
+export function allowPass(scope: RequestScope, d: AllowDetails): AllowDecision {
+  return allow({ ...scope, price: { ...scope.price, priceMicro: 0n } }, "pass", d);
+}
+
+/**
+ * PAYMENT-RESPONSE (and X-PAYMENT-RESPONSE when the proof came as X-PAYMENT), base64 JSON
+ * `{success: true, transaction, network, payer, ...extra}` (docs/design.md), then `headers`.
+ */
+export function paymentResponseHeaders(
+  proofHeader: ProofHeader, r: { txHash: string; network: string; payer: string; extra?: Record<string, unknown> },
+  headers: Record<string, string> = {},
+): Record<string, string> {
+  const receipt = Buffer.from(JSON.stringify({ success: true, transaction: r.txHash, network: r.network, payer: r.payer, ...r.extra }))
+    .toString("base64");
+  const out: Record<string, string> = { "payment-response": receipt, ...headers };
+  if (proofHeader === "x-payment") out["x-payment-response"] = receipt;
+  return out;
+}
+
 /** Issues a fresh invoice for this request (no I/O: stateless HMAC token). */
-export function issueInvoice(deps: CoreDeps, facts: RequestFacts, price: Price): Invoice {
+export function issueInvoice(deps: CoreDeps, { facts, price }: Pick<RequestScope, "facts" | "price">): Invoice {
   const invoice = deps.codec.issue({
     amountMicro: price.priceMicro, method: facts.method, routeId: price.routeId,
     expiresAt: Math.floor(deps.clock() / 1000) + deps.invoiceTtlSeconds,
@@ -54,22 +75,34 @@ export function issueInvoice(deps: CoreDeps, facts: RequestFacts, price: Price):
   return invoice;
 }
 
+/** Why a request is refused with an invoice, and what the answer adds. */
+export interface Refusal {
+  /** how the request offered to pay; a metric label */
+  readonly method: PayMethod;
+  readonly reason: ReasonCode;
+  /** why this proof or credential was refused; the body's message starts with it */
+  readonly detail?: string;
+  /** mark the pass offers as renewing an expired pass */
+  readonly renewal?: boolean;
+  /** INSUFFICIENT_BALANCE: the balance and deposit memo, merged into `prepaid` */
+  readonly topUp?: PrepaidTopUp;
+}
+
 /**
  * Deny that tells the client how to pay (402, and 400/401/403 that still carry an invoice), with the
- * route's bundle and pass offers (offers.ts); `renewal` marks the pass offers as renewing an expired pass.
+ * route's bundle and pass offers (offers.ts).
  */
-export function denyWithInvoice(
-  deps: CoreDeps, facts: RequestFacts, price: Price, decisionId: string, method: PayMethod, reason: ReasonCode, detail?: string,
-  extraBody?: Record<string, unknown>, renewal = false,
-): DenyDecision {
-  const invoice = issueInvoice(deps, facts, price);
+export function denyWithInvoice(deps: CoreDeps, scope: RequestScope, r: Refusal): DenyDecision {
+  const { facts, price } = scope;
+  const invoice = issueInvoice(deps, scope);
   const now = Math.floor(deps.clock() / 1000);
-  const parts = withOffers(paymentRequired(deps.terms, invoice, facts, now, reason, detail), deps.terms, issueOffers(deps, facts, price, renewal), now);
+  const required = paymentRequired(deps.terms, invoice, facts, now, r.reason, r.detail);
+  const parts = withOffers(required, deps.terms, issueOffers(deps, facts, price, r.renewal ?? false), now);
+  const body: PaymentRequiredBody = r.topUp ? { ...parts.body, prepaid: { ...parts.body.prepaid, ...r.topUp } } : parts.body;
   const status = parts.status;
   return {
-    kind: "deny", decisionId, method, routeId: price.routeId, reason, status, headers: parts.headers,
-    body: extraBody ? { ...parts.body, ...extraBody } : parts.body,
-    outcome: status === 402 ? "payment_required" : "denied",
+    kind: "deny", decisionId: scope.decisionId, method: r.method, routeId: price.routeId, reason: r.reason, status, headers: parts.headers,
+    body, outcome: status === 402 ? "payment_required" : "denied",
   };
 }
 
@@ -79,18 +112,23 @@ export function denyWithInvoice(
  * (when the next block is expected).
  */
 export function denyPending(
-  deps: CoreDeps, facts: RequestFacts, price: Price, decisionId: string, invoice: Invoice, reason: "PAYMENT_PENDING" | "AWAITING_CONFIRMATION", detail: string,
+  deps: CoreDeps, scope: RequestScope, invoice: Invoice, reason: "PAYMENT_PENDING" | "AWAITING_CONFIRMATION", detail: string,
 ): DenyDecision {
   const retryAfter = Math.max(1, Math.ceil(deps.nextBlockSeconds?.() ?? 1));
-  const parts = paymentRequired(deps.terms, invoice, facts, Math.floor(deps.clock() / 1000), reason, detail);
+  const parts = paymentRequired(deps.terms, invoice, scope.facts, Math.floor(deps.clock() / 1000), reason, detail);
   return {
-    kind: "deny", decisionId, method: "invoice", routeId: price.routeId, reason, status: parts.status,
+    kind: "deny", decisionId: scope.decisionId, method: "invoice", routeId: scope.price.routeId, reason, status: parts.status,
     headers: { ...parts.headers, "retry-after": String(retryAfter) }, body: parts.body, outcome: "payment_required",
   };
 }
 
-/** Deny without an invoice: outages (503 — never ask an agent to pay because we are down), 429. */
-export function denyPlain(decisionId: string, method: PayMethod, routeId: string, reason: ReasonCode, message?: string, headers: Record<string, string> = {}): DenyDecision {
+/**
+ * Deny without an invoice: outages (503 — never ask an agent to pay because we are down), 429, and a
+ * malformed request (400 INVALID_REQUEST, before any price is known).
+ */
+export function denyPlain(
+  decisionId: string, method: PayMethod, routeId: string, reason: ReasonCode, message?: string, headers: Record<string, string> = {},
+): DenyDecision {
   const status = REASONS[reason].status;
   return {
     kind: "deny", decisionId, method, routeId, reason, status,
@@ -101,7 +139,20 @@ export function denyPlain(decisionId: string, method: PayMethod, routeId: string
 }
 
 /** 429 RATE_LIMITED: too many chain lookups from this client; no invoice (it already holds one). */
-export function denyRateLimited(decisionId: string, method: PayMethod, routeId: string, retryAfterSeconds: number): DenyDecision {
+export function denyRateLimited(scope: RequestScope, method: PayMethod, retryAfterSeconds: number): DenyDecision {
   const message = `Too many payment proofs to look up from this client; retry in ${retryAfterSeconds} s`;
-  return denyPlain(decisionId, method, routeId, "RATE_LIMITED", message, { "retry-after": String(retryAfterSeconds) });
+  return denyPlain(scope.decisionId, method, scope.price.routeId, "RATE_LIMITED", message, { "retry-after": String(retryAfterSeconds) });
+}
+
+/**
+ * Dry run (GATEWAY_DRY_RUN): a deny becomes an allow that charged nothing; the method stays what the
+ * request offered ("pass" would now read as a pass token in dynamic metadata and the refund path), and
+ * upstream learns the reason it would have been denied.
+ */
+export function dryRunAllow(d: DenyDecision): AllowDecision {
+  return {
+    kind: "allow", decisionId: d.decisionId, method: d.method, routeId: d.routeId, priceMicro: 0n,
+    upstreamHeaders: { "x-gate402-decision-id": d.decisionId, "x-gate402-dry-run": d.reason },
+    headersToRemove: [], responseHeaders: {},
+  };
 }

@@ -12,10 +12,16 @@ import type { SignedTxDeps } from "./signed-tx/settle.js";
 export interface CoreEvents {
   invoiceIssued(e: { routeId: string; invoiceId: string }): void;
   /** a pay-per-request proof or a deposit was accepted or refused */
-  payment(e: { kind: "invoice" | "deposit"; result: "accepted" | "rejected"; reason: string; routeId?: string; invoiceId?: string; txHash?: string; payer?: string; amountMicro?: bigint; decisionId?: string }): void;
+  payment(e: {
+    kind: "invoice" | "deposit"; result: "accepted" | "rejected"; reason: string; routeId?: string; invoiceId?: string; txHash?: string;
+    payer?: string; amountMicro?: bigint; decisionId?: string;
+  }): void;
   /** money earned by an allowed request, in uneutaro (bigint) */
   revenue(e: { routeId: string; method: "invoice" | "prepaid"; amountMicro: bigint }): void;
-  prepaidDebit(e: { result: "applied" | "insufficient" | "bad_credentials" | "suspended" | "error"; clientId: string; routeId: string; amountMicro: bigint; decisionId: string }): void;
+  prepaidDebit(e: {
+    result: "applied" | "insufficient" | "bad_credentials" | "suspended" | "error"; clientId: string; routeId: string; amountMicro: bigint;
+    decisionId: string;
+  }): void;
   /** an invoice payment was accepted: once per payment (not per use), by what it bought; uneutaro */
   offerRevenue?(e: { offer: "single" | "bundle" | "pass"; amountMicro: bigint }): void;
   /** a pass token was issued for `scope` */
@@ -25,9 +31,6 @@ export interface CoreEvents {
 }
 
 export const noEvents: CoreEvents = { invoiceIssued() {}, payment() {}, revenue() {}, prepaidDebit() {} };
-
-/** How long after an invoice's expiry a late payment still buys one request (GATEWAY_LATE_GRACE default). */
-export const DEFAULT_LATE_GRACE_SECONDS = 3600;
 
 /** Everything the decision core depends on, injected (ports, clock, randomness). */
 export interface CoreDeps {
@@ -39,7 +42,7 @@ export interface CoreDeps {
   /** seconds */
   readonly invoiceTtlSeconds: number;
   readonly minConfirmations: number;
-  /** GATEWAY_LATE_GRACE, seconds; default DEFAULT_LATE_GRACE_SECONDS */
+  /** GATEWAY_LATE_GRACE, seconds; default DEFAULT_LATE_GRACE_SECONDS (payment-rules.ts) */
   readonly lateGraceSeconds?: number;
   readonly prepaidEnabled: boolean;
   /** last known chain height, without I/O (kept fresh in the background); 0 when unknown */

@@ -1,6 +1,7 @@
 import type { ChainPort } from "../ports/chain.js";
 import type { StorePort } from "../ports/store.js";
-import { confirmations, paidTo } from "./verify-payment.js";
+import { apiError, type ApiError, type ApiStatusOf } from "./catalogue.js";
+import { confirmations, paidTo } from "./payment-rules.js";
 
 export interface DepositDeps {
   readonly chain: ChainPort;
@@ -10,12 +11,17 @@ export interface DepositDeps {
   readonly minConfirmations: number;
 }
 
-/** Result of crediting a deposit; `error` codes come from the closed catalogue. */
+/** Codes a deposit is refused with (src/core/catalogue.ts API_ERRORS, "POST /prepaid/deposit"). */
+export type DepositRefusal =
+  "INVALID_CLIENT_CREDENTIALS" | "PAYMENT_NOT_FOUND" | "WRONG_RESOURCE" | "AWAITING_CONFIRMATION" | "PROOF_ALREADY_USED";
+
+/** Result of crediting a deposit; a refusal is the HTTP API's error answer (status and `{error, message}`). */
 export type DepositResult =
   | { readonly kind: "credited"; readonly replayed: boolean; readonly amountMicro: bigint; readonly balanceMicro: bigint }
-  | { readonly kind: "refused"; readonly status: number; readonly error: string; readonly message: string };
+  | ({ readonly kind: "refused" } & ApiError<DepositRefusal>);
 
-const refuse = (status: number, error: string, message: string): DepositResult => ({ kind: "refused", status, error, message });
+const refuse = <C extends DepositRefusal>(code: C, message: string, status?: ApiStatusOf<C>): DepositResult =>
+  ({ kind: "refused", ...apiError(code, message, status) });
 
 /**
  * Credits an on-chain deposit to a prepaid account (POST /prepaid/deposit). The tx must succeed,
@@ -26,16 +32,18 @@ const refuse = (status: number, error: string, message: string): DepositResult =
  */
 export async function creditDeposit(deps: DepositDeps, clientId: string, txHash: string): Promise<DepositResult> {
   const account = await deps.store.getAccount(clientId);
-  if (!account) return refuse(404, "INVALID_CLIENT_CREDENTIALS", `Unknown prepaid account ${clientId}`);
+  if (!account) return refuse("INVALID_CLIENT_CREDENTIALS", `Unknown prepaid account ${clientId}`);
   const tx = await deps.chain.getTx(txHash);
-  if (!tx) return refuse(404, "PAYMENT_NOT_FOUND", `Transaction ${txHash.toUpperCase()} not found on chain (yet)`);
-  if (tx.code !== 0) return refuse(422, "PAYMENT_NOT_FOUND", `Transaction ${tx.hash} failed on chain (code ${tx.code})`);
-  if (tx.memo !== account.depositMemo) return refuse(422, "WRONG_RESOURCE", `Transaction ${tx.hash} memo is not this account's deposit memo`);
+  if (!tx) return refuse("PAYMENT_NOT_FOUND", `Transaction ${txHash.toUpperCase()} not found on chain (yet)`);
+  if (tx.code !== 0) return refuse("PAYMENT_NOT_FOUND", `Transaction ${tx.hash} failed on chain (code ${tx.code})`, 422);
+  if (tx.memo !== account.depositMemo) return refuse("WRONG_RESOURCE", `Transaction ${tx.hash} memo is not this account's deposit memo`);
   const { paidMicro, payer } = paidTo(tx, deps.payTo, deps.denom);
-  if (paidMicro === 0n) return refuse(422, "PAYMENT_NOT_FOUND", `Transaction ${tx.hash} pays nothing to ${deps.payTo} in ${deps.denom}`);
+  if (paidMicro === 0n) return refuse("PAYMENT_NOT_FOUND", `Transaction ${tx.hash} pays nothing to ${deps.payTo} in ${deps.denom}`, 422);
   if (deps.minConfirmations > 1) {
     const conf = confirmations(await deps.chain.latestHeight(), tx.height);
-    if (conf < deps.minConfirmations) return refuse(409, "AWAITING_CONFIRMATION", `Transaction ${tx.hash} has ${conf} of ${deps.minConfirmations} confirmations`);
+    if (conf < deps.minConfirmations) {
+      return refuse("AWAITING_CONFIRMATION", `Transaction ${tx.hash} has ${conf} of ${deps.minConfirmations} confirmations`);
+    }
   }
   const out = await deps.store.creditDeposit({ clientId, txHash: tx.hash, amountMicro: paidMicro, height: tx.height, sender: payer });
   switch (out.kind) {
@@ -43,8 +51,8 @@ export async function creditDeposit(deps: DepositDeps, clientId: string, txHash:
     case "replayed":
       return { kind: "credited", replayed: out.kind === "replayed", amountMicro: paidMicro, balanceMicro: out.balanceMicro };
     case "tx_used":
-      return refuse(409, "PROOF_ALREADY_USED", `Transaction ${tx.hash} already paid an invoice or another deposit`);
+      return refuse("PROOF_ALREADY_USED", `Transaction ${tx.hash} already paid an invoice or another deposit`);
     case "unknown_account":
-      return refuse(404, "INVALID_CLIENT_CREDENTIALS", `Unknown prepaid account ${clientId}`);
+      return refuse("INVALID_CLIENT_CREDENTIALS", `Unknown prepaid account ${clientId}`);
   }
 }

@@ -11,6 +11,7 @@ import { storeWithDeadline } from "./deadline.js";
 import { payFromBalance } from "./prepaid.js";
 import { InvalidPathError, resolvePrice, type Price } from "./pricing.js";
 import { parseProof, PROOF_HEADERS } from "./proofs.js";
+import type { RequestScope } from "./request-scope.js";
 import { paySigned } from "./signed-tx/gate.js";
 
 /** The decision core: request facts in, decision out. Transport-agnostic; ports injected. */
@@ -36,15 +37,20 @@ async function decidePaid(deps: CoreDeps, facts: RequestFacts, price: Price, dec
   const proof = parseProof(facts.headers, deps.terms.network);
   const creds = deps.prepaidEnabled ? parseCredentials(facts.headers) : ({ kind: "none" } as const);
   const strip = consumedHeaders(facts, creds.kind === "credentials" && creds.viaAuthorization);
+  const scope: RequestScope = { facts, price, decisionId, strip };
   // A pass is checked in memory only: no database, no chain (passes/check.ts).
   const pass = deps.passes && proof.kind === "none" ? presentedPass(facts.headers) : undefined;
-  if (pass) return decidePass(deps, deps.passes!, facts, price, pass, decisionId, strip);
-  if (proof.kind === "invalid") return denyWithInvoice(deps, facts, price, decisionId, "invoice", "INVALID_PROOF", proof.message);
-  if (proof.kind === "proof" && proof.proof.signed) return paySigned(deps, facts, price, proof.proof, decisionId, strip);
-  if (proof.kind === "proof") return payPerRequest(deps, facts, price, proof.proof, decisionId, strip);
-  if (creds.kind === "invalid") return denyWithInvoice(deps, facts, price, decisionId, "prepaid", "INVALID_CLIENT_CREDENTIALS", creds.message);
-  if (creds.kind === "credentials") return payFromBalance(deps, facts, price, creds.clientId, creds.keyHash, decisionId, strip);
-  return denyWithInvoice(deps, facts, price, decisionId, "none", "PAYMENT_REQUIRED");
+  if (deps.passes && pass) return decidePass(deps, deps.passes, scope, pass);
+  if (proof.kind === "invalid") return denyWithInvoice(deps, scope, { method: "invoice", reason: "INVALID_PROOF", detail: proof.message });
+  if (proof.kind === "proof") {
+    const presented = proof.proof;
+    return presented.signed !== undefined ? paySigned(deps, scope, presented) : payPerRequest(deps, scope, presented);
+  }
+  if (creds.kind === "invalid") {
+    return denyWithInvoice(deps, scope, { method: "prepaid", reason: "INVALID_CLIENT_CREDENTIALS", detail: creds.message });
+  }
+  if (creds.kind === "credentials") return payFromBalance(deps, scope, creds.clientId, creds.keyHash);
+  return denyWithInvoice(deps, scope, { method: "none", reason: "PAYMENT_REQUIRED" });
 }
 
 function methodFor(facts: RequestFacts): PayMethod {
@@ -53,31 +59,39 @@ function methodFor(facts: RequestFacts): PayMethod {
   return facts.headers["x-client-id"] !== undefined ? "prepaid" : "none";
 }
 
+/** 400 INVALID_REQUEST without an invoice: the request is refused before any price is known. */
+function denyInvalidRequest(decisionId: string, problem: string): Decision {
+  return denyPlain(decisionId, "none", "default", "INVALID_REQUEST", `Malformed request: ${problem}`);
+}
+
 /** Builds the decision core over its injected dependencies. */
 export function createGate(deps: CoreDeps): Gate {
   return {
     async decide(facts) {
       const decisionId = deps.newId();
       const problem = requestProblem(facts);
-      if (problem) return denyPlain(decisionId, "none", "default", "INVALID_REQUEST", `Malformed request: ${problem}`);
+      if (problem) return denyInvalidRequest(decisionId, problem);
       let price: Price;
       try {
         price = resolvePrice(facts, deps.prices);
       } catch (err) {
-        if (err instanceof InvalidPathError) return denyPlain(decisionId, "none", "default", "INVALID_REQUEST", `Malformed request: ${err.message}`);
+        if (err instanceof InvalidPathError) return denyInvalidRequest(decisionId, err.message);
         throw err;
       }
       if (price.priceMicro === 0n) {
         const creds = deps.prepaidEnabled ? parseCredentials(facts.headers) : undefined;
-        return allow(decisionId, "free", price, consumedHeaders(facts, creds?.kind === "credentials" && creds.viaAuthorization));
+        const strip = consumedHeaders(facts, creds?.kind === "credentials" && creds.viaAuthorization);
+        return allow({ facts, price, decisionId, strip }, "free");
       }
       try {
         // Wall time on purpose: the deadline bounds real waiting, whatever deps.clock says.
-        const bound = deps.checkDeadlineMs === undefined ? deps : { ...deps, store: storeWithDeadline(deps.store, Date.now() + deps.checkDeadlineMs) };
+        const deadline = deps.checkDeadlineMs;
+        const bound = deadline === undefined ? deps : { ...deps, store: storeWithDeadline(deps.store, Date.now() + deadline) };
         return await decidePaid(bound, facts, price, decisionId);
       } catch (err) {
-        if (err instanceof ChainUnavailableError) return denyPlain(decisionId, methodFor(facts), price.routeId, "CHAIN_UNAVAILABLE", undefined, { "retry-after": "2" });
-        if (err instanceof StoreUnavailableError) return denyPlain(decisionId, methodFor(facts), price.routeId, "STORE_UNAVAILABLE", undefined, { "retry-after": "2" });
+        const outage = err instanceof ChainUnavailableError ? "CHAIN_UNAVAILABLE"
+          : err instanceof StoreUnavailableError ? "STORE_UNAVAILABLE" : undefined;
+        if (outage) return denyPlain(decisionId, methodFor(facts), price.routeId, outage, undefined, { "retry-after": "2" });
         throw err;
       }
     },

@@ -1,20 +1,18 @@
 import type { ChainTx } from "../ports/chain.js";
-import { INVOICE_PAYMENT_STATUSES } from "../ports/payments.js";
-import { allow, denyPending, denyRateLimited, denyWithInvoice } from "./answers.js";
-import { DEFAULT_LATE_GRACE_SECONDS, type CoreDeps } from "./context.js";
+import { allow, denyPending, denyRateLimited, denyWithInvoice, paymentResponseHeaders } from "./answers.js";
+import type { CoreDeps } from "./context.js";
 import type { Decision } from "./decision.js";
 import type { RequestFacts } from "./facts.js";
 import type { Invoice } from "./invoices.js";
 import { allowExtras, redeemOfferAgain } from "./offer-redeem.js";
 import { isOfferInvoice, offerBindingProblem } from "./offers.js";
 import type { Price } from "./pricing.js";
-import type { PaymentProof } from "./proofs.js";
+import type { ChainProof } from "./proofs.js";
 import { clientKey } from "./rate-limit.js";
 import type { ReasonCode } from "./reasons.js";
-import { chainFirstPayment, checkPayment } from "./verify-payment.js";
-
-/** How many recipient-matching txs an invoice-only proof scans on chain (newest first). */
-const SEARCH_LIMIT = 100;
+import type { RequestScope } from "./request-scope.js";
+import { CHAIN_SEARCH_LIMIT, chainFirstPayment, countsForInvoice, DEFAULT_LATE_GRACE_SECONDS } from "./payment-rules.js";
+import { checkPayment } from "./verify-payment.js";
 
 /**
  * `retryAfterSeconds` is set only with RATE_LIMITED; `pending` when the proof names a genuine,
@@ -28,7 +26,8 @@ const stillPending = (inv: Invoice, message: string): Step<never> => ({ ok: fals
 function overLimit(deps: CoreDeps, facts: RequestFacts): Step<never> | undefined {
   const taken = deps.chainLookupLimiter?.take(clientKey(facts.sourceAddress));
   if (!taken || taken.ok) return undefined;
-  return { ok: false, reason: "RATE_LIMITED", message: "Chain lookup budget of this client used up", retryAfterSeconds: taken.retryAfterSeconds };
+  const message = "Chain lookup budget of this client used up";
+  return { ok: false, reason: "RATE_LIMITED", message, retryAfterSeconds: taken.retryAfterSeconds };
 }
 
 /** The invoice must be bound to this request's method, route id and price. */
@@ -46,53 +45,65 @@ interface Located {
   readonly blockTimeSec?: number;
 }
 
+/** The invoice a proof names: issued by us, bound to this request, not spent (a replay costs no chain call). */
+async function namedInvoice(deps: CoreDeps, scope: RequestScope, invoiceId: string): Promise<Step<Invoice>> {
+  const inv = deps.codec.verify(invoiceId);
+  if (!inv) return fail("INVALID_PROOF", "Invoice id was not issued by this gateway or was altered");
+  const wrong = bindingProblem(inv, scope.facts, scope.price);
+  if (wrong) return fail("WRONG_RESOURCE", wrong);
+  const redeemed = await deps.store.findRedemption(inv.id);
+  if (redeemed && redeemed.usesLeft === 0) return fail("PROOF_ALREADY_USED", "This invoice has already been redeemed");
+  return { ok: true, value: inv };
+}
+
+/** The tx a hash names; an unknown hash of a genuine unexpired invoice is still pending. */
+async function locateByHash(
+  deps: CoreDeps, facts: RequestFacts, txHash: string, inv: Invoice | undefined, nowSec: number,
+): Promise<Step<Located>> {
+  const limited = overLimit(deps, facts);
+  if (limited) return limited;
+  const tx = await deps.chain.getTx(txHash);
+  if (tx) return { ok: true, value: { tx } };
+  const message = `Transaction ${txHash} not found on chain (yet)`;
+  return inv && nowSec <= inv.expiresAt ? stillPending(inv, message) : fail("PAYMENT_NOT_FOUND", message);
+}
+
 /**
- * Finds the tx: by hash when given; else from the payment watcher's index (one DB round trip), and
- * only when the index has no payment that counts (fresh block, watcher off) by scanning credits to
- * payTo since the invoice's issue height. Only the chain calls take from the client's rate limit.
+ * The tx paying an invoice named alone: from the payment watcher's index (one DB round trip), and only
+ * when the index has no payment that counts (fresh block, watcher off) by scanning credits to payTo
+ * since the invoice's issue height. Only the chain call takes from the client's rate limit.
  */
-async function locateTx(deps: CoreDeps, facts: RequestFacts, proof: PaymentProof, inv: Invoice | null, nowSec: number): Promise<Step<Located>> {
-  if (proof.txHash) {
-    const limited = overLimit(deps, facts);
-    if (limited) return limited;
-    const tx = await deps.chain.getTx(proof.txHash);
-    if (tx) return { ok: true, value: { tx } };
-    const message = `Transaction ${proof.txHash} not found on chain (yet)`;
-    return inv && nowSec <= inv.expiresAt ? stillPending(inv, message) : fail("PAYMENT_NOT_FOUND", message);
-  }
-  const indexed = await deps.store.payments?.findPaymentByMemo(deps.terms.payTo, inv!.id);
-  if (indexed && INVOICE_PAYMENT_STATUSES.includes(indexed.status)) {
+async function locateByInvoice(deps: CoreDeps, facts: RequestFacts, inv: Invoice, nowSec: number): Promise<Step<Located>> {
+  const indexed = await deps.store.payments?.findPaymentByMemo(deps.terms.payTo, inv.id);
+  if (indexed && countsForInvoice(indexed.status)) {
     return { ok: true, value: { tx: indexed.tx, blockTimeSec: Math.floor(indexed.blockTime.getTime() / 1000) } };
   }
   const limited = overLimit(deps, facts);
   if (limited) return limited;
-  const candidates = await deps.chain.searchByRecipient(deps.terms.payTo, inv!.issueHeight, SEARCH_LIMIT, inv!.id);
-  const tx = chainFirstPayment(candidates, inv!.id);
+  const candidates = await deps.chain.searchByRecipient(deps.terms.payTo, inv.issueHeight, CHAIN_SEARCH_LIMIT, inv.id);
+  const tx = chainFirstPayment(candidates, inv.id);
   if (tx) return { ok: true, value: { tx } };
-  if (nowSec > inv!.expiresAt) return fail("INVOICE_EXPIRED", "Invoice expired and no payment for it was found");
-  return stillPending(inv!, "No payment with this invoice as memo found on chain yet");
+  if (nowSec > inv.expiresAt) return fail("INVOICE_EXPIRED", "Invoice expired and no payment for it was found");
+  return stillPending(inv, "No payment with this invoice as memo found on chain yet");
 }
 
-/** Resolves the invoice from the proof or, for a bare tx hash, from the tx memo. */
-async function resolve(deps: CoreDeps, proof: PaymentProof, facts: RequestFacts, price: Price, nowSec: number): Promise<Step<Located & { inv: Invoice }>> {
-  let inv: Invoice | null = null;
-  if (proof.invoiceId) {
-    inv = deps.codec.verify(proof.invoiceId);
-    if (!inv) return fail("INVALID_PROOF", "Invoice id was not issued by this gateway or was altered");
-    const wrong = bindingProblem(inv, facts, price);
-    if (wrong) return fail("WRONG_RESOURCE", wrong);
-    // Replays are refused from the database alone: no chain call for a spent invoice.
-    const redeemed = await deps.store.findRedemption(inv.id);
-    if (redeemed && redeemed.usesLeft === 0) return fail("PROOF_ALREADY_USED", "This invoice has already been redeemed");
+/** Resolves the invoice and its paying tx: the invoice from the proof or, for a bare tx hash, from the tx memo. */
+async function resolve(deps: CoreDeps, scope: RequestScope, proof: ChainProof, nowSec: number): Promise<Step<Located & { inv: Invoice }>> {
+  if (proof.txHash === undefined) {
+    const named = await namedInvoice(deps, scope, proof.invoiceId);
+    if (!named.ok) return named;
+    const found = await locateByInvoice(deps, scope.facts, named.value, nowSec);
+    return found.ok ? { ok: true, value: { ...found.value, inv: named.value } } : found;
   }
-  const found = await locateTx(deps, facts, proof, inv, nowSec);
+  const named = proof.invoiceId === undefined ? undefined : await namedInvoice(deps, scope, proof.invoiceId);
+  if (named && !named.ok) return named;
+  const found = await locateByHash(deps, scope.facts, proof.txHash, named?.value, nowSec);
   if (!found.ok) return found;
-  if (!inv) {
-    inv = deps.codec.verify(found.value.tx.memo);
-    if (!inv) return fail("PAYMENT_NOT_FOUND", `Transaction ${found.value.tx.hash} does not pay a gate402 invoice (memo)`);
-    const wrong = bindingProblem(inv, facts, price);
-    if (wrong) return fail("WRONG_RESOURCE", wrong);
-  }
+  if (named) return { ok: true, value: { ...found.value, inv: named.value } };
+  const inv = deps.codec.verify(found.value.tx.memo);
+  if (!inv) return fail("PAYMENT_NOT_FOUND", `Transaction ${found.value.tx.hash} does not pay a gate402 invoice (memo)`);
+  const wrong = bindingProblem(inv, scope.facts, scope.price);
+  if (wrong) return fail("WRONG_RESOURCE", wrong);
   return { ok: true, value: { ...found.value, inv } };
 }
 
@@ -100,28 +111,28 @@ async function resolve(deps: CoreDeps, proof: PaymentProof, facts: RequestFacts,
  * Pay per request: verifies a proof against the chain (docs/design.md verification rules) and redeems it
  * once, atomically, in the store. Throws ChainUnavailableError / StoreUnavailableError (→ 503).
  */
-export async function payPerRequest(
-  deps: CoreDeps, facts: RequestFacts, price: Price, proof: PaymentProof, decisionId: string, strip: readonly string[],
-): Promise<Decision> {
+export async function payPerRequest(deps: CoreDeps, scope: RequestScope, proof: ChainProof): Promise<Decision> {
+  const { price, decisionId } = scope;
   const nowSec = Math.floor(deps.clock() / 1000);
   const refuse = (reason: ReasonCode, message: string, txHash?: string, invoiceId?: string): Decision => {
     deps.events.payment({ kind: "invoice", result: "rejected", reason, routeId: price.routeId, txHash, invoiceId, decisionId });
-    return denyWithInvoice(deps, facts, price, decisionId, "invoice", reason, message);
+    return denyWithInvoice(deps, scope, { method: "invoice", reason, detail: message });
   };
-  const reused = await redeemOfferAgain(deps, facts, price, proof, decisionId, strip);
+  const reused = await redeemOfferAgain(deps, scope, proof);
   if (reused) return reused;
-  const found = await resolve(deps, proof, facts, price, nowSec);
-  if (!found.ok && found.retryAfterSeconds !== undefined) return denyRateLimited(decisionId, "invoice", price.routeId, found.retryAfterSeconds);
+  const found = await resolve(deps, scope, proof, nowSec);
+  if (!found.ok && found.retryAfterSeconds !== undefined) return denyRateLimited(scope, "invoice", found.retryAfterSeconds);
   const pending = (inv: Invoice, reason: "PAYMENT_PENDING" | "AWAITING_CONFIRMATION", message: string, txHash?: string): Decision => {
     deps.events.payment({ kind: "invoice", result: "rejected", reason, routeId: price.routeId, txHash, invoiceId: inv.id, decisionId });
-    return denyPending(deps, facts, price, decisionId, inv, reason, message);
+    return denyPending(deps, scope, inv, reason, message);
   };
   if (!found.ok && found.pending) return pending(found.pending, "PAYMENT_PENDING", found.message, proof.txHash);
   if (!found.ok) return refuse(found.reason, found.message, proof.txHash, proof.invoiceId);
   const { inv, tx } = found.value;
   // Inclusion is one confirmation, and a tx seen before expiry was included before it: skip those RPCs.
   const latestHeight = deps.minConfirmations > 1 ? await deps.chain.latestHeight() : tx.height;
-  const blockTimeSec = found.value.blockTimeSec ?? (nowSec > inv.expiresAt ? Math.floor((await deps.chain.blockTime(tx.height)).getTime() / 1000) : nowSec);
+  const blockTimeSec = found.value.blockTimeSec
+    ?? (nowSec > inv.expiresAt ? Math.floor((await deps.chain.blockTime(tx.height)).getTime() / 1000) : nowSec);
   const check = checkPayment(inv, tx, {
     payTo: deps.terms.payTo, denom: deps.terms.denom, latestHeight, minConfirmations: deps.minConfirmations, blockTimeSec,
     nowSec, lateGraceSec: deps.lateGraceSeconds ?? DEFAULT_LATE_GRACE_SECONDS,
@@ -135,15 +146,19 @@ export async function payPerRequest(
     paidMicro: check.paidMicro, payer: check.payer, uses, decisionId,
   });
   if (outcome.kind !== "applied") {
-    const why = outcome.kind === "tx_is_deposit" ? "This transaction was credited as a prepaid deposit" : "This payment has already been redeemed";
+    const why = outcome.kind === "tx_is_deposit"
+      ? "This transaction was credited as a prepaid deposit"
+      : "This payment has already been redeemed";
     return refuse("PROOF_ALREADY_USED", why, tx.hash, inv.id);
   }
-  deps.events.payment({ kind: "invoice", result: "accepted", reason: "none", routeId: price.routeId, invoiceId: inv.id, txHash: tx.hash, payer: check.payer, amountMicro: check.paidMicro, decisionId });
+  deps.events.payment({
+    kind: "invoice", result: "accepted", reason: "none", routeId: price.routeId, invoiceId: inv.id, txHash: tx.hash, payer: check.payer,
+    amountMicro: check.paidMicro, decisionId,
+  });
   // A bundle or pass earns its price once, at its first use.
   if (outcome.usesLeft === uses - 1) deps.events.revenue({ routeId: price.routeId, method: "invoice", amountMicro: inv.amountMicro });
   const extras = await allowExtras(deps, inv, uses, check.payer, outcome, decisionId);
-  const receipt = Buffer.from(JSON.stringify({ success: true, transaction: tx.hash, network: deps.terms.network, payer: check.payer, ...extras.receipt })).toString("base64");
-  const responseHeaders: Record<string, string> = { "payment-response": receipt, ...extras.headers };
-  if (proof.header === "x-payment") responseHeaders["x-payment-response"] = receipt;
-  return allow(decisionId, "invoice", price, strip, { payer: check.payer, txHash: tx.hash, responseHeaders });
+  const receipt = { txHash: tx.hash, network: deps.terms.network, payer: check.payer, extra: extras.receipt };
+  const responseHeaders = paymentResponseHeaders(proof.header, receipt, extras.headers);
+  return allow(scope, "invoice", { payer: check.payer, txHash: tx.hash, responseHeaders });
 }

@@ -13,13 +13,40 @@ export type ProofHeader = "x-payment-proof" | "payment-signature" | "x-payment";
 /** Header names the gate consumes and strips before upstream. */
 export const PROOF_HEADERS: readonly ProofHeader[] = ["x-payment-proof", "payment-signature", "x-payment"];
 
-export interface PaymentProof {
+/**
+ * A parsed proof: one of three shapes, told apart by which field is set (no tag field: the parsed
+ * objects are exactly what the wire carried). Narrow with `proof.signed !== undefined` (signed tx),
+ * then `proof.txHash !== undefined` (tx hash); what remains names an invoice only.
+ */
+export type PaymentProof = TxHashProof | InvoiceOnlyProof | SignedTxProof;
+
+/** A proof a chain lookup checks: by tx hash, or by the invoice id alone (pay-per-request.ts). */
+export type ChainProof = TxHashProof | InvoiceOnlyProof;
+
+/** `<txHash>`, `<invoiceId>:<txHash>`, or x402 `payload.txHash` (with its `payload.invoiceId` when sent). */
+export interface TxHashProof {
   readonly header: ProofHeader;
-  readonly invoiceId?: string;
   /** 64 uppercase hex */
-  readonly txHash?: string;
-  /** signed-transaction payload (Cosmos `exact`): base64 TxRaw plus its authorization; see core/signed-tx */
-  readonly signed?: SignedProof;
+  readonly txHash: string;
+  readonly invoiceId?: string;
+  readonly signed?: undefined;
+}
+
+/** `<invoiceId>` alone: the gate finds the payment whose memo is the invoice id. */
+export interface InvoiceOnlyProof {
+  readonly header: ProofHeader;
+  readonly invoiceId: string;
+  readonly txHash?: undefined;
+  readonly signed?: undefined;
+}
+
+/** x402 `payload.signedTx` (Cosmos `exact`): base64 TxRaw plus its authorization; see core/signed-tx. */
+export interface SignedTxProof {
+  readonly header: ProofHeader;
+  readonly signed: SignedProof;
+  /** `accepted.extra.invoiceId` of the payload, when it names one */
+  readonly invoiceId?: string;
+  readonly txHash?: undefined;
 }
 
 /** `payload.signedTx` (base64 TxRaw) and `payload.authorization` of the Cosmos `exact` scheme. */
@@ -37,7 +64,10 @@ const TX_HASH_RE = /^[0-9a-fA-F]{64}$/;
 const INVOICE_ID_RE = /^[A-Za-z0-9_.-]{16,255}$/;
 const MAX_PROOF_HEADER = 8192;
 
-const hashPayload = z.object({ txHash: z.string().regex(TX_HASH_RE, "txHash must be 64 hex characters"), invoiceId: z.string().regex(INVOICE_ID_RE).optional() });
+const hashPayload = z.object({
+  txHash: z.string().regex(TX_HASH_RE, "txHash must be 64 hex characters"),
+  invoiceId: z.string().regex(INVOICE_ID_RE).optional(),
+});
 const signedPayload = z.object({
   signedTx: z.string().min(1).max(8192),
   authorization: z.object({
@@ -71,7 +101,10 @@ function parseClawpurse(raw: string): ProofParse {
   const txHash = colon >= 0 ? v.slice(colon + 1) : undefined;
   if (!INVOICE_ID_RE.test(invoiceId)) return invalid(h, "X-Payment-Proof must be <invoiceId>, <txHash> or <invoiceId>:<txHash>");
   if (txHash !== undefined && !TX_HASH_RE.test(txHash)) return invalid(h, "tx hash in X-Payment-Proof must be 64 hex characters");
-  return { kind: "proof", proof: { header: h, invoiceId, txHash: txHash?.toUpperCase() } };
+  const proof: ChainProof = txHash === undefined
+    ? { header: h, invoiceId, txHash: undefined }
+    : { header: h, invoiceId, txHash: txHash.toUpperCase() };
+  return { kind: "proof", proof };
 }
 
 function decodeBase64Json(raw: string): unknown {
@@ -90,10 +123,15 @@ function parseX402(header: "payment-signature" | "x-payment", raw: string, netwo
   const parsed = (header === "payment-signature" ? x402v2 : x402v1).safeParse(json);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
-    if (first?.code === "invalid_union") return invalid(header, `${header} payload needs payload.txHash (64 hex) or payload.signedTx (base64 TxRaw)`);
-    return invalid(header, `${header} is not an x402 v${header === "payment-signature" ? 2 : 1} PaymentPayload: ${first?.path.join(".")} ${first?.message}`);
+    if (first?.code === "invalid_union") {
+      return invalid(header, `${header} payload needs payload.txHash (64 hex) or payload.signedTx (base64 TxRaw)`);
+    }
+    const version = header === "payment-signature" ? 2 : 1;
+    return invalid(header, `${header} is not an x402 v${version} PaymentPayload: ${first?.path.join(".")} ${first?.message}`);
   }
-  const data = parsed.data as { accepted?: { scheme: string; network: string }; scheme?: string; network?: string; payload: z.infer<typeof x402Payload> };
+  const data = parsed.data as {
+    accepted?: { scheme: string; network: string }; scheme?: string; network?: string; payload: z.infer<typeof x402Payload>;
+  };
   const scheme = data.accepted?.scheme ?? data.scheme;
   const net = data.accepted?.network ?? data.network;
   if (scheme !== "exact") return invalid(header, `unsupported x402 scheme "${scheme}" (only "exact")`);

@@ -5,7 +5,7 @@ import type { PgStore } from "../store/pg-store.js";
 import type { RevocationList } from "./auth/revocations.js";
 import type { LoginThrottle } from "./auth/throttle.js";
 import type { TokenService } from "./auth/tokens.js";
-import type { RouteTable } from "./routes-table/table.js";
+import type { RouteTable } from "../config/route-table.js";
 
 /** What the /manage routes need; built once by the extension (src/manage/extension.ts). */
 export interface ManageDeps {

@@ -1,12 +1,12 @@
 /**
- * The management API as a gateway Extension: HTTP under /manage on the gateway's fastify app, its own
- * small Postgres pool, and the route-file watcher. Endpoints: docs/management.md and
+ * The management API as a gateway Extension: HTTP under /manage on the gateway's fastify app and its own
+ * small Postgres pool; the route table it shows and reloads is the app's (src/config/route-table.ts). Endpoints: docs/management.md and
  * GET /manage/openapi.json.
  */
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "../config/load.js";
-import type { RouteRule } from "../config/routes.js";
+import type { RouteTable } from "../config/route-table.js";
 import type { PgStore } from "../store/pg-store.js";
 import { createPool } from "../store/pool.js";
 import { accountRoutes } from "./accounts/routes.js";
@@ -23,12 +23,9 @@ import { openApiDocument } from "./openapi.js";
 import { passRoutes } from "./passes/routes.js";
 import { reportRoutes } from "./reports/routes.js";
 import { routeTableRoutes } from "./routes-table/routes.js";
-import { createRouteTable } from "./routes-table/table.js";
 import { transactionRoutes } from "./transactions/routes.js";
 
 export interface ManageOptions {
-  /** route-file debounce in ms (default 250) */
-  readonly reloadDebounceMs?: number;
   /** connections of the management pool (default 4) */
   readonly poolMax?: number;
 }
@@ -44,9 +41,8 @@ export interface ManageExtensionContext {
   readonly clock: () => number;
   /** package version, for GET /manage/openapi.json */
   readonly version: string;
-  /** current route table, and replacing it at run time (reload) */
-  routes(): readonly RouteRule[];
-  setRoutes(routes: readonly RouteRule[]): void;
+  /** the run-time route table (src/config/route-table.ts): GET /manage/routes shows it, POST …/reload reloads it */
+  readonly routeTable: RouteTable;
 }
 
 /** Registers every /manage route on `app` (inside a plugin prefixed /manage). */
@@ -58,7 +54,7 @@ export function registerManageRoutes(app: FastifyInstance, deps: ManageDeps, ver
       // handshake succeed without one (the public routes need none); /manage insists on a verified one.
       m.addHook("onRequest", async (req, reply) => {
         if ((req.raw.socket as TLSSocket).authorized !== true) {
-          return sendError(reply, 401, "CLIENT_CERTIFICATE_REQUIRED", "The management API needs a client certificate from the configured CA");
+          return sendError(reply, "CLIENT_CERTIFICATE_REQUIRED", "The management API needs a client certificate from the configured CA");
         }
       });
     }
@@ -81,19 +77,15 @@ export function manageExtension(opts: ManageOptions = {}): (ctx: ManageExtension
     // Management work (1,000 transfers, a ledger walk) waits for its own connections instead of taking
     // the Check path's, and may wait longer for them.
     const pool = createPool({ databaseUrl: ctx.databaseUrl, poolMax: opts.poolMax ?? 4, statementTimeoutMs: 30_000, connectTimeoutMs: 30_000, logger: ctx.log });
-    const routeTable = createRouteTable({
-      routesFile: config.routesFile, envRoutes: config.envRoutes, current: ctx.routes, setRoutes: ctx.setRoutes,
-      log: ctx.log, debounceMs: opts.reloadDebounceMs, clock: ctx.clock,
-    });
     const log = ctx.log.child({ component: "manage" });
     const revocations = await createRevocationList(pool, config.manageAuth.revocationPollMs, log);
     const throttle = createLoginThrottle(pool, config.manageAuth);
     const tokens = createTokenService({ jwtSecret: config.jwtSecret, oidc: config.oidc, clock: ctx.clock, isRevoked: revocations.isRevoked });
-    registerManageRoutes(ctx.http, { config, pool, store: ctx.store, log, tokens, routeTable, revocations, throttle }, ctx.version);
+    const deps = { config, pool, store: ctx.store, log, tokens, routeTable: ctx.routeTable, revocations, throttle };
+    registerManageRoutes(ctx.http, deps, ctx.version);
     return {
       async stop() {
         revocations.stop();
-        routeTable.stop();
         await pool.end();
       },
     };

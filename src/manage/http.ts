@@ -6,7 +6,7 @@ import { sendError } from "../transport/http/errors.js";
 
 /** 400 INVALID_REQUEST listing every zod issue as `path: message`. */
 export function sendInvalid(reply: FastifyReply, error: z.ZodError): FastifyReply {
-  return sendError(reply, 400, "INVALID_REQUEST", error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; "));
+  return sendError(reply, "INVALID_REQUEST", error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; "));
 }
 
 /**
@@ -51,5 +51,5 @@ export function page<T>(items: T[], limit: number, keyOf: (last: T) => unknown):
 
 /** 400 for a cursor we did not issue. */
 export function sendBadCursor(reply: FastifyReply): FastifyReply {
-  return sendError(reply, 400, "INVALID_REQUEST", "cursor: not a cursor from this endpoint");
+  return sendError(reply, "INVALID_REQUEST", "cursor: not a cursor from this endpoint");
 }

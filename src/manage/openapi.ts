@@ -1,9 +1,10 @@
 /**
  * The OpenAPI 3.1 description of /manage, served at GET /manage/openapi.json. Request bodies and query
  * parameters come from the same zod schemas the handlers validate with (z.toJSONSchema), so the
- * document cannot drift from what is accepted; responses are described by hand.
+ * document cannot drift from what is accepted; error responses name catalogue codes with their meaning.
  */
 import { z } from "zod";
+import { API_ERRORS, type ApiErrorCode } from "../core/catalogue.js";
 import { listAccountsQuery } from "./accounts/routes.js";
 import { loginBody, registerBody, revokeBody } from "./auth/routes.js";
 import type { Access } from "./auth/guard.js";
@@ -17,7 +18,8 @@ type Json = Record<string, unknown>;
 const schema = (s: z.ZodType): Json => z.toJSONSchema(s, { io: "input", unrepresentable: "any" }) as Json;
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (description: string, s: Json = { type: "object" }) => ({ description, content: { "application/json": { schema: s } } });
-const err = (description: string) => json(description, ref("Error"));
+/** An error response: the codes it may carry, each with its meaning from the catalogue (src/core/catalogue.ts). */
+const err = (...codes: ApiErrorCode[]) => json(codes.map((c) => `${c}: ${API_ERRORS[c].meaning}`).join(" | "), ref("Error"));
 
 function queryParams(s: z.ZodObject): Json[] {
   const js = schema(s) as { properties?: Record<string, Json>; required?: string[] };
@@ -29,8 +31,8 @@ interface OpSpec { summary: string; access: Access; ok?: Json; body?: z.ZodType;
 
 function op(s: OpSpec): Json {
   const responses: Json = { "200": s.ok ?? json("OK"), "400": err("INVALID_REQUEST"), "503": err("STORE_UNAVAILABLE"), ...s.extra };
-  if (s.access !== "public") Object.assign(responses, { "401": err("UNAUTHORIZED: missing, invalid or expired token") });
-  if (s.access === "write") Object.assign(responses, { "403": err("FORBIDDEN: needs the admin role") });
+  if (s.access !== "public") Object.assign(responses, { "401": err("UNAUTHORIZED") });
+  if (s.access === "write") Object.assign(responses, { "403": err("FORBIDDEN") });
   return {
     summary: s.summary,
     security: s.access === "public" ? [] : [{ bearer: [] }],
@@ -72,14 +74,39 @@ export function openApiDocument(version: string): Json {
       },
     },
     paths: {
-      "/manage/auth/login": { post: op({ summary: "Exchange username and password for a 15-minute JWT (no refresh token: log in again). Throttled per operator and per source address", access: "public", body: loginBody, extra: { "401": err("INVALID_CREDENTIALS"), "429": { ...err("LOGIN_LOCKED: too many failed logins; the Retry-After header gives the seconds to wait"), headers: { "Retry-After": { schema: { type: "integer" } } } } } }) },
-      "/manage/auth/logout": { post: op({ summary: "Revoke the presented token on every replica (within GATEWAY_REVOCATION_POLL_MS)", access: "read", extra: { "204": { description: "Revoked" }, "400": err("NOT_REVOCABLE: an OIDC token or one without jti") } }) },
+      "/manage/auth/login": {
+        post: op({
+          summary: "Exchange username and password for a 15-minute JWT (no refresh token: log in again). "
+            + "Throttled per operator and per source address",
+          access: "public", body: loginBody,
+          extra: {
+            "401": err("INVALID_CREDENTIALS"),
+            "429": { ...err("LOGIN_LOCKED"), headers: { "Retry-After": { schema: { type: "integer" } } } },
+          },
+        }),
+      },
+      "/manage/auth/logout": {
+        post: op({
+          summary: "Revoke the presented token on every replica (within GATEWAY_REVOCATION_POLL_MS)", access: "read",
+          extra: { "204": { description: "Revoked" }, "400": err("NOT_REVOCABLE") },
+        }),
+      },
       "/manage/auth/revoke": { post: op({ summary: "Revoke a token by its id (jti, returned by login as tokenId) on every replica", access: "write", body: revokeBody, extra: { "204": { description: "Revoked" } } }) },
       "/manage/operators": { get: op({ summary: "List operators with role and status (enabled | disabled)", access: "read" }) },
       "/manage/operators/{username}/disable": { post: op({ summary: "Disable an operator: no login, every token it holds revoked", access: "write", params: [pathParam("username", "operator")], extra: { "404": err("OPERATOR_NOT_FOUND"), "409": err("LAST_ADMIN") } }) },
       "/manage/operators/{username}/enable": { post: op({ summary: "Enable a disabled operator (it logs in again)", access: "write", params: [pathParam("username", "operator")], extra: { "404": err("OPERATOR_NOT_FOUND") } }) },
       "/manage/operators/{username}": { delete: op({ summary: "Delete an operator; every token it holds is revoked", access: "write", params: [pathParam("username", "operator")], extra: { "204": { description: "Deleted" }, "404": err("OPERATOR_NOT_FOUND"), "409": err("LAST_ADMIN") } }) },
-      "/manage/auth/register": { post: op({ summary: "Register an operator: the first admin with the bootstrap token (header X-Bootstrap-Token or body), later by an admin", access: "public", body: registerBody, headers: [{ name: "X-Bootstrap-Token", in: "header", required: false, schema: { type: "string" } }], extra: { "201": json("Created"), "401": err("UNAUTHORIZED"), "403": err("FORBIDDEN | BOOTSTRAP_CLOSED | BOOTSTRAP_DISABLED"), "409": err("OPERATOR_EXISTS") } }) },
+      "/manage/auth/register": {
+        post: op({
+          summary: "Register an operator: the first admin with the bootstrap token (header X-Bootstrap-Token or body), later by an admin",
+          access: "public", body: registerBody,
+          headers: [{ name: "X-Bootstrap-Token", in: "header", required: false, schema: { type: "string" } }],
+          extra: {
+            "201": json("Created"), "401": err("UNAUTHORIZED"), "403": err("FORBIDDEN", "BOOTSTRAP_CLOSED", "BOOTSTRAP_DISABLED"),
+            "409": err("OPERATOR_EXISTS"),
+          },
+        }),
+      },
       "/manage/accounts": accountOps(false),
       "/manage/wallet": accountOps(true),
       "/manage/accounts/{id}": showOp(false),

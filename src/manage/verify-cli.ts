@@ -1,9 +1,10 @@
 /**
  * `gate402 verify-ledger`: walks every prepaid account's hash chain and balance (verifyLedger) and
  * prints one JSON line to stdout.
- * Exit codes: 0 the ledger verifies, 1 a broken entry was found (printed), 2 the database could not be
- * read.
+ * Exit codes (src/core/catalogue.ts EXIT_CODES): 0 the ledger verifies, 1 a broken entry was found
+ * (printed), 2 the database could not be read.
  */
+import { type ApiErrorCode, exitCode } from "../core/catalogue.js";
 import { verifyLedger } from "../store/ledger-verify.js";
 import { createPool } from "../store/pool.js";
 import { verificationJson } from "./ledger/routes.js";
@@ -19,10 +20,10 @@ export async function runVerifyLedger(databaseUrl: string, out: NodeJS.WritableS
   try {
     const result = verificationJson(await verifyLedger(pool));
     out.write(JSON.stringify(result) + "\n");
-    return result.ok ? 0 : 1;
+    return exitCode(result.ok ? "OK" : "LEDGER_BROKEN");
   } catch (err) {
-    out.write(JSON.stringify({ ok: false, error: "STORE_UNAVAILABLE", message: (err as Error).message }) + "\n");
-    return 2;
+    out.write(JSON.stringify({ ok: false, error: "STORE_UNAVAILABLE" satisfies ApiErrorCode, message: (err as Error).message }) + "\n");
+    return exitCode("STORE_UNAVAILABLE");
   } finally {
     await pool.end();
   }

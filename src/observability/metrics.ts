@@ -32,6 +32,19 @@ export function createMetrics() {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
     }),
     chainHeight: new Gauge({ name: "gate402_chain_latest_height", help: "Latest chain height seen", registers: r }),
+    // Per configured network (label values: the CAIP-2 ids of GatewayConfig.networks, bounded by config).
+    networkUp: new Gauge({
+      name: "gate402_network_up", help: "1 while the network's chain answered its last height poll (payments on it are checked), else 0",
+      labelNames: ["network"] as const, registers: r,
+    }),
+    networkHeight: new Gauge({
+      name: "gate402_network_latest_height", help: "Latest height seen per configured network",
+      labelNames: ["network"] as const, registers: r,
+    }),
+    networkWatcherLag: new Gauge({
+      name: "gate402_network_watcher_lag_blocks", help: "Blocks between each network's head and its payment watcher cursor",
+      labelNames: ["network"] as const, registers: r,
+    }),
     watcherLag: new Gauge({ name: "gate402_chain_watcher_lag_blocks", help: "Blocks between the chain head and the payment watcher cursor", registers: r }),
     watcherHeight: new Gauge({ name: "gate402_chain_watcher_height", help: "Height the payment watcher has indexed up to", registers: r }),
     poolTotal: new Gauge({ name: "gate402_db_pool_connections", help: "Postgres pool connections", registers: r }),

@@ -21,7 +21,7 @@ export const INVOICE_PAYMENT_STATUSES: readonly PaymentStatus[] = ["matched", "l
 export interface IndexedPayment {
   /**
    * The tx as the verifier needs it: hash, height, code, memo and the transfers to the payment
-   * address (one per denom, summed; `sender` is the first paying sender).
+   * address (one per denom, summed; `sender` is the payer by core/payment-rules.ts `Paid.payer`).
    */
   readonly tx: ChainTx;
   readonly blockTime: Date;

@@ -1,10 +1,13 @@
 /**
  * What an incoming payment is (pure): the status and the facts the `payments` row keeps. Money is
- * only the configured denom; other denoms are recorded as text amounts.
+ * only the denom the context names; other denoms are recorded as text amounts. Who paid how much,
+ * lateness and which statuses count are the core's payment rules (core/payment-rules.ts), the same
+ * the verifier applies to a proof.
  */
 import type { Transfer } from "../ports/chain.js";
 import type { PaymentStatus } from "../ports/payments.js";
 import type { Invoice } from "../core/invoices.js";
+import { countsForInvoice, includedLate, paidIn, paidInOtherDenoms } from "../core/payment-rules.js";
 
 /** A tx crediting the payment address, as the scan read it, with its block's time. */
 export interface ObservedPayment {
@@ -50,25 +53,17 @@ export interface ClassifyContext {
   readonly depositClient: (memo: string) => string | undefined;
 }
 
-/** Sums the transfers to payTo per denom; the sender is the first paying one. */
+/** The amount in `denom` and its payer (payment-rules.ts paidIn), and the other denoms as integer strings. */
 function amountsTo(transfers: readonly Transfer[], payTo: string, denom: string) {
-  let amountMicro = 0n;
-  let sender = "";
-  const others = new Map<string, bigint>();
-  for (const t of transfers) {
-    if (t.recipient !== payTo) continue;
-    sender ||= t.sender;
-    if (t.denom === denom) amountMicro += t.amountMicro;
-    else others.set(t.denom, (others.get(t.denom) ?? 0n) + t.amountMicro);
-  }
-  const otherAmounts = Object.fromEntries([...others].map(([d, a]) => [d, a.toString()]));
+  const { paidMicro: amountMicro, payer: sender } = paidIn(transfers, payTo, denom);
+  const otherAmounts = Object.fromEntries([...paidInOtherDenoms(transfers, payTo, denom)].map(([d, a]) => [d, a.toString()]));
   return { amountMicro, sender, otherAmounts };
 }
 
 function invoiceStatus(inv: Invoice, amountMicro: bigint, blockTime: Date): PaymentStatus {
   if (amountMicro < inv.amountMicro || amountMicro === 0n) return "underpaid";
   // Late wins over overpaid: what the payment can still buy depends on the grace, not the excess.
-  if (Math.floor(blockTime.getTime() / 1000) > inv.expiresAt) return "late";
+  if (includedLate(inv, Math.floor(blockTime.getTime() / 1000))) return "late";
   return amountMicro > inv.amountMicro ? "overpaid" : "matched";
 }
 
@@ -98,7 +93,7 @@ export function classify(p: ObservedPayment, ctx: ClassifyContext): PaymentRow {
 export function markDuplicatesInBatch(rows: readonly PaymentRow[]): PaymentRow[] {
   const counted = new Set<string>();
   return rows.map((r) => {
-    if (r.invoiceId === null || !["matched", "late", "overpaid"].includes(r.status)) return r;
+    if (r.invoiceId === null || !countsForInvoice(r.status)) return r;
     if (counted.has(r.invoiceId)) return { ...r, status: "duplicate" as const };
     counted.add(r.invoiceId);
     return r;

@@ -1,36 +1,51 @@
-/** The payment watcher as a gateway extension (registered in src/app/extensions.ts). */
+/** The payment watcher as a gateway extension (registered in src/app/extensions.ts): one per network. */
 import type { Logger } from "pino";
-import type { EndpointHealth } from "../chain/resilient.js";
+import type { ScanChainPort } from "../chain/index.js";
 import type { GatewayConfig } from "../config/load.js";
+import type { NetworkConfig } from "../config/networks.js";
+import { InvoiceCodec } from "../core/invoices.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { StorePort } from "../ports/store.js";
-import { watcherMetrics } from "./metrics.js";
-import { startPaymentWatcher, type StartWatcherOptions } from "./start.js";
+import { networkWatcherMetrics } from "./metrics.js";
+import { startPaymentWatcher, type StartedWatcher, type StartWatcherOptions } from "./start.js";
 
 /** What the watcher needs from the running gateway (the app's GatewayContext satisfies it). */
 export interface WatcherExtensionContext {
-  readonly config: Pick<GatewayConfig, "watcher" | "rpcUrls" | "paymentAddress" | "denom" | "minConfirmations">;
+  readonly config: Pick<GatewayConfig, "watcher" | "invoiceSecret">;
   readonly databaseUrl: string;
+  /** the primary network's invoice codec */
   readonly codec: StartWatcherOptions["codec"];
   readonly store: Pick<StorePort, "creditDeposit">;
   readonly log: Logger;
   readonly metrics: Metrics;
-  /** the decision path's endpoint health verdicts */
-  readonly chain: { readonly resilient: { healthOf(name: string): EndpointHealth } };
+  /** the chain registry: each network's stack hands its watcher a port with the watcher's deadline */
+  readonly networks: { all(): readonly { readonly network: NetworkConfig; withDeadline(ms: number): ScanChainPort }[] };
 }
 
 /**
- * Starts the watcher when GATEWAY_WATCHER is on. Every replica runs it; one holds the lock and writes,
- * the others stand by.
+ * Starts one watcher per network when GATEWAY_WATCHER is on. Every replica runs them; per network one
+ * replica holds the lock and writes, the others stand by. Invoices are recognised with the network's
+ * own codec (payTo, denom and chain id are under the MAC), so a memo naming another network's invoice
+ * is `unmatched` here. Deposits are credited only on the primary network (prepaid balances are kept in
+ * its denom); deposit memos paid elsewhere are recorded as `unmatched`.
  */
 export function paymentWatcher(ctx: WatcherExtensionContext): { stop(): Promise<void> } | void {
   const w = ctx.config.watcher;
   if (!w.enabled) return;
-  const handle = startPaymentWatcher({
-    databaseUrl: ctx.databaseUrl, rpcUrls: ctx.config.rpcUrls, payTo: ctx.config.paymentAddress, denom: ctx.config.denom,
-    codec: ctx.codec, store: ctx.store, log: ctx.log,
-    settings: { ...w, minConfirmations: ctx.config.minConfirmations },
-    metrics: watcherMetrics(ctx.metrics), chainMetrics: ctx.metrics, healthFrom: ctx.chain.resilient,
-  });
-  return { stop: () => handle.stop() };
+  const handles: StartedWatcher[] = ctx.networks.all().map(({ network, withDeadline }) =>
+    startPaymentWatcher({
+      databaseUrl: ctx.databaseUrl,
+      chain: withDeadline(w.timeoutMs),
+      network: network.primary ? undefined : network.id,
+      creditDeposits: network.primary,
+      payTo: network.payTo,
+      denom: network.denom,
+      codec: network.primary ? ctx.codec : new InvoiceCodec(ctx.config.invoiceSecret, network.payTo, network.denom, network.chainId),
+      store: ctx.store,
+      log: ctx.log,
+      settings: { ...w, minConfirmations: network.minConfirmations },
+      metrics: networkWatcherMetrics(ctx.metrics, network),
+    }),
+  );
+  return { stop: async () => void (await Promise.all(handles.map((h) => h.stop()))) };
 }

@@ -14,14 +14,21 @@ import type { Logger } from "pino";
 /** First half of the advisory lock key: "gw40" (0x67773430), so other users of advisory locks are not hit. */
 const LOCK_CLASS = 0x67773430;
 
-/** Second half of the key: 31 bits of SHA-256 of the payment address (one watcher per address). */
-export function lockKey(recipient: string): [number, number] {
-  return [LOCK_CLASS, createHash("sha256").update(recipient).digest().readUInt32BE(0) & 0x7fffffff];
+/**
+ * Second half of the key: 31 bits of SHA-256 of the payment address (one watcher per network and
+ * address). The primary network hashes the address alone, as before additional networks existed, so
+ * replicas of both releases exclude each other during a rolling upgrade; others hash "<network>|<address>".
+ */
+export function lockKey(recipient: string, network?: string): [number, number] {
+  const name = network === undefined ? recipient : `${network}|${recipient}`;
+  return [LOCK_CLASS, createHash("sha256").update(name).digest().readUInt32BE(0) & 0x7fffffff];
 }
 
 export interface LeaseOptions {
   readonly databaseUrl: string;
   readonly recipient: string;
+  /** CAIP-2 id of an additional network; undefined for the primary (see lockKey) */
+  readonly network?: string;
   /** `application_name` of the session, so operators can find (and tests can terminate) it */
   readonly applicationName?: string;
   /** server-side statement timeout of the session, ms (default 10 000) */
@@ -36,7 +43,7 @@ export class AdvisoryLease {
   private readonly key: [number, number];
 
   constructor(private readonly opts: LeaseOptions) {
-    this.key = lockKey(opts.recipient);
+    this.key = lockKey(opts.recipient, opts.network);
   }
 
   /** Whether this instance holds the lock on a live session (no I/O). */

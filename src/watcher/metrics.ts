@@ -42,5 +42,22 @@ export function watcherMetrics(app: { registry: Registry; watcherLag: GaugeT; wa
   };
 }
 
+/**
+ * One network's watcher metrics. The primary's lag and height go to the legacy single-series gauges
+ * (gate402_chain_watcher_*) and its lock to gate402_watcher_leader; every network's lag also to
+ * gate402_network_watcher_lag_blocks{network}. Payments recorded count in one counter for all networks.
+ */
+export function networkWatcherMetrics(
+  app: { registry: Registry; watcherLag: GaugeT; watcherHeight: GaugeT; networkWatcherLag: GaugeT<"network"> },
+  network: { readonly id: string; readonly primary: boolean },
+): WatcherMetrics {
+  const base = network.primary ? watcherMetrics(app) : { ...noWatcherMetrics, recorded: watcherMetrics(app).recorded };
+  const labels = { network: network.id };
+  return {
+    ...base,
+    lag: { set: (v) => { base.lag.set(v); app.networkWatcherLag.set(labels, v); } },
+  };
+}
+
 /** Metrics that go nowhere (standalone watchers in tests and the benchmark). */
 export const noWatcherMetrics: WatcherMetrics = { lag: { set() {} }, height: { set() {} }, leader: { set() {} }, recorded() {} };

@@ -40,6 +40,11 @@ export interface WatcherDeps {
   readonly denom: string;
   /** InvoiceCodec.verify */
   readonly verifyInvoice: (memo: string) => Invoice | null;
+  /**
+   * whether deposit memos credit prepaid accounts: only on the network whose denom balances are kept in
+   * (the primary); elsewhere such payments are recorded as `unmatched`, never credited
+   */
+  readonly creditDeposits: boolean;
   readonly settings: WatcherSettings;
   readonly metrics: WatcherMetrics;
   readonly log: Logger;
@@ -105,7 +110,7 @@ export class PaymentWatcher {
     const times = await blockTimesFor(this.deps.chain, fresh.map((t) => t.height), this.times);
     const payments = observed(fresh, times);
     const memos = payments.map((p) => p.memo).filter((m) => m !== "" && this.deps.verifyInvoice(m) === null);
-    const accounts = await depositAccounts(session, memos);
+    const accounts = this.deps.creditDeposits ? await depositAccounts(session, memos) : new Map<string, string>();
     const classified = payments.map((p) => classify(p, {
       payTo: this.deps.payTo, denom: this.deps.denom, verifyInvoice: this.deps.verifyInvoice, depositClient: (m) => accounts.get(m),
     }));

@@ -8,6 +8,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { timingSafeEqual } from "node:crypto";
 import { z } from "zod";
+import { facilitatorReason, type FacilitatorReason } from "../core/catalogue.js";
 import { decodeSignedTx } from "../core/signed-tx/decode.js";
 import { settleSigned, verifySigned, type SettleResult, type SignedTxDeps } from "../core/signed-tx/settle.js";
 import type { SignedExpectations } from "../core/signed-tx/verify.js";
@@ -15,6 +16,7 @@ import { ChainUnavailableError, StoreUnavailableError } from "../ports/errors.js
 import { settleTxHash } from "./tx-hash.js";
 import type { StorePort } from "../ports/store.js";
 import { FACILITATOR_ROUTE_ID } from "../ports/settlement.js";
+import { sendError } from "../transport/http/errors.js";
 import { memoIssuedAt } from "./memo.js";
 
 export interface FacilitatorOptions {
@@ -57,10 +59,7 @@ const signedPayload = z.object({
 const hashPayload = z.object({ txHash: z.string().regex(/^[0-9a-fA-F]{64}$/) });
 
 type Body = z.infer<typeof bodySchema>;
-type Failure = { readonly reason: string; readonly message: string; readonly payer?: string };
-
-/** Invalid-reason strings: our closed catalogue, in the snake case x402 facilitators use. */
-const reasonOf = (code: string): string => code.toLowerCase();
+type Failure = { readonly reason: FacilitatorReason; readonly message: string; readonly payer?: string };
 
 /** The requirements the server sends must be the ones the payer accepted (memo aside: it is per request). */
 function mismatch(b: Body, o: FacilitatorOptions): string | undefined {
@@ -114,7 +113,7 @@ async function decide(o: FacilitatorOptions, raw: unknown, settle: boolean): Pro
       invoiceId: bound.memo, routeId: FACILITATOR_ROUTE_ID, method: "*", priceMicro: BigInt(r.amount), uses: 1,
     })
     : await verifySigned(o.signed, decoded.tx, sp.data.authorization, x);
-  if (!result.ok) return { ok: false, reason: reasonOf(result.reason), message: result.message, payer: result.payer };
+  if (!result.ok) return { ok: false, reason: facilitatorReason(result.reason), message: result.message, payer: result.payer };
   return { ok: true, txHash: result.txHash, payer: result.payer };
 }
 
@@ -126,7 +125,7 @@ function authorized(o: FacilitatorOptions, req: FastifyRequest): boolean {
 }
 
 async function guarded(o: FacilitatorOptions, req: FastifyRequest, reply: FastifyReply, settle: boolean) {
-  if (!authorized(o, req)) return reply.code(401).send({ error: "UNAUTHORIZED", message: "Bearer token required" });
+  if (!authorized(o, req)) return sendError(reply, "UNAUTHORIZED", "Bearer token required");
   try {
     const out = await decide(o, req.body, settle);
     if (settle) {
@@ -137,7 +136,8 @@ async function guarded(o: FacilitatorOptions, req: FastifyRequest, reply: Fastif
     return out.ok ? { isValid: true, payer: out.payer } : { isValid: false, invalidReason: out.reason, invalidMessage: out.message, payer: out.payer };
   } catch (err) {
     if (err instanceof ChainUnavailableError || err instanceof StoreUnavailableError) {
-      return reply.code(503).header("retry-after", "2").send({ error: err instanceof ChainUnavailableError ? "CHAIN_UNAVAILABLE" : "STORE_UNAVAILABLE", message: err.message });
+      const code = err instanceof ChainUnavailableError ? "CHAIN_UNAVAILABLE" : "STORE_UNAVAILABLE";
+      return sendError(reply.header("retry-after", "2"), code, err.message);
     }
     throw err;
   }

@@ -3,6 +3,7 @@
  * code 0, carry the accepted memo and pay the requirements' payTo at least the amount; settle redeems
  * it once (the same spent_txs/redemptions claim as the gate's tx-hash proofs).
  */
+import type { FacilitatorReason } from "../core/catalogue.js";
 import { paidTo } from "../core/verify-payment.js";
 import type { SignedTxDeps } from "../core/signed-tx/settle.js";
 import type { StorePort } from "../ports/store.js";
@@ -15,7 +16,7 @@ interface TxHashDeps {
   readonly store: StorePort;
 }
 
-type Outcome = { ok: true; txHash: string; payer: string } | { ok: false; reason: string; message: string; payer?: string };
+type Outcome = { ok: true; txHash: string; payer: string } | { ok: false; reason: FacilitatorReason; message: string; payer?: string };
 
 export async function settleTxHash(
   o: TxHashDeps, txHash: string, r: { payTo: string; amount: string }, memo: string, settle: boolean,

@@ -7,7 +7,7 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDevnet, type Devnet } from "../../src/devnet/index.js";
+import { startDevnet, type Devnet } from "@gate402/devnet";
 import { freePort } from "../../src/store/embedded.js";
 import { verifyLedger } from "../../src/store/ledger-verify.js";
 import { createPgStore, type PgStore } from "../../src/store/pg-store.js";

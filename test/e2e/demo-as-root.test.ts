@@ -4,7 +4,8 @@
  * Postgres refuses root and runs as another user, who cannot enter that folder.
  *
  * The project is reproduced in a new mode-700 folder under root's home: node_modules hard-linked (copied
- * when the home is on another file system), dist/proto/migrations/package.json copied. Skipped, saying why, when not root.
+ * when the home is on another file system), dist/proto/migrations/package.json copied, and the devnet workspace
+ * package (its package.json and dist, where node_modules/@gate402/devnet links to). Skipped, saying why, when not root.
  */
 import { execFileSync, spawn } from "node:child_process";
 import { chmodSync, cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -47,7 +48,8 @@ describe.skipIf(!AS_ROOT)("as root in a mode-700 home folder (skipped: not runni
       rmSync(join(project, "node_modules"), { recursive: true, force: true });
       execFileSync("cp", ["-a", join(ROOT, "node_modules"), join(project, "node_modules")]);
     }
-    for (const part of ["dist", "proto", "migrations", "package.json"]) cpSync(join(ROOT, part), join(project, part), { recursive: true });
+    const parts = ["dist", "proto", "migrations", "package.json", "packages/devnet/package.json", "packages/devnet/dist"];
+    for (const part of parts) cpSync(join(ROOT, part), join(project, part), { recursive: true });
   }, 120_000);
   afterAll(() => {
     if (home) rmSync(home, { recursive: true, force: true });

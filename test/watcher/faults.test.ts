@@ -4,7 +4,7 @@
  * recovers without a restart once the fault clears.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FaultUpdate } from "../../src/devnet/faults.js";
+import type { FaultUpdate } from "@gate402/devnet";
 import type { Invoice } from "../../src/core/invoices.js";
 import { checkClient, type ExtAuthzClient } from "../support/extauthz-client.js";
 import { deniedBody, envoyCheck, httpStatus } from "../support/check-request.js";

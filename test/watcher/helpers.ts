@@ -12,7 +12,8 @@ import pino, { type Logger } from "pino";
 import { startGateway, type RunningGateway, type StartOptions } from "../../src/app/gateway.js";
 import { loadConfig } from "../../src/config/load.js";
 import { InvoiceCodec, type Invoice } from "../../src/core/invoices.js";
-import { startDevnet, type Devnet } from "../../src/devnet/index.js";
+import { startDevnet, type Devnet } from "@gate402/devnet";
+import { createScanChain } from "../../src/chain/index.js";
 import { startPaymentWatcher, type StartedWatcher } from "../../src/watcher/index.js";
 import type { PassResult } from "../../src/watcher/watcher.js";
 import { freshDatabase, type TestDatabase } from "../support/db.js";
@@ -71,13 +72,15 @@ export async function startWatcherStack(o: WatcherStackOptions = {}): Promise<Wa
   };
 }
 
-/** A standalone watcher on the stack's database and devnet (a second replica). */
+/** A standalone watcher on the stack's database and devnet (a second replica, with its own chain port). */
 export function extraWatcher(s: WatcherStack, instance: string, onPass?: (r: PassResult) => void): StartedWatcher {
-  return startPaymentWatcher({
-    databaseUrl: s.db.url, rpcUrls: [s.devnet.rpcUrl], payTo: s.payTo, denom: "uneutaro", codec: s.codec, store: s.gw.store,
+  const scan = createScanChain([s.devnet.rpcUrl], 2000);
+  const w = startPaymentWatcher({
+    databaseUrl: s.db.url, chain: scan.port, payTo: s.payTo, denom: "uneutaro", codec: s.codec, store: s.gw.store,
     log: s.log, instance, onPass,
-    settings: { pollMs: 50, leasePollMs: 200, timeoutMs: 2000, marginBlocks: 1, rereadBlocks: 10, minConfirmations: 1 },
+    settings: { pollMs: 50, leasePollMs: 200, marginBlocks: 1, rereadBlocks: 10, minConfirmations: 1 },
   });
+  return { ...w, stop: () => w.stop().finally(scan.stop), crash: () => w.crash().finally(scan.stop) };
 }
 
 /** Invoices bound like `template` (route, method, price), each with its own nonce. */

@@ -1,9 +1,9 @@
-import { allow, denyWithInvoice } from "../answers.js";
+import { allowPass, denyWithInvoice } from "../answers.js";
 import type { CoreDeps } from "../context.js";
-import type { Decision } from "../decision.js";
-import type { RequestFacts } from "../facts.js";
+import type { Decision, PayMethod } from "../decision.js";
 import { routeOffers } from "../offers.js";
-import type { Price } from "../pricing.js";
+import type { ReasonCode } from "../reasons.js";
+import type { RequestScope } from "../request-scope.js";
 import { PASS_TOKEN_TYPE } from "./tokens.js";
 
 /** Request (and purchase response) header carrying a pass token. */
@@ -45,30 +45,32 @@ export function presentedPass(headers: Readonly<Record<string, string>>): Presen
  * marked as its renewal. A malformed or foreign-signed token is a 400 INVALID_PROOF with the offers.
  */
 export async function decidePass(
-  deps: CoreDeps, passes: NonNullable<CoreDeps["passes"]>, facts: RequestFacts, price: Price, pass: PresentedPass, decisionId: string, strip: readonly string[],
+  deps: CoreDeps, passes: NonNullable<CoreDeps["passes"]>, scope: RequestScope, pass: PresentedPass,
 ): Promise<Decision> {
   const nowSec = Math.floor(deps.clock() / 1000);
   const verdict = await passes.tokens.verify(pass.token, nowSec);
   const report = (result: "valid" | "expired" | "revoked" | "invalid" | "wrong_scope") => deps.events.passCheck?.({ result });
+  const method: PayMethod = "pass";
+  const refuse = (reason: ReasonCode, detail: string, renewal = false) => denyWithInvoice(deps, scope, { method, reason, detail, renewal });
   if (verdict.kind === "invalid") {
     report("invalid");
-    return denyWithInvoice(deps, facts, price, decisionId, "pass", "INVALID_PROOF", verdict.message);
+    return refuse("INVALID_PROOF", verdict.message);
   }
   const { claims } = verdict;
-  const scope = routeOffers(facts, price).scope;
-  if (claims.scope !== scope) {
+  const routeScope = routeOffers(scope.facts, scope.price).scope;
+  if (claims.scope !== routeScope) {
     report("wrong_scope");
-    return denyWithInvoice(deps, facts, price, decisionId, "pass", "WRONG_RESOURCE", `Pass is for scope "${claims.scope}", not this route's`);
+    return refuse("WRONG_RESOURCE", `Pass is for scope "${claims.scope}", not this route's`);
   }
   if (passes.revoked.isRevoked(claims.jti)) {
     report("revoked");
-    return denyWithInvoice(deps, facts, price, decisionId, "pass", "PASS_REVOKED", "This pass was revoked");
+    return refuse("PASS_REVOKED", "This pass was revoked");
   }
   if (verdict.kind === "expired") {
     report("expired");
-    return denyWithInvoice(deps, facts, price, decisionId, "pass", "PASS_EXPIRED", `Pass expired at ${new Date(claims.exp * 1000).toISOString()}`, undefined, true);
+    return refuse("PASS_EXPIRED", `Pass expired at ${new Date(claims.exp * 1000).toISOString()}`, true);
   }
   report("valid");
-  const removed = [...strip, PASS_HEADER, ...(pass.viaAuthorization ? ["authorization"] : [])];
-  return allow(decisionId, "pass", { ...price, priceMicro: 0n }, [...new Set(removed)], { payer: claims.payer });
+  const removed = [...scope.strip, PASS_HEADER, ...(pass.viaAuthorization ? ["authorization"] : [])];
+  return allowPass({ ...scope, strip: [...new Set(removed)] }, { payer: claims.payer });
 }

@@ -39,7 +39,7 @@ async function list(deps: ManageDeps, req: FastifyRequest, reply: FastifyReply) 
   const q = listAccountsQuery.safeParse(req.query);
   if (!q.success) return sendInvalid(reply, q.error);
   const min = minBalance(q.data);
-  if (typeof min === "string") return sendError(reply, 400, "INVALID_REQUEST", `minBalance: ${min}`);
+  if (typeof min === "string") return sendError(reply, "INVALID_REQUEST", `minBalance: ${min}`);
   const after = decodeCursor(q.data.cursor, z.string());
   if (after === null) return sendBadCursor(reply);
   const rows = await listAccounts(deps.pool, { status: q.data.status, minBalanceMicro: min, after, limit: q.data.limit + 1 });
@@ -62,7 +62,7 @@ async function show(deps: ManageDeps, req: FastifyRequest, reply: FastifyReply) 
   if (!p.success) return sendInvalid(reply, p.error);
   if (!q.success) return sendInvalid(reply, q.error);
   const account = await getAccountJson(deps.pool, p.data.id);
-  if (!account) return sendError(reply, 404, "ACCOUNT_NOT_FOUND", `No prepaid account ${p.data.id}`);
+  if (!account) return sendError(reply, "ACCOUNT_NOT_FOUND", `No prepaid account ${p.data.id}`);
   const recentLedger = q.data.entries > 0 ? await listEntries(deps.pool, { clientId: p.data.id, limit: q.data.entries }) : [];
   return { ...account, recentLedger };
 }
@@ -72,7 +72,7 @@ async function rotateKey(deps: ManageDeps, req: FastifyRequest, reply: FastifyRe
   if (!p.success) return sendInvalid(reply, p.error);
   const clientKey = `k_${randomBytes(32).toString("base64url")}`;
   const account = await replaceKeyHash(deps.pool, p.data.id, hashClientKey(clientKey));
-  if (!account) return sendError(reply, 404, "ACCOUNT_NOT_FOUND", `No prepaid account ${p.data.id}`);
+  if (!account) return sendError(reply, "ACCOUNT_NOT_FOUND", `No prepaid account ${p.data.id}`);
   deps.log.info({ clientId: p.data.id }, "prepaid client key rotated");
   return { ...account, clientKey, note: "clientKey is shown once; the previous key no longer works." };
 }
@@ -82,7 +82,7 @@ function statusChange(deps: ManageDeps, status: "active" | "suspended") {
     const p = idParams.safeParse(req.params);
     if (!p.success) return sendInvalid(reply, p.error);
     const account = await setStatus(deps.pool, p.data.id, status);
-    if (!account) return sendError(reply, 404, "ACCOUNT_NOT_FOUND", `No prepaid account ${p.data.id}`);
+    if (!account) return sendError(reply, "ACCOUNT_NOT_FOUND", `No prepaid account ${p.data.id}`);
     deps.log.info({ clientId: p.data.id, status }, "prepaid account status changed");
     return account;
   };

@@ -36,11 +36,11 @@ export async function authenticate(tokens: TokenService, req: FastifyRequest, re
   const check = await tokens.verify(token);
   if (check.kind === "invalid") {
     req.log.info({ why: check.why }, "management token refused");
-    sendError(reply.header("www-authenticate", 'Bearer error="invalid_token"'), 401, "UNAUTHORIZED", "Invalid or expired token");
+    sendError(reply.header("www-authenticate", 'Bearer error="invalid_token"'), "UNAUTHORIZED", "Invalid or expired token");
     return { refused: true };
   }
   if (check.kind === "no_role") {
-    sendError(reply, 403, "FORBIDDEN", `No gate402 role for ${check.subject}`);
+    sendError(reply, "FORBIDDEN", `No gate402 role for ${check.subject}`);
     return { refused: true };
   }
   operators.set(req, check.operator);
@@ -53,9 +53,10 @@ export function guard(tokens: TokenService, access: Access): preHandlerAsyncHook
     if (access === "public") return;
     const op = await authenticate(tokens, req, reply);
     if (op === undefined) {
-      return sendError(reply.header("www-authenticate", "Bearer"), 401, "UNAUTHORIZED", "Send Authorization: Bearer <token> (POST /manage/auth/login)");
+      const message = "Send Authorization: Bearer <token> (POST /manage/auth/login)";
+      return sendError(reply.header("www-authenticate", "Bearer"), "UNAUTHORIZED", message);
     }
     if ("refused" in op) return reply;
-    if (access === "write" && op.role !== "admin") return sendError(reply, 403, "FORBIDDEN", "This action needs the admin role");
+    if (access === "write" && op.role !== "admin") return sendError(reply, "FORBIDDEN", "This action needs the admin role");
   };
 }

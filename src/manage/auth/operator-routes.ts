@@ -19,8 +19,10 @@ export function operatorRoutes(app: FastifyInstance, deps: ManageDeps): void {
 
   const change = async (reply: FastifyReply, username: string, by: string, what: "disable" | "enable" | "delete"): Promise<FastifyReply> => {
     const outcome = await changeOperator(deps.pool, username, what);
-    if (outcome.kind === "not_found") return sendError(reply, 404, "OPERATOR_NOT_FOUND", "No operator with this username");
-    if (outcome.kind === "last_admin") return sendError(reply, 409, "LAST_ADMIN", "This is the last enabled admin: register or enable another admin first");
+    if (outcome.kind === "not_found") return sendError(reply, "OPERATOR_NOT_FOUND", "No operator with this username");
+    if (outcome.kind === "last_admin") {
+      return sendError(reply, "LAST_ADMIN", "This is the last enabled admin: register or enable another admin first");
+    }
     if (what !== "enable") await deps.revocations.revokeSubject(username, by, what === "delete" ? "deleted" : "disabled");
     deps.log.warn({ username, by, change: what }, "operator changed");
     return what === "delete" ? reply.code(204).send() : reply.send(view(outcome.operator));

@@ -39,9 +39,9 @@ export function safeEqual(a: string, b: string): boolean {
 }
 
 function created(reply: FastifyReply, outcome: CreateOutcome): FastifyReply {
-  if (outcome.kind === "exists") return sendError(reply, 409, "OPERATOR_EXISTS", "This username is taken");
+  if (outcome.kind === "exists") return sendError(reply, "OPERATOR_EXISTS", "This username is taken");
   if (outcome.kind === "bootstrap_closed") {
-    return sendError(reply, 403, "BOOTSTRAP_CLOSED", "An admin exists already: an admin must register new operators");
+    return sendError(reply, "BOOTSTRAP_CLOSED", "An admin exists already: an admin must register new operators");
   }
   const o = outcome.operator;
   return reply.code(201).send({ username: o.username, role: o.role, createdAt: o.createdAt.toISOString(), createdBy: o.createdBy });
@@ -54,18 +54,20 @@ async function register(deps: ManageDeps, req: FastifyRequest, reply: FastifyRep
   const op = await authenticate(deps.tokens, req, reply);
   if (op !== undefined) {
     if ("refused" in op) return reply;
-    if (op.role !== "admin") return sendError(reply, 403, "FORBIDDEN", "Only an admin registers operators");
+    if (op.role !== "admin") return sendError(reply, "FORBIDDEN", "Only an admin registers operators");
     const outcome = await createOperator(deps.pool, username, await hashPassword(password), role ?? "viewer", op.subject);
     if (outcome.kind === "created") deps.log.info({ username, role: outcome.operator.role, by: op.subject }, "operator registered");
     return created(reply, outcome);
   }
   const header = req.headers["x-bootstrap-token"];
   const presented = typeof header === "string" ? header : parsed.data.bootstrapToken;
-  if (presented === undefined) return sendError(reply, 401, "UNAUTHORIZED", "Send an admin bearer token, or the bootstrap token for the first admin");
+  if (presented === undefined) {
+    return sendError(reply, "UNAUTHORIZED", "Send an admin bearer token, or the bootstrap token for the first admin");
+  }
   const expected = deps.config.adminBootstrapToken;
-  if (expected === undefined) return sendError(reply, 403, "BOOTSTRAP_DISABLED", "GATEWAY_ADMIN_BOOTSTRAP_TOKEN is not set");
-  if (!safeEqual(presented, expected)) return sendError(reply, 401, "UNAUTHORIZED", "Wrong bootstrap token");
-  if (role === "viewer") return sendError(reply, 400, "INVALID_REQUEST", "role: the bootstrap registers the first admin");
+  if (expected === undefined) return sendError(reply, "BOOTSTRAP_DISABLED", "GATEWAY_ADMIN_BOOTSTRAP_TOKEN is not set");
+  if (!safeEqual(presented, expected)) return sendError(reply, "UNAUTHORIZED", "Wrong bootstrap token");
+  if (role === "viewer") return sendError(reply, "INVALID_REQUEST", "role: the bootstrap registers the first admin");
   const outcome = await createBootstrapAdmin(deps.pool, username, await hashPassword(password));
   if (outcome.kind === "created") deps.log.warn({ username }, "first admin registered with the bootstrap token");
   return created(reply, outcome);
@@ -75,7 +77,7 @@ async function register(deps: ManageDeps, req: FastifyRequest, reply: FastifyRep
 export function authRoutes(app: FastifyInstance, deps: ManageDeps): void {
   const limits = deps.config.manageAuth;
   const locked = (reply: FastifyReply, seconds: number) =>
-    sendError(reply.header("retry-after", String(seconds)), 429, "LOGIN_LOCKED", `Too many failed logins: try again in ${seconds} s`);
+    sendError(reply.header("retry-after", String(seconds)), "LOGIN_LOCKED", `Too many failed logins: try again in ${seconds} s`);
   app.post("/auth/login", { preHandler: guard(deps.tokens, "public") }, async (req, reply) => {
     const parsed = loginBody.safeParse(req.body);
     if (!parsed.success) return sendInvalid(reply, parsed.error);
@@ -95,7 +97,7 @@ export function authRoutes(app: FastifyInstance, deps: ManageDeps): void {
         deps.log.warn({ username: parsed.data.username, address: req.ip, seconds: attempt.lockout }, "management login locked after failed attempts");
         return locked(reply, attempt.lockout);
       }
-      return sendError(reply, 401, "INVALID_CREDENTIALS", "Unknown username or wrong password");
+      return sendError(reply, "INVALID_CREDENTIALS", "Unknown username or wrong password");
     }
     await deps.throttle.reset(keys);
     const { token, tokenId, expiresAt } = await deps.tokens.issue(operator.username, operator.role);
@@ -103,7 +105,10 @@ export function authRoutes(app: FastifyInstance, deps: ManageDeps): void {
   });
   app.post("/auth/logout", { preHandler: guard(deps.tokens, "read") }, async (req, reply) => {
     const op = operatorOf(req)!;
-    if (!op.token) return sendError(reply, 400, "NOT_REVOCABLE", "Only gate402 tokens with a token id can be logged out (OIDC tokens: log out at the identity provider)");
+    if (!op.token) {
+      const message = "Only gate402 tokens with a token id can be logged out (OIDC tokens: log out at the identity provider)";
+      return sendError(reply, "NOT_REVOCABLE", message);
+    }
     await deps.revocations.revokeToken(op.token.id, op.token.expiresAt, op.subject, "logout");
     deps.log.info({ username: op.subject, jti: op.token.id }, "operator logged out");
     return reply.code(204).send();

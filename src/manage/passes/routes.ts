@@ -22,7 +22,9 @@ async function revoke(deps: ManageDeps, codec: InvoiceCodec, req: FastifyRequest
   const b = revokePassBody.safeParse(req.body ?? {});
   if (!b.success) return sendInvalid(reply, b.error);
   const inv = codec.verify(b.data.jti);
-  if (!inv || inv.passSeconds === undefined) return sendError(reply, 404, "NOT_FOUND", "No pass invoice with this jti was issued by this gateway");
+  if (!inv || inv.passSeconds === undefined) {
+    return sendError(reply, "NOT_FOUND", "No pass invoice with this jti was issued by this gateway");
+  }
   // The pass was minted after the invoice was paid, so it expires at most passSeconds from now.
   const expiresAt = new Date(Date.now() + Math.min(inv.passSeconds, MAX_PASS_SECONDS) * 1000);
   const created = await revokePass(deps.pool, { jti: inv.id, expiresAt, reason: b.data.reason, revokedBy: operatorOf(req)?.subject });

@@ -22,7 +22,7 @@ export function routeTableRoutes(app: FastifyInstance, deps: ManageDeps): void {
   }));
   app.post("/routes/reload", { preHandler: guard(deps.tokens, "write") }, async (_req, reply) => {
     const status = await table.reload("api");
-    if (!status.ok) return sendError(reply, 422, "ROUTES_INVALID", (status.problems ?? []).join("; "));
+    if (!status.ok) return sendError(reply, "ROUTES_INVALID", (status.problems ?? []).join("; "));
     return { ...status, routes: table.entries().length };
   });
 }

@@ -8,6 +8,7 @@
  * 4. store the answer on the claim row, to be replayed for the same key and request.
  */
 import type pg from "pg";
+import { apiError } from "../../core/catalogue.js";
 import { applyMovement, type LedgerKind } from "../../store/ledger.js";
 import { query, transaction } from "../../store/pool.js";
 import { money } from "../http.js";
@@ -33,19 +34,25 @@ function describe(id: string, i: Intent, operator: string, createdAt: Date) {
   return { id, kind: i.kind, ...accounts, ...money("amount", i.amountMicro), reason: i.reason, operator, createdAt: createdAt.toISOString() };
 }
 
+/** A refused transaction: the catalogue's status (src/core/catalogue.ts) and body, stored for replays. */
+function refused(code: "ACCOUNT_NOT_FOUND" | "INSUFFICIENT_BALANCE", message: string): { status: number; body: Record<string, unknown> } {
+  const e = apiError(code, message);
+  return { status: e.status, body: { outcome: "refused", ...e.body } };
+}
+
 async function move(c: pg.PoolClient, id: string, i: Intent): Promise<{ status: number; body: Record<string, unknown> }> {
   const legs = legsOf(i);
   const ids = legs.map((l) => l.clientId);
   const locked = await c.query<{ client_id: string }>(
     "SELECT client_id FROM prepaid_accounts WHERE client_id = ANY($1::text[]) ORDER BY client_id FOR UPDATE", [ids]);
   const missing = ids.filter((cid) => !locked.rows.some((r) => r.client_id === cid));
-  if (missing.length) return { status: 404, body: { outcome: "refused", error: "ACCOUNT_NOT_FOUND", message: `No prepaid account ${missing.join(", ")}` } };
+  if (missing.length) return refused("ACCOUNT_NOT_FOUND", `No prepaid account ${missing.join(", ")}`);
   const entries = [];
   for (const leg of legs) {
     const moved = await applyMovement(c, { ...leg, ref: `manage:${id}`, routeId: null, method: null, txHash: null });
     if (!moved) {
       // Only the first leg can be refused (a credit to a locked, existing row always applies).
-      return { status: 422, body: { outcome: "refused", error: "INSUFFICIENT_BALANCE", message: `Account ${leg.clientId} has less than ${money("amount", -leg.amountMicro).amount} NTMPI` } };
+      return refused("INSUFFICIENT_BALANCE", `Account ${leg.clientId} has less than ${money("amount", -leg.amountMicro).amount} NTMPI`);
     }
     entries.push({ entryId: moved.entryId, clientId: leg.clientId, kind: leg.kind, ...money("amount", leg.amountMicro), ...money("balanceAfter", moved.balanceMicro) });
   }

@@ -14,16 +14,16 @@ const idParams = z.object({ id: z.string().regex(/^\d{1,18}$/, "transaction ids 
 async function post(deps: ManageDeps, req: FastifyRequest, reply: FastifyReply) {
   const key = req.headers["idempotency-key"];
   if (typeof key !== "string" || !IDEMPOTENCY_KEY.test(key)) {
-    return sendError(reply, 400, "IDEMPOTENCY_KEY_REQUIRED", "Send an Idempotency-Key header (1-255 printable ASCII characters, e.g. a UUID)");
+    return sendError(reply, "IDEMPOTENCY_KEY_REQUIRED", "Send an Idempotency-Key header (1-255 printable ASCII characters, e.g. a UUID)");
   }
   const parsed = transactionBody.safeParse(req.body);
   if (!parsed.success) return sendInvalid(reply, parsed.error);
   const intent = toIntent(parsed.data);
-  if (typeof intent === "string") return sendError(reply, 400, "INVALID_REQUEST", intent);
+  if (typeof intent === "string") return sendError(reply, "INVALID_REQUEST", intent);
   const operator = operatorOf(req)!.subject;
   const result = await executeTransaction(deps.pool, key, intent, operator);
   if (result.kind === "conflict") {
-    return sendError(reply, 409, "IDEMPOTENCY_CONFLICT", "This Idempotency-Key was used with a different request");
+    return sendError(reply, "IDEMPOTENCY_CONFLICT", "This Idempotency-Key was used with a different request");
   }
   if (!result.replayed) {
     deps.log.info({ transactionId: result.body["id"], kind: intent.kind, amountMicro: intent.amountMicro.toString(), status: result.status, operator }, "operator transaction");
@@ -38,6 +38,6 @@ export function transactionRoutes(app: FastifyInstance, deps: ManageDeps): void 
     const p = idParams.safeParse(req.params);
     if (!p.success) return sendInvalid(reply, p.error);
     const tx = await findTransaction(deps.pool, p.data.id);
-    return tx ?? sendError(reply, 404, "TRANSACTION_NOT_FOUND", `No transaction ${p.data.id}`);
+    return tx ?? sendError(reply, "TRANSACTION_NOT_FOUND", `No transaction ${p.data.id}`);
   });
 }

@@ -2,17 +2,11 @@
  * Decision → CheckResponse (per Envoy external_auth.proto), as a plain object our proto-loader
  * options encode (snake_case fields, enum names; see protos.ts).
  */
+import { RPC_CODE, rpcCodeNameForDeny } from "../../core/catalogue.js";
 import type { AllowDecision, Decision, DenyDecision } from "../../core/decision.js";
 import type { CheckResponse, HeaderValueOption, ProtoStruct } from "./types.js";
 
-/** google.rpc.Code values used in CheckResponse.status (per googleapis google/rpc/code.proto). */
-export const RPC_CODE = {
-  OK: 0,
-  PERMISSION_DENIED: 7,
-  RESOURCE_EXHAUSTED: 8,
-  UNAVAILABLE: 14,
-  UNAUTHENTICATED: 16,
-} as const;
+export { RPC_CODE } from "../../core/catalogue.js";
 
 /** envoy.type.v3.StatusCode names for the statuses a gate can return (per http_status.proto). */
 const HTTP_STATUS_NAME: Readonly<Record<number, string>> = {
@@ -39,12 +33,9 @@ export function httpStatusName(status: number): string {
   return HTTP_STATUS_NAME[status] ?? "Forbidden";
 }
 
-/** The google.rpc code Envoy sees for a denied HTTP status: 401→16, 429→8, 503→14, else 7. */
+/** The google.rpc code Envoy sees for a denied HTTP status: 401→16, 429→8, 503→14, else 7 (src/core/catalogue.ts). */
 export function rpcCodeForDeny(status: number): number {
-  if (status === 401) return RPC_CODE.UNAUTHENTICATED;
-  if (status === 429) return RPC_CODE.RESOURCE_EXHAUSTED;
-  if (status === 503) return RPC_CODE.UNAVAILABLE;
-  return RPC_CODE.PERMISSION_DENIED;
+  return RPC_CODE[rpcCodeNameForDeny(status)];
 }
 
 /** Renders a decision: allow → status 0 + ok_response; deny → denied_response with a JSON body. */

@@ -9,10 +9,10 @@
 import { randomUUID } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
 import { pino, type Logger } from "pino";
+import { denyPlain } from "../../core/answers.js";
 import type { Decision, DenyDecision } from "../../core/decision.js";
 import type { RequestFacts } from "../../core/facts.js";
 import { PriceConfigError } from "../../core/pricing.js";
-import { REASONS } from "../../core/reasons.js";
 import { HealthState } from "./health.js";
 import { loadExtAuthzPackage } from "./protos.js";
 import { addReflection } from "./reflection.js";
@@ -56,19 +56,9 @@ export interface ExtAuthzServer {
   shutdown(graceMs: number): Promise<void>;
 }
 
-/** The default rendering of an unreadable CheckRequest: 400 with reason INVALID_REQUEST. */
+/** The default rendering of an unreadable CheckRequest: 400 with reason INVALID_REQUEST (no details: they are logged). */
 export function invalidRequestDecision(_error: InvalidCheckRequestError): DenyDecision {
-  return {
-    kind: "deny",
-    decisionId: randomUUID(),
-    method: "none",
-    routeId: "default",
-    outcome: "denied",
-    status: REASONS.INVALID_REQUEST.status,
-    reason: "INVALID_REQUEST",
-    headers: {},
-    body: { error: "INVALID_REQUEST", message: REASONS.INVALID_REQUEST.message },
-  };
+  return denyPlain(randomUUID(), "none", "default", "INVALID_REQUEST");
 }
 
 /** Builds (does not bind) the ext_authz + health gRPC server. */

@@ -4,15 +4,16 @@
  * - `ANY /ext-authz/*`   — Envoy ext_authz `http_service` (`path_prefix: /ext-authz`), Istio
  *   `envoyExtAuthzHttp` (`pathPrefix: /ext-authz`).
  * Answers: allow → 200 + headers (response.ts); deny → the decision's status, headers and JSON body;
- * unreadable request → 400 INVALID_REQUEST; a failing core → 500 INTERNAL (the app's error handler),
+ * unreadable request → 400 INVALID_REQUEST (a decision with its id, logged); a failing core → 500 INTERNAL (the app's error handler),
  * which every proxy passes to the client as an error — never as a 2xx.
  */
+import { randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { CheckHandler } from "../check.js";
+import { denyPlain } from "../../core/answers.js";
 import type { RequestFacts } from "../../core/facts.js";
-import { sendError } from "../http/errors.js";
 import { extAuthzFacts, forwardAuthFacts, InvalidAuthRequestError, type HttpAuthRequest } from "./request.js";
-import { toHttpAnswer } from "./response.js";
+import { toHttpAnswer, type HttpAnswer } from "./response.js";
 
 /** Path of the forward-auth endpoint (Caddy `uri`, Traefik `address`). */
 export const FORWARD_AUTH_PATH = "/auth/forward";
@@ -47,10 +48,16 @@ async function answer(reply: FastifyReply, check: CheckHandler, toFacts: () => R
   try {
     facts = toFacts();
   } catch (err) {
-    if (err instanceof InvalidAuthRequestError) return sendError(reply, 400, "INVALID_REQUEST", err.message);
-    throw err;
+    if (!(err instanceof InvalidAuthRequestError)) throw err;
+    // A decision like every other answer (decision id, log line), as the gRPC server does for a bad CheckRequest.
+    const decision = denyPlain(randomUUID(), "none", "default", "INVALID_REQUEST", err.message);
+    reply.log.warn({ decision_id: decision.decisionId, reason: err.message }, "invalid auth request");
+    return send(reply, toHttpAnswer(decision));
   }
-  const out = toHttpAnswer(await check(facts));
+  return send(reply, toHttpAnswer(await check(facts)));
+}
+
+function send(reply: FastifyReply, out: HttpAnswer): FastifyReply {
   reply.code(out.status).headers(out.headers);
   // A Buffer, so fastify leaves content-type exactly "application/json" (docs/design.md), without "; charset".
   return out.body === undefined ? reply.send() : reply.send(Buffer.from(out.body, "utf8"));

@@ -6,6 +6,17 @@ import type { ChainPort } from "../../ports/chain.js";
 import type { StorePort } from "../../ports/store.js";
 import type { CheckHandler } from "../check.js";
 
+/** One network's chain availability as the chain registry reports it (src/chain/registry.ts NetworkAvailability). */
+export interface NetworkStatus {
+  /** CAIP-2 id */
+  readonly id: string;
+  readonly available: boolean;
+  /** latest height seen, 0 until known */
+  readonly height: number;
+  /** why the last height poll failed */
+  readonly error?: string;
+}
+
 /** What the HTTP API needs; built once in src/app/gateway.ts. */
 export interface HttpDeps {
   readonly config: GatewayConfig;
@@ -17,6 +28,8 @@ export interface HttpDeps {
   readonly version: string;
   /** the same decision pipeline as gRPC Check, for the forward-auth transport */
   readonly check: CheckHandler;
+  /** each configured network's chain availability (the chain registry's; no I/O), for /health and /readyz */
+  readonly networks?: () => readonly NetworkStatus[];
   /** pool gauges refreshed on scrape */
   readonly poolStats?: () => { total: number; idle: number; waiting: number };
   /** unix ms */

@@ -9,7 +9,7 @@ import { sendError } from "./errors.js";
 export function invoiceRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.get<{ Params: { id: string } }>("/invoices/:id", async (req, reply) => {
     const inv = deps.codec.verify(req.params.id);
-    if (!inv) return sendError(reply, 404, "INVALID_PROOF", "Not an invoice issued by this gateway");
+    if (!inv) return sendError(reply, "INVOICE_NOT_FOUND", "Not an invoice issued by this gateway");
     const st = await invoiceStatus(inv, { chain: deps.chain, store: deps.store, payTo: deps.config.paymentAddress, denom: deps.config.denom, lateGraceSeconds: deps.config.lateGraceSeconds }, Math.floor(deps.clock() / 1000));
     return {
       invoiceId: inv.id, status: st.state,

@@ -5,7 +5,7 @@ import { parseCredentials } from "../../core/credentials.js";
 import { creditDeposit } from "../../core/deposit.js";
 import { formatCoins } from "../../money.js";
 import type { HttpDeps } from "./deps.js";
-import { sendError } from "./errors.js";
+import { sendApiError, sendError } from "./errors.js";
 import { signupGuard } from "./signup.js";
 
 const depositBody = z.object({
@@ -23,7 +23,7 @@ export function prepaidRoutes(app: FastifyInstance, deps: HttpDeps): void {
     const refusal = mayCreate(req);
     if (refusal) {
       if (refusal.retryAfterSeconds !== undefined) reply.header("retry-after", String(refusal.retryAfterSeconds));
-      return sendError(reply, refusal.status, refusal.error, refusal.message);
+      return sendApiError(reply, refusal.answer);
     }
     const { account, clientKey } = await createPrepaidAccount(deps.store);
     deps.log.info({ clientId: account.clientId }, "prepaid account created");
@@ -36,12 +36,14 @@ export function prepaidRoutes(app: FastifyInstance, deps: HttpDeps): void {
 
   app.post("/prepaid/deposit", async (req, reply) => {
     const parsed = depositBody.safeParse(req.body);
-    if (!parsed.success) return sendError(reply, 400, "INVALID_REQUEST", parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+    if (!parsed.success) {
+      return sendError(reply, "INVALID_REQUEST", parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+    }
     const { clientId, txHash } = parsed.data;
     const res = await creditDeposit({ chain: deps.chain, store: deps.store, payTo: config.paymentAddress, denom: config.denom, minConfirmations: config.minConfirmations }, clientId, txHash);
     if (res.kind === "refused") {
-      deps.metrics.payments.inc({ kind: "deposit", result: "rejected", reason: res.error });
-      return sendError(reply, res.status, res.error, res.message);
+      deps.metrics.payments.inc({ kind: "deposit", result: "rejected", reason: res.body.error });
+      return sendApiError(reply, res);
     }
     if (!res.replayed) {
       deps.metrics.payments.inc({ kind: "deposit", result: "accepted", reason: "none" });
@@ -53,10 +55,13 @@ export function prepaidRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.get<{ Params: { clientId: string } }>("/prepaid/balance/:clientId", async (req, reply) => {
     const headers = { ...(req.headers as Record<string, string>), "x-client-id": req.params.clientId };
     const creds = parseCredentials(headers);
-    if (creds.kind !== "credentials") return sendError(reply, 401, "INVALID_CLIENT_CREDENTIALS", "Send the client key: X-Client-Key or Authorization: Bearer <key>");
-    if (!(await deps.store.checkKey(creds.clientId, creds.keyHash))) return sendError(reply, 401, "INVALID_CLIENT_CREDENTIALS", "Unknown client id or wrong key");
+    if (creds.kind !== "credentials") {
+      return sendError(reply, "INVALID_CLIENT_CREDENTIALS", "Send the client key: X-Client-Key or Authorization: Bearer <key>");
+    }
+    const known = await deps.store.checkKey(creds.clientId, creds.keyHash);
+    if (!known) return sendError(reply, "INVALID_CLIENT_CREDENTIALS", "Unknown client id or wrong key");
     const account = await deps.store.getAccount(creds.clientId);
-    if (!account) return sendError(reply, 401, "INVALID_CLIENT_CREDENTIALS", "Unknown client id or wrong key");
+    if (!account) return sendError(reply, "INVALID_CLIENT_CREDENTIALS", "Unknown client id or wrong key");
     return { clientId: account.clientId, status: account.status, depositMemo: account.depositMemo, ...money(account.balanceMicro) };
   });
 }

@@ -9,13 +9,12 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyRequest } from "fastify";
 import type { PrepaidSignupConfig } from "../../config/load.js";
+import { apiError, type ApiError } from "../../core/catalogue.js";
 import { clientKey, createRateLimiter } from "../../core/rate-limit.js";
 
-/** Why a sign-up is refused: the HTTP answer. */
+/** Why a sign-up is refused: the HTTP answer (src/core/catalogue.ts API_ERRORS). */
 export interface SignupRefusal {
-  readonly status: 401 | 403 | 429;
-  readonly error: "SIGNUP_CLOSED" | "INVALID_SIGNUP_TOKEN" | "RATE_LIMITED";
-  readonly message: string;
+  readonly answer: ApiError<"SIGNUP_CLOSED" | "INVALID_SIGNUP_TOKEN" | "RATE_LIMITED">;
   readonly retryAfterSeconds?: number;
 }
 
@@ -39,7 +38,7 @@ function clientIp(req: FastifyRequest): string {
 /** @param clock unix ms */
 export function signupGuard(config: PrepaidSignupConfig, clock: () => number): SignupGuard {
   if (config.mode === "closed") {
-    return () => ({ status: 403, error: "SIGNUP_CLOSED", message: "Account sign-up is closed here; ask the operator for an account" });
+    return () => ({ answer: apiError("SIGNUP_CLOSED", "Account sign-up is closed here; ask the operator for an account") });
   }
   if (config.mode === "token") {
     const expected = sha256(config.token ?? "");
@@ -48,13 +47,14 @@ export function signupGuard(config: PrepaidSignupConfig, clock: () => number): S
       const given = /^Bearer\s+/i.test(auth) ? auth.replace(/^Bearer\s+/i, "").trim() : "";
       // Compare digests: constant time, whatever the lengths.
       if (given && timingSafeEqual(sha256(given), expected)) return undefined;
-      return { status: 401, error: "INVALID_SIGNUP_TOKEN", message: "Sign-up needs Authorization: Bearer <sign-up token>" };
+      return { answer: apiError("INVALID_SIGNUP_TOKEN", "Sign-up needs Authorization: Bearer <sign-up token>") };
     };
   }
   const limiter = createRateLimiter({ refillPerSecond: config.perHour / 3600, capacity: config.burst, clock });
   return (req) => {
     const taken = limiter.take(clientIp(req));
     if (taken.ok) return undefined;
-    return { status: 429, error: "RATE_LIMITED", message: `Too many accounts created from this address; retry in ${taken.retryAfterSeconds} s`, retryAfterSeconds: taken.retryAfterSeconds };
+    const message = `Too many accounts created from this address; retry in ${taken.retryAfterSeconds} s`;
+    return { answer: apiError("RATE_LIMITED", message), retryAfterSeconds: taken.retryAfterSeconds };
   };
 }

@@ -1,4 +1,6 @@
-import Fastify, { type FastifyInstance } from "fastify";
+import { Writable } from "node:stream";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import type { CheckHandler } from "../../../../src/app/check-handler.js";
 import type { Decision } from "../../../../src/core/decision.js";
@@ -61,6 +63,20 @@ describe("forward-auth routes", () => {
     expect(res.statusCode).toBe(400);
     expect(res.json().error).toBe("INVALID_REQUEST");
     expect(seen).toHaveLength(0);
+  });
+
+  it("the 400 is a decision like every other answer: JSON content-type, and a log line with its decision id", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const stream = new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } });
+    app = Fastify({ loggerInstance: pino({ level: "warn" }, stream) as unknown as FastifyBaseLogger });
+    installErrorHandler(app);
+    forwardAuthRoutes(app, async () => allow);
+    const res = await app.inject({ method: "GET", url: "/auth/forward", headers: { host: "x", "x-forwarded-uri": "/api/data" } });
+    expect(res.statusCode).toBe(400);
+    expect(res.headers["content-type"]).toBe("application/json");
+    expect(res.json()).toEqual({ error: "INVALID_REQUEST", message: expect.stringMatching(/X-Forwarded-Method/) });
+    const logged = lines.find((l) => l["msg"] === "invalid auth request");
+    expect(logged?.["decision_id"]).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it("a failing core is a 500 JSON error, never a 2xx", async () => {

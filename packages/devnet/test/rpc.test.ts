@@ -1,6 +1,6 @@
 import { Tendermint37Client } from "@cosmjs/tendermint-rpc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Devnet } from "../../src/devnet/index.js";
+import type { Devnet } from "../src/index.js";
 import { DENOM, FIXED_FEE, rpc, signerFor, startTestDevnet, type Signer } from "./helpers.js";
 
 describe("devnet CometBFT 0.37 RPC shapes", () => {

@@ -1,7 +1,7 @@
 /** Test helpers: a devnet per suite and real cosmjs clients for its wallets. */
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { GasPrice, SigningStargateClient, StargateClient } from "@cosmjs/stargate";
-import { startDevnet, type Devnet, type DevnetOptions } from "../../src/devnet/index.js";
+import { startDevnet, type Devnet, type DevnetOptions } from "../src/index.js";
 
 export const DENOM = "uneutaro";
 export const GAS_PRICE = GasPrice.fromString("0.025uneutaro");

@@ -1,6 +1,6 @@
 /**
  * `gate402 devnet`: starts the devnet, prints its RPC URL, chain id and funded wallets, and runs until
- * SIGINT/SIGTERM. Flags: --host, --port (default 26657), --block-time-ms, --chain-id, --accounts,
+ * SIGINT/SIGTERM. Flags: --host, --port (default 26657), --block-time-ms, --chain-id, --prefix, --denom, --accounts,
  * fault flags --stall-ms N, --drop, --error http500|rpc, --garbage, --index-lag-blocks N, --skip-heights N.
  */
 import { Command, InvalidArgumentError, Option } from "commander";
@@ -12,12 +12,26 @@ function whole(v: string): number {
   return Number(v);
 }
 
+/** commander argument parser: a bech32 prefix. */
+function bech32Prefix(v: string): string {
+  if (!/^[a-z][a-z0-9]{0,19}$/.test(v)) throw new InvalidArgumentError("lowercase letters and digits, e.g. cosmos");
+  return v;
+}
+
+/** commander argument parser: a Cosmos SDK denom. */
+function denomName(v: string): string {
+  if (!/^[a-zA-Z][a-zA-Z0-9/:._-]{2,127}$/.test(v)) throw new InvalidArgumentError("a Cosmos SDK denom, e.g. uatom");
+  return v;
+}
+
 /** Parsed flags of `gate402 devnet` (commander's camelCase names). */
 export interface DevnetFlags {
   readonly host: string;
   readonly port: number;
   readonly blockTimeMs: number;
   readonly chainId: string;
+  readonly prefix: string;
+  readonly denom: string;
   readonly accounts: number;
   readonly stallMs?: number;
   readonly drop?: boolean;
@@ -43,7 +57,8 @@ export async function runDevnet(flags: DevnetFlags): Promise<void> {
   const faults = faultsOf(flags);
   const { startDevnet } = await import("./devnet.js"); // loaded only when the devnet runs (fast --help)
   const devnet = await startDevnet({
-    host: flags.host, port: flags.port, blockTimeMs: flags.blockTimeMs, chainId: flags.chainId, accounts: flags.accounts,
+    host: flags.host, port: flags.port, blockTimeMs: flags.blockTimeMs, chainId: flags.chainId, prefix: flags.prefix, denom: flags.denom,
+    accounts: flags.accounts,
   });
   devnet.faults.set(faults);
   // This CLI's job is to print the wallets for humans.
@@ -73,6 +88,8 @@ export function devnetCommand(): Command {
     .option("--port <n>", "RPC port (0: any free port)", whole, 26657)
     .option("--block-time-ms <n>", "ms between blocks (0: a block per tx)", whole, 1000)
     .option("--chain-id <id>", "chain id", "neutaro-devnet-1")
+    .option("--prefix <hrp>", "bech32 prefix of the wallets' addresses", bech32Prefix, "neutaro")
+    .option("--denom <denom>", "the chain's denom: genesis balances and fees", denomName, "uneutaro")
     .option("--accounts <n>", "funded wallets to create", whole, 10)
     .option("--stall-ms <n>", "fault: delay every RPC answer by n ms", whole)
     .option("--drop", "fault: destroy connections without answering")

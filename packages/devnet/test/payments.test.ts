@@ -1,7 +1,7 @@
 import { decodeTxRaw } from "@cosmjs/proto-signing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Devnet } from "../../src/devnet/index.js";
-import { moduleAddress } from "../../src/devnet/index.js";
+import type { Devnet } from "../src/index.js";
+import { moduleAddress } from "../src/index.js";
 import { DENOM, FIXED_FEE, queryClient, signerFor, startTestDevnet, type Signer } from "./helpers.js";
 
 describe("devnet payments with real cosmjs clients", () => {

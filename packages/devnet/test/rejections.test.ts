@@ -3,7 +3,7 @@ import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { BroadcastTxError, SigningStargateClient, StargateClient, type StdFee } from "@cosmjs/stargate";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Devnet } from "../../src/devnet/index.js";
+import type { Devnet } from "../src/index.js";
 import { DENOM, FIXED_FEE, GAS_PRICE, startTestDevnet } from "./helpers.js";
 
 describe("devnet CheckTx rejects what an SDK 0.47 node rejects", () => {

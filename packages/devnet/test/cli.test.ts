@@ -1,6 +1,6 @@
 import { StargateClient } from "@cosmjs/stargate";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { runDevnetCli } from "../../src/devnet/index.js";
+import { runDevnetCli } from "../src/index.js";
 
 describe("devnet CLI", () => {
   afterEach(() => vi.restoreAllMocks());

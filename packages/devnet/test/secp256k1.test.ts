@@ -1,6 +1,6 @@
 import { Secp256k1, sha256 } from "@cosmjs/crypto";
 import { describe, expect, it } from "vitest";
-import { verifySecp256k1 } from "../../src/devnet/secp256k1.js";
+import { verifySecp256k1 } from "../src/secp256k1.js";
 
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 

@@ -1,15 +1,17 @@
 /**
- * The run-time route table: knows where each rule came from, and reloads GATEWAY_ROUTES_FILE when it
- * changes (fs.watch on its directory, debounced, so editors that write a temp file and rename it are
- * seen too) or on SIGHUP. A reload swaps the whole table at once through setRoutes: checks in flight
- * keep the table they started with. A file that does not parse changes nothing; the reason is logged
- * and shown by GET /manage/routes.
+ * The run-time route table, the one home of route reloads: holds the rules the pricing core reads,
+ * knows where each came from, and reloads GATEWAY_ROUTES_FILE when it changes (fs.watch on its
+ * directory, debounced, so editors that write a temp file and rename it are seen too), on SIGHUP, or
+ * when asked (POST /manage/routes/reload calls reload()). A reload swaps the whole table at once:
+ * checks in flight keep the table they started with. A file that does not parse changes nothing; the
+ * reason is logged and shown by GET /manage/routes. Built by the app (src/app/gateway.ts).
  */
 import { watch, type FSWatcher } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { basename, dirname } from "node:path";
 import type { Logger } from "pino";
-import { parseRoutesYaml, RouteConfigError, type RouteRule } from "../../config/routes.js";
+import type { RouteRule } from "../core/route-rule.js";
+import { parseRoutesYaml, RouteConfigError } from "./routes.js";
 
 export type RouteSource = "file" | "env";
 
@@ -22,6 +24,10 @@ export interface ReloadStatus {
 }
 
 export interface RouteTable {
+  /** the effective rules, most specific first (what the pricing core reads for each check) */
+  current(): readonly RouteRule[];
+  /** replaces the whole table at once (a reload does this; tests too) */
+  set(routes: readonly RouteRule[]): void;
   /** the effective rules, most specific first, with their source */
   entries(): { rule: RouteRule; source: RouteSource }[];
   readonly routesFile: string | undefined;
@@ -32,11 +38,11 @@ export interface RouteTable {
 }
 
 export interface RouteTableOptions {
+  /** the rules at start (GatewayConfig.routes: the file's, then GATEWAY_ROUTES) */
+  readonly routes: readonly RouteRule[];
   readonly routesFile: string | undefined;
   /** the GATEWAY_ROUTES rules, kept after the file's rules on every reload */
   readonly envRoutes: readonly RouteRule[];
-  readonly current: () => readonly RouteRule[];
-  readonly setRoutes: (routes: readonly RouteRule[]) => void;
   readonly log: Logger;
   /** ms to wait for a burst of file events to settle (default 250) */
   readonly debounceMs?: number;
@@ -44,9 +50,10 @@ export interface RouteTableOptions {
   readonly clock?: () => number;
 }
 
-/** Builds the table and, when a routes file is configured, starts watching it. */
+/** Builds the table and, when a routes file is configured, starts watching it (until stop()). */
 export function createRouteTable(o: RouteTableOptions): RouteTable {
   const envRules = new Set(o.envRoutes);
+  let routes = o.routes;
   let last: ReloadStatus | undefined;
   let timer: NodeJS.Timeout | undefined;
   let watcher: FSWatcher | undefined;
@@ -57,7 +64,7 @@ export function createRouteTable(o: RouteTableOptions): RouteTable {
     if (!o.routesFile) return (last = { at: now(), ok: false, problems: ["GATEWAY_ROUTES_FILE is not set"] });
     try {
       const fileRules = parseRoutesYaml(await readFile(o.routesFile, "utf8"), `GATEWAY_ROUTES_FILE ${o.routesFile}`);
-      o.setRoutes(Object.freeze([...fileRules, ...o.envRoutes]));
+      routes = Object.freeze([...fileRules, ...o.envRoutes]);
       log.info({ trigger, routes: fileRules.length }, "route table reloaded");
       return (last = { at: now(), ok: true });
     } catch (err) {
@@ -81,8 +88,10 @@ export function createRouteTable(o: RouteTableOptions): RouteTable {
     process.on("SIGHUP", onHup);
   }
   return {
+    current: () => routes,
+    set: (r) => { routes = r; },
     routesFile: o.routesFile,
-    entries: () => o.current().map((rule) => ({ rule, source: envRules.has(rule) ? "env" : "file" })),
+    entries: () => routes.map((rule) => ({ rule, source: envRules.has(rule) ? "env" : "file" })),
     lastReload: () => last,
     reload,
     stop() {
