@@ -40,7 +40,13 @@ interface Scenario {
   readonly runS?: number;
 }
 
-interface Figures { ledger: number; detail: number; wal: number; dbWal: number | null; ledgerRows: number; calls: number; seconds: number }
+interface Figures {
+  ledger: number; detail: number; wal: number; dbWal: number | null; fpi: number | null; checkpoints: number;
+  ledgerRows: number; calls: number; seconds: number;
+}
+
+const checkpointsDone = async (pool: pg.Pool) =>
+  Number((await pool.query<{ n: string }>("SELECT (checkpoints_timed + checkpoints_req)::text AS n FROM pg_stat_bgwriter")).rows[0]!.n);
 
 async function sizes(pool: pg.Pool): Promise<{ ledger: number; detail: number; wal: string; rows: number }> {
   const r = await pool.query<{ ledger: string; detail: string; wal: string; rows: string }>(
@@ -76,17 +82,22 @@ class DatabaseWal {
     }
   }
 
-  /** Bytes of WAL since start, in total and per record kind; ends the session (and the slot). */
-  async stop(): Promise<{ bytes: number; byKind: Map<string, number> }> {
+  /**
+   * Bytes of WAL since start, in total, in full-page images (the first change of a page after each
+   * checkpoint: how many depends on how often the server checkpoints) and per record kind; ends the
+   * session (and the slot).
+   */
+  async stop(): Promise<{ bytes: number; fpi: number; byKind: Map<string, number> }> {
     try {
-      const res = await this.c.query<{ kind: string; bytes: string }>(
-        `WITH r AS (SELECT xid, resource_manager || ':' || split_part(record_type, ' ', 1) AS kind, record_length, block_ref
+      const res = await this.c.query<{ kind: string; bytes: string; fpi: string }>(
+        `WITH r AS (SELECT xid, resource_manager || ':' || split_part(record_type, ' ', 1) AS kind, record_length, fpi_length, block_ref
                       FROM pg_get_wal_records_info($1::pg_lsn, pg_current_wal_flush_lsn())),
               mine AS (SELECT DISTINCT xid FROM r WHERE block_ref LIKE $2 AND xid <> 0)
-         SELECT kind, sum(record_length)::text AS bytes FROM r
+         SELECT kind, sum(record_length)::text AS bytes, sum(fpi_length)::text AS fpi FROM r
           WHERE block_ref LIKE $2 OR xid IN (SELECT xid FROM mine) GROUP BY kind`, [this.from, `%rel %/${this.oid}/%`]);
       const byKind = new Map(res.rows.map((r) => [r.kind, Number(r.bytes)]));
-      return { bytes: [...byKind.values()].reduce((a, b) => a + b, 0), byKind };
+      const fpi = res.rows.reduce((n, r) => n + Number(r.fpi), 0);
+      return { bytes: [...byKind.values()].reduce((a, b) => a + b, 0), fpi, byKind };
     } finally {
       await this.c.end();
     }
@@ -143,6 +154,7 @@ async function scenario(base: string, s: Scenario): Promise<Figures> {
     await store.pool.query("CHECKPOINT").catch(() => undefined);
     const before = await sizes(store.pool);
     const walReader = await DatabaseWal.start(db.url);
+    const checkpointsBefore = await checkpointsDone(store.pool);
     const t0 = Date.now();
     const n = s.rate ? await paced(store, accts, s.rate, s.runS ?? RUN_S) : await flat(store, accts);
     const seconds = (Date.now() - t0) / 1000;
@@ -157,6 +169,7 @@ async function scenario(base: string, s: Scenario): Promise<Figures> {
     if (!verified.ok) throw new Error(`ledger does not verify: ${JSON.stringify(verified)}`);
     return {
       ledger: after.ledger - before.ledger, detail: after.detail - before.detail, wal: Number(wal.rows[0]!.d), dbWal: dbWal?.bytes ?? null,
+      fpi: dbWal?.fpi ?? null, checkpoints: (await checkpointsDone(store.pool)) - checkpointsBefore,
       ledgerRows: after.rows - before.rows, calls: n, seconds,
     };
   } finally {
@@ -188,7 +201,7 @@ async function main(): Promise<void> {
     const walOf = (b: number | null) => (b === null ? "n/a" : perCall(b, f.calls));
     rows.push([
       `${s.what}, ${s.accounts} accounts`, how, f.calls, (f.calls / f.seconds).toFixed(0), (f.calls / Math.max(1, f.ledgerRows)).toFixed(1),
-      perCall(f.ledger, f.calls), perCall(f.detail, f.calls), walOf(f.dbWal), perCall(f.wal, f.calls),
+      perCall(f.ledger, f.calls), perCall(f.detail, f.calls), walOf(f.dbWal), walOf(f.fpi), f.checkpoints, perCall(f.wal, f.calls),
       perDay(f.ledger, f.calls), perDay(f.detail, f.calls), f.dbWal === null ? "n/a" : perDay(f.dbWal, f.calls),
     ].join(" | ").replace(/^/, "| ").concat(" |"));
   }
@@ -203,15 +216,17 @@ async function main(): Promise<void> {
     "256 debits). \"flat out\": 1,000 debit calls in flight until all are applied; \"N/s\": a steady offered rate spread evenly",
     "over the accounts (1,000 calls/s over 1,000 accounts = 1 call/s per account), periods still open at the end closed then",
     "(partial periods count: pessimistic). Bytes: heap + indexes (pg_total_relation_size; detail = all usage_events partitions).",
-    "WAL: the records of this database's relations and its transactions' commits (pg_walinspect over the run; full-page",
-    "images after a checkpoint included); \"server WAL\": pg_current_wal_lsn difference of the whole server, which other",
-    "sessions' work inflates (an upper bound). A day = 86.4 M calls (1,000 calls/s).",
+    "WAL: the records of this database's relations and its transactions' commits (pg_walinspect over the run), full-page",
+    "images (FPI: the first change of each page after a checkpoint) included and shown apart: how many there are depends on",
+    "how often the server checkpoints (\"checkpoints\" during the run; here mostly forced by other sessions' WAL on the shared",
+    "server, default max_wal_size 1 GB, checkpoint_timeout 5 min). \"server WAL\": pg_current_wal_lsn difference of the whole",
+    "server (an upper bound). A day = 86.4 M calls (1,000 calls/s).",
     "Beyond the retention window only the ledger column stays (plus one usage_daily row per account, route, method and day);",
     "an open period lives in its account row (a fixed ~70 B per account, not per call).",
     "",
-    "| scenario | load | calls | calls/s | calls per ledger row | ledger B/call | detail B/call | WAL B/call | server WAL B/call |" +
-      " ledger per day | detail per day | WAL per day |",
-    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| scenario | load | calls | calls/s | calls per ledger row | ledger B/call | detail B/call | WAL B/call | of which FPI |" +
+      " checkpoints | server WAL B/call | ledger per day | detail per day | WAL per day |",
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ...rows,
     END,
   ].join("\n");

@@ -93,9 +93,9 @@ CREATE TRIGGER ledger_entries_after_open_period
 
 -- One balance movement other than a prepaid debit batch (deposit, credit, refund, adjustment, transfer leg,
 -- single guarded debit), chained exactly as the first release's movement statement did (v1 hash, created_at
--- truncated to ms; taken once the row is locked), after closing the account's open usage period. p_key_hash NULL: unguarded (never
--- overdraws); else the account must be active with that key. Returns no row when nothing was written
--- (no such account, guard not met, or the balance would go negative).
+-- truncated to ms; taken once the row is locked), after closing the account's open usage period.
+-- p_key_hash NULL: unguarded (never overdraws); else the account must be active with that key. Returns no
+-- row when nothing was written (no such account, guard not met, or the balance would go negative).
 CREATE FUNCTION ledger_move(
   p_client text, p_kind text, p_amount bigint, p_ref text, p_route_id text, p_method text, p_tx_hash text, p_key_hash text
 ) RETURNS TABLE (entry_id bigint, balance_micro bigint)
