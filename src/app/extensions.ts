@@ -5,6 +5,7 @@ import { x402Extension } from "../x402/extension.js";
 import type { Extension } from "./context.js";
 import { unfundedSweep } from "./unfunded-sweep.js";
 import { usageMaintenance } from "./usage-maintenance.js";
+import { usagePeriodSweep } from "./usage-periods.js";
 
 /**
  * Features every gateway starts, in order. Each lives in its own folder and declares the part of the
@@ -12,5 +13,5 @@ import { usageMaintenance } from "./usage-maintenance.js";
  */
 export const DEFAULT_EXTENSIONS: readonly Extension[] = [
   manageExtension(),
-  chainHealth, paymentWatcher, x402Extension, unfundedSweep(), usageMaintenance,
+  chainHealth, paymentWatcher, x402Extension, unfundedSweep(), usageMaintenance, usagePeriodSweep,
 ];

@@ -89,7 +89,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
   const store = createPgStore({
     databaseUrl: db.url, logger: log, poolMax: config.dbPoolMax, connectTimeoutMs: config.dbAcquireTimeoutMs,
     defaultDeadlineMs: config.checkDeadlineMs, queueMax: config.dbQueueMax, batchWindowMs: config.dbBatchWindowMs, batchMax: config.dbBatchMax,
-    ledgerRollups: config.ledgerRollups,
+    ledgerRollups: config.ledgerRollups, ledgerRollupMs: config.ledgerRollupMs,
   });
   const metrics = createMetrics();
   initOfferMetrics(metrics);

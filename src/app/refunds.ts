@@ -34,6 +34,7 @@ export async function handleLoggedResponse(o: RefundSinkOptions, e: LoggedRespon
   try {
     const outcome = await o.refunds.refund({
       decisionId: e.decisionId, charge: e.payMethod as ChargeKind | undefined, status: e.status, reason, windowMs: o.windowMs,
+      ...(e.startedAt ? { requestedAt: e.startedAt } : {}),
     });
     if (outcome.kind === "refunded") {
       o.metrics.refunds.inc({ route: outcome.routeId, method: outcome.charge, reason });

@@ -69,6 +69,8 @@ export interface GatewayConfig {
   readonly dbBatchMax: number;
   /** GATEWAY_LEDGER_ROLLUPS: prepaid usage as rollup ledger entries + usage_events detail */
   readonly ledgerRollups: boolean;
+  /** GATEWAY_LEDGER_ROLLUP_MS: ms a usage rollup period lasts per account (0: one rollup per batch) */
+  readonly ledgerRollupMs: number;
   /** GATEWAY_USAGE_RETENTION: days of per-call usage detail kept */
   readonly usageRetentionDays: number;
   /** GATEWAY_USAGE_MAINTENANCE_MS: ms between usage maintenance runs (0 = off) */
@@ -299,6 +301,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, mode: Run
     dbBatchWindowMs: e.GATEWAY_DB_BATCH_WINDOW_MS,
     dbBatchMax: e.GATEWAY_DB_BATCH_MAX,
     ledgerRollups: e.GATEWAY_LEDGER_ROLLUPS,
+    ledgerRollupMs: e.GATEWAY_LEDGER_ROLLUP_MS,
     usageRetentionDays: e.GATEWAY_USAGE_RETENTION,
     usageMaintenanceMs: e.GATEWAY_USAGE_MAINTENANCE_MS,
     jwtSecret,

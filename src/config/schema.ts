@@ -59,8 +59,13 @@ export const envSchema = z.object({
   GATEWAY_DB_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(100).default(1),
   /** most prepaid debits in one group-commit statement */
   GATEWAY_DB_BATCH_MAX: z.coerce.number().int().min(1).max(10_000).default(256),
-  /** prepaid usage as one `usage` ledger entry per account per batch + per-call usage_events rows (issue 15) */
-  GATEWAY_LEDGER_ROLLUPS: bool.default(false),
+  /** prepaid usage as `usage` rollup ledger entries + per-call usage_events rows (issue 15); false: a `debit` entry per call */
+  GATEWAY_LEDGER_ROLLUPS: bool.default(true),
+  /**
+   * ms a rollup period lasts: per account, the calls of a period become ONE `usage` ledger entry when it
+   * closes (0: one per account per debit batch). At most MAX_ROLLUP_MS of src/store/usage-periods.ts.
+   */
+  GATEWAY_LEDGER_ROLLUP_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
   /** days of per-call usage detail kept (at least GATEWAY_REFUND_WINDOW) */
   GATEWAY_USAGE_RETENTION: z.coerce.number().int().min(1).max(3650).default(7),
   /** ms between usage maintenance runs (partitions ahead, expired days dropped); 0 = off (run `gate402 maintain`) */

@@ -52,6 +52,12 @@ const accountOps = (alias: boolean) => ({
 const showOp = (alias: boolean) => ({ get: op({ summary: alias ? "Show an account (ClawPurse alias)" : "Account with balance and recent ledger", access: "read", params: [id], extra: { "404": err("ACCOUNT_NOT_FOUND") } }) });
 const accountAction = (summary: string) => ({ post: op({ summary, access: "write", params: [id], ok: json("OK", ref("Account")), extra: { "404": err("ACCOUNT_NOT_FOUND") } }) });
 
+// The account's open usage period (migration 0011), or null.
+const openUsage = {
+  type: ["object", "null"],
+  description: "open usage period: calls, total, totalMicro, since, lastCallAt (in the balance; in the ledger once it closes)",
+};
+
 /** The document (built once). */
 export function openApiDocument(version: string): Json {
   const money = { type: "string", pattern: "^-?\\d+\\.\\d{6}$", description: "decimal NTMPI, 6 decimals" };
@@ -63,7 +69,7 @@ export function openApiDocument(version: string): Json {
       securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "POST /manage/auth/login (HS256, 15 min, revocable: POST /manage/auth/logout) or an OIDC token when configured. With GATEWAY_TLS_MANAGE_CLIENT_CERT every /manage request also needs a TLS client certificate from the configured CA (else 401 CLIENT_CERTIFICATE_REQUIRED)" } },
       schemas: {
         Error: { type: "object", required: ["error", "message"], properties: { error: { type: "string" }, message: { type: "string" } } },
-        Account: { type: "object", properties: { clientId: { type: "string" }, status: { enum: ["active", "suspended"] }, balance: money, balanceMicro: micro, depositMemo: { type: "string" }, createdAt: { type: "string", format: "date-time" } } },
+        Account: { type: "object", properties: { clientId: { type: "string" }, status: { enum: ["active", "suspended"] }, balance: money, balanceMicro: micro, depositMemo: { type: "string" }, openUsage, createdAt: { type: "string", format: "date-time" } } },
         LedgerEntry: { type: "object", properties: { id: { type: "string" }, clientId: { type: "string" }, seq: { type: "string" }, kind: { type: "string" }, amount: money, amountMicro: micro, balanceAfter: money, balanceAfterMicro: micro, hash: { type: "string" }, prevHash: { type: "string" } } },
       },
     },

@@ -26,12 +26,19 @@ export interface RefundInput {
   readonly reason: RefundReason;
   /** ms: a charge older than this (database clock) is no longer refunded */
   readonly windowMs: number;
+  /**
+   * when the request started (Envoy's access log start_time); its charge is no older. Lets a call whose
+   * per-call usage detail retention dropped be answered `expired` (beyond the window) rather than `unknown`.
+   */
+  readonly requestedAt?: Date;
 }
 
 /**
  * - `refunded`: this call reversed the charge (`amountMicro`: uneutaro given back; invoice: price ÷ uses)
  * - `duplicate`: the decision was refunded before (another delivery, another replica)
- * - `expired`: the charge exists but is older than the window
+ * - `expired`: the charge exists but is older than the window, or (no charge found) the request itself
+ *   started before the window: whatever it was charged is past refunding (usage detail of calls that old
+ *   may already be dropped by retention, GATEWAY_USAGE_RETENTION ≥ the window)
  * - `unknown`: no charge with this decision id (foreign decision, free route, pass, or a redemption
  *   recorded before decision ids were)
  */

@@ -1,7 +1,7 @@
 /**
  * Group commit for prepaid debits. Debits that arrive together are applied together: the first one
  * of a batch waits at most `windowMs` for others (up to `maxBatch`), then the whole batch is one call
- * of ledger_debit_batch (migration 0007) — one statement, one transaction, one commit (one WAL flush)
+ * of ledger_debit_batch_period (migrations 0007, 0011) — one statement, one transaction, one commit (one WAL flush)
  * for all of them. While `maxInFlight` batches are running, new debits queue and go out together as
  * soon as one finishes, so batches grow with load and a hot account's row lock is held for one
  * commit per batch instead of one per debit.
@@ -43,10 +43,12 @@ export interface DebitBatcherOptions {
    */
   readonly onLost?: (inputs: readonly DebitInput[], sentAt: Date) => void;
   /**
-   * Record each account's applied debits of a batch as one `usage` rollup ledger entry plus per-call
-   * rows in usage_events (ledger_debit_batch_rollup, migration 0010) instead of one `debit` entry per call.
+   * How applied debits are recorded in the ledger (ledger_debit_batch_period, migration 0011):
+   * null: one `debit` entry per call; 0: per account one `usage` rollup entry per batch; > 0: per
+   * account one `usage` entry per period of this many ms (calls accumulate on the account row, detail
+   * per call in usage_events). Default null.
    */
-  readonly rollups?: boolean;
+  readonly rollupPeriodMs?: number | null;
 }
 
 interface Pending {
@@ -66,10 +68,10 @@ interface BatchRow {
   entry_id: string | null;
 }
 
-const batchSql = (fn: "ledger_debit_batch" | "ledger_debit_batch_rollup") => `SELECT idx, outcome, balance_micro::text AS balance_micro, entry_id::text AS entry_id
-  FROM ${fn}($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])`;
-const BATCH_SQL = batchSql("ledger_debit_batch");
-const BATCH_ROLLUP_SQL = batchSql("ledger_debit_batch_rollup");
+// $8: the rollup period in ms, NULL for per-call debit entries.
+const BATCH_SQL = `SELECT idx, outcome, balance_micro::text AS balance_micro, entry_id::text AS entry_id
+  FROM ledger_debit_batch_period($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[],
+                                 $7::timestamptz[], $8::bigint)`;
 
 function expired(): StoreUnavailableError {
   return new StoreUnavailableError("store debit: deadline passed before the debit was applied");
@@ -132,7 +134,7 @@ export class DebitBatcher {
     const sentAt = new Date();
     let sent = false;
     try {
-      const res = await queryWithin<BatchRow>(this.pool, "debit", answerBy, this.opts.rollups ? BATCH_ROLLUP_SQL : BATCH_SQL, [
+      const res = await queryWithin<BatchRow>(this.pool, "debit", answerBy, BATCH_SQL, [
         col((p) => p.input.clientId),
         col((p) => p.input.keyHash),
         col((p) => p.input.amountMicro.toString()),
@@ -140,9 +142,10 @@ export class DebitBatcher {
         col((p) => p.input.routeId),
         col((p) => p.input.method),
         col((p) => new Date(p.guardAt).toISOString()),
+        this.opts.rollupPeriodMs ?? null,
       ], () => (sent = true));
       for (const row of res.rows) this.answer(batch[row.idx - 1]!, row);
-      for (const p of batch) this.fail(p, new Error("ledger_debit_batch returned no row for a debit"));
+      for (const p of batch) this.fail(p, new Error("ledger_debit_batch_period returned no row for a debit"));
     } catch (err) {
       for (const p of batch) this.fail(p, err);
       // Sent, and no answer from the server (deadline, broken connection): it may have committed.

@@ -1,12 +1,14 @@
 /**
  * Ledger verifier: walks every account's hash chain in seq order, recomputes each hash in JS and
- * checks the chain against the account row. Runs in one REPEATABLE READ snapshot, so it is exact
- * while debits continue.
+ * checks the chain against the account row (the chain's balance minus the account's open usage
+ * period, migration 0011, is its balance). Runs in one REPEATABLE READ snapshot, so it is exact while
+ * debits continue.
  */
 import pg from "pg";
 import { ledgerEntryHash, ledgerGenesisHash, ledgerUsageHash } from "./ledger-hash.js";
 import type { PgStore } from "./pg-store.js";
 import { transaction } from "./pool.js";
+import { MAX_ROLLUP_MS } from "./usage-periods.js";
 
 export type LedgerProblem = "hash_mismatch" | "seq_gap" | "head_mismatch" | "balance_mismatch" | "usage_mismatch";
 
@@ -21,6 +23,8 @@ interface AccountRow {
   balance_micro: string;
   ledger_seq: string;
   ledger_head: string;
+  /** uneutaro debited by the open usage period, not in the chain yet ("0": none open) */
+  open_micro: string;
 }
 
 interface EntryRow {
@@ -93,27 +97,37 @@ async function walkAccount(c: pg.PoolClient, a: AccountRow): Promise<Failure | n
   if (w.seq !== BigInt(a.ledger_seq) || w.head !== a.ledger_head) {
     return { ok: false, clientId: a.client_id, seq: BigInt(a.ledger_seq), problem: "head_mismatch" };
   }
-  if (w.balanceMicro !== BigInt(a.balance_micro)) {
+  if (w.balanceMicro - BigInt(a.open_micro) !== BigInt(a.balance_micro)) {
     return { ok: false, clientId: a.client_id, seq: w.seq, problem: "balance_mismatch" };
   }
   return Number(w.seq);
 }
 
 // The first rollup that disagrees with the retained detail, or detail that no rollup holds: count,
-// total, and the first/last decision id must be rows of that rollup. Rollups older than what retention
-// dropped (usage_retention.dropped_before) have no detail left and are checked by the chain alone.
+// total, and the first/last decision id must be rows of that rollup. Checked: open periods (migration
+// 0011; their detail names seq = ledger_seq + 1) and closed rollups whose every call is younger than
+// what retention dropped (usage_retention.dropped_before): a rollup's calls lie within MAX_ROLLUP_MS
+// before its created_at. Older rollups have (part of) their detail dropped and are checked by the chain alone.
 const USAGE_MISMATCH_SQL = `
-WITH e AS (
+WITH r AS (SELECT dropped_before FROM usage_retention), e AS (
   SELECT client_id, seq, call_count, -amount_micro AS total, first_ref, last_ref FROM ledger_entries
-   WHERE kind = 'usage' AND created_at >= (SELECT dropped_before FROM usage_retention)
+   WHERE kind = 'usage' AND created_at >= (SELECT dropped_before FROM r) + ${MAX_ROLLUP_MS} * interval '1 millisecond'
+  UNION ALL
+  SELECT client_id, ledger_seq + 1, usage_calls, usage_total_micro, usage_first_ref, usage_last_ref FROM prepaid_accounts
+   WHERE usage_entry_id IS NOT NULL AND usage_open_at >= (SELECT dropped_before FROM r)
 ), d AS (
   SELECT client_id, ledger_seq, count(*) AS n, sum(amount_micro) AS total FROM usage_events GROUP BY client_id, ledger_seq
 )
-SELECT coalesce(e.client_id, d.client_id) AS client_id, coalesce(e.seq, d.ledger_seq)::text AS seq
-  FROM e FULL JOIN d ON d.client_id = e.client_id AND d.ledger_seq = e.seq
- WHERE e.client_id IS NULL OR d.client_id IS NULL OR d.n <> e.call_count OR d.total <> e.total
+SELECT e.client_id, e.seq::text AS seq
+  FROM e LEFT JOIN d ON d.client_id = e.client_id AND d.ledger_seq = e.seq
+ WHERE d.client_id IS NULL OR d.n <> e.call_count OR d.total <> e.total
     OR NOT EXISTS (SELECT 1 FROM usage_events u WHERE u.decision_id = e.first_ref AND u.client_id = e.client_id AND u.ledger_seq = e.seq)
     OR NOT EXISTS (SELECT 1 FROM usage_events u WHERE u.decision_id = e.last_ref AND u.client_id = e.client_id AND u.ledger_seq = e.seq)
+UNION ALL
+SELECT d.client_id, d.ledger_seq::text FROM d
+ WHERE NOT EXISTS (SELECT 1 FROM ledger_entries l WHERE l.client_id = d.client_id AND l.seq = d.ledger_seq AND l.kind = 'usage')
+   AND NOT EXISTS (SELECT 1 FROM prepaid_accounts a
+                    WHERE a.client_id = d.client_id AND a.usage_entry_id IS NOT NULL AND a.ledger_seq + 1 = d.ledger_seq)
  ORDER BY 1, 2 LIMIT 1`;
 
 async function checkUsage(c: pg.PoolClient): Promise<Failure | null> {
@@ -128,7 +142,7 @@ async function walkAll(c: pg.PoolClient): Promise<LedgerVerification> {
   let after = "";
   for (;;) {
     const res = await c.query<AccountRow>(
-      `SELECT client_id, balance_micro::text, ledger_seq::text, ledger_head
+      `SELECT client_id, balance_micro::text, ledger_seq::text, ledger_head, coalesce(usage_total_micro, 0)::text AS open_micro
          FROM prepaid_accounts WHERE client_id > $1 ORDER BY client_id LIMIT ${PAGE}`,
       [after],
     );
@@ -146,8 +160,9 @@ async function walkAll(c: pg.PoolClient): Promise<LedgerVerification> {
 /**
  * Verifies every account's ledger: hashes (hash_mismatch), consecutive seqs from 1 (seq_gap), the
  * account's ledger_seq/ledger_head against the newest entry (head_mismatch — catches a deleted newest
- * entry), running balance_after and the account balance against the sum of amounts (balance_mismatch),
- * and `usage` rollups against their retained per-call detail in usage_events (usage_mismatch).
+ * entry), running balance_after and the account balance (plus its open usage period) against the sum of
+ * amounts (balance_mismatch), and `usage` rollups and open periods against their retained per-call
+ * detail in usage_events (usage_mismatch).
  * Stops at the first problem.
  * @throws StoreUnavailableError
  */

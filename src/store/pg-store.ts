@@ -46,12 +46,31 @@ export interface MoneyPathOptions {
   readonly batchesInFlight?: number;
   /** used-up invoice ids remembered in process (default 50,000; 0 = off) */
   readonly spentCacheSize?: number;
-  /** prepaid usage as one `usage` rollup ledger entry per account per batch + per-call usage_events rows (default false) */
+  /**
+   * prepaid usage as `usage` rollup ledger entries + per-call usage_events rows (default true); false:
+   * one `debit` ledger entry per call
+   */
   readonly ledgerRollups?: boolean;
+  /** ms a rollup period lasts per account (default 60,000; 0: one rollup per account per batch) */
+  readonly ledgerRollupMs?: number;
   readonly logger?: PoolOptions["logger"];
 }
 
 export type PgStoreOptions = PoolOptions & MoneyPathOptions;
+
+/** Default length of a usage rollup period in ms (GATEWAY_LEDGER_ROLLUP_MS). */
+export const DEFAULT_ROLLUP_MS = 60_000;
+
+/**
+ * The rollup period the store records usage with: null when rollups are off (per-call `debit` entries).
+ * @throws RangeError when ledgerRollupMs is negative or not an integer
+ */
+export function rollupPeriodOf(opts: Pick<MoneyPathOptions, "ledgerRollups" | "ledgerRollupMs">): number | null {
+  if (opts.ledgerRollups === false) return null;
+  const ms = opts.ledgerRollupMs ?? DEFAULT_ROLLUP_MS;
+  if (!Number.isInteger(ms) || ms < 0) throw new RangeError(`ledgerRollupMs must be an integer ≥ 0, got ${ms}`);
+  return ms;
+}
 
 export class PgStore implements StorePort {
   private closing: Promise<void> | undefined;
@@ -81,7 +100,7 @@ export class PgStore implements StorePort {
       lateOutcomeMs: this.lateOutcomeMs,
       onOrphan: (input, entryId) => void this.refundOrphan(input, entryId),
       onLost: (inputs, sentAt) => void this.reconcileLost(inputs, sentAt),
-      rollups: opts.ledgerRollups ?? false,
+      rollupPeriodMs: rollupPeriodOf(opts),
     });
   }
 
@@ -199,13 +218,13 @@ export class PgStore implements StorePort {
     for (let attempt = 0; attempt < 120 && !this.closing; attempt++) {
       await new Promise((r) => setTimeout(r, attempt === 0 ? this.lateOutcomeMs : 5000).unref());
       try {
+        // A call in a usage period is found by its detail row (its period may still be open: no entry yet).
         const found = await query<{ client_id: string; ref: string; id: string }>(this.pool, "debit",
           `SELECT client_id, ref, id::text AS id FROM ledger_entries
             WHERE kind = 'debit' AND created_at >= $3::timestamptz
               AND (client_id, ref) IN (SELECT * FROM unnest($1::text[], $2::text[]))
            UNION ALL
-           SELECT u.client_id, u.decision_id, e.id::text FROM usage_events u
-             JOIN ledger_entries e ON e.client_id = u.client_id AND e.seq = u.ledger_seq
+           SELECT u.client_id, u.decision_id, 'usage seq ' || u.ledger_seq FROM usage_events u
             WHERE u.created_at >= $3::timestamptz
               AND (u.client_id, u.decision_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
           [inputs.map((d) => d.clientId), inputs.map((d) => d.ref), new Date(sentAt.getTime() - 1000).toISOString()]);

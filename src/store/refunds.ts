@@ -4,8 +4,10 @@
  * replica, concurrently — waits for the first and then claims nothing), then reverse the charge:
  * - prepaid: a `refund` ledger entry of exactly the debit's amount through the shared hash-chained
  *   movement (ledger.ts applyMovement), ref = decision id. The debit is a per-call `debit` entry or, for
- *   a call inside a `usage` rollup, its usage_events row (kept at least as long as the refund window);
- *   once the detail is dropped the call is past the window and is not refunded;
+ *   a call inside a `usage` rollup (open or closed period), its usage_events row (kept at least as long as
+ *   the refund window); the refund entry closes the account's open period first (ledger_move), so the
+ *   rollup holds exactly the calls before it. Once the detail is dropped the call is past the window: not
+ *   refunded, answered `expired` when the access log says when the request started;
  * - invoice: one use back (uses_left + 1, guarded by uses_left < uses), so the same proof pays again.
  * The charge must be younger than the window by the database clock (one clock for every replica).
  */
@@ -83,17 +85,22 @@ async function refundUse(c: pg.PoolClient, i: RefundInput): Promise<Claimed | nu
     : null;
 }
 
-/** Why nothing was claimed for the charge kinds looked up: refunded before, charge too old, or no such charge. */
-async function refusal(c: pg.PoolClient, decisionId: string, kinds: readonly ChargeKind[]): Promise<Exclude<RefundOutcome, Claimed>> {
-  const res = await query<{ refunded: boolean; charged: boolean }>(c, "refund",
+/**
+ * Why nothing was claimed for the charge kinds looked up: refunded before, charge too old, or no such
+ * charge. A call rolled up into a `usage` entry has no per-call row left once retention dropped its
+ * detail; when the request started before the window (input.requestedAt), it is past refunding either way.
+ */
+async function refusal(c: pg.PoolClient, i: RefundInput, kinds: readonly ChargeKind[]): Promise<Exclude<RefundOutcome, Claimed>> {
+  const res = await query<{ refunded: boolean; charged: boolean; old: boolean }>(c, "refund",
     `SELECT EXISTS (SELECT 1 FROM refunds WHERE decision_id = $1 AND charge = ANY($2::text[])) AS refunded,
             ('prepaid' = ANY($2::text[]) AND (EXISTS (SELECT 1 FROM ledger_entries WHERE ref = $1 AND kind = 'debit')
                                           OR EXISTS (SELECT 1 FROM usage_events WHERE decision_id = $1)))
-         OR ('invoice' = ANY($2::text[]) AND EXISTS (SELECT 1 FROM redemption_uses WHERE decision_id = $1)) AS charged`,
-    [decisionId, kinds]);
+         OR ('invoice' = ANY($2::text[]) AND EXISTS (SELECT 1 FROM redemption_uses WHERE decision_id = $1)) AS charged,
+            coalesce($3::timestamptz < now() - $4::bigint * interval '1 millisecond', false) AS old`,
+    [i.decisionId, kinds, i.requestedAt?.toISOString() ?? null, Math.max(0, Math.floor(i.windowMs))]);
   const row = res.rows[0]!;
   if (row.refunded) return { kind: "duplicate" };
-  return row.charged ? { kind: "expired" } : { kind: "unknown" };
+  return row.charged || row.old ? { kind: "expired" } : { kind: "unknown" };
 }
 
 /**
@@ -107,7 +114,7 @@ export function refundCharge(pool: pg.Pool, input: RefundInput): Promise<RefundO
       const done = kind === "prepaid" ? await refundDebit(c, input) : await refundUse(c, input);
       if (done) return { commit: true, value: done };
     }
-    return { commit: false, value: await refusal(c, input.decisionId, kinds) };
+    return { commit: false, value: await refusal(c, input, kinds) };
   });
 }
 

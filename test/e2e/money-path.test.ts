@@ -90,6 +90,7 @@ describe("partition between gate402 and Postgres", () => {
     const direct = new pg.Pool({ connectionString: base.db.url, max: 2 });
     const read = async () => (await direct.query(`SELECT
         (SELECT count(*)::int FROM ledger_entries) AS entries,
+        (SELECT count(*)::int FROM usage_events) AS calls,
         (SELECT sum(balance_micro)::text FROM prepaid_accounts) AS balances,
         (SELECT count(*)::int FROM redemptions) AS redemptions`)).rows[0];
     try {

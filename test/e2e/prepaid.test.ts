@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyLedger } from "../../src/store/ledger-verify.js";
+import { closeDueUsage } from "../../src/store/usage-periods.js";
 import { checkClient, type ExtAuthzClient } from "../support/extauthz-client.js";
 import { deniedBody, envoyCheck, headersToRemove, httpStatus, okHeaders, okResponseHeaders } from "../support/check-request.js";
 import { startStack, type Stack } from "../support/stack.js";
@@ -83,9 +84,19 @@ describe("prepaid accounts through gRPC Check", () => {
     expect(statuses.filter((s) => s === 402)).toHaveLength(400);
     const acct = await stack.gw.store.getAccount(a.clientId);
     expect(acct?.balanceMicro).toBe(0n);
+    // The 100 calls are in the usage detail of the account's open period; closed, they are one rollup entry.
+    const calls = await stack.gw.store.pool.query(
+      "SELECT sum(amount_micro)::text AS total, count(DISTINCT decision_id)::int AS n FROM usage_events WHERE client_id = $1",
+      [a.clientId]);
+    expect(calls.rows).toEqual([{ total: String(100n * PRICE_MICRO), n: 100 }]);
+    expect((await verifyLedger(stack.gw.store)).ok).toBe(true);
+    await closeDueUsage(stack.gw.store.pool, 0);
     const sums = await stack.gw.store.pool.query(
-      "SELECT kind, sum(amount_micro)::text AS total, count(*)::int AS n FROM ledger_entries WHERE client_id = $1 GROUP BY kind ORDER BY kind", [a.clientId]);
-    expect(sums.rows).toEqual([{ kind: "debit", total: String(-100n * PRICE_MICRO), n: 100 }, { kind: "deposit", total: String(100n * PRICE_MICRO), n: 1 }]);
+      `SELECT kind, sum(amount_micro)::text AS total, sum(coalesce(call_count, 1))::int AS n
+         FROM ledger_entries WHERE client_id = $1 GROUP BY kind ORDER BY kind`, [a.clientId]);
+    expect(sums.rows).toEqual([
+      { kind: "deposit", total: String(100n * PRICE_MICRO), n: 1 }, { kind: "usage", total: String(-100n * PRICE_MICRO), n: 100 },
+    ]);
     expect((await verifyLedger(stack.gw.store)).ok).toBe(true);
   });
 

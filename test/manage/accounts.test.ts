@@ -53,6 +53,21 @@ describe("accounts", () => {
     expect((await api(stack, "/manage/accounts/c_missing", { token: admin })).status).toBe(404);
   });
 
+  it("shows the open usage period: calls already in the balance, in the ledger once a credit closes it", async () => {
+    const a = await newAccount(stack, admin);
+    await credit(a.clientId, "5000");
+    expect((await api(stack, `/manage/accounts/${a.clientId}`, { token: admin })).body.openUsage).toBeNull();
+    for (let i = 0; i < 3; i++) expect(httpStatus(await client.check(metered(a.clientId, a.clientKey)))).toBe(200);
+    const shown = (await api(stack, `/manage/accounts/${a.clientId}`, { token: admin })).body;
+    expect(shown).toMatchObject({
+      balanceMicro: "4250", ledgerEntries: "1", openUsage: { calls: 3, totalMicro: "750", total: "0.000750" },
+    });
+    await credit(a.clientId, "1");
+    const after = (await api(stack, `/manage/accounts/${a.clientId}`, { token: admin })).body;
+    expect(after).toMatchObject({ balanceMicro: "4251", ledgerEntries: "3", openUsage: null });
+    expect(after.recentLedger.map((e: { kind: string }) => e.kind)).toEqual(["credit", "usage", "credit"]);
+  });
+
   it("lists with keyset paging and filters by status and minimum balance", async () => {
     const made = await Promise.all(Array.from({ length: 5 }, () => newAccount(stack, admin)));
     await credit(made[0]!.clientId, "2000000");

@@ -18,17 +18,26 @@ describe("chart: refunds of upstream failures", () => {
     expect(config.refundWindowSeconds).toBe(120);
   });
 
-  it("passes GATEWAY_LEDGER_ROLLUPS, GATEWAY_USAGE_RETENTION and GATEWAY_USAGE_MAINTENANCE_MS, which gate402 accepts", async () => {
-    const { docs } = await helmTemplate([...BASE_SET, "config.ledgerRollups=true", "config.usageRetention=14", "config.usageMaintenanceMs=0"]);
+  it("passes GATEWAY_LEDGER_ROLLUPS, _ROLLUP_MS, GATEWAY_USAGE_RETENTION and _MAINTENANCE_MS, which gate402 accepts", async () => {
+    const set = ["config.ledgerRollups=false", "config.ledgerRollupMs=5000", "config.usageRetention=14", "config.usageMaintenanceMs=0"];
+    const { docs } = await helmTemplate([...BASE_SET, ...set]);
     const env = Object.fromEntries(findDoc(docs, "Deployment").spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
-    expect(env).toMatchObject({ GATEWAY_LEDGER_ROLLUPS: "true", GATEWAY_USAGE_RETENTION: "14", GATEWAY_USAGE_MAINTENANCE_MS: "0" });
+    expect(env).toMatchObject({
+      GATEWAY_LEDGER_ROLLUPS: "false", GATEWAY_LEDGER_ROLLUP_MS: "5000", GATEWAY_USAGE_RETENTION: "14", GATEWAY_USAGE_MAINTENANCE_MS: "0",
+    });
     const config = loadConfig({ GATEWAY_PAYMENT_ADDRESS: env.GATEWAY_PAYMENT_ADDRESS, GATEWAY_LEDGER_ROLLUPS: env.GATEWAY_LEDGER_ROLLUPS,
+      GATEWAY_LEDGER_ROLLUP_MS: env.GATEWAY_LEDGER_ROLLUP_MS,
       GATEWAY_USAGE_RETENTION: env.GATEWAY_USAGE_RETENTION, GATEWAY_USAGE_MAINTENANCE_MS: env.GATEWAY_USAGE_MAINTENANCE_MS }, "dev");
-    expect([config.ledgerRollups, config.usageRetentionDays, config.usageMaintenanceMs]).toEqual([true, 14, 0]);
+    expect([config.ledgerRollups, config.ledgerRollupMs, config.usageRetentionDays, config.usageMaintenanceMs])
+      .toEqual([false, 5000, 14, 0]);
     const defaults = await helmTemplate(BASE_SET);
     const defaultEnv = Object.fromEntries(findDoc(defaults.docs, "Deployment").spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
-    expect(defaultEnv).toMatchObject({ GATEWAY_LEDGER_ROLLUPS: "false", GATEWAY_USAGE_RETENTION: "7", GATEWAY_USAGE_MAINTENANCE_MS: "3600000" });
+    expect(defaultEnv).toMatchObject({
+      GATEWAY_LEDGER_ROLLUPS: "true", GATEWAY_LEDGER_ROLLUP_MS: "60000",
+      GATEWAY_USAGE_RETENTION: "7", GATEWAY_USAGE_MAINTENANCE_MS: "3600000",
+    });
     expect((await helmTemplate([...BASE_SET, "config.usageRetention=0"])).code).not.toBe(0);
+    expect((await helmTemplate([...BASE_SET, "config.ledgerRollupMs=3600001"])).code).not.toBe(0);
   });
 
   it("usageMaintenance.cronJob runs `gate402 maintain` with the retention and the database URL file", async () => {

@@ -41,11 +41,16 @@ async function timed<T>(p: Promise<T>): Promise<{ err: unknown; value?: T; ms: n
 async function moneyState(): Promise<unknown> {
   const res = await direct.pool.query(`SELECT
       (SELECT count(*)::int FROM ledger_entries) AS entries,
+      (SELECT count(*)::int FROM usage_events) AS calls,
       (SELECT coalesce(sum(balance_micro), 0)::text FROM prepaid_accounts) AS balances,
       (SELECT count(*)::int FROM spent_txs) AS claims,
       (SELECT count(*)::int FROM redemptions) AS redemptions`);
   return res.rows[0];
 }
+
+// An account's entries; a `usage` rollup shows its first call's decision id.
+const ENTRIES_SQL =
+  "SELECT kind, amount_micro::text, coalesce(ref, first_ref) AS ref FROM ledger_entries WHERE client_id = $1 ORDER BY seq";
 
 /** Waits until no backend of this database runs one of our money functions any more. */
 async function quiescent(): Promise<void> {
@@ -154,8 +159,11 @@ describe("deadline-bound money writes", () => {
       proxy.heal();
       // The debit's late outcome is refunded: the account ends where it started, the ledger says why.
       await expect.poll(async () => (await direct.getAccount(acct.clientId))?.balanceMicro, { timeout: 10_000, interval: 50 }).toBe(1000n);
-      const entries = await direct.pool.query("SELECT kind, amount_micro::text, ref FROM ledger_entries WHERE client_id = $1 ORDER BY seq", [acct.clientId]);
-      expect(entries.rows.slice(1)).toEqual([{ kind: "debit", amount_micro: "-10", ref: "held" }, { kind: "refund", amount_micro: "10", ref: "held" }]);
+      // The refund closed the call's usage period first: the chain holds the call, then its refund.
+      const entries = await direct.pool.query(ENTRIES_SQL, [acct.clientId]);
+      expect(entries.rows.slice(1)).toEqual([
+        { kind: "usage", amount_micro: "-10", ref: "held" }, { kind: "refund", amount_micro: "10", ref: "held" },
+      ]);
       expect((await verifyLedger(direct)).ok).toBe(true);
       // The redemption did commit; the next copy of the proof gets the use it paid for, once.
       expect(await direct.findRedemption(input.invoiceId)).toMatchObject({ usesLeft: 0 });
@@ -178,8 +186,10 @@ describe("deadline-bound money writes", () => {
         expect((await direct.getAccount(acct.clientId))?.balanceMicro).toBe(990n); // it did commit
         proxy.heal();
         await expect.poll(async () => (await direct.getAccount(acct.clientId))?.balanceMicro, { timeout: 20_000, interval: 100 }).toBe(1000n);
-        const entries = await direct.pool.query("SELECT kind, amount_micro::text, ref FROM ledger_entries WHERE client_id = $1 ORDER BY seq", [acct.clientId]);
-        expect(entries.rows.slice(1)).toEqual([{ kind: "debit", amount_micro: "-10", ref: "lost" }, { kind: "refund", amount_micro: "10", ref: "lost" }]);
+        const entries = await direct.pool.query(ENTRIES_SQL, [acct.clientId]);
+        expect(entries.rows.slice(1)).toEqual([
+          { kind: "usage", amount_micro: "-10", ref: "lost" }, { kind: "refund", amount_micro: "10", ref: "lost" },
+        ]);
         expect((await verifyLedger(direct)).ok).toBe(true);
       } finally {
         proxy.heal();

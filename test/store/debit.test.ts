@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PgStore } from "../../src/store/pg-store.js";
 import { verifyLedger } from "../../src/store/ledger-verify.js";
-import { fund, newAccount, openContendedStore, sha256Hex, tally } from "./helpers.js";
+import { chainedCalls, chargedCalls, closeAllPeriods, fund, newAccount, openContendedStore, sha256Hex, tally } from "./helpers.js";
 
 let store: PgStore;
 let close: () => Promise<void> = async () => {};
@@ -11,9 +11,10 @@ beforeAll(async () => {
 });
 afterAll(() => close());
 
+/** Ledger entries plus calls recorded in usage detail (open periods write no entry yet). */
 async function ledgerCount(clientId: string): Promise<number> {
   const res = await store.pool.query("SELECT count(*)::int AS n FROM ledger_entries WHERE client_id = $1", [clientId]);
-  return res.rows[0].n as number;
+  return (res.rows[0].n as number) + (await chargedCalls(store.pool, clientId)).n;
 }
 
 describe("prepaid debit", () => {
@@ -28,25 +29,30 @@ describe("prepaid debit", () => {
     );
     expect(tally(outcomes)).toEqual({ applied: 100, insufficient: 400 });
     expect((await store.getAccount(acct.clientId))?.balanceMicro).toBe(0n);
-    const sums = await store.pool.query(
-      `SELECT count(*)::int AS n, sum(amount_micro)::text AS total FROM ledger_entries
-        WHERE client_id = $1 AND kind = 'debit'`,
-      [acct.clientId],
-    );
-    expect(sums.rows[0]).toEqual({ n: 100, total: (-100n * price).toString() });
+    // Every applied call is recorded once, in the detail of its (still open) usage period.
+    expect(await chargedCalls(store.pool, acct.clientId)).toEqual({ n: 100, total: 100n * price });
     const balances = outcomes.flatMap((o) => (o.kind === "applied" ? [o.balanceMicro] : []));
     expect(new Set(balances).size).toBe(100);
-    expect(await verifyLedger(store)).toEqual({ ok: true, accounts: 1, entries: 101 });
+    // The open period counts in verification (chain balance − open total = balance); closed, it is in the chain.
+    expect(await verifyLedger(store)).toEqual({ ok: true, accounts: 1, entries: 1 });
+    await closeAllPeriods(store.pool);
+    expect(await chainedCalls(store.pool, acct.clientId)).toEqual({ n: 100, total: 100n * price });
+    expect(await verifyLedger(store)).toMatchObject({ ok: true, accounts: 1 });
   });
 
-  it("an applied debit returns the remaining balance and its ledger entry id", async () => {
+  it("an applied debit returns the remaining balance and the id of the ledger entry that holds it", async () => {
     const acct = await newAccount(store);
     await fund(store, acct.clientId, 5000n);
     const out = await store.debit({ clientId: acct.clientId, keyHash: acct.keyHash, amountMicro: 1500n, routeId: "r", method: "POST", ref: "dec-1" });
     expect(out).toMatchObject({ kind: "applied", balanceMicro: 3500n });
     if (out.kind !== "applied") return;
-    const entry = await store.pool.query("SELECT amount_micro::text, route_id, method, ref FROM ledger_entries WHERE id = $1", [out.entryId]);
-    expect(entry.rows[0]).toEqual({ amount_micro: "-1500", route_id: "r", method: "POST", ref: "dec-1" });
+    const detail = await store.pool.query("SELECT amount_micro::text, route_id, method FROM usage_events WHERE decision_id = 'dec-1'");
+    expect(detail.rows).toEqual([{ amount_micro: "1500", route_id: "r", method: "POST" }]);
+    // The id was drawn when the period opened; the usage entry carries it once the period closes.
+    await closeAllPeriods(store.pool);
+    const entry = await store.pool.query(
+      "SELECT kind, amount_micro::text, call_count::int, first_ref FROM ledger_entries WHERE id = $1", [out.entryId]);
+    expect(entry.rows[0]).toEqual({ kind: "usage", amount_micro: "-1500", call_count: 1, first_ref: "dec-1" });
   });
 
   it("a wrong key or unknown client is bad_credentials and writes nothing", async () => {

@@ -1,7 +1,9 @@
 /** Builders for store tests: accounts, tx hashes, redemptions, funding. */
 import { createHash, randomBytes } from "node:crypto";
+import type pg from "pg";
 import type { NewAccount, RedeemInput } from "../../src/ports/store.js";
 import { createPgStore, type PgStore } from "../../src/store/pg-store.js";
+import { closeDueUsage } from "../../src/store/usage-periods.js";
 import { freshDatabase, type TestDatabase } from "../support/db.js";
 
 /** A random tx hash: 64 uppercase hex. */
@@ -75,4 +77,35 @@ export async function openContendedStore(): Promise<{ store: PgStore; db: TestDa
   const db = await freshDatabase();
   const store = createPgStore({ databaseUrl: db.url, poolMax: 20, statementTimeoutMs: 10_000, connectTimeoutMs: 30_000 });
   return { store, db, close: async () => { await store.close(); await db.drop(); } };
+}
+
+/**
+ * The prepaid calls charged to an account, whichever way the ledger recorded them: per-call `debit`
+ * entries (GATEWAY_LEDGER_ROLLUPS=false, or written by earlier releases) plus the per-call usage detail
+ * of rollups, open periods included. `total` in uneutaro.
+ */
+export async function chargedCalls(pool: pg.Pool, clientId: string): Promise<{ n: number; total: bigint }> {
+  const res = await pool.query<{ n: number; total: string }>(
+    `SELECT (SELECT count(*) FROM ledger_entries WHERE client_id = $1 AND kind = 'debit')
+          + (SELECT count(*) FROM usage_events WHERE client_id = $1) AS n,
+            ((SELECT coalesce(-sum(amount_micro), 0) FROM ledger_entries WHERE client_id = $1 AND kind = 'debit')
+          + (SELECT coalesce(sum(amount_micro), 0) FROM usage_events WHERE client_id = $1))::text AS total`, [clientId]);
+  return { n: Number(res.rows[0]!.n), total: BigInt(res.rows[0]!.total) };
+}
+
+/**
+ * The calls the hash chain itself holds for an account: `debit` entries count one, `usage` rollups their
+ * call_count. Equal to chargedCalls once every open period is closed (closeAllPeriods).
+ */
+export async function chainedCalls(pool: pg.Pool, clientId: string): Promise<{ n: number; total: bigint }> {
+  const res = await pool.query<{ n: string; total: string }>(
+    `SELECT coalesce(sum(CASE kind WHEN 'debit' THEN 1 ELSE call_count END), 0)::text AS n,
+            coalesce(-sum(amount_micro), 0)::text AS total
+       FROM ledger_entries WHERE client_id = $1 AND kind IN ('debit', 'usage')`, [clientId]);
+  return { n: Number(res.rows[0]!.n), total: BigInt(res.rows[0]!.total) };
+}
+
+/** Closes every open usage period into its ledger entry (the sweep with period 0). @returns how many. */
+export async function closeAllPeriods(pool: pg.Pool): Promise<number> {
+  return closeDueUsage(pool, 0);
 }

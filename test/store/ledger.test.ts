@@ -11,9 +11,11 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
+// The per-call mode (GATEWAY_LEDGER_ROLLUPS=false): every debit is its own v1-hashed entry, so tampering
+// with any one of them shows at that seq. Period rollups are verified in usage-periods.test.ts.
 async function setup(): Promise<PgStore> {
   const db: TestDatabase = await freshDatabase();
-  const store = createPgStore({ databaseUrl: db.url, statementTimeoutMs: 10_000, connectTimeoutMs: 30_000 });
+  const store = createPgStore({ databaseUrl: db.url, statementTimeoutMs: 10_000, connectTimeoutMs: 30_000, ledgerRollups: false });
   cleanups.push(() => db.drop(), () => store.close());
   return store;
 }

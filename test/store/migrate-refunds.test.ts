@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { runner } from "node-pg-migrate";
 import { createAccount } from "../../src/store/accounts.js";
-import { applyDebit, applyMovement } from "../../src/store/ledger.js";
+import { legacyDebit as applyDebit, legacyMovement as applyMovement } from "./legacy-ledger.js";
 import { verifyLedger } from "../../src/store/ledger-verify.js";
 import { migrate, migrationsDir, MIGRATIONS_TABLE } from "../../src/store/migrate.js";
 import { createPgStore, type PgStore } from "../../src/store/pg-store.js";

@@ -38,9 +38,16 @@ describe("refund of a prepaid debit", () => {
       kind: "refunded", charge: "prepaid", routeId: "search", amountMicro: 777n, clientId: acct.clientId,
     });
     expect(await balance(acct.clientId)).toBe(1000n);
-    const entries = await store.pool.query("SELECT kind, amount_micro::text, ref, route_id, method FROM ledger_entries WHERE client_id = $1 ORDER BY seq", [acct.clientId]);
-    expect(entries.rows.map((r) => r.kind)).toEqual(["deposit", "debit", "refund"]);
-    expect(entries.rows[2]).toEqual({ kind: "refund", amount_micro: "777", ref: decisionId, route_id: "search", method: "GET" });
+    const entries = await store.pool.query(
+      `SELECT kind, amount_micro::text, ref, route_id, method, call_count::int, first_ref
+         FROM ledger_entries WHERE client_id = $1 ORDER BY seq`,
+      [acct.clientId]);
+    // The refund closed the open usage period first: the chain holds the call (a rollup of one), then its refund.
+    expect(entries.rows.map((r) => r.kind)).toEqual(["deposit", "usage", "refund"]);
+    expect(entries.rows[1]).toMatchObject({ kind: "usage", amount_micro: "-777", call_count: 1, first_ref: decisionId });
+    expect(entries.rows[2]).toEqual({
+      kind: "refund", amount_micro: "777", ref: decisionId, route_id: "search", method: "GET", call_count: null, first_ref: null,
+    });
     expect(await verifyLedger(store)).toMatchObject({ ok: true });
   });
 

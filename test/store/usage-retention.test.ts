@@ -55,8 +55,10 @@ describe("usage retention", () => {
     const outcomes = await Promise.all(Array.from({ length: 50 }, (_, i) =>
       store.debit({ clientId: acct.clientId, keyHash: acct.keyHash, amountMicro: 1000n + BigInt(i), routeId: i % 2 ? "odd" : "even", method: "GET", ref: `k-${i}` })));
     expect(tally(outcomes)).toEqual({ applied: 50 });
-    const refund = (decisionId: string) =>
-      refundCharge(store.pool, { decisionId, status: 504, reason: "upstream_timeout", windowMs: 600_000 });
+    const refund = (decisionId: string, requestedAt?: Date) =>
+      refundCharge(store.pool, {
+        decisionId, status: 504, reason: "upstream_timeout", windowMs: 600_000, ...(requestedAt ? { requestedAt } : {}),
+      });
     expect(await refund("k-3")).toMatchObject({ kind: "refunded", amountMicro: 1003n });
     const window = { from: `${day(-1)}T00:00:00Z`, to: `${day(2)}T00:00:00Z`, groupBy: "route" as const };
     const before = await revenue(store.pool, window);
@@ -80,10 +82,16 @@ describe("usage retention", () => {
     // Revenue from the day sums, exact; the chain still verifies (rollups without detail by the chain alone).
     expect(await revenue(store.pool, window)).toEqual(before);
     expect(await verifyLedger(store)).toMatchObject({ ok: true });
-    // No detail, no refund: the balance does not move; a refund given before stays a duplicate.
+    // No detail, no refund: the balance does not move; a refund given before stays a duplicate. The access
+    // log says when the request started: older than the window, so the honest answer is `expired`; without
+    // it the store cannot tell a dropped call from a foreign decision id.
     const balance = (await store.getAccount(acct.clientId))!.balanceMicro;
+    const eightDaysAgo = new Date(Date.now() - 8 * DAY);
+    expect(await refund("k-4", eightDaysAgo)).toEqual({ kind: "expired" });
     expect(await refund("k-4")).toEqual({ kind: "unknown" });
-    expect(await refund("k-3")).toEqual({ kind: "duplicate" });
+    expect(await refund("k-3", eightDaysAgo)).toEqual({ kind: "duplicate" });
+    // A request inside the window whose call is not found is not a call of ours: unknown.
+    expect(await refund("k-4", new Date())).toEqual({ kind: "unknown" });
     expect((await store.getAccount(acct.clientId))!.balanceMicro).toBe(balance);
     const spent = 50n * 1000n + 1225n - 1003n;
     expect(balance).toBe(1_000_000n - spent);

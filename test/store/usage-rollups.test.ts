@@ -1,7 +1,8 @@
 /**
- * Prepaid usage as rollups (migration 0010): per account one `usage` ledger entry per batch, the
- * per-call detail in usage_events. Balances exact per call, rollups equal to their detail, chains
- * verify, single calls inside a rollup refunded exactly.
+ * Prepaid usage as rollups per batch (migration 0010; GATEWAY_LEDGER_ROLLUP_MS=0 since 0011): per account
+ * one `usage` ledger entry per batch, the per-call detail in usage_events (periods: usage-periods.test.ts).
+ * Balances exact per call, rollups equal to their detail, chains verify, single calls inside a rollup
+ * refunded exactly.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DebitInput, DebitOutcome } from "../../src/ports/store.js";
@@ -17,7 +18,7 @@ let replicas: PgStore[];
 const open = (over: Parameters<typeof createPgStore>[0] extends infer O ? Partial<O> : never = {}) =>
   createPgStore({
     databaseUrl: db.url, poolMax: 8, statementTimeoutMs: 60_000, connectTimeoutMs: 60_000, defaultDeadlineMs: 90_000,
-    queueMax: 20_000, ledgerRollups: true, ...over,
+    queueMax: 20_000, ledgerRollups: true, ledgerRollupMs: 0, ...over,
   });
 
 beforeAll(async () => {

@@ -24,6 +24,8 @@ export interface LoggedRequest {
   /** metadata namespace; default "envoy.filters.http.ext_authz" */
   readonly namespace?: string;
   readonly path?: string;
+  /** common_properties.start_time; default one second before now (whole seconds) */
+  readonly startedAt?: Date;
 }
 
 /** The string fields of a decoded CheckResponse's dynamic_metadata, as Envoy stores them. */
@@ -46,7 +48,7 @@ export function httpEntry(r: LoggedRequest, n = 0): object {
     common_properties: {
       sample_rate: 1,
       downstream_remote_address: { socket_address: { address: "10.0.0.7", port_value: 51234 } },
-      start_time: { seconds: String(Math.floor(nowMs / 1000) - 1), nanos: 0 },
+      start_time: { seconds: String(Math.floor((r.startedAt?.getTime() ?? nowMs - 1000) / 1000)), nanos: 0 },
       duration: { seconds: "0", nanos: 12_000_000 },
       upstream_remote_address: { socket_address: { address: "10.0.3.4", port_value: 8080 } },
       upstream_cluster: "upstream",

@@ -20,11 +20,22 @@ const read = (...requests: LoggedRequest[]) => loggedResponses(decodeWithOurs(ac
 const allow = { decision_id: "d-1", method: "prepaid", route: "search" };
 
 describe("access log entries (upstream-encoded) → logged responses", () => {
-  it("keeps the decision, pay method, route, status and set flags", () => {
-    expect(read({ metadata: allow, status: 504, flags: ["upstream_request_timeout", "upstream_retry_limit_exceeded"] })).toEqual([{
+  it("keeps the decision, pay method, route, status, set flags and the request's start time", () => {
+    const [entry] = read({ metadata: allow, status: 504, flags: ["upstream_request_timeout", "upstream_retry_limit_exceeded"] });
+    expect(entry).toEqual({
       decisionId: "d-1", payMethod: "prepaid", routeId: "search", denied: false, status: 504,
-      flags: new Set(["upstream_request_timeout", "upstream_retry_limit_exceeded"]),
-    } satisfies LoggedResponse]);
+      flags: new Set(["upstream_request_timeout", "upstream_retry_limit_exceeded"]), startedAt: expect.any(Date),
+    } satisfies LoggedResponse);
+    // The helper stamps start_time one second before now, in whole seconds.
+    expect(Math.abs(Date.now() - 1000 - entry!.startedAt!.getTime())).toBeLessThan(3000);
+  });
+
+  it("a missing or zero start_time gives no startedAt", () => {
+    const metadata = { filter_metadata: { "envoy.filters.http.ext_authz": { fields: { decision_id: { stringValue: "d-9" } } } } };
+    const entry = { common_properties: { metadata, start_time: { seconds: "0", nanos: 0 } }, response: { response_code: { value: 503 } } };
+    expect(loggedResponses({ http_logs: { log_entry: [entry] } })[0]).not.toHaveProperty("startedAt");
+    const { start_time: _, ...noStart } = entry.common_properties;
+    expect(loggedResponses({ http_logs: { log_entry: [{ ...entry, common_properties: noStart }] } })[0]).not.toHaveProperty("startedAt");
   });
 
   it("marks a deny's metadata as denied", () => {

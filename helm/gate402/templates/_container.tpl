@@ -33,6 +33,7 @@ env:
   - { name: GATEWAY_REFUND_ON, value: {{ .Values.config.refundOn | quote }} }
   - { name: GATEWAY_REFUND_WINDOW, value: {{ .Values.config.refundWindow | quote }} }
   - { name: GATEWAY_LEDGER_ROLLUPS, value: {{ .Values.config.ledgerRollups | quote }} }
+  - { name: GATEWAY_LEDGER_ROLLUP_MS, value: {{ .Values.config.ledgerRollupMs | int64 | quote }} }
   - { name: GATEWAY_USAGE_RETENTION, value: {{ .Values.config.usageRetention | int64 | quote }} }
   - { name: GATEWAY_USAGE_MAINTENANCE_MS, value: {{ .Values.config.usageMaintenanceMs | int64 | quote }} }
   - { name: GATEWAY_GRPC_PORT, value: {{ .Values.config.grpcPort | quote }} }

@@ -10,10 +10,20 @@ import { money } from "../http.js";
 interface AccountRow {
   client_id: string; status: AccountStatus; balance_micro: string; deposit_memo: string;
   ledger_seq: string; created_at: Date; updated_at: Date;
+  usage_calls: string | null; usage_total_micro: string | null; usage_open_at: Date | null; usage_last_at: Date | null;
 }
 
 const COLUMNS = `client_id, status, balance_micro::text AS balance_micro, deposit_memo, ledger_seq::text AS ledger_seq,
-  created_at, updated_at`;
+  created_at, updated_at, usage_calls::text AS usage_calls, usage_total_micro::text AS usage_total_micro, usage_open_at, usage_last_at`;
+
+// The open usage period (migration 0011): calls already out of the balance, not in the ledger until it closes.
+function openUsage(r: AccountRow) {
+  if (r.usage_calls === null || r.usage_total_micro === null || !r.usage_open_at || !r.usage_last_at) return null;
+  return {
+    calls: Number(r.usage_calls), ...money("total", BigInt(r.usage_total_micro)),
+    since: r.usage_open_at.toISOString(), lastCallAt: r.usage_last_at.toISOString(),
+  };
+}
 
 /** An account as the management API shows it. */
 export type AccountJson = ReturnType<typeof toJson>;
@@ -21,7 +31,7 @@ export type AccountJson = ReturnType<typeof toJson>;
 function toJson(r: AccountRow) {
   return {
     clientId: r.client_id, status: r.status, ...money("balance", BigInt(r.balance_micro)), depositMemo: r.deposit_memo,
-    ledgerEntries: r.ledger_seq, createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString(),
+    ledgerEntries: r.ledger_seq, openUsage: openUsage(r), createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString(),
   };
 }
 

@@ -28,6 +28,8 @@ export interface LoggedResponse {
   readonly status: number;
   /** names of the ResponseFlags that were set, e.g. "upstream_request_timeout" */
   readonly flags: ReadonlySet<string>;
+  /** common_properties.start_time: when Envoy received the request's first byte; undefined when absent */
+  readonly startedAt?: Date;
 }
 
 /** What the service hands the application, per batch; must not reject (failures are its to log). */
@@ -47,6 +49,8 @@ const entrySchema = z.object({
     response_flags: z.record(z.string(), z.unknown()).nullish(),
     access_log_type: z.string().nullish(),
     intermediate_log_entry: z.boolean().nullish(),
+    // google.protobuf.Timestamp; int64 seconds decode as a decimal string (protos.ts longs: String)
+    start_time: z.object({ seconds: z.union([z.string(), z.number()]).nullish(), nanos: z.number().nullish() }).nullish(),
   }).nullish(),
   response: z.object({ response_code: z.object({ value: z.number().int().nonnegative() }).nullish() }).nullish(),
 });
@@ -91,10 +95,19 @@ export function toLoggedResponse(entry: unknown): LoggedResponse | null {
   const decisionId = fields && str(fields, "decision_id");
   if (!fields || !decisionId) return null;
   const flags = new Set(Object.entries(common?.response_flags ?? {}).filter(([, v]) => v === true).map(([k]) => k));
+  const startedAt = timestamp(common?.start_time);
   return {
     decisionId, payMethod: str(fields, "method"), routeId: str(fields, "route"), denied: str(fields, "reason") !== undefined,
-    status: parsed.data.response?.response_code?.value ?? 0, flags,
+    status: parsed.data.response?.response_code?.value ?? 0, flags, ...(startedAt ? { startedAt } : {}),
   };
+}
+
+/** A google.protobuf.Timestamp as a Date; undefined when unset, zero or out of range. */
+function timestamp(t: { seconds?: string | number | null; nanos?: number | null } | null | undefined): Date | undefined {
+  const seconds = Number(t?.seconds ?? 0);
+  if (!Number.isSafeInteger(seconds) || seconds <= 0) return undefined;
+  const d = new Date(seconds * 1000 + Math.floor((t?.nanos ?? 0) / 1e6));
+  return Number.isNaN(d.getTime()) ? undefined : d;
 }
 
 /** The decision-carrying HTTP entries of one StreamAccessLogsMessage (TCP logs carry none). */

@@ -182,14 +182,21 @@ describe("money path settings", () => {
 });
 
 describe("usage rollup and retention settings", () => {
-  it("default to per-call debit entries, 7 days of detail, hourly maintenance", () => {
+  it("default to rollups per 60 s period, 7 days of detail, hourly maintenance", () => {
     const c = loadConfig(env(), "production");
-    expect([c.ledgerRollups, c.usageRetentionDays, c.usageMaintenanceMs]).toEqual([false, 7, 3_600_000]);
+    expect([c.ledgerRollups, c.ledgerRollupMs, c.usageRetentionDays, c.usageMaintenanceMs]).toEqual([true, 60_000, 7, 3_600_000]);
   });
 
-  it("are read from GATEWAY_LEDGER_ROLLUPS, GATEWAY_USAGE_RETENTION, GATEWAY_USAGE_MAINTENANCE_MS; retention must cover the refund window", () => {
-    const c = loadConfig(env({ GATEWAY_LEDGER_ROLLUPS: "true", GATEWAY_USAGE_RETENTION: "30", GATEWAY_USAGE_MAINTENANCE_MS: "0" }), "production");
-    expect([c.ledgerRollups, c.usageRetentionDays, c.usageMaintenanceMs]).toEqual([true, 30, 0]);
+  it("are read from GATEWAY_LEDGER_ROLLUPS, _ROLLUP_MS, GATEWAY_USAGE_RETENTION, _MAINTENANCE_MS; retention ≥ refund window", () => {
+    const set = {
+      GATEWAY_LEDGER_ROLLUPS: "false", GATEWAY_LEDGER_ROLLUP_MS: "0", GATEWAY_USAGE_RETENTION: "30", GATEWAY_USAGE_MAINTENANCE_MS: "0",
+    };
+    const c = loadConfig(env(set), "production");
+    expect([c.ledgerRollups, c.ledgerRollupMs, c.usageRetentionDays, c.usageMaintenanceMs]).toEqual([false, 0, 30, 0]);
+    for (const bad of ["3600001", "-1", "1.5"]) {
+      const problems = problemsOf(() => loadConfig(env({ GATEWAY_LEDGER_ROLLUP_MS: bad }), "production"));
+      expect(problems.join(" ")).toMatch(/GATEWAY_LEDGER_ROLLUP_MS/);
+    }
     expect(problemsOf(() => loadConfig(env({ GATEWAY_USAGE_RETENTION: "1", GATEWAY_REFUND_WINDOW: "172800" }), "production")).join(" "))
       .toMatch(/GATEWAY_USAGE_RETENTION .* GATEWAY_REFUND_WINDOW/);
     expect(problemsOf(() => loadConfig(env({ GATEWAY_USAGE_RETENTION: "0" }), "production")).join(" ")).toMatch(/GATEWAY_USAGE_RETENTION/);
