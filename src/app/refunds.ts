@@ -38,10 +38,14 @@ export async function handleLoggedResponse(o: RefundSinkOptions, e: LoggedRespon
     });
     if (outcome.kind === "refunded") {
       o.metrics.refunds.inc({ route: outcome.routeId, method: outcome.charge, reason });
-      // prom counters are float64; exact for < 2^53 uneutaro
-      o.metrics.refundedMicro.inc({ route: outcome.routeId, method: outcome.charge }, Number(outcome.amountMicro));
+      // prom counters are float64; exact for < 2^53 uneutaro. Refunds in another asset (a prepaid balance in
+      // another denom) are counted in gate402_refunds_total only: this counter is in uneutaro.
+      if (outcome.denom === undefined) {
+        o.metrics.refundedMicro.inc({ route: outcome.routeId, method: outcome.charge }, Number(outcome.amountMicro));
+      }
       o.log.info({ decisionId: e.decisionId, charge: outcome.charge, route: outcome.routeId, status: e.status, reason,
-        amountMicro: outcome.amountMicro.toString(), clientId: outcome.clientId, invoiceId: outcome.invoiceId }, "charge refunded: upstream failed");
+        amountMicro: outcome.amountMicro.toString(), denom: outcome.denom, clientId: outcome.clientId, invoiceId: outcome.invoiceId },
+      "charge refunded: upstream failed");
     } else {
       o.log.debug({ decisionId: e.decisionId, status: e.status, result: outcome.kind }, "no refund");
     }

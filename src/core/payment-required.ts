@@ -113,6 +113,16 @@ export type PaymentInfo = {
 /** `prepaid`: where prepaid accounts live (when prepaid is on). */
 export type PrepaidLinks = { readonly accountsUrl: string; readonly depositUrl: string; readonly balanceUrl: string };
 
+/** One asset's line of an INSUFFICIENT_BALANCE answer's `prepaid.balances`. */
+export interface PrepaidAssetTopUp {
+  readonly network: string;
+  readonly denom: string;
+  /** decimal strings of the asset's smallest unit */
+  readonly amountMicro: string;
+  readonly priceMicro: string;
+  readonly depositAddress: string;
+}
+
 /** What an INSUFFICIENT_BALANCE answer adds to `prepaid` so the agent can top up (prepaid.ts). */
 export type PrepaidTopUp = {
   /** display amount, 6 decimals */
@@ -123,6 +133,11 @@ export type PrepaidTopUp = {
   readonly depositMemo?: string;
   readonly depositAddress: string;
   readonly topUp?: string;
+  /**
+   * Per asset the route is priced in (pricesOf order): the account's balance and the price there, and where a
+   * deposit in that asset goes (docs/design.md "Prepaid balances per asset"). Amounts in the asset's smallest unit.
+   */
+  readonly balances?: readonly PrepaidAssetTopUp[];
 };
 
 /**

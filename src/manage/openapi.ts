@@ -69,7 +69,7 @@ export function openApiDocument(version: string): Json {
       securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "POST /manage/auth/login (HS256, 15 min, revocable: POST /manage/auth/logout) or an OIDC token when configured. With GATEWAY_TLS_MANAGE_CLIENT_CERT every /manage request also needs a TLS client certificate from the configured CA (else 401 CLIENT_CERTIFICATE_REQUIRED)" } },
       schemas: {
         Error: { type: "object", required: ["error", "message"], properties: { error: { type: "string" }, message: { type: "string" } } },
-        Account: { type: "object", properties: { clientId: { type: "string" }, status: { enum: ["active", "suspended"] }, balance: money, balanceMicro: micro, depositMemo: { type: "string" }, openUsage, createdAt: { type: "string", format: "date-time" } } },
+        Account: { type: "object", properties: { clientId: { type: "string" }, status: { enum: ["active", "suspended"] }, balance: money, balanceMicro: micro, balances: { type: "array", description: "balances in assets other than the primary one", items: { type: "object", properties: { network: { type: "string" }, denom: { type: "string" }, amountMicro: micro } } }, depositMemo: { type: "string" }, openUsage, createdAt: { type: "string", format: "date-time" } } },
         LedgerEntry: { type: "object", properties: { id: { type: "string" }, clientId: { type: "string" }, seq: { type: "string" }, kind: { type: "string" }, amount: money, amountMicro: micro, balanceAfter: money, balanceAfterMicro: micro, hash: { type: "string" }, prevHash: { type: "string" } } },
       },
     },

@@ -34,7 +34,8 @@ export interface RefundInput {
 }
 
 /**
- * - `refunded`: this call reversed the charge (`amountMicro`: uneutaro given back; invoice: price ÷ uses)
+ * - `refunded`: this call reversed the charge (`amountMicro`: smallest units of the charged asset given back —
+ *   uneutaro unless `denom` says otherwise; invoice: price ÷ uses)
  * - `duplicate`: the decision was refunded before (another delivery, another replica)
  * - `expired`: the charge exists but is older than the window, or (no charge found) the request itself
  *   started before the window: whatever it was charged is past refunding (usage detail of calls that old
@@ -43,7 +44,12 @@ export interface RefundInput {
  *   recorded before decision ids were)
  */
 export type RefundOutcome =
-  | { readonly kind: "refunded"; readonly charge: ChargeKind; readonly routeId: string; readonly amountMicro: bigint; readonly clientId?: string; readonly invoiceId?: string }
+  | {
+    readonly kind: "refunded"; readonly charge: ChargeKind; readonly routeId: string; readonly amountMicro: bigint;
+    readonly clientId?: string; readonly invoiceId?: string;
+    /** prepaid: the asset given back to when it is not the primary one (the asset the debit took) */
+    readonly network?: string; readonly denom?: string;
+  }
   | { readonly kind: "duplicate" }
   | { readonly kind: "expired" }
   | { readonly kind: "unknown" };

@@ -44,10 +44,36 @@ export type RedeemOutcome =
 
 export type AccountStatus = "active" | "suspended";
 
+/**
+ * An asset a prepaid balance is held in (docs/design.md "Prepaid balances per asset"). `primary`: the
+ * primary asset (GATEWAY_DENOM on the primary network), whose balance is PrepaidAccount.balanceMicro.
+ */
+export interface BalanceAsset {
+  /** CAIP-2 network id, e.g. "cosmos:Neutaro-1" */
+  readonly network: string;
+  /** Cosmos SDK bank denom, e.g. "uneutaro" or "ibc/<hash>" */
+  readonly denom: string;
+  readonly primary: boolean;
+}
+
+/** A prepaid balance in an asset other than the primary one: amount in the asset's smallest unit (bigint, ≥ 0). */
+export interface AssetBalance {
+  readonly network: string;
+  readonly denom: string;
+  readonly balanceMicro: bigint;
+}
+
+/** A route's price in one asset a debit may take (bigint in the asset's smallest unit, > 0). */
+export interface DebitPrice extends BalanceAsset {
+  readonly amountMicro: bigint;
+}
+
 export interface PrepaidAccount {
   readonly clientId: string;
-  /** balance in uneutaro (bigint), never negative */
+  /** balance in the primary asset, uneutaro (bigint), never negative */
   readonly balanceMicro: bigint;
+  /** balances in the other assets the account was ever credited in (network/denom order); absent: none */
+  readonly balances?: readonly AssetBalance[];
   /** memo a deposit must carry to be credited to this account */
   readonly depositMemo: string;
   readonly status: AccountStatus;
@@ -62,13 +88,20 @@ export interface NewAccount {
 }
 
 /**
- * - `applied`: balance debited, ledger entry written in the same statement/transaction
- * - `insufficient`: balance < amount, nothing written
+ * - `applied`: balance debited, ledger entry written in the same statement/transaction; `balanceMicro` is
+ *   the balance after in the asset taken, `paid` the price taken (absent: DebitInput.amountMicro, primary)
+ * - `insufficient`: no asset's balance covers its price (balanceMicro: the first asset's balance), nothing written
  * - `bad_credentials`: unknown client id or key hash mismatch, nothing written
  * - `suspended`: account exists but is suspended, nothing written
  */
 export type DebitOutcome =
-  | { readonly kind: "applied"; readonly balanceMicro: bigint; readonly entryId: string }
+  | {
+    readonly kind: "applied"; readonly balanceMicro: bigint; readonly entryId: string;
+    /** the price taken, when DebitInput.prices was given */
+    readonly paid?: DebitPrice;
+    /** with `paid`: the primary asset's balance after the debit (uneutaro) */
+    readonly primaryBalanceMicro?: bigint;
+  }
   | { readonly kind: "insufficient"; readonly balanceMicro: bigint }
   | { readonly kind: "bad_credentials" }
   | { readonly kind: "suspended" };
@@ -79,6 +112,11 @@ export interface DebitInput {
   readonly keyHash: string;
   /** price in uneutaro (bigint), > 0 */
   readonly amountMicro: bigint;
+  /**
+   * The route's prices in the assets it is priced in, in order of preference (pricesOf: primary first):
+   * the debit takes the first whose balance covers its price. Absent: the primary asset at amountMicro.
+   */
+  readonly prices?: readonly DebitPrice[];
   readonly routeId: string;
   readonly method: string;
   /** decision id, stored on the ledger entry for tracing */
@@ -89,15 +127,17 @@ export interface DepositInput {
   readonly clientId: string;
   /** 64 uppercase hex */
   readonly txHash: string;
-  /** amount credited in uneutaro (bigint), > 0 */
+  /** amount credited in the asset's smallest unit (bigint), > 0 */
   readonly amountMicro: bigint;
+  /** the asset credited (the deposit tx's denom, a configured asset of its network); absent: the primary */
+  readonly asset?: BalanceAsset;
   readonly height: number;
   /** bech32 sender, for the record */
   readonly sender: string;
 }
 
 /**
- * - `applied`: credited now; balance after
+ * - `applied`: credited now; balance after, in the deposit's asset
  * - `replayed`: this tx was already credited to this same account (idempotent repeat)
  * - `tx_used`: the tx hash paid an invoice or was credited to another account
  * - `unknown_account`

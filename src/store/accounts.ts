@@ -1,6 +1,6 @@
 /** Prepaid account rows: create, look up, check credentials. Balances only move through ledger.ts. */
 import type pg from "pg";
-import type { AccountStatus, NewAccount, PrepaidAccount } from "../ports/store.js";
+import type { AccountStatus, AssetBalance, NewAccount, PrepaidAccount } from "../ports/store.js";
 import { AccountExistsError, errorCode, UNIQUE_VIOLATION } from "./errors.js";
 import { query } from "./pool.js";
 
@@ -10,9 +10,18 @@ interface AccountRow {
   deposit_memo: string;
   status: AccountStatus;
   created_at: Date;
+  /** balances in other assets (migration 0012), or null when none */
+  balances: { network: string; denom: string; balance: string }[] | null;
 }
 
-const COLUMNS = "client_id, balance_micro::text AS balance_micro, deposit_memo, status, created_at";
+const COLUMNS = `client_id, balance_micro::text AS balance_micro, deposit_memo, status, created_at,
+  (SELECT json_agg(json_build_object('network', b.network, 'denom', b.denom, 'balance', b.balance_micro::text)
+                   ORDER BY b.network, b.denom)
+     FROM prepaid_balances b WHERE b.client_id = prepaid_accounts.client_id) AS balances`;
+
+function toBalances(rows: AccountRow["balances"]): readonly AssetBalance[] {
+  return (rows ?? []).map((b) => ({ network: b.network, denom: b.denom, balanceMicro: BigInt(b.balance) }));
+}
 
 function toAccount(row: AccountRow): PrepaidAccount {
   return {
@@ -21,6 +30,7 @@ function toAccount(row: AccountRow): PrepaidAccount {
     depositMemo: row.deposit_memo,
     status: row.status,
     createdAt: row.created_at,
+    balances: toBalances(row.balances),
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * Group commit for prepaid debits. Debits that arrive together are applied together: the first one
  * of a batch waits at most `windowMs` for others (up to `maxBatch`), then the whole batch is one call
- * of ledger_debit_batch_period (migrations 0007, 0011) — one statement, one transaction, one commit (one WAL flush)
+ * of ledger_debit_batch_assets (migrations 0007, 0011, 0012) — one statement, one transaction, one commit (one WAL flush)
  * for all of them. While `maxInFlight` batches are running, new debits queue and go out together as
  * soon as one finishes, so batches grow with load and a hot account's row lock is held for one
  * commit per batch instead of one per debit.
@@ -13,7 +13,7 @@
  */
 import type pg from "pg";
 import { StoreUnavailableError } from "../ports/errors.js";
-import type { DebitInput, DebitOutcome } from "../ports/store.js";
+import type { DebitInput, DebitOutcome, DebitPrice } from "../ports/store.js";
 import { answeredByServer, atDeadline, queryWithin } from "./pool.js";
 
 export interface DebitBatcherOptions {
@@ -35,7 +35,7 @@ export interface DebitBatcherOptions {
    * Called when a batch committed a debit whose caller had already been answered 503 (its commit
    * finished inside the guard margin but the answer came back after the deadline). The store refunds it.
    */
-  readonly onOrphan?: (input: DebitInput, entryId: string) => void;
+  readonly onOrphan?: (input: DebitInput, entryId: string, paid: DebitPrice | undefined) => void;
   /**
    * Called when a batch failed without an outcome (its answer never came back, or the connection
    * broke after sending it): none of its debits was allowed, but some may have committed before
@@ -43,7 +43,7 @@ export interface DebitBatcherOptions {
    */
   readonly onLost?: (inputs: readonly DebitInput[], sentAt: Date) => void;
   /**
-   * How applied debits are recorded in the ledger (ledger_debit_batch_period, migration 0011):
+   * How applied debits are recorded in the ledger (ledger_debit_batch_assets, migrations 0011, 0012):
    * null: one `debit` entry per call; 0: per account one `usage` rollup entry per batch; > 0: per
    * account one `usage` entry per period of this many ms (calls accumulate on the account row, detail
    * per call in usage_events). Default null.
@@ -66,12 +66,42 @@ interface BatchRow {
   outcome: "applied" | "insufficient" | "bad_credentials" | "suspended" | "expired";
   balance_micro: string | null;
   entry_id: string | null;
+  /** 1-based position of the price taken among the debit's prices (applied only) */
+  opt: number | null;
+  /** the account's primary balance after the debit (applied, insufficient) */
+  primary_micro: string | null;
 }
 
-// $8: the rollup period in ms, NULL for per-call debit entries.
-const BATCH_SQL = `SELECT idx, outcome, balance_micro::text AS balance_micro, entry_id::text AS entry_id
-  FROM ledger_debit_batch_period($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[],
-                                 $7::timestamptz[], $8::bigint)`;
+// $7: the rollup period in ms, NULL for per-call debit entries. $8..$12: every debit's prices, flattened
+// (debit i's are positions $8[i]..$9[i]); network/denom NULL is the primary asset.
+const BATCH_SQL = `SELECT idx, outcome, balance_micro::text AS balance_micro, entry_id::text AS entry_id, opt,
+         primary_micro::text AS primary_micro
+  FROM ledger_debit_batch_assets($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::bigint,
+                                 $8::integer[], $9::integer[], $10::text[], $11::text[], $12::bigint[])`;
+
+/** The prices a debit may take, in order (absent: the primary asset at amountMicro). */
+export function debitPrices(input: DebitInput): readonly DebitPrice[] | undefined {
+  return input.prices && input.prices.length > 0 ? input.prices : undefined;
+}
+
+/** The flattened price arrays of a batch (BATCH_SQL $8..$12). */
+function priceColumns(inputs: readonly DebitInput[]): unknown[] {
+  const from: number[] = [];
+  const to: number[] = [];
+  const networks: (string | null)[] = [];
+  const denoms: (string | null)[] = [];
+  const amounts: string[] = [];
+  for (const input of inputs) {
+    from.push(amounts.length + 1);
+    for (const p of debitPrices(input) ?? [{ network: "", denom: "", primary: true, amountMicro: input.amountMicro }]) {
+      networks.push(p.primary ? null : p.network);
+      denoms.push(p.primary ? null : p.denom);
+      amounts.push(p.amountMicro.toString());
+    }
+    to.push(amounts.length);
+  }
+  return [from, to, networks, denoms, amounts];
+}
 
 function expired(): StoreUnavailableError {
   return new StoreUnavailableError("store debit: deadline passed before the debit was applied");
@@ -137,15 +167,15 @@ export class DebitBatcher {
       const res = await queryWithin<BatchRow>(this.pool, "debit", answerBy, BATCH_SQL, [
         col((p) => p.input.clientId),
         col((p) => p.input.keyHash),
-        col((p) => p.input.amountMicro.toString()),
         col((p) => p.input.ref),
         col((p) => p.input.routeId),
         col((p) => p.input.method),
         col((p) => new Date(p.guardAt).toISOString()),
         this.opts.rollupPeriodMs ?? null,
+        ...priceColumns(col((p) => p.input)),
       ], () => (sent = true));
       for (const row of res.rows) this.answer(batch[row.idx - 1]!, row);
-      for (const p of batch) this.fail(p, new Error("ledger_debit_batch_period returned no row for a debit"));
+      for (const p of batch) this.fail(p, new Error("ledger_debit_batch_assets returned no row for a debit"));
     } catch (err) {
       for (const p of batch) this.fail(p, err);
       // Sent, and no answer from the server (deadline, broken connection): it may have committed.
@@ -154,13 +184,17 @@ export class DebitBatcher {
   }
 
   private answer(p: Pending, row: BatchRow): void {
+    const paid = row.opt === null ? undefined : debitPrices(p.input)?.[row.opt - 1];
     if (p.settled) {
-      if (row.outcome === "applied") this.opts.onOrphan?.(p.input, row.entry_id!);
+      if (row.outcome === "applied") this.opts.onOrphan?.(p.input, row.entry_id!, paid);
       return;
     }
     switch (row.outcome) {
       case "applied":
-        return this.settle(p, { kind: "applied", balanceMicro: BigInt(row.balance_micro!), entryId: row.entry_id! });
+        return this.settle(p, {
+          kind: "applied", balanceMicro: BigInt(row.balance_micro!), entryId: row.entry_id!,
+          ...(paid ? { paid, primaryBalanceMicro: BigInt(row.primary_micro!) } : {}),
+        });
       case "insufficient":
         return this.settle(p, { kind: "insufficient", balanceMicro: BigInt(row.balance_micro!) });
       case "bad_credentials":

@@ -88,3 +88,28 @@ export function ledgerUsageHash(prevHash: string, e: UsageHashFields): string {
 export function ledgerGenesisHash(clientId: string): string {
   return sha256Hex("gate402-ledger-genesis|" + field(clientId));
 }
+
+/** Every stored field of an entry, its asset included (entries of an asset other than the primary). */
+export interface AssetHashFields extends LedgerHashFields {
+  /** `usage` entries only (else null) */
+  readonly callCount: bigint | null;
+  readonly firstRef: string | null;
+  readonly lastRef: string | null;
+  /** the asset of amountMicro and balanceAfterMicro */
+  readonly network: string;
+  readonly denom: string;
+}
+
+/**
+ * v3 hash of an entry of an asset other than the primary one (any kind) chained onto `prevHash`;
+ * byte-for-byte the SQL function `ledger_asset_hash` (migrations/0012_prepaid-balances-per-asset.sql).
+ * @returns 64 lowercase hex (sha256)
+ */
+export function ledgerAssetHash(prevHash: string, e: AssetHashFields): string {
+  const parts = [
+    prevHash, e.clientId, e.seq.toString(), e.kind, e.amountMicro.toString(), e.balanceAfterMicro.toString(),
+    e.ref, e.routeId, e.method, e.txHash, e.callCount?.toString() ?? null, e.firstRef, e.lastRef, e.network, e.denom,
+    e.createdAt.toISOString(),
+  ];
+  return sha256Hex("gate402-ledger-v3|" + parts.map(field).join("|"));
+}

@@ -1,11 +1,11 @@
 /**
  * Ledger verifier: walks every account's hash chain in seq order, recomputes each hash in JS and
- * checks the chain against the account row (the chain's balance minus the account's open usage
- * period, migration 0011, is its balance). Runs in one REPEATABLE READ snapshot, so it is exact while
+ * checks the chain against the account row (per asset, migration 0012: the chain's balance minus the
+ * account's open usage period, migration 0011, is the stored balance). Runs in one REPEATABLE READ snapshot, so it is exact while
  * debits continue.
  */
 import pg from "pg";
-import { ledgerEntryHash, ledgerGenesisHash, ledgerUsageHash } from "./ledger-hash.js";
+import { ledgerAssetHash, ledgerEntryHash, ledgerGenesisHash, ledgerUsageHash } from "./ledger-hash.js";
 import type { PgStore } from "./pg-store.js";
 import { transaction } from "./pool.js";
 import { MAX_ROLLUP_MS } from "./usage-periods.js";
@@ -23,8 +23,12 @@ interface AccountRow {
   balance_micro: string;
   ledger_seq: string;
   ledger_head: string;
-  /** uneutaro debited by the open usage period, not in the chain yet ("0": none open) */
+  /** debited by the open usage period in its asset, not in the chain yet ("0": none open) */
   open_micro: string;
+  /** asset key of the open period ("" primary; see assetKeyOf) */
+  open_asset: string;
+  /** balances in other assets (migration 0012): asset key → smallest units, as text */
+  balances: Record<string, string> | null;
 }
 
 interface EntryRow {
@@ -42,16 +46,23 @@ interface EntryRow {
   call_count: string | null;
   first_ref: string | null;
   last_ref: string | null;
+  network: string | null;
+  denom: string | null;
+}
+
+/** Key of an entry's asset in a walk: "" for the primary asset, else "<network>|<denom>". */
+function assetKeyOf(network: string | null, denom: string | null): string {
+  return denom === null ? "" : `${network}|${denom}`;
 }
 
 // Output columns are cast to text (bigint stays exact in JS), so ORDER BY must name the table column.
 const PAGE = 1000;
 
-/** State of one account's walk: what the next entry must chain onto. */
+/** State of one account's walk: what the next entry must chain onto, and the running balance per asset. */
 interface Walk {
   seq: bigint;
   head: string;
-  balanceMicro: bigint;
+  balances: Map<string, bigint>;
 }
 
 function checkEntry(clientId: string, w: Walk, e: EntryRow): Failure | null {
@@ -60,8 +71,14 @@ function checkEntry(clientId: string, w: Walk, e: EntryRow): Failure | null {
   if (seq !== w.seq + 1n) return { ok: false, clientId, seq: w.seq + 1n, problem: "seq_gap" };
   const amountMicro = BigInt(e.amount_micro);
   const balanceAfterMicro = BigInt(e.balance_after_micro);
-  // `usage` rollups (migration 0010) carry the v2 hash; every other kind the v1 hash.
-  const recomputed = e.kind === "usage"
+  // Entries of another asset (0012) carry the v3 hash; primary `usage` rollups (0010) the v2 hash; the rest v1.
+  const recomputed = e.denom !== null
+    ? ledgerAssetHash(w.head, {
+      clientId, seq, kind: e.kind, amountMicro, balanceAfterMicro, ref: e.ref, routeId: e.route_id, method: e.method,
+      txHash: e.tx_hash, createdAt: e.created_at, callCount: e.call_count === null ? null : BigInt(e.call_count),
+      firstRef: e.first_ref, lastRef: e.last_ref, network: e.network ?? "", denom: e.denom,
+    })
+    : e.kind === "usage"
     ? ledgerUsageHash(w.head, {
       clientId, seq, amountMicro, balanceAfterMicro, callCount: BigInt(e.call_count ?? "0"),
       firstRef: e.first_ref ?? "", lastRef: e.last_ref ?? "", createdAt: e.created_at,
@@ -71,20 +88,21 @@ function checkEntry(clientId: string, w: Walk, e: EntryRow): Failure | null {
       ref: e.ref, routeId: e.route_id, method: e.method, txHash: e.tx_hash, createdAt: e.created_at,
     });
   if (e.prev_hash !== w.head || e.hash !== recomputed) return fail("hash_mismatch");
-  const balanceMicro = w.balanceMicro + amountMicro;
+  const key = assetKeyOf(e.network, e.denom);
+  const balanceMicro = (w.balances.get(key) ?? 0n) + amountMicro;
   if (balanceAfterMicro !== balanceMicro || balanceMicro < 0n) return fail("balance_mismatch");
   w.seq = seq;
   w.head = e.hash;
-  w.balanceMicro = balanceMicro;
+  w.balances.set(key, balanceMicro);
   return null;
 }
 
 async function walkAccount(c: pg.PoolClient, a: AccountRow): Promise<Failure | number> {
-  const w: Walk = { seq: 0n, head: ledgerGenesisHash(a.client_id), balanceMicro: 0n };
+  const w: Walk = { seq: 0n, head: ledgerGenesisHash(a.client_id), balances: new Map() };
   for (;;) {
     const res = await c.query<EntryRow>(
       `SELECT seq::text, kind, amount_micro::text, balance_after_micro::text, ref, route_id, method, tx_hash,
-              created_at, prev_hash, hash, call_count::text, first_ref, last_ref
+              created_at, prev_hash, hash, call_count::text, first_ref, last_ref, network, denom
          FROM ledger_entries WHERE client_id = $1 AND seq > $2::bigint ORDER BY ledger_entries.seq LIMIT ${PAGE}`,
       [a.client_id, w.seq.toString()],
     );
@@ -97,8 +115,14 @@ async function walkAccount(c: pg.PoolClient, a: AccountRow): Promise<Failure | n
   if (w.seq !== BigInt(a.ledger_seq) || w.head !== a.ledger_head) {
     return { ok: false, clientId: a.client_id, seq: BigInt(a.ledger_seq), problem: "head_mismatch" };
   }
-  if (w.balanceMicro - BigInt(a.open_micro) !== BigInt(a.balance_micro)) {
-    return { ok: false, clientId: a.client_id, seq: w.seq, problem: "balance_mismatch" };
+  // Per asset: the chain's balance minus the open period (if of that asset) is the stored balance.
+  const stored = new Map<string, bigint>([["", BigInt(a.balance_micro)]]);
+  for (const [key, v] of Object.entries(a.balances ?? {})) stored.set(key, BigInt(v));
+  for (const key of new Set([...stored.keys(), ...w.balances.keys()])) {
+    const open = key === a.open_asset ? BigInt(a.open_micro) : 0n;
+    if ((w.balances.get(key) ?? 0n) - open !== (stored.get(key) ?? 0n)) {
+      return { ok: false, clientId: a.client_id, seq: w.seq, problem: "balance_mismatch" };
+    }
   }
   return Number(w.seq);
 }
@@ -142,8 +166,11 @@ async function walkAll(c: pg.PoolClient): Promise<LedgerVerification> {
   let after = "";
   for (;;) {
     const res = await c.query<AccountRow>(
-      `SELECT client_id, balance_micro::text, ledger_seq::text, ledger_head, coalesce(usage_total_micro, 0)::text AS open_micro
-         FROM prepaid_accounts WHERE client_id > $1 ORDER BY client_id LIMIT ${PAGE}`,
+      `SELECT client_id, balance_micro::text, ledger_seq::text, ledger_head, coalesce(usage_total_micro, 0)::text AS open_micro,
+              CASE WHEN usage_denom IS NULL THEN '' ELSE usage_network || '|' || usage_denom END AS open_asset,
+              (SELECT json_object_agg(b.network || '|' || b.denom, b.balance_micro::text) FROM prepaid_balances b
+                WHERE b.client_id = a.client_id) AS balances
+         FROM prepaid_accounts a WHERE client_id > $1 ORDER BY client_id LIMIT ${PAGE}`,
       [after],
     );
     for (const a of res.rows) {

@@ -1,40 +1,53 @@
 /**
- * One balance movement = one call of ledger_move (migration 0011): under the account row lock it closes
+ * One balance movement = one call of ledger_move_asset (migrations 0011, 0012): under the account row lock it closes
  * the account's open usage period into its `usage` entry (so the chain's balance arithmetic stays in
  * order), then updates the account (balance, ledger_seq, ledger_head) and appends the hash-chained entry.
  * The row lock serializes writers from every replica, so each account's hash chain never forks.
  */
 import type pg from "pg";
+import type { BalanceAsset } from "../ports/store.js";
 import { query } from "./pool.js";
+
+/** An asset as the ledger stores it: null for the primary asset (network/denom NULL, migration 0012). */
+export type StoredAsset = { readonly network: string; readonly denom: string } | null;
+
+/** The stored form of `a` (absent or primary: null). */
+export function storedAsset(a: BalanceAsset | undefined): StoredAsset {
+  return a && !a.primary ? { network: a.network, denom: a.denom } : null;
+}
 
 export type LedgerKind = "deposit" | "debit" | "credit" | "refund" | "adjustment" | "transfer_in" | "transfer_out";
 
 export interface Movement {
   readonly clientId: string;
   readonly kind: LedgerKind;
-  /** uneutaro, signed: + credits, − debits */
+  /** smallest unit of the asset (uneutaro for the primary), signed: + credits, − debits */
   readonly amountMicro: bigint;
   readonly ref: string | null;
   readonly routeId: string | null;
   readonly method: string | null;
   readonly txHash: string | null;
+  /** the asset moved; absent or null: the primary asset (uneutaro) */
+  readonly asset?: StoredAsset;
 }
 
 export interface MovementResult {
   /** ledger_entries.id as a decimal string */
   readonly entryId: string;
-  /** uneutaro, balance after the movement */
+  /** balance after the movement, in the movement's asset */
   readonly balanceMicro: bigint;
 }
 
-// $1 client, $2 kind, $3 signed amount, $4 ref, $5 route, $6 method, $7 tx hash, $8 key hash (NULL: unguarded).
+// $1 client, $2 kind, $3 signed amount, $4 ref, $5 route, $6 method, $7 tx hash, $8 key hash (NULL: unguarded),
+// $9/$10 network/denom (NULL: the primary asset).
 // A guarded debit only moves an active account presenting the right key with enough balance: the check
 // and the write are one statement under the row lock, so concurrent debits can never overdraw.
 const MOVE_SQL = `SELECT entry_id::text AS entry_id, balance_micro::text AS balance_micro
-  FROM ledger_move($1::text, $2::text, $3::bigint, $4::text, $5::text, $6::text, $7::text, $8::text)`;
+  FROM ledger_move_asset($1::text, $9::text, $10::text, $2::text, $3::bigint, $4::text, $5::text, $6::text, $7::text, $8::text)`;
 
 function params(m: Movement, keyHash: string | null): unknown[] {
-  return [m.clientId, m.kind, m.amountMicro.toString(), m.ref, m.routeId, m.method, m.txHash, keyHash];
+  return [m.clientId, m.kind, m.amountMicro.toString(), m.ref, m.routeId, m.method, m.txHash, keyHash,
+    m.asset?.network ?? null, m.asset?.denom ?? null];
 }
 
 function toResult(rows: readonly { entry_id: string; balance_micro: string }[]): MovementResult | null {

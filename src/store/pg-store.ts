@@ -22,7 +22,7 @@ import * as accounts from "./accounts.js";
 import { creditDeposit } from "./deposits.js";
 import { Admission } from "./admission.js";
 import { DebitBatcher } from "./debit-batcher.js";
-import { applyMovement } from "./ledger.js";
+import { applyMovement, storedAsset, type StoredAsset } from "./ledger.js";
 import { createPool, poolStatsOf, query, within, type PoolOptions, type PoolStats } from "./pool.js";
 import { pgPaymentIndex } from "./payments.js";
 import { findRedemption, redeem } from "./redeem.js";
@@ -98,7 +98,8 @@ export class PgStore implements StorePort {
       maxInFlight: opts.batchesInFlight ?? Math.max(1, Math.floor(pool.options.max / 2)),
       guardMarginMs: this.guardMarginMs,
       lateOutcomeMs: this.lateOutcomeMs,
-      onOrphan: (input, entryId) => void this.refundOrphan(input, entryId),
+      onOrphan: (input, entryId, paid) =>
+        void this.refundOrphan(input, entryId, paid?.amountMicro ?? input.amountMicro, storedAsset(paid)),
       onLost: (inputs, sentAt) => void this.reconcileLost(inputs, sentAt),
       rollupPeriodMs: rollupPeriodOf(opts),
     });
@@ -185,7 +186,9 @@ export class PgStore implements StorePort {
    *   GATEWAY_DB_QUEUE_MAX bound reached — then at once)
    */
   async debit(input: DebitInput, opts?: StoreCallOptions): Promise<DebitOutcome> {
-    if (input.amountMicro <= 0n) throw new RangeError(`debit amountMicro must be > 0, got ${input.amountMicro}`);
+    for (const p of [input, ...(input.prices ?? [])]) {
+      if (p.amountMicro <= 0n) throw new RangeError(`debit amountMicro must be > 0, got ${p.amountMicro}`);
+    }
     const deadlineAt = this.deadlineOf(opts);
     return this.admission.run("debit", () => this.batcher.submit(input, deadlineAt));
   }
@@ -195,12 +198,12 @@ export class PgStore implements StorePort {
    * margin, the answer arrived after the deadline): the request was not allowed, so the money goes back
    * as a refund entry referencing the same decision id.
    */
-  private async refundOrphan(input: DebitInput, entryId: string): Promise<void> {
+  private async refundOrphan(input: DebitInput, entryId: string, amountMicro: bigint, asset: StoredAsset): Promise<void> {
     const log = this.opts.logger;
     try {
       await applyMovement(this.pool, {
-        clientId: input.clientId, kind: "refund", amountMicro: input.amountMicro, ref: input.ref,
-        routeId: input.routeId, method: input.method, txHash: null,
+        clientId: input.clientId, kind: "refund", amountMicro, ref: input.ref,
+        routeId: input.routeId, method: input.method, txHash: null, asset,
       });
       log?.warn({ clientId: input.clientId, ref: input.ref, entryId }, "debit committed after its deadline was refunded");
     } catch (err) {
@@ -219,18 +222,22 @@ export class PgStore implements StorePort {
       await new Promise((r) => setTimeout(r, attempt === 0 ? this.lateOutcomeMs : 5000).unref());
       try {
         // A call in a usage period is found by its detail row (its period may still be open: no entry yet).
-        const found = await query<{ client_id: string; ref: string; id: string }>(this.pool, "debit",
-          `SELECT client_id, ref, id::text AS id FROM ledger_entries
+        // What was taken and in which asset (migration 0012), so the refund gives back exactly that.
+        const found = await query<{ client_id: string; ref: string; id: string; amount: string; network: string | null; denom: string | null }>(
+          this.pool, "debit",
+          `SELECT client_id, ref, id::text AS id, (-amount_micro)::text AS amount, network, denom FROM ledger_entries
             WHERE kind = 'debit' AND created_at >= $3::timestamptz
               AND (client_id, ref) IN (SELECT * FROM unnest($1::text[], $2::text[]))
            UNION ALL
-           SELECT u.client_id, u.decision_id, 'usage seq ' || u.ledger_seq FROM usage_events u
+           SELECT u.client_id, u.decision_id, 'usage seq ' || u.ledger_seq, u.amount_micro::text, u.network, u.denom
+             FROM usage_events u
             WHERE u.created_at >= $3::timestamptz
               AND (u.client_id, u.decision_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
           [inputs.map((d) => d.clientId), inputs.map((d) => d.ref), new Date(sentAt.getTime() - 1000).toISOString()]);
         for (const row of found.rows) {
           const input = inputs.find((d) => d.clientId === row.client_id && d.ref === row.ref);
-          if (input) await this.refundOrphan(input, row.id);
+          const asset = row.denom === null ? null : { network: row.network!, denom: row.denom };
+          if (input) await this.refundOrphan(input, row.id, BigInt(row.amount), asset);
         }
         return;
       } catch (err) {

@@ -2,7 +2,7 @@
  * Refunds of upstream failures (RefundPort). Each refund is one transaction: claim the decision id in
  * `refunds` (primary key; INSERT … ON CONFLICT DO NOTHING, so a second delivery — same stream, another
  * replica, concurrently — waits for the first and then claims nothing), then reverse the charge:
- * - prepaid: a `refund` ledger entry of exactly the debit's amount through the shared hash-chained
+ * - prepaid: a `refund` ledger entry of exactly the debit's amount, in the asset it took (migration 0012), through the shared hash-chained
  *   movement (ledger.ts applyMovement), ref = decision id. The debit is a per-call `debit` entry or, for
  *   a call inside a `usage` rollup (open or closed period), its usage_events row (kept at least as long as
  *   the refund window); the refund entry closes the account's open period first (ledger_move), so the
@@ -21,25 +21,25 @@ type Claimed = Extract<RefundOutcome, { kind: "refunded" }>;
 // $1 decision id, $2 status, $3 reason, $4 window ms
 const CLAIM_DEBIT_SQL = `
 WITH debit AS (
-  (SELECT d.ref, d.client_id, -d.amount_micro AS amount_micro, d.route_id, d.method
+  (SELECT d.ref, d.client_id, -d.amount_micro AS amount_micro, d.route_id, d.method, d.network, d.denom
      FROM ledger_entries d
     WHERE d.ref = $1::text AND d.kind = 'debit' AND d.amount_micro < 0
       AND d.created_at >= now() - $4::bigint * interval '1 millisecond'
     ORDER BY d.id LIMIT 1)
   UNION ALL
   -- a call inside a usage rollup (migration 0010): its own amount from the retained detail
-  (SELECT u.decision_id, u.client_id, u.amount_micro, u.route_id, u.method
+  (SELECT u.decision_id, u.client_id, u.amount_micro, u.route_id, u.method, u.network, u.denom
      FROM usage_events u
     WHERE u.decision_id = $1::text AND u.created_at >= now() - $4::bigint * interval '1 millisecond'
     LIMIT 1)
   LIMIT 1
 ), claim AS (
-  INSERT INTO refunds (decision_id, charge, client_id, amount_micro, route_id, status, reason)
-  SELECT ref, 'prepaid', client_id, amount_micro, route_id, $2::int, $3::text FROM debit
+  INSERT INTO refunds (decision_id, charge, client_id, amount_micro, route_id, status, reason, network, denom)
+  SELECT ref, 'prepaid', client_id, amount_micro, route_id, $2::int, $3::text, network, denom FROM debit
   ON CONFLICT (decision_id) DO NOTHING
   RETURNING decision_id
 )
-SELECT debit.client_id, debit.amount_micro::text, debit.route_id, debit.method
+SELECT debit.client_id, debit.amount_micro::text, debit.route_id, debit.method, debit.network, debit.denom
   FROM debit JOIN claim ON claim.decision_id = debit.ref`;
 
 // Same parameters. One use back, never above the invoice's uses.
@@ -64,17 +64,22 @@ function claimParams(i: RefundInput): unknown[] {
 }
 
 async function refundDebit(c: pg.PoolClient, i: RefundInput): Promise<Claimed | null> {
-  const res = await query<{ client_id: string; amount_micro: string; route_id: string | null; method: string | null }>(
-    c, "refund", CLAIM_DEBIT_SQL, claimParams(i));
+  const res = await query<{
+    client_id: string; amount_micro: string; route_id: string | null; method: string | null; network: string | null; denom: string | null;
+  }>(c, "refund", CLAIM_DEBIT_SQL, claimParams(i));
   const row = res.rows[0];
   if (!row) return null;
   const amountMicro = BigInt(row.amount_micro);
+  // Back to the asset the debit took (migration 0012: NULL is the primary asset).
+  const asset = row.denom === null ? null : { network: row.network!, denom: row.denom };
   const moved = await applyMovement(c, {
-    clientId: row.client_id, kind: "refund", amountMicro, ref: i.decisionId, routeId: row.route_id, method: row.method, txHash: null,
+    clientId: row.client_id, kind: "refund", amountMicro, ref: i.decisionId, routeId: row.route_id, method: row.method, txHash: null, asset,
   });
   // A positive movement on an existing account (foreign key) always applies.
   if (!moved) throw new Error(`refund of ${i.decisionId}: account ${row.client_id} not moved`);
-  return { kind: "refunded", charge: "prepaid", routeId: row.route_id ?? "default", amountMicro, clientId: row.client_id };
+  return {
+    kind: "refunded", charge: "prepaid", routeId: row.route_id ?? "default", amountMicro, clientId: row.client_id, ...(asset ?? {}),
+  };
 }
 
 async function refundUse(c: pg.PoolClient, i: RefundInput): Promise<Claimed | null> {

@@ -64,8 +64,9 @@ export function maintainUsage(pool: pg.Pool, opts: UsageMaintenanceOptions): Pro
       if (day >= cutoff) continue;
       // The name matched PARTITION, so it needs no quoting.
       await query(c, "maintainUsage",
-        `INSERT INTO usage_daily (day, client_id, route_id, method, calls, amount_micro)
-         SELECT $1::date, client_id, route_id, method, count(*), sum(amount_micro) FROM ${name} GROUP BY 2, 3, 4`, [day]);
+        `INSERT INTO usage_daily (day, client_id, route_id, method, calls, amount_micro, network, denom)
+         SELECT $1::date, client_id, route_id, method, count(*), sum(amount_micro), network, denom FROM ${name}
+          GROUP BY 2, 3, 4, 7, 8`, [day]);
       await query(c, "maintainUsage", `DROP TABLE ${name}`);
       await query(c, "maintainUsage",
         `UPDATE usage_retention SET dropped_before = GREATEST(dropped_before, ($1::date + 1)::timestamp AT TIME ZONE 'UTC')`, [day]);

@@ -52,6 +52,11 @@ export interface ClassifyContext {
   readonly verifyInvoice: (memo: string) => Invoice | null;
   /** client id of the prepaid account whose deposit memo is `memo` */
   readonly depositClient: (memo: string) => string | undefined;
+  /**
+   * Denoms a deposit may be credited in on this network (its configured assets, config order; default: `denom`).
+   * A deposit memo tx is credited in the first of them it paid; paid only in others, it is `unmatched`.
+   */
+  readonly depositDenoms?: readonly string[];
 }
 
 /** The amount in `denom` and its payer (payment-rules.ts paidIn), and the other denoms as integer strings. */
@@ -85,7 +90,13 @@ export function classify(p: ObservedPayment, ctx: ClassifyContext): PaymentRow {
   if (p.code !== 0) return { ...base, status: "failed" };
   if (inv) return { ...base, status: invoiceStatus(inv, amountMicro, p.blockTime), invoiceId: inv.id, expectedMicro: inv.amountMicro };
   const clientId = p.memo === "" ? undefined : ctx.depositClient(p.memo);
-  if (clientId !== undefined && amountMicro > 0n) return { ...base, status: "deposit", clientId };
+  if (clientId !== undefined) {
+    // The deposit's asset (migration 0012): the first configured denom of this network the tx paid.
+    for (const d of ctx.depositDenoms ?? [denom]) {
+      const paid = amountsTo(p.transfers, ctx.payTo, d);
+      if (paid.amountMicro > 0n) return { ...base, ...paid, denom: d, status: "deposit", clientId };
+    }
+  }
   return { ...base, status: "unmatched", clientId: clientId ?? null };
 }
 

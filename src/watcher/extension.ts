@@ -4,13 +4,13 @@ import type { ScanChainPort } from "../chain/index.js";
 import type { GatewayConfig } from "../config/load.js";
 import type { NetworkConfig } from "../config/networks.js";
 import type { Metrics } from "../observability/metrics.js";
-import type { StorePort } from "../ports/store.js";
+import type { BalanceAsset, StorePort } from "../ports/store.js";
 import { networkWatcherMetrics } from "./metrics.js";
 import { startPaymentWatcher, type StartedWatcher, type StartWatcherOptions } from "./start.js";
 
 /** What the watcher needs from the running gateway (the app's GatewayContext satisfies it). */
 export interface WatcherExtensionContext {
-  readonly config: Pick<GatewayConfig, "watcher" | "invoiceSecret">;
+  readonly config: Pick<GatewayConfig, "watcher" | "invoiceSecret"> & Partial<Pick<GatewayConfig, "assets">>;
   readonly databaseUrl: string;
   /** the invoice codec of every accepted asset (each watcher keeps its network's invoices) */
   readonly codec: StartWatcherOptions["codec"];
@@ -25,8 +25,9 @@ export interface WatcherExtensionContext {
  * Starts one watcher per network when GATEWAY_WATCHER is on. Every replica runs them; per network one
  * replica holds the lock and writes, the others stand by. A network's watcher recognises the invoices
  * of that network's assets only (payTo, denom and chain id are under the MAC; other networks' invoices
- * are `unmatched` here) and records each payment in its invoice's denom. Deposits are credited only on the primary network (prepaid balances are kept in
- * its denom); deposit memos paid elsewhere are recorded as `unmatched`.
+ * are `unmatched` here) and records each payment in its invoice's denom. Deposits are credited on every
+ * network, in the first of the network's configured assets the tx paid (a prepaid balance per asset,
+ * migration 0012); a deposit memo paid only in other denoms is recorded as `unmatched`.
  */
 export function paymentWatcher(ctx: WatcherExtensionContext): { stop(): Promise<void> } | void {
   const w = ctx.config.watcher;
@@ -36,7 +37,8 @@ export function paymentWatcher(ctx: WatcherExtensionContext): { stop(): Promise<
       databaseUrl: ctx.databaseUrl,
       chain: withDeadline(w.timeoutMs),
       network: network.primary ? undefined : network.id,
-      creditDeposits: network.primary,
+      creditDeposits: true,
+      depositAssets: depositAssetsOf(ctx.config.assets, network),
       payTo: network.payTo,
       denom: network.denom,
       codec: invoicesOf(ctx.codec, network.id),
@@ -47,6 +49,13 @@ export function paymentWatcher(ctx: WatcherExtensionContext): { stop(): Promise<
     }),
   );
   return { stop: async () => void (await Promise.all(handles.map((h) => h.stop()))) };
+}
+
+/** The configured assets of `network` (config order); without an asset list, its own denom. */
+function depositAssetsOf(assets: GatewayConfig["assets"] | undefined, network: NetworkConfig): BalanceAsset[] {
+  const mine = (assets ?? []).filter((a) => a.network === network.id);
+  const list = mine.length > 0 ? mine : [{ network: network.id, denom: network.denom, primary: network.primary }];
+  return list.map((a) => ({ network: a.network, denom: a.denom, primary: a.primary }));
 }
 
 /** The codec narrowed to one network: another network's invoice id reads as no invoice. */

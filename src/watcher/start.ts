@@ -6,7 +6,7 @@
 import type { Logger } from "pino";
 import type { Invoice } from "../core/invoices.js";
 import type { ChainPort, ChainScanPort } from "../ports/chain.js";
-import type { StorePort } from "../ports/store.js";
+import type { BalanceAsset, StorePort } from "../ports/store.js";
 import { AdvisoryLease } from "./lease.js";
 import { noWatcherMetrics, type WatcherMetrics } from "./metrics.js";
 import { runWatcher, type WatcherHandle } from "./runner.js";
@@ -21,8 +21,10 @@ export interface StartWatcherOptions {
    * alone (replicas of the previous release take the same lock during a rolling upgrade)
    */
   readonly network?: string;
-  /** credit deposit memos to prepaid accounts (default true; false off the primary network, see extension.ts) */
+  /** credit deposit memos to prepaid accounts (default true) */
   readonly creditDeposits?: boolean;
+  /** the network's assets deposits are credited in (WatcherDeps.depositAssets; default: `denom` as the primary) */
+  readonly depositAssets?: readonly BalanceAsset[];
   readonly payTo: string;
   readonly denom: string;
   readonly codec: { verify(id: string): Invoice | null };
@@ -56,6 +58,7 @@ export function startPaymentWatcher(o: StartWatcherOptions): StartedWatcher {
   const watcher = new PaymentWatcher({
     chain: o.chain, store: o.store, lease, payTo: o.payTo, denom: o.denom, verifyInvoice: (m) => o.codec.verify(m),
     creditDeposits: o.creditDeposits ?? true, settings: o.settings, metrics, log,
+    ...(o.depositAssets ? { depositAssets: o.depositAssets } : {}),
   });
   const handle = runWatcher(watcher, lease, metrics, log, { pollMs: o.settings.pollMs, leasePollMs: o.settings.leasePollMs, onPass: o.onPass });
   return { ...handle, watcher };

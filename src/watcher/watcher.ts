@@ -11,7 +11,7 @@
  */
 import type { Logger } from "pino";
 import type { ChainScanPort, ScannedTx } from "../ports/chain.js";
-import type { StorePort } from "../ports/store.js";
+import type { BalanceAsset, StorePort } from "../ports/store.js";
 import type { Invoice } from "../core/invoices.js";
 import { classify, markDuplicatesInBatch, type PaymentRow } from "./classify.js";
 import type { AdvisoryLease } from "./lease.js";
@@ -41,10 +41,15 @@ export interface WatcherDeps {
   /** InvoiceCodec.verify */
   readonly verifyInvoice: (memo: string) => Invoice | null;
   /**
-   * whether deposit memos credit prepaid accounts: only on the network whose denom balances are kept in
-   * (the primary); elsewhere such payments are recorded as `unmatched`, never credited
+   * whether deposit memos credit prepaid accounts; when false such payments are recorded as `unmatched`,
+   * never credited
    */
   readonly creditDeposits: boolean;
+  /**
+   * The assets of this network deposits are credited in (config order; migration 0012: a balance per asset).
+   * Default: `denom` as the primary asset.
+   */
+  readonly depositAssets?: readonly BalanceAsset[];
   readonly settings: WatcherSettings;
   readonly metrics: WatcherMetrics;
   readonly log: Logger;
@@ -113,6 +118,7 @@ export class PaymentWatcher {
     const accounts = this.deps.creditDeposits ? await depositAccounts(session, memos) : new Map<string, string>();
     const classified = payments.map((p) => classify(p, {
       payTo: this.deps.payTo, denom: this.deps.denom, verifyInvoice: this.deps.verifyInvoice, depositClient: (m) => accounts.get(m),
+      ...(this.deps.depositAssets ? { depositDenoms: this.deps.depositAssets.map((a) => a.denom) } : {}),
     }));
     const rows: PaymentRow[] = [];
     for (const row of markDuplicatesInBatch(classified)) rows.push(row.status === "deposit" ? await this.credit(row) : row);
@@ -128,9 +134,13 @@ export class PaymentWatcher {
    * /prepaid/deposit, so whoever comes first credits and the other replays.
    */
   private async credit(row: PaymentRow): Promise<PaymentRow> {
-    const out = await this.deps.store.creditDeposit({ clientId: row.clientId!, txHash: row.txHash, amountMicro: row.amountMicro, height: row.height, sender: row.sender });
+    const asset = this.deps.depositAssets?.find((a) => a.denom === row.denom);
+    const out = await this.deps.store.creditDeposit({
+      clientId: row.clientId!, txHash: row.txHash, amountMicro: row.amountMicro, height: row.height, sender: row.sender,
+      ...(asset ? { asset } : {}),
+    });
     if (out.kind === "applied" || out.kind === "replayed") {
-      if (out.kind === "applied") this.deps.log.info({ clientId: row.clientId, txHash: row.txHash, amountMicro: row.amountMicro.toString() }, "payment watcher: deposit credited");
+      if (out.kind === "applied") this.deps.log.info({ clientId: row.clientId, txHash: row.txHash, amountMicro: row.amountMicro.toString(), denom: row.denom }, "payment watcher: deposit credited");
       return row;
     }
     this.deps.log.warn({ clientId: row.clientId, txHash: row.txHash, outcome: out.kind }, "payment watcher: deposit memo but the credit was refused");

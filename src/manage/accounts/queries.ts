@@ -11,10 +11,16 @@ interface AccountRow {
   client_id: string; status: AccountStatus; balance_micro: string; deposit_memo: string;
   ledger_seq: string; created_at: Date; updated_at: Date;
   usage_calls: string | null; usage_total_micro: string | null; usage_open_at: Date | null; usage_last_at: Date | null;
+  usage_network: string | null; usage_denom: string | null;
+  balances: { network: string; denom: string; amountMicro: string }[] | null;
 }
 
 const COLUMNS = `client_id, status, balance_micro::text AS balance_micro, deposit_memo, ledger_seq::text AS ledger_seq,
-  created_at, updated_at, usage_calls::text AS usage_calls, usage_total_micro::text AS usage_total_micro, usage_open_at, usage_last_at`;
+  created_at, updated_at, usage_calls::text AS usage_calls, usage_total_micro::text AS usage_total_micro, usage_open_at, usage_last_at,
+  usage_network, usage_denom,
+  (SELECT json_agg(json_build_object('network', b.network, 'denom', b.denom, 'amountMicro', b.balance_micro::text)
+                   ORDER BY b.network, b.denom)
+     FROM prepaid_balances b WHERE b.client_id = prepaid_accounts.client_id) AS balances`;
 
 // The open usage period (migration 0011): calls already out of the balance, not in the ledger until it closes.
 function openUsage(r: AccountRow) {
@@ -22,6 +28,8 @@ function openUsage(r: AccountRow) {
   return {
     calls: Number(r.usage_calls), ...money("total", BigInt(r.usage_total_micro)),
     since: r.usage_open_at.toISOString(), lastCallAt: r.usage_last_at.toISOString(),
+    // a period in another asset than the primary (migration 0012): its total is in that asset
+    ...(r.usage_denom !== null ? { network: r.usage_network, denom: r.usage_denom } : {}),
   };
 }
 
@@ -31,6 +39,8 @@ export type AccountJson = ReturnType<typeof toJson>;
 function toJson(r: AccountRow) {
   return {
     clientId: r.client_id, status: r.status, ...money("balance", BigInt(r.balance_micro)), depositMemo: r.deposit_memo,
+    // balance/balanceMicro: the primary asset; balances: the other assets (migration 0012)
+    balances: r.balances ?? [],
     ledgerEntries: r.ledger_seq, openUsage: openUsage(r), createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString(),
   };
 }

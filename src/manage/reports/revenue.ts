@@ -2,7 +2,8 @@
  * Revenue in a time window, grouped by route, UTC day or offer kind (single, bundle, pass — from the
  * redemption's method and uses — and prepaid): prepaid debits (ledger entries of kind debit,
  * which carry their route id; calls in usage rollups from usage_events, and from usage_daily for days
- * retention dropped — those count by whole UTC day) plus paid invoices (redemptions.price_micro). Amounts in uneutaro.
+ * retention dropped — those count by whole UTC day) plus paid invoices (redemptions.price_micro). Amounts in uneutaro:
+ * prepaid calls paid in another asset (migration 0012) are not counted here.
  */
 import type pg from "pg";
 import { query } from "../../store/pool.js";
@@ -21,14 +22,14 @@ interface Row { key: string; prepaid_micro: string; invoice_micro: string; prepa
 const SQL = `
 WITH src AS (
   SELECT route_id, created_at, -amount_micro AS micro, 'prepaid' AS via, 'prepaid' AS offer, 1::bigint AS n
-    FROM ledger_entries WHERE kind = 'debit' AND route_id IS NOT NULL AND created_at >= $1::timestamptz AND created_at < $2::timestamptz
+    FROM ledger_entries WHERE kind = 'debit' AND route_id IS NOT NULL AND denom IS NULL AND created_at >= $1::timestamptz AND created_at < $2::timestamptz
   UNION ALL
   SELECT route_id, created_at, amount_micro, 'prepaid', 'prepaid', 1
-    FROM usage_events WHERE route_id IS NOT NULL AND created_at >= $1::timestamptz AND created_at < $2::timestamptz
+    FROM usage_events WHERE route_id IS NOT NULL AND denom IS NULL AND created_at >= $1::timestamptz AND created_at < $2::timestamptz
   UNION ALL
   -- days whose usage detail retention dropped, summed before the drop (whole UTC days)
   SELECT route_id, day::timestamp AT TIME ZONE 'UTC', amount_micro, 'prepaid', 'prepaid', calls
-    FROM usage_daily WHERE route_id IS NOT NULL
+    FROM usage_daily WHERE route_id IS NOT NULL AND denom IS NULL
      AND day::timestamp AT TIME ZONE 'UTC' >= $1::timestamptz AND day::timestamp AT TIME ZONE 'UTC' < $2::timestamptz
   UNION ALL
   SELECT route_id, created_at, price_micro, 'invoice',

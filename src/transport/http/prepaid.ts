@@ -2,8 +2,9 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { createPrepaidAccount } from "../../core/accounts.js";
 import { parseCredentials } from "../../core/credentials.js";
-import { creditDeposit } from "../../core/deposit.js";
+import { creditDeposit, type DepositNetwork } from "../../core/deposit.js";
 import { formatCoins } from "../../money.js";
+import type { PrepaidAccount } from "../../ports/store.js";
 import type { HttpDeps } from "./deps.js";
 import { sendApiError, sendError } from "./errors.js";
 import { signupGuard } from "./signup.js";
@@ -14,6 +15,10 @@ const depositBody = z.object({
 }).strict();
 
 const money = (micro: bigint) => ({ balance: formatCoins(micro), balanceMicro: micro.toString() });
+
+/** Balances in the assets other than the primary one (migration 0012), beside the primary's `balance`/`balanceMicro`. */
+const otherBalances = (account: PrepaidAccount | null) =>
+  (account?.balances ?? []).map((b) => ({ network: b.network, denom: b.denom, amountMicro: b.balanceMicro.toString() }));
 
 /** Prepaid accounts: create (key shown once; who may: GATEWAY_PREPAID_SIGNUP, signup.ts), credit an on-chain deposit, read a balance (needs the key). */
 export function prepaidRoutes(app: FastifyInstance, deps: HttpDeps): void {
@@ -40,16 +45,26 @@ export function prepaidRoutes(app: FastifyInstance, deps: HttpDeps): void {
       return sendError(reply, "INVALID_REQUEST", parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
     }
     const { clientId, txHash } = parsed.data;
-    const res = await creditDeposit({ chain: deps.chain, store: deps.store, payTo: config.paymentAddress, denom: config.denom, minConfirmations: config.minConfirmations }, clientId, txHash);
+    const res = await creditDeposit({
+      chain: deps.chain, store: deps.store, payTo: config.paymentAddress, denom: config.denom, minConfirmations: config.minConfirmations,
+      networks: depositNetworks(deps),
+    }, clientId, txHash);
     if (res.kind === "refused") {
       deps.metrics.payments.inc({ kind: "deposit", result: "rejected", reason: res.body.error });
       return sendApiError(reply, res);
     }
     if (!res.replayed) {
       deps.metrics.payments.inc({ kind: "deposit", result: "accepted", reason: "none" });
-      deps.log.info({ clientId, txHash: txHash.toUpperCase(), amountMicro: res.amountMicro.toString() }, "deposit credited");
+      deps.log.info({ clientId, txHash: txHash.toUpperCase(), amountMicro: res.amountMicro.toString(), denom: res.asset.denom }, "deposit credited");
     }
-    return { clientId, txHash: txHash.toUpperCase(), credited: !res.replayed, amountMicro: res.amountMicro.toString(), ...money(res.balanceMicro) };
+    // `balance`/`balanceMicro` keep meaning the primary asset; `network`/`denom` name what this deposit credited.
+    const account = res.asset.primary ? null : await deps.store.getAccount(clientId);
+    return {
+      clientId, txHash: txHash.toUpperCase(), credited: !res.replayed, amountMicro: res.amountMicro.toString(),
+      network: res.asset.network, denom: res.asset.denom,
+      ...money(res.asset.primary ? res.balanceMicro : account?.balanceMicro ?? 0n),
+      ...(res.asset.primary ? {} : { balances: otherBalances(account) }),
+    };
   });
 
   app.get<{ Params: { clientId: string } }>("/prepaid/balance/:clientId", async (req, reply) => {
@@ -62,6 +77,21 @@ export function prepaidRoutes(app: FastifyInstance, deps: HttpDeps): void {
     if (!known) return sendError(reply, "INVALID_CLIENT_CREDENTIALS", "Unknown client id or wrong key");
     const account = await deps.store.getAccount(creds.clientId);
     if (!account) return sendError(reply, "INVALID_CLIENT_CREDENTIALS", "Unknown client id or wrong key");
-    return { clientId: account.clientId, status: account.status, depositMemo: account.depositMemo, ...money(account.balanceMicro) };
+    return {
+      clientId: account.clientId, status: account.status, depositMemo: account.depositMemo, ...money(account.balanceMicro),
+      balances: otherBalances(account),
+    };
   });
+}
+
+/** Every configured network with its chain and assets, the primary first (deposits are credited per asset). */
+function depositNetworks(deps: HttpDeps): DepositNetwork[] {
+  const { config } = deps;
+  return config.networks.flatMap((n) => {
+    const chain = n.primary ? deps.chain : deps.chainFor?.(n.id);
+    if (!chain) return [];
+    const listed = config.assets.filter((a) => a.network === n.id).map((a) => ({ network: a.network, denom: a.denom, primary: a.primary }));
+    const assets = listed.length > 0 ? listed : [{ network: n.id, denom: n.primary ? config.denom : n.denom, primary: n.primary }];
+    return [{ chain, payTo: n.payTo, minConfirmations: n.minConfirmations, assets }];
+  }).sort((a, b) => Number(b.assets.some((x) => x.primary)) - Number(a.assets.some((x) => x.primary)));
 }
