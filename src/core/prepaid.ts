@@ -60,7 +60,9 @@ export async function payFromBalance(deps: CoreDeps, scope: RequestScope, client
         routeId: price.routeId, method: "prepaid", amountMicro: charged, ...(paid ? { network: paid.network, denom: paid.denom } : {}),
       });
       const left = primaryBalance(outcome);
-      return allow(scope, "prepaid", {
+      // Upstream sees the amount in the asset debited (x-gate402-amount-micro), as for invoices.
+      const paidScope = { ...scope, price: { ...price, priceMicro: charged } };
+      return allow(paidScope, "prepaid", {
         clientId,
         responseHeaders: {
           [BALANCE_HEADER]: formatCoins(left), [BALANCE_MICRO_HEADER]: left.toString(),

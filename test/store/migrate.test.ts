@@ -49,7 +49,7 @@ describe("migrate", () => {
     expect(n.rows[0].n).toBe(SHIPPED.length);
   });
 
-  it("every money column carries the uneutaro comment", async () => {
+  it("every money column carries its unit comment (uneutaro, or the smallest unit of its row's denom)", async () => {
     const db = await emptyDatabase();
     dbs.push(db);
     await migrate(db.url);
@@ -62,7 +62,8 @@ describe("migrate", () => {
     expect(cols.rows.map((r) => `${r.table_name}.${r.column_name}`)).toEqual(expect.arrayContaining([
       "prepaid_accounts.balance_micro", "ledger_entries.amount_micro", "ledger_entries.balance_after_micro", "redemptions.price_micro", "redemptions.paid_micro",
     ]));
-    for (const row of cols.rows) expect(row.comment, `${row.table_name}.${row.column_name}`).toMatch(/^uneutaro/);
+    // Balances in other assets (migration 0012) name their unit by the row's denom.
+    for (const row of cols.rows) expect(row.comment, `${row.table_name}.${row.column_name}`).toMatch(/^(uneutaro|smallest unit of denom)/);
   });
 
   it("the migrations directory ships the SQL files", () => {
