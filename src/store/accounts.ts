@@ -14,7 +14,8 @@ interface AccountRow {
   balances: { network: string; denom: string; balance: string }[] | null;
 }
 
-const COLUMNS = `client_id, balance_micro::text AS balance_micro, deposit_memo, status, created_at,
+const BASE_COLUMNS = "client_id, balance_micro::text AS balance_micro, deposit_memo, status, created_at";
+const COLUMNS = `${BASE_COLUMNS},
   (SELECT json_agg(json_build_object('network', b.network, 'denom', b.denom, 'balance', b.balance_micro::text)
                    ORDER BY b.network, b.denom)
      FROM prepaid_balances b WHERE b.client_id = prepaid_accounts.client_id) AS balances`;
@@ -45,7 +46,7 @@ export async function createAccount(pool: pg.Pool, a: NewAccount): Promise<Prepa
       "createAccount",
       `INSERT INTO prepaid_accounts (client_id, key_hash, deposit_memo, balance_micro, ledger_head)
        VALUES ($1::text, $2, $3, 0, ledger_genesis_hash($1::text))
-       RETURNING ${COLUMNS}`,
+       RETURNING ${BASE_COLUMNS}, NULL::json AS balances`, // a new account holds no other asset
       [a.clientId, a.keyHash, a.depositMemo],
     );
     return toAccount(res.rows[0] as AccountRow);
