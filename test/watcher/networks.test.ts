@@ -106,7 +106,7 @@ describe("payments on two networks", () => {
     expect(cursors.rows.map((r) => r.recipient).sort()).toEqual([b.wallets[0]!.address, s.payTo].sort());
   });
 
-  it("a memo naming the primary's invoice paid on the second chain is unmatched there; deposits credit only on the primary", async () => {
+  it("a memo naming the primary's invoice paid on the second chain is unmatched there; deposits credit each network's asset", async () => {
     const invA = invoice(s.codec, 1_000n);
     const wrongChain = await pay(b, SECOND.prefix, 2, b.wallets[0]!.address, 1_000n, invA.id);
     const { account } = await createPrepaidAccount(s.gw.store);
@@ -114,9 +114,12 @@ describe("payments on two networks", () => {
     const depositA = await pay(s.devnet, "neutaro", 2, s.payTo, 50_000n, account.depositMemo);
     for (const tx of [wrongChain, depositB, depositA]) await recorded(tx);
     expect(await row(wrongChain)).toMatchObject({ status: "unmatched", invoice_id: null, denom: "uatom" });
-    expect(await row(depositB)).toMatchObject({ status: "unmatched", client_id: null, denom: "uatom", amount: "70000" });
+    // A balance per asset (migration 0012): the second chain's deposit credits its uatom, never the uneutaro balance.
+    expect(await row(depositB)).toMatchObject({ status: "deposit", client_id: account.clientId, denom: "uatom", amount: "70000" });
     expect(await row(depositA)).toMatchObject({ status: "deposit", client_id: account.clientId, denom: "uneutaro" });
-    expect((await s.gw.store.getAccount(account.clientId))!.balanceMicro).toBe(50_000n);
+    expect(await s.gw.store.getAccount(account.clientId)).toMatchObject({
+      balanceMicro: 50_000n, balances: [{ network: NETWORK_2, denom: "uatom", balanceMicro: 70_000n }],
+    });
   });
 
   it("the second chain down: only its network is unavailable (health, metrics), the primary stays ready, and it recovers", async () => {
