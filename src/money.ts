@@ -24,14 +24,33 @@ const DECIMAL_RE = /^(\d+)(?:\.(\d*))?$|^\.(\d+)$/;
  * @throws AmountFormatError for negatives, more than 6 decimals, exponents or anything non-decimal
  */
 export function parseCoins(input: string): bigint {
+  return parseAmount(input, DECIMALS);
+}
+
+/**
+ * Parses a decimal amount of an asset with `decimals` decimals ("0.5" with 6 → 500000n) into its
+ * smallest unit (bigint, ≥ 0). String arithmetic only.
+ * @throws AmountFormatError for negatives, more than `decimals` decimals, exponents or anything non-decimal
+ */
+export function parseAmount(input: string, decimals: number): bigint {
   const s = input.trim();
   if (s.startsWith("-")) throw new AmountFormatError(input, "negative");
   const m = DECIMAL_RE.exec(s);
   if (!m) throw new AmountFormatError(input, "not a decimal number");
   const whole = m[1] ?? "0";
   const frac = m[2] ?? m[3] ?? "";
-  if (frac.length > DECIMALS) throw new AmountFormatError(input, `more than ${DECIMALS} decimals`);
-  return BigInt(whole) * MICRO_PER_COIN + BigInt(frac.padEnd(DECIMALS, "0") || "0");
+  if (frac.length > decimals) throw new AmountFormatError(input, `more than ${decimals} decimals`);
+  return BigInt(whole) * 10n ** BigInt(decimals) + BigInt(frac.padEnd(decimals, "0") || "0");
+}
+
+/** Formats smallest units of an asset with `decimals` decimals: (1500n, 3) → "1.500"; 0 decimals → "1500". */
+export function formatAmount(units: bigint, decimals: number): string {
+  if (decimals === DECIMALS) return formatCoins(units);
+  const neg = units < 0n;
+  const abs = neg ? -units : units;
+  const scale = 10n ** BigInt(decimals);
+  const frac = decimals === 0 ? "" : `.${(abs % scale).toString().padStart(decimals, "0")}`;
+  return `${neg ? "-" : ""}${abs / scale}${frac}`;
 }
 
 /**

@@ -95,16 +95,22 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
   initOfferMetrics(metrics);
   const networks = createChainRegistry(config.networks, { deadlineMs: config.chainTimeoutMs, metrics, log });
   const chain = networks.primary;
-  const codec = new InvoiceCodec(config.invoiceSecret, config.paymentAddress, config.denom, config.chainId);
+  // v1 ids for the primary asset (as before), v2 ids naming any other accepted asset (core/invoices.ts).
+  const codec = new InvoiceCodec(config.invoiceSecret, config.paymentAddress, config.denom, config.chainId, config.assets.filter((a) => !a.primary));
   const routeTable = createRouteTable({
-    routes: config.routes, routesFile: config.routesFile, envRoutes: config.envRoutes, log, debounceMs: opts.routeReloadDebounceMs, clock,
+    routes: config.routes, routesFile: config.routesFile, envRoutes: config.envRoutes, assets: config.assets, log,
+    debounceMs: opts.routeReloadDebounceMs, clock,
   });
   const signedTx = createSignedTxDeps(config, chain.chain, store.pool, metrics.registry);
   const passes = await startPasses(config, db.url, log);
   const gate = createGate({
     terms: { payTo: config.paymentAddress, denom: config.denom, network: config.network, currency: config.currency, prepaidEnabled: config.prepaidEnabled, publicUrl: config.publicUrl ?? "" },
-    prices: { routes: routeTable.current, defaultPriceMicro: config.defaultPriceMicro, strictRouting: config.strictRouting },
-    codec, chain: chain.chain, store,
+    prices: { routes: routeTable.current, defaultPriceMicro: config.defaultPriceMicro, strictRouting: config.strictRouting, assets: config.assets },
+    codec, chain: chain.chain, store, assets: config.assets,
+    networkChain: (id) => {
+      const n = networks.get(id);
+      return n && { chain: n.chain, lastKnownHeight: n.lastKnownHeight };
+    },
     invoiceTtlSeconds: config.invoiceTtlSeconds, minConfirmations: config.minConfirmations, prepaidEnabled: config.prepaidEnabled,
     lateGraceSeconds: config.lateGraceSeconds, checkDeadlineMs: config.checkDeadlineMs,
     lastKnownHeight: chain.lastKnownHeight, nextBlockSeconds: chain.nextBlockSeconds, clock, newId: randomUUID, nonce: pooledNonce(),
@@ -132,7 +138,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
   const https = tls ? { ...secureContextOptions(tls.current()), requestCert: manageMtls, rejectUnauthorized: false } : undefined;
   const http = buildHttpApp({
     config, store, chain: chain.chain, codec, metrics, log, version: VERSION, check, poolStats: () => poolStats(store), clock,
-    networks: () => networks.availability(),
+    networks: () => networks.availability(), chainFor: (id) => networks.get(id)?.chain,
   }, [], https);
   tls?.onChange((m) => {
     grpcCredentials!.update(m);

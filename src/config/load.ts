@@ -7,6 +7,7 @@ import { readTlsMaterial, type TlsFiles } from "../tls/files.js";
 import { envSchema } from "./schema.js";
 import { loadX402Config, type X402Config } from "./x402.js";
 import { resolveSecretFiles, SECRET_VARIABLES } from "./secret-files.js";
+import { assembleAssets, type AssetConfig } from "./assets.js";
 import { assembleNetworks, prefixOf, readNetworksFile, type NetworkConfig } from "./networks.js";
 import { loadRoutesFile, parseRoutesEnv, RouteConfigError, type RouteRule } from "./routes.js";
 
@@ -31,6 +32,11 @@ export interface GatewayConfig {
    * or GATEWAY_NETWORKS_FILE in their order; ids and pay-to addresses unique
    */
   readonly networks: readonly NetworkConfig[];
+  /**
+   * every accepted asset (config/assets.ts): the primary (denom, currency, 6 decimals, primary network)
+   * first, then GATEWAY_ASSETS, then the additional networks' denoms; (network, denom) unique
+   */
+  readonly assets: readonly AssetConfig[];
   /** GATEWAY_CURRENCY: display name of denom, e.g. "NTMPI" */
   readonly currency: string;
   /** default price in uneutaro (bigint) */
@@ -235,8 +241,12 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, mode: Run
       return fallback;
     }
   };
+  const rpcUrls = e.GATEWAY_RPC.split(",").map((s) => s.trim()).filter(Boolean);
+  for (const u of rpcUrls) if (!/^https?:\/\/[^\s]+$/.test(u)) problems.push(`GATEWAY_RPC: "${u}" is not an http(s) URL`);
+  const networks = networksOf(e, rpcUrls, problems);
+  const assets = assembleAssets({ denom: e.GATEWAY_DENOM, name: e.GATEWAY_CURRENCY }, networks, e.GATEWAY_ASSETS ?? [], problems);
   envRoutes = routeProblems(() => parseRoutesEnv(e.GATEWAY_ROUTES), []);
-  const fileRoutes = routeProblems(() => (e.GATEWAY_ROUTES_FILE ? loadRoutesFile(e.GATEWAY_ROUTES_FILE) : []), []);
+  const fileRoutes = routeProblems(() => (e.GATEWAY_ROUTES_FILE ? loadRoutesFile(e.GATEWAY_ROUTES_FILE, assets) : []), []);
   routes = [...fileRoutes, ...envRoutes];
   let refundPolicy = parseRefundPolicy("5xx");
   try {
@@ -247,9 +257,6 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, mode: Run
   }
   const oidcSet = [e.GATEWAY_OIDC_ISSUER, e.GATEWAY_OIDC_AUDIENCE, e.GATEWAY_OIDC_JWKS_URL].filter((v) => v !== undefined).length;
   if (oidcSet !== 0 && oidcSet !== 3) problems.push("GATEWAY_OIDC_ISSUER, GATEWAY_OIDC_AUDIENCE and GATEWAY_OIDC_JWKS_URL go together: set all three or none");
-  const rpcUrls = e.GATEWAY_RPC.split(",").map((s) => s.trim()).filter(Boolean);
-  for (const u of rpcUrls) if (!/^https?:\/\/[^\s]+$/.test(u)) problems.push(`GATEWAY_RPC: "${u}" is not an http(s) URL`);
-  const networks = networksOf(e, rpcUrls, problems);
   if (e.GATEWAY_PREPAID_SIGNUP === "token" && !e.GATEWAY_PREPAID_SIGNUP_TOKEN) problems.push("GATEWAY_PREPAID_SIGNUP=token needs GATEWAY_PREPAID_SIGNUP_TOKEN (at least 16 characters)");
   // Detail must outlive the refund window: a refund finds a rolled-up call's amount only in usage_events.
   if (e.GATEWAY_USAGE_RETENTION * 86_400 < e.GATEWAY_REFUND_WINDOW) problems.push("GATEWAY_USAGE_RETENTION (days) must cover GATEWAY_REFUND_WINDOW (seconds)");
@@ -273,6 +280,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, mode: Run
     network: `cosmos:${e.GATEWAY_CHAIN_ID}`,
     denom: e.GATEWAY_DENOM,
     networks: Object.freeze(networks),
+    assets: Object.freeze(assets),
     currency: e.GATEWAY_CURRENCY,
     defaultPriceMicro,
     routes: Object.freeze(routes),

@@ -10,6 +10,7 @@ import { watch, type FSWatcher } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { basename, dirname } from "node:path";
 import type { Logger } from "pino";
+import type { PaymentAsset } from "../core/assets.js";
 import type { RouteRule } from "../core/route-rule.js";
 import { parseRoutesYaml, RouteConfigError } from "./routes.js";
 
@@ -43,6 +44,8 @@ export interface RouteTableOptions {
   readonly routesFile: string | undefined;
   /** the GATEWAY_ROUTES rules, kept after the file's rules on every reload */
   readonly envRoutes: readonly RouteRule[];
+  /** accepted assets (GatewayConfig.assets): what a rule's `prices` may name */
+  readonly assets?: readonly PaymentAsset[];
   readonly log: Logger;
   /** ms to wait for a burst of file events to settle (default 250) */
   readonly debounceMs?: number;
@@ -63,7 +66,7 @@ export function createRouteTable(o: RouteTableOptions): RouteTable {
   async function reload(trigger: string): Promise<ReloadStatus> {
     if (!o.routesFile) return (last = { at: now(), ok: false, problems: ["GATEWAY_ROUTES_FILE is not set"] });
     try {
-      const fileRules = parseRoutesYaml(await readFile(o.routesFile, "utf8"), `GATEWAY_ROUTES_FILE ${o.routesFile}`);
+      const fileRules = parseRoutesYaml(await readFile(o.routesFile, "utf8"), `GATEWAY_ROUTES_FILE ${o.routesFile}`, o.assets);
       routes = Object.freeze([...fileRules, ...o.envRoutes]);
       log.info({ trigger, routes: fileRules.length }, "route table reloaded");
       return (last = { at: now(), ok: true });

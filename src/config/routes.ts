@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { AmountFormatError, parseCoins } from "../money.js";
+import { AmountFormatError, parseAmount, parseCoins } from "../money.js";
+import type { AssetPrice, PaymentAsset } from "../core/assets.js";
 import { parseBundles, parsePasses, SCOPE_RE, type PassOffer } from "../core/offer-terms.js";
 import { compileGlob, ROUTE_ID_RE, type RouteRule } from "../core/route-rule.js";
 
@@ -62,6 +63,8 @@ const fileSchema = z.object({
       method: z.string().optional(),
       pattern: z.string().min(1),
       price: z.union([z.string(), z.number()]).optional(),
+      /** prices in other accepted assets: denom → decimal amount in that asset's display unit */
+      prices: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
       free: z.boolean().optional(),
       bundles: z.union([z.string(), z.array(z.object({ uses: z.number(), price: z.string() }).strict())]).optional(),
       scope: z.string().optional(),
@@ -70,8 +73,12 @@ const fileSchema = z.object({
   ),
 }).strict();
 
-/** Parses route-table YAML text. @throws RouteConfigError naming every bad entry */
-export function parseRoutesYaml(text: string, source = "routes file"): RouteRule[] {
+/**
+ * Parses route-table YAML text.
+ * @param assets accepted assets (GatewayConfig.assets): what `prices` keys may name; default none
+ * @throws RouteConfigError naming every bad entry
+ */
+export function parseRoutesYaml(text: string, source = "routes file", assets: readonly PaymentAsset[] = []): RouteRule[] {
   let doc: unknown;
   try {
     doc = parseYaml(text);
@@ -88,14 +95,53 @@ export function parseRoutesYaml(text: string, source = "routes file"): RouteRule
     const where = `${source} routes[${i}] (${r.id ?? r.pattern})`;
     // YAML numbers would go through float: insist on strings for prices so 0.1 stays exact.
     if (typeof r.price === "number") return void problems.push(`${where}: price must be a quoted decimal string, e.g. "0.01"`);
-    if (r.free !== true && r.price === undefined) return void problems.push(`${where}: needs price or free: true`);
-    if (r.free === true && r.price !== undefined) return void problems.push(`${where}: give either price or free: true, not both`);
-    const rule = buildRule({ id: r.id, method: r.method, pattern: r.pattern, price: r.free ? "0" : r.price! }, where, problems);
-    if (rule) rules.push(withOffers(rule, r, where, problems));
+    if (r.free !== true && r.price === undefined && r.prices === undefined) return void problems.push(`${where}: needs price, prices or free: true`);
+    if (r.free === true && (r.price !== undefined || r.prices !== undefined)) {
+      return void problems.push(`${where}: give either price/prices or free: true, not both`);
+    }
+    const other = r.prices === undefined ? undefined : assetPrices(r.prices, r.price !== undefined, assets, where, problems);
+    const primary = other?.primary ?? (r.free || r.price === undefined ? "0" : r.price);
+    const rule = buildRule({ id: r.id, method: r.method, pattern: r.pattern, price: primary }, where, problems);
+    const priced = rule && other && other.list.length > 0 ? Object.freeze({ ...rule, prices: Object.freeze(other.list) }) : rule;
+    if (priced) rules.push(withOffers(priced, r, where, problems));
   });
   const scoped = withScopePasses(rules, problems);
   if (problems.length) throw new RouteConfigError(problems);
   return scoped;
+}
+
+/**
+ * A rule's `prices`: each key a denom, pricing every accepted asset with that denom in its own decimals.
+ * The primary asset's denom may be given here instead of `price` (not both).
+ */
+function assetPrices(
+  raw: Record<string, string | number>, hasPrice: boolean, assets: readonly PaymentAsset[], where: string, problems: string[],
+): { primary?: string; list: AssetPrice[] } {
+  const list: AssetPrice[] = [];
+  let primary: string | undefined;
+  for (const [denom, text] of Object.entries(raw)) {
+    if (typeof text === "number") {
+      problems.push(`${where}: prices.${denom} must be a quoted decimal string, e.g. "0.5"`);
+      continue;
+    }
+    const matching = assets.filter((a) => a.denom === denom);
+    if (matching.length === 0) problems.push(`${where}: prices.${denom}: not an accepted asset (GATEWAY_DENOM, GATEWAY_ASSETS, GATEWAY_NETWORKS)`);
+    for (const a of matching) {
+      if (a.primary) {
+        if (hasPrice) problems.push(`${where}: prices.${denom} is the primary asset, already priced by price`);
+        else primary = text;
+        continue;
+      }
+      try {
+        const amountMicro = parseAmount(text, a.decimals);
+        if (amountMicro === 0n) problems.push(`${where}: prices.${denom} must be more than 0 (leave the asset out instead)`);
+        else list.push({ network: a.network, denom: a.denom, amountMicro });
+      } catch (err) {
+        problems.push(`${where}: prices.${denom} ${err instanceof AmountFormatError ? err.message : String(err)}`);
+      }
+    }
+  }
+  return { primary, list };
 }
 
 /** Adds a file rule's bundles, scope and passes (validated; problems name the entry). */
@@ -121,13 +167,13 @@ function withScopePasses(rules: RouteRule[], problems: string[]): RouteRule[] {
   return rules.map((r) => (r.scope !== undefined && r.passes === undefined && byScope.has(r.scope) ? Object.freeze({ ...r, passes: byScope.get(r.scope)! }) : r));
 }
 
-/** Reads and parses `GATEWAY_ROUTES_FILE`. @throws RouteConfigError */
-export function loadRoutesFile(path: string): RouteRule[] {
+/** Reads and parses `GATEWAY_ROUTES_FILE` (`assets`: see parseRoutesYaml). @throws RouteConfigError */
+export function loadRoutesFile(path: string, assets: readonly PaymentAsset[] = []): RouteRule[] {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
   } catch (err) {
     throw new RouteConfigError([`GATEWAY_ROUTES_FILE ${path}: ${(err as Error).message}`]);
   }
-  return parseRoutesYaml(text, `GATEWAY_ROUTES_FILE ${path}`);
+  return parseRoutesYaml(text, `GATEWAY_ROUTES_FILE ${path}`, assets);
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { assetsEnvSchema } from "./assets.js";
 import { networksEnvSchema } from "./networks.js";
 
 /**
@@ -30,6 +31,8 @@ export const envSchema = z.object({
   GATEWAY_NETWORKS: networksEnvSchema.optional(),
   /** the same list in a YAML or JSON file (not both) */
   GATEWAY_NETWORKS_FILE: z.string().min(1).optional(),
+  /** additional accepted assets: JSON array of {network, denom, name, decimals} (config/assets.ts) */
+  GATEWAY_ASSETS: assetsEnvSchema.optional(),
   /** seconds */
   GATEWAY_INVOICE_TTL: z.coerce.number().int().min(10).max(86_400).default(300),
   GATEWAY_PREPAID: bool.default(true),

@@ -1,9 +1,12 @@
+import { assetOf, networkPorts, pricesOf, primaryAsset } from "./asset-deps.js";
+import type { PaymentAsset } from "./assets.js";
+import { withAssets } from "./assets-402.js";
 import type { AllowDecision, DenyDecision, PayMethod } from "./decision.js";
 import type { CoreDeps } from "./context.js";
 import type { Invoice } from "./invoices.js";
 import { issueOffers } from "./offers.js";
 import { withOffers } from "./offers-402.js";
-import { paymentRequired, type PaymentRequiredBody, type PrepaidTopUp } from "./payment-required.js";
+import { paymentRequired, type PaymentRequiredBody, type PaymentTerms, type PrepaidTopUp } from "./payment-required.js";
 import type { ProofHeader } from "./proofs.js";
 import { REASONS, type ReasonCode } from "./reasons.js";
 import type { RequestScope } from "./request-scope.js";
@@ -64,15 +67,33 @@ export function paymentResponseHeaders(
   return out;
 }
 
-/** Issues a fresh invoice for this request (no I/O: stateless HMAC token). */
-export function issueInvoice(deps: CoreDeps, { facts, price }: Pick<RequestScope, "facts" | "price">): Invoice {
+/**
+ * Issues a fresh invoice for this request (no I/O: stateless HMAC token), in `asset` (default the
+ * primary) at `amountMicro` (default the scope's price), from that network's last known height.
+ */
+export function issueInvoice(
+  deps: CoreDeps, { facts, price }: Pick<RequestScope, "facts" | "price">, asset?: PaymentAsset, amountMicro = price.priceMicro,
+): Invoice {
+  const height = asset && !asset.primary ? (networkPorts(deps, asset.network)?.lastKnownHeight() ?? 0) : deps.lastKnownHeight();
   const invoice = deps.codec.issue({
-    amountMicro: price.priceMicro, method: facts.method, routeId: price.routeId,
+    ...(asset && !asset.primary && { asset: { network: asset.network, denom: asset.denom } }),
+    amountMicro, method: facts.method, routeId: price.routeId,
     expiresAt: Math.floor(deps.clock() / 1000) + deps.invoiceTtlSeconds,
-    issueHeight: Math.max(0, deps.lastKnownHeight() - 1), nonce: deps.nonce(), uses: 1,
+    issueHeight: Math.max(0, height - 1), nonce: deps.nonce(), uses: 1,
   });
   deps.events.invoiceIssued({ routeId: price.routeId, invoiceId: invoice.id });
   return invoice;
+}
+
+/** The 402 terms of `asset`: the deployment's own for the primary, else the asset's network, denom, name, decimals. */
+export function termsFor(terms: PaymentTerms, asset: PaymentAsset): PaymentTerms {
+  if (asset.primary) return terms;
+  return { ...terms, payTo: asset.payTo, denom: asset.denom, network: asset.network, currency: asset.name, decimals: asset.decimals };
+}
+
+/** The asset an invoice is paid in (the primary when the deps list no others). */
+export function invoiceAsset(deps: CoreDeps, inv: Invoice): PaymentAsset {
+  return assetOf(deps, inv) ?? primaryAsset(deps);
 }
 
 /** Why a request is refused with an invoice, and what the answer adds. */
@@ -94,10 +115,17 @@ export interface Refusal {
  */
 export function denyWithInvoice(deps: CoreDeps, scope: RequestScope, r: Refusal): DenyDecision {
   const { facts, price } = scope;
-  const invoice = issueInvoice(deps, scope);
+  // One single-request invoice per asset the route is priced in, the first (the primary when priced in it) leading.
+  const issued = pricesOf(deps, price).map((p) => {
+    const asset = assetOf(deps, p) ?? primaryAsset(deps);
+    return { asset, invoice: issueInvoice(deps, scope, asset, p.amountMicro) };
+  });
+  const [first, ...more] = issued as [(typeof issued)[number], ...typeof issued];
   const now = Math.floor(deps.clock() / 1000);
-  const required = paymentRequired(deps.terms, invoice, facts, now, r.reason, r.detail);
-  const parts = withOffers(required, deps.terms, issueOffers(deps, facts, price, r.renewal ?? false), now);
+  const required = withAssets(paymentRequired(termsFor(deps.terms, first.asset), first.invoice, facts, now, r.reason, r.detail), more, facts, now);
+  // Bundles and passes are priced in the primary asset (docs/design.md "Assets").
+  const offers = first.asset.primary ? issueOffers(deps, facts, price, r.renewal ?? false) : [];
+  const parts = withOffers(required, deps.terms, offers, now);
   const body: PaymentRequiredBody = r.topUp ? { ...parts.body, prepaid: { ...parts.body.prepaid, ...r.topUp } } : parts.body;
   const status = parts.status;
   return {
@@ -115,7 +143,8 @@ export function denyPending(
   deps: CoreDeps, scope: RequestScope, invoice: Invoice, reason: "PAYMENT_PENDING" | "AWAITING_CONFIRMATION", detail: string,
 ): DenyDecision {
   const retryAfter = Math.max(1, Math.ceil(deps.nextBlockSeconds?.() ?? 1));
-  const parts = paymentRequired(deps.terms, invoice, scope.facts, Math.floor(deps.clock() / 1000), reason, detail);
+  const terms = termsFor(deps.terms, invoiceAsset(deps, invoice));
+  const parts = paymentRequired(terms, invoice, scope.facts, Math.floor(deps.clock() / 1000), reason, detail);
   return {
     kind: "deny", decisionId: scope.decisionId, method: "invoice", routeId: scope.price.routeId, reason, status: parts.status,
     headers: { ...parts.headers, "retry-after": String(retryAfter) }, body: parts.body, outcome: "payment_required",

@@ -1,4 +1,5 @@
 import type { ChainPort } from "../ports/chain.js";
+import type { PaymentAsset } from "./assets.js";
 import type { StorePort } from "../ports/store.js";
 import type { InvoiceCodec } from "./invoices.js";
 import type { PaymentTerms } from "./payment-required.js";
@@ -16,8 +17,11 @@ export interface CoreEvents {
     kind: "invoice" | "deposit"; result: "accepted" | "rejected"; reason: string; routeId?: string; invoiceId?: string; txHash?: string;
     payer?: string; amountMicro?: bigint; decisionId?: string;
   }): void;
-  /** money earned by an allowed request, in uneutaro (bigint) */
-  revenue(e: { routeId: string; method: "invoice" | "prepaid"; amountMicro: bigint }): void;
+  /**
+   * money earned by an allowed request, in the smallest unit of `denom` (bigint); `denom` absent: the
+   * primary asset (uneutaro); set only for the other accepted assets
+   */
+  revenue(e: { routeId: string; method: "invoice" | "prepaid"; amountMicro: bigint; denom?: string; network?: string }): void;
   prepaidDebit(e: {
     result: "applied" | "insufficient" | "bad_credentials" | "suspended" | "error"; clientId: string; routeId: string; amountMicro: bigint;
     decisionId: string;
@@ -32,12 +36,26 @@ export interface CoreEvents {
 
 export const noEvents: CoreEvents = { invoiceIssued() {}, payment() {}, revenue() {}, prepaidDebit() {} };
 
+/** One network's chain port and its last known height (no I/O; 0 when unknown). */
+export interface NetworkPorts {
+  readonly chain: ChainPort;
+  readonly lastKnownHeight: () => number;
+}
+
 /** Everything the decision core depends on, injected (ports, clock, randomness). */
 export interface CoreDeps {
   readonly terms: PaymentTerms;
   readonly prices: PriceList;
   readonly codec: InvoiceCodec;
+  /** the primary network's chain */
   readonly chain: ChainPort;
+  /** accepted assets, the primary first (GatewayConfig.assets); absent: the primary asset of `terms` only */
+  readonly assets?: readonly PaymentAsset[];
+  /**
+   * The chain of another network (the registry's stack for that CAIP-2 id), with its last known height
+   * (no I/O); undefined for a network not configured. Absent: only the primary network.
+   */
+  readonly networkChain?: (network: string) => NetworkPorts | undefined;
   readonly store: StorePort;
   /** seconds */
   readonly invoiceTtlSeconds: number;

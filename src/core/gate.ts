@@ -1,3 +1,4 @@
+import { acceptedAssets } from "./asset-deps.js";
 import { ChainUnavailableError, StoreUnavailableError } from "../ports/errors.js";
 import { allow, denyPlain, denyWithInvoice } from "./answers.js";
 import type { CoreDeps } from "./context.js";
@@ -33,8 +34,13 @@ function consumedHeaders(facts: RequestFacts, bearerUsed: boolean): string[] {
   return names;
 }
 
+/** CAIP-2 ids of the networks some accepted asset lives on, the primary first. */
+function acceptedNetworks(deps: CoreDeps): string[] {
+  return [...new Set([deps.terms.network, ...acceptedAssets(deps).map((a) => a.network)])];
+}
+
 async function decidePaid(deps: CoreDeps, facts: RequestFacts, price: Price, decisionId: string): Promise<Decision> {
-  const proof = parseProof(facts.headers, deps.terms.network);
+  const proof = parseProof(facts.headers, acceptedNetworks(deps));
   const creds = deps.prepaidEnabled ? parseCredentials(facts.headers) : ({ kind: "none" } as const);
   const strip = consumedHeaders(facts, creds.kind === "credentials" && creds.viaAuthorization);
   const scope: RequestScope = { facts, price, decisionId, strip };

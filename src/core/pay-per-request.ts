@@ -1,5 +1,7 @@
 import type { ChainTx } from "../ports/chain.js";
-import { allow, denyPending, denyRateLimited, denyWithInvoice, paymentResponseHeaders } from "./answers.js";
+import { ChainUnavailableError } from "../ports/errors.js";
+import { allow, denyPending, denyRateLimited, denyWithInvoice, invoiceAsset, paymentResponseHeaders } from "./answers.js";
+import { allNetworkPorts, chainOf, priceIn } from "./asset-deps.js";
 import type { CoreDeps } from "./context.js";
 import type { Decision } from "./decision.js";
 import type { RequestFacts } from "./facts.js";
@@ -30,12 +32,17 @@ function overLimit(deps: CoreDeps, facts: RequestFacts): Step<never> | undefined
   return { ok: false, reason: "RATE_LIMITED", message, retryAfterSeconds: taken.retryAfterSeconds };
 }
 
-/** The invoice must be bound to this request's method, route id and price. */
-export function bindingProblem(inv: Invoice, facts: RequestFacts, price: Price): string | undefined {
+/**
+ * The invoice must be bound to this request's method, route id and price in the invoice's asset.
+ * @param deps the accepted assets and primary terms (prices in other assets); absent: primary only
+ */
+export function bindingProblem(inv: Invoice, facts: RequestFacts, price: Price, deps?: CoreDeps): string | undefined {
   if (isOfferInvoice(inv)) return offerBindingProblem(inv, facts, price);
   if (inv.method !== facts.method) return `Invoice is for ${inv.method}, not ${facts.method}`;
   if (inv.routeId !== price.routeId) return `Invoice is for route "${inv.routeId}", not "${price.routeId}"`;
-  if (inv.amountMicro !== price.priceMicro) return `Invoice price ${inv.amountMicro} differs from the route price ${price.priceMicro}`;
+  const routePrice = deps ? priceIn(deps, price, inv) : price.priceMicro;
+  if (routePrice === undefined) return `Route "${price.routeId}" is not priced in ${inv.denom} on ${inv.network}`;
+  if (inv.amountMicro !== routePrice) return `Invoice price ${inv.amountMicro} differs from the route price ${routePrice} ${inv.denom}`;
   return undefined;
 }
 
@@ -49,21 +56,43 @@ interface Located {
 async function namedInvoice(deps: CoreDeps, scope: RequestScope, invoiceId: string): Promise<Step<Invoice>> {
   const inv = deps.codec.verify(invoiceId);
   if (!inv) return fail("INVALID_PROOF", "Invoice id was not issued by this gateway or was altered");
-  const wrong = bindingProblem(inv, scope.facts, scope.price);
+  const wrong = bindingProblem(inv, scope.facts, scope.price, deps);
   if (wrong) return fail("WRONG_RESOURCE", wrong);
   const redeemed = await deps.store.findRedemption(inv.id);
   if (redeemed && redeemed.usesLeft === 0) return fail("PROOF_ALREADY_USED", "This invoice has already been redeemed");
   return { ok: true, value: inv };
 }
 
-/** The tx a hash names; an unknown hash of a genuine unexpired invoice is still pending. */
+/**
+ * The tx a bare hash names, on any network: the primary first, then the others in order. A network
+ * that is down is skipped while another may have it; when none has it, its outage is the answer (503).
+ */
+async function findOnAnyNetwork(deps: CoreDeps, txHash: string): Promise<{ tx: ChainTx; network: string } | undefined> {
+  let outage: unknown;
+  for (const { network, ports } of allNetworkPorts(deps)) {
+    try {
+      const tx = await ports.chain.getTx(txHash);
+      if (tx) return { tx, network };
+    } catch (err) {
+      if (!(err instanceof ChainUnavailableError)) throw err;
+      outage ??= err;
+    }
+  }
+  if (outage) throw outage;
+  return undefined;
+}
+
+/**
+ * The tx a hash names, on the invoice's network (any network for a bare hash); an unknown hash of a
+ * genuine unexpired invoice is still pending.
+ */
 async function locateByHash(
   deps: CoreDeps, facts: RequestFacts, txHash: string, inv: Invoice | undefined, nowSec: number,
-): Promise<Step<Located>> {
+): Promise<Step<Located & { network?: string }>> {
   const limited = overLimit(deps, facts);
   if (limited) return limited;
-  const tx = await deps.chain.getTx(txHash);
-  if (tx) return { ok: true, value: { tx } };
+  const found = inv ? { tx: await chainOf(deps, inv.network).getTx(txHash), network: inv.network } : await findOnAnyNetwork(deps, txHash);
+  if (found?.tx) return { ok: true, value: { tx: found.tx, network: found.network } };
   const message = `Transaction ${txHash} not found on chain (yet)`;
   return inv && nowSec <= inv.expiresAt ? stillPending(inv, message) : fail("PAYMENT_NOT_FOUND", message);
 }
@@ -74,13 +103,13 @@ async function locateByHash(
  * since the invoice's issue height. Only the chain call takes from the client's rate limit.
  */
 async function locateByInvoice(deps: CoreDeps, facts: RequestFacts, inv: Invoice, nowSec: number): Promise<Step<Located>> {
-  const indexed = await deps.store.payments?.findPaymentByMemo(deps.terms.payTo, inv.id);
+  const indexed = await deps.store.payments?.findPaymentByMemo(inv.payTo, inv.id);
   if (indexed && countsForInvoice(indexed.status)) {
     return { ok: true, value: { tx: indexed.tx, blockTimeSec: Math.floor(indexed.blockTime.getTime() / 1000) } };
   }
   const limited = overLimit(deps, facts);
   if (limited) return limited;
-  const candidates = await deps.chain.searchByRecipient(deps.terms.payTo, inv.issueHeight, CHAIN_SEARCH_LIMIT, inv.id);
+  const candidates = await chainOf(deps, inv.network).searchByRecipient(inv.payTo, inv.issueHeight, CHAIN_SEARCH_LIMIT, inv.id);
   const tx = chainFirstPayment(candidates, inv.id);
   if (tx) return { ok: true, value: { tx } };
   if (nowSec > inv.expiresAt) return fail("INVOICE_EXPIRED", "Invoice expired and no payment for it was found");
@@ -102,7 +131,11 @@ async function resolve(deps: CoreDeps, scope: RequestScope, proof: ChainProof, n
   if (named) return { ok: true, value: { ...found.value, inv: named.value } };
   const inv = deps.codec.verify(found.value.tx.memo);
   if (!inv) return fail("PAYMENT_NOT_FOUND", `Transaction ${found.value.tx.hash} does not pay a gate402 invoice (memo)`);
-  const wrong = bindingProblem(inv, scope.facts, scope.price);
+  // The memo names an invoice of another network: that network's tx with the same hash is not this one.
+  if (found.value.network !== undefined && inv.network !== found.value.network) {
+    return fail("PAYMENT_NOT_FOUND", `Transaction ${found.value.tx.hash} is on ${found.value.network}, the invoice is paid on ${inv.network}`);
+  }
+  const wrong = bindingProblem(inv, scope.facts, scope.price, deps);
   if (wrong) return fail("WRONG_RESOURCE", wrong);
   return { ok: true, value: { ...found.value, inv } };
 }
@@ -129,12 +162,16 @@ export async function payPerRequest(deps: CoreDeps, scope: RequestScope, proof: 
   if (!found.ok && found.pending) return pending(found.pending, "PAYMENT_PENDING", found.message, proof.txHash);
   if (!found.ok) return refuse(found.reason, found.message, proof.txHash, proof.invoiceId);
   const { inv, tx } = found.value;
+  // The invoice's own asset and network: only transfers in its denom to its payTo count (issue 13).
+  const asset = invoiceAsset(deps, inv);
+  const chain = chainOf(deps, inv.network);
+  const minConfirmations = asset.primary ? deps.minConfirmations : asset.minConfirmations;
   // Inclusion is one confirmation, and a tx seen before expiry was included before it: skip those RPCs.
-  const latestHeight = deps.minConfirmations > 1 ? await deps.chain.latestHeight() : tx.height;
+  const latestHeight = minConfirmations > 1 ? await chain.latestHeight() : tx.height;
   const blockTimeSec = found.value.blockTimeSec
-    ?? (nowSec > inv.expiresAt ? Math.floor((await deps.chain.blockTime(tx.height)).getTime() / 1000) : nowSec);
+    ?? (nowSec > inv.expiresAt ? Math.floor((await chain.blockTime(tx.height)).getTime() / 1000) : nowSec);
   const check = checkPayment(inv, tx, {
-    payTo: deps.terms.payTo, denom: deps.terms.denom, latestHeight, minConfirmations: deps.minConfirmations, blockTimeSec,
+    payTo: inv.payTo, denom: inv.denom, latestHeight, minConfirmations, blockTimeSec,
     nowSec, lateGraceSec: deps.lateGraceSeconds ?? DEFAULT_LATE_GRACE_SECONDS,
   });
   if (!check.ok && check.reason === "AWAITING_CONFIRMATION") return pending(inv, check.reason, check.message, tx.hash);
@@ -156,9 +193,14 @@ export async function payPerRequest(deps: CoreDeps, scope: RequestScope, proof: 
     amountMicro: check.paidMicro, decisionId,
   });
   // A bundle or pass earns its price once, at its first use.
-  if (outcome.usesLeft === uses - 1) deps.events.revenue({ routeId: price.routeId, method: "invoice", amountMicro: inv.amountMicro });
+  if (outcome.usesLeft === uses - 1) {
+    const other = asset.primary ? {} : { denom: inv.denom, network: inv.network };
+    deps.events.revenue({ routeId: price.routeId, method: "invoice", amountMicro: inv.amountMicro, ...other });
+  }
   const extras = await allowExtras(deps, inv, uses, check.payer, outcome, decisionId);
-  const receipt = { txHash: tx.hash, network: deps.terms.network, payer: check.payer, extra: extras.receipt };
+  const receipt = { txHash: tx.hash, network: inv.network, payer: check.payer, extra: extras.receipt };
   const responseHeaders = paymentResponseHeaders(proof.header, receipt, extras.headers);
-  return allow(scope, "invoice", { payer: check.payer, txHash: tx.hash, responseHeaders });
+  // Upstream sees the amount in the asset paid (x-gate402-amount-micro), not the first asset's.
+  const paidScope = isOfferInvoice(inv) ? scope : { ...scope, price: { ...price, priceMicro: inv.amountMicro } };
+  return allow(paidScope, "invoice", { payer: check.payer, txHash: tx.hash, responseHeaders });
 }

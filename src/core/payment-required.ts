@@ -1,4 +1,4 @@
-import { DECIMALS, formatCoins } from "../money.js";
+import { DECIMALS, formatAmount } from "../money.js";
 import type { RequestFacts } from "./facts.js";
 import type { Invoice } from "./invoices.js";
 import { REASONS, type ReasonCode } from "./reasons.js";
@@ -12,6 +12,8 @@ export interface PaymentTerms {
   readonly network: string;
   /** display currency, "NTMPI" */
   readonly currency: string;
+  /** decimals of `currency` (default 6: NTMPI ↔ uneutaro) */
+  readonly decimals?: number;
   readonly prepaidEnabled: boolean;
   /**
    * GATEWAY_PUBLIC_URL without trailing slash: the public origin clients use, where /invoices/* and
@@ -134,7 +136,7 @@ export type PaymentRequiredBody = {
   readonly payment: PaymentInfo;
   readonly prepaid?: PrepaidLinks | (Partial<PrepaidLinks> & PrepaidTopUp);
   readonly x402Version: 1;
-  /** the single-request entry first, then one per offer (and later one per asset) */
+  /** the single-request entry of each asset the route is priced in (the primary first), then one per offer */
   readonly accepts: [X402V1Accept, ...X402V1Accept[]];
 };
 
@@ -163,7 +165,7 @@ export function rfc3339(unixSeconds: number): string {
 }
 
 /** The public origin by which the client reached us; "" only when neither config nor request names one. */
-function originOf(terms: PaymentTerms, facts: RequestFacts): string {
+export function originOf(terms: PaymentTerms, facts: RequestFacts): string {
   if (terms.publicUrl) {
     const pathStart = terms.publicUrl.indexOf("/", terms.publicUrl.indexOf("//") + 2);
     return pathStart === -1 ? terms.publicUrl : terms.publicUrl.slice(0, pathStart);
@@ -172,7 +174,7 @@ function originOf(terms: PaymentTerms, facts: RequestFacts): string {
   return `${facts.scheme === "https" ? "https" : "http"}://${facts.host}`;
 }
 
-function describe(facts: RequestFacts, amount: string, currency: string): string {
+export function describe(facts: RequestFacts, amount: string, currency: string): string {
   return `Payment of ${amount} ${currency} required for ${facts.method} ${facts.path}`;
 }
 
@@ -187,7 +189,8 @@ function describe(facts: RequestFacts, amount: string, currency: string): string
 export function paymentRequired(
   terms: PaymentTerms, invoice: Invoice, facts: RequestFacts, now: number, reason: ReasonCode = "PAYMENT_REQUIRED", detail?: string,
 ): PaymentRequiredParts {
-  const amount = formatCoins(invoice.amountMicro);
+  const decimals = terms.decimals ?? DECIMALS;
+  const amount = formatAmount(invoice.amountMicro, decimals);
   const amountMicro = invoice.amountMicro.toString();
   const description = describe(facts, amount, terms.currency);
   // Absolute links: relative ones resolve against the gated API behind a proxy (and get a 402 there).
@@ -195,7 +198,7 @@ export function paymentRequired(
   const base = terms.publicUrl || origin;
   const resourceUrl = `${origin}${facts.pathWithQuery}`;
   const maxTimeoutSeconds = Math.max(1, invoice.expiresAt - now);
-  const extra: AcceptExtra = { invoiceId: invoice.id, memo: invoice.id, decimals: DECIMALS };
+  const extra: AcceptExtra = { invoiceId: invoice.id, memo: invoice.id, decimals };
   const body: PaymentRequiredBody = {
     error: reason,
     message: detail ? `${detail}. ${description}` : description,

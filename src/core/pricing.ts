@@ -1,4 +1,5 @@
-import { parseCoins } from "../money.js";
+import { DECIMALS, parseAmount } from "../money.js";
+import type { AssetPrice, PaymentAsset } from "./assets.js";
 import { compileGlob, ROUTE_ID_RE, type RouteRule } from "./route-rule.js";
 import type { RequestFacts } from "./facts.js";
 import { normalizePath, pathRefusal, trailingSlashAliases } from "./path.js";
@@ -7,8 +8,16 @@ import { normalizePath, pathRefusal, trailingSlashAliases } from "./path.js";
 export interface Price {
   /** bounded route id (from config or context_extensions), or "default" */
   readonly routeId: string;
-  /** price in uneutaro (bigint); 0n when free */
+  /**
+   * price in the first asset of `prices` (the primary asset, uneutaro, when the route is priced in it),
+   * smallest units (bigint); 0n when free
+   */
   readonly priceMicro: bigint;
+  /**
+   * every asset the route is priced in, in configured asset order (the primary first), amounts > 0;
+   * absent: the primary asset alone at priceMicro (single-asset gateways and tests)
+   */
+  readonly prices?: readonly AssetPrice[];
   readonly source: "context_extensions" | "route_table" | "default";
   /** the route-table rule the path matched, when it sells bundles or passes (offers.ts) */
   readonly rule?: RouteRule;
@@ -18,6 +27,8 @@ export interface Price {
 export interface PriceList {
   routes(): readonly RouteRule[];
   readonly defaultPriceMicro: bigint;
+  /** accepted assets (GatewayConfig.assets), the primary first; absent: the primary only */
+  readonly assets?: readonly PaymentAsset[];
   /**
    * GATEWAY_STRICT_ROUTING: match patterns case-sensitively and treat a trailing slash as significant,
    * for upstreams that route that way. Default false: `/API/x/` costs what `/api/x` costs.
@@ -81,9 +92,10 @@ function tableMatch(facts: RequestFacts, list: PriceList): RouteRule | undefined
 
 /**
  * Resolves the price of a request, most specific source first (docs/design.md "Pricing"):
- * Envoy `context_extensions` (`free: "true"`, `price` in decimal NTMPI, `route` id), then the route
- * table (first match in order, over the path's aliases: see tableMatch), then the default price.
- * @throws PriceConfigError when context_extensions carry an unparsable price or route id
+ * Envoy `context_extensions` (`free: "true"`, `price` in decimal NTMPI, `price.<denom>` in that asset,
+ * `route` id), then the route table (first match in order, over the path's aliases: see tableMatch),
+ * then the default price. A route priced in several assets lists them all in `prices`.
+ * @throws PriceConfigError when context_extensions carry an unparsable price, unknown denom or route id
  * @throws InvalidPathError when the path is ambiguous (the client's error: 400 INVALID_REQUEST)
  */
 export function resolvePrice(facts: RequestFacts, list: PriceList): Price {
@@ -96,16 +108,56 @@ export function resolvePrice(facts: RequestFacts, list: PriceList): Price {
   const routeId = ceRoute ?? matched?.id;
   const rule = matched?.bundles !== undefined || matched?.scope !== undefined ? matched : undefined;
   if (ce["free"] === "true") return { routeId: routeId ?? "free", priceMicro: 0n, source: "context_extensions", rule };
-  const cePrice = ce["price"];
-  if (cePrice !== undefined) {
-    let priceMicro: bigint;
-    try {
-      priceMicro = parseCoins(cePrice);
-    } catch (err) {
-      throw new PriceConfigError(`context_extensions price: ${(err as Error).message}`);
-    }
-    return { routeId: routeId ?? "default", priceMicro, source: "context_extensions", rule };
+  const ceKeys = Object.keys(ce).filter((k) => k === "price" || k.startsWith("price."));
+  if (ceKeys.length > 0) {
+    const { primaryMicro, others } = extensionPrices(ce, ceKeys, list.assets ?? []);
+    return withPrices({ routeId: routeId ?? "default", priceMicro: primaryMicro, source: "context_extensions", rule }, others, list);
   }
-  if (matched) return { routeId: ceRoute ?? matched.id, priceMicro: matched.priceMicro, source: "route_table", rule };
+  if (matched) return withPrices({ routeId: ceRoute ?? matched.id, priceMicro: matched.priceMicro, source: "route_table", rule }, matched.prices, list);
   return { routeId: routeId ?? "default", priceMicro: list.defaultPriceMicro, source: "default" };
+}
+
+/** `price` (primary, decimal NTMPI) and `price.<denom>` (every accepted asset with that denom, in its decimals). */
+function extensionPrices(
+  ce: Readonly<Record<string, string>>, keys: readonly string[], assets: readonly PaymentAsset[],
+): { primaryMicro: bigint; others: AssetPrice[] } {
+  let primaryMicro = 0n;
+  const others: AssetPrice[] = [];
+  for (const key of keys) {
+    const text = ce[key]!;
+    const parse = (decimals: number): bigint => {
+      try {
+        return parseAmount(text, decimals);
+      } catch (err) {
+        throw new PriceConfigError(`context_extensions ${key}: ${(err as Error).message}`);
+      }
+    };
+    if (key === "price") {
+      primaryMicro = parse(DECIMALS);
+      continue;
+    }
+    const denom = key.slice("price.".length);
+    const matching = assets.filter((a) => a.denom === denom);
+    if (matching.length === 0) throw new PriceConfigError(`context_extensions ${key}: "${denom.slice(0, 80)}" is not an accepted asset (GATEWAY_ASSETS)`);
+    for (const a of matching) {
+      const amountMicro = parse(a.decimals);
+      if (a.primary) primaryMicro = amountMicro;
+      else if (amountMicro > 0n) others.push({ network: a.network, denom: a.denom, amountMicro });
+    }
+  }
+  return { primaryMicro, others };
+}
+
+/**
+ * Adds the other assets' prices: `prices` lists every priced asset in configured order, and
+ * `priceMicro` becomes the first one's amount (a route priced only in other assets).
+ */
+function withPrices(base: Price, others: readonly AssetPrice[] | undefined, list: PriceList): Price {
+  if (!others || others.length === 0) return base;
+  const assets = list.assets ?? [];
+  const primary = assets.find((a) => a.primary);
+  const all: AssetPrice[] = [...(base.priceMicro > 0n && primary ? [{ network: primary.network, denom: primary.denom, amountMicro: base.priceMicro }] : []), ...others];
+  const order = (p: AssetPrice) => assets.findIndex((a) => a.network === p.network && a.denom === p.denom);
+  all.sort((x, y) => order(x) - order(y));
+  return { ...base, priceMicro: all[0]!.amountMicro, prices: all };
 }

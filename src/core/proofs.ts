@@ -113,7 +113,7 @@ function decodeBase64Json(raw: string): unknown {
   return JSON.parse(Buffer.from(s, "base64").toString("utf8"));
 }
 
-function parseX402(header: "payment-signature" | "x-payment", raw: string, network: string): ProofParse {
+function parseX402(header: "payment-signature" | "x-payment", raw: string, networks: readonly string[]): ProofParse {
   let json: unknown;
   try {
     json = decodeBase64Json(raw);
@@ -135,7 +135,7 @@ function parseX402(header: "payment-signature" | "x-payment", raw: string, netwo
   const scheme = data.accepted?.scheme ?? data.scheme;
   const net = data.accepted?.network ?? data.network;
   if (scheme !== "exact") return invalid(header, `unsupported x402 scheme "${scheme}" (only "exact")`);
-  if (net !== network) return invalid(header, `x402 network "${net}" is not ${network}`);
+  if (net === undefined || !networks.includes(net)) return invalid(header, `x402 network "${net}" is not ${networks.join(" or ")}`);
   const p = data.payload;
   if ("signedTx" in p) {
     const extra = (data.accepted as { extra?: { invoiceId?: unknown } } | undefined)?.extra;
@@ -148,15 +148,16 @@ function parseX402(header: "payment-signature" | "x-payment", raw: string, netwo
 /**
  * Reads the first proof header present (X-Payment-Proof, then PAYMENT-SIGNATURE, then X-PAYMENT).
  * @param headers lowercased request headers
- * @param network our CAIP-2 network, e.g. "cosmos:Neutaro-1"
+ * @param network our CAIP-2 network(s), e.g. "cosmos:Neutaro-1" (x402 payloads must name one of them)
  */
-export function parseProof(headers: Readonly<Record<string, string>>, network: string): ProofParse {
+export function parseProof(headers: Readonly<Record<string, string>>, network: string | readonly string[]): ProofParse {
+  const networks = typeof network === "string" ? [network] : network;
   for (const h of PROOF_HEADERS) {
     const raw = headers[h];
     if (raw === undefined) continue;
     if (raw.length > MAX_PROOF_HEADER) return invalid(h, `${h} is longer than ${MAX_PROOF_HEADER} bytes`);
     if (!/^[\x20-\x7e]*$/.test(raw)) return invalid(h, `${h} must be printable ASCII`);
-    return h === "x-payment-proof" ? parseClawpurse(raw) : parseX402(h, raw, network);
+    return h === "x-payment-proof" ? parseClawpurse(raw) : parseX402(h, raw, networks);
   }
   return { kind: "none" };
 }

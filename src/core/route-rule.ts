@@ -2,6 +2,7 @@
  * What one route rule is, and the two pure rules every source of routes shares (route id syntax, glob
  * matching). Loading them from GATEWAY_ROUTES / GATEWAY_ROUTES_FILE is src/config/routes.ts.
  */
+import type { AssetPrice } from "./assets.js";
 import type { BundleOffer, PassOffer } from "./offer-terms.js";
 
 /**
@@ -20,8 +21,10 @@ export interface RouteRule {
   /** uppercase method, or undefined for any method */
   readonly method?: string;
   readonly pattern: string;
-  /** price in uneutaro (bigint); 0n means free */
+  /** price in the primary asset, uneutaro (bigint); 0n: not sold for it (free unless `prices` lists others) */
   readonly priceMicro: bigint;
+  /** prices in the other accepted assets (routes file `prices`), each in its smallest unit */
+  readonly prices?: readonly AssetPrice[];
   /** compiled matcher for `pattern` */
   readonly matches: (path: string) => boolean;
   /** bundles of N requests this route sells (routes file `bundles`); absent: none */

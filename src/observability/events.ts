@@ -15,7 +15,10 @@ export function metricsEvents(m: Metrics, log: Logger): CoreEvents {
       if (e.result === "accepted") log.info(fields, "payment accepted");
       else log.info(fields, "payment rejected");
     },
-    revenue: (e) => m.revenue.inc({ route: e.routeId, method: e.method }, Number(e.amountMicro)), // prom counters are float64; exact for < 2^53 uneutaro
+    // prom counters are float64; exact for < 2^53 smallest units. A denom named: another asset than the primary.
+    revenue: (e) => e.denom === undefined
+      ? m.revenue.inc({ route: e.routeId, method: e.method }, Number(e.amountMicro))
+      : m.assetRevenue.inc({ route: e.routeId, method: e.method, network: e.network ?? "", denom: e.denom }, Number(e.amountMicro)),
     offerRevenue: (e) => m.offerRevenue.inc({ offer: e.offer }, Number(e.amountMicro)),
     passIssued: (e) => {
       m.passesIssued.inc();

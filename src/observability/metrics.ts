@@ -19,6 +19,11 @@ export function createMetrics() {
     invoicesIssued: new Counter({ name: "gate402_invoices_issued_total", help: "Invoices issued (402 answers), by route id", labelNames: ["route"] as const, registers: r }),
     payments: new Counter({ name: "gate402_payments_total", help: "Payments (invoice redemptions and deposits) accepted or rejected, by reason", labelNames: ["kind", "result", "reason"] as const, registers: r }),
     revenue: new Counter({ name: "gate402_revenue_uneutaro_total", help: "Revenue in uneutaro by route id and payment method", labelNames: ["route", "method"] as const, registers: r }),
+    // network and denom come from GatewayConfig.assets only (an invoice verifies only for a configured asset): bounded
+    assetRevenue: new Counter({
+      name: "gate402_asset_revenue_total", help: "Revenue in the smallest unit of the other accepted assets (GATEWAY_ASSETS), by route id, payment method, network and denom",
+      labelNames: ["route", "method", "network", "denom"] as const, registers: r,
+    }),
     refunds: new Counter({ name: "gate402_refunds_total", help: "Charges reversed because the upstream failed (Envoy access log), by route id, payment method and reason", labelNames: ["route", "method", "reason"] as const, registers: r }),
     refundedMicro: new Counter({ name: "gate402_refunds_uneutaro_total", help: "Value given back by refunds in uneutaro (invoice: price per use), by route id and payment method", labelNames: ["route", "method"] as const, registers: r }),
     accessLogEntries: new Counter({ name: "gate402_access_log_entries_total", help: "Envoy access log entries carrying a decision, by what they caused (served, refunded, duplicate, expired, unknown, not_charged; retrying: not written yet, counted again when settled; error: refund given up)", labelNames: ["result"] as const, registers: r }),

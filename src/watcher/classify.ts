@@ -46,6 +46,7 @@ export interface PaymentRow {
 
 export interface ClassifyContext {
   readonly payTo: string;
+  /** the network's own denom: the row's denom when the memo names no invoice of an asset */
   readonly denom: string;
   /** InvoiceCodec.verify: the invoice a memo names, or null */
   readonly verifyInvoice: (memo: string) => Invoice | null;
@@ -73,13 +74,15 @@ function invoiceStatus(inv: Invoice, amountMicro: bigint, blockTime: Date): Paym
  * per invoice), not here.
  */
 export function classify(p: ObservedPayment, ctx: ClassifyContext): PaymentRow {
-  const { amountMicro, sender, otherAmounts } = amountsTo(p.transfers, ctx.payTo, ctx.denom);
+  // An invoice's payment counts in the invoice's denom only (issue 13): the row records that denom.
+  const inv = p.memo === "" ? null : ctx.verifyInvoice(p.memo);
+  const denom = inv?.denom ?? ctx.denom;
+  const { amountMicro, sender, otherAmounts } = amountsTo(p.transfers, ctx.payTo, denom);
   const base = {
-    txHash: p.hash, recipient: ctx.payTo, height: p.height, txIndex: p.index, blockTime: p.blockTime, sender, denom: ctx.denom,
+    txHash: p.hash, recipient: ctx.payTo, height: p.height, txIndex: p.index, blockTime: p.blockTime, sender, denom,
     amountMicro, otherAmounts, memo: p.memo, code: p.code, invoiceId: null, expectedMicro: null, clientId: null,
   };
   if (p.code !== 0) return { ...base, status: "failed" };
-  const inv = p.memo === "" ? null : ctx.verifyInvoice(p.memo);
   if (inv) return { ...base, status: invoiceStatus(inv, amountMicro, p.blockTime), invoiceId: inv.id, expectedMicro: inv.amountMicro };
   const clientId = p.memo === "" ? undefined : ctx.depositClient(p.memo);
   if (clientId !== undefined && amountMicro > 0n) return { ...base, status: "deposit", clientId };

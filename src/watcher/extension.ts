@@ -3,7 +3,6 @@ import type { Logger } from "pino";
 import type { ScanChainPort } from "../chain/index.js";
 import type { GatewayConfig } from "../config/load.js";
 import type { NetworkConfig } from "../config/networks.js";
-import { InvoiceCodec } from "../core/invoices.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { StorePort } from "../ports/store.js";
 import { networkWatcherMetrics } from "./metrics.js";
@@ -13,7 +12,7 @@ import { startPaymentWatcher, type StartedWatcher, type StartWatcherOptions } fr
 export interface WatcherExtensionContext {
   readonly config: Pick<GatewayConfig, "watcher" | "invoiceSecret">;
   readonly databaseUrl: string;
-  /** the primary network's invoice codec */
+  /** the invoice codec of every accepted asset (each watcher keeps its network's invoices) */
   readonly codec: StartWatcherOptions["codec"];
   readonly store: Pick<StorePort, "creditDeposit">;
   readonly log: Logger;
@@ -24,9 +23,9 @@ export interface WatcherExtensionContext {
 
 /**
  * Starts one watcher per network when GATEWAY_WATCHER is on. Every replica runs them; per network one
- * replica holds the lock and writes, the others stand by. Invoices are recognised with the network's
- * own codec (payTo, denom and chain id are under the MAC), so a memo naming another network's invoice
- * is `unmatched` here. Deposits are credited only on the primary network (prepaid balances are kept in
+ * replica holds the lock and writes, the others stand by. A network's watcher recognises the invoices
+ * of that network's assets only (payTo, denom and chain id are under the MAC; other networks' invoices
+ * are `unmatched` here) and records each payment in its invoice's denom. Deposits are credited only on the primary network (prepaid balances are kept in
  * its denom); deposit memos paid elsewhere are recorded as `unmatched`.
  */
 export function paymentWatcher(ctx: WatcherExtensionContext): { stop(): Promise<void> } | void {
@@ -40,7 +39,7 @@ export function paymentWatcher(ctx: WatcherExtensionContext): { stop(): Promise<
       creditDeposits: network.primary,
       payTo: network.payTo,
       denom: network.denom,
-      codec: network.primary ? ctx.codec : new InvoiceCodec(ctx.config.invoiceSecret, network.payTo, network.denom, network.chainId),
+      codec: invoicesOf(ctx.codec, network.id),
       store: ctx.store,
       log: ctx.log,
       settings: { ...w, minConfirmations: network.minConfirmations },
@@ -48,4 +47,12 @@ export function paymentWatcher(ctx: WatcherExtensionContext): { stop(): Promise<
     }),
   );
   return { stop: async () => void (await Promise.all(handles.map((h) => h.stop()))) };
+}
+
+/** The codec narrowed to one network: another network's invoice id reads as no invoice. */
+function invoicesOf(codec: StartWatcherOptions["codec"], network: string): StartWatcherOptions["codec"] {
+  return { verify: (id) => {
+    const inv = codec.verify(id);
+    return inv && inv.network === network ? inv : null;
+  } };
 }

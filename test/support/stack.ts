@@ -27,6 +27,8 @@ export interface Stack {
 
 export interface StackOptions {
   readonly env?: Record<string, string>;
+  /** settings that depend on the started devnet (its chain id, …), applied after `env` */
+  readonly envFrom?: (devnet: Devnet) => Record<string, string>;
   readonly blockTimeMs?: number;
   readonly start?: Partial<StartOptions>;
   /** devnet options beyond the block time (e.g. extraDenoms) */
@@ -43,6 +45,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     GATEWAY_INVOICE_SECRET: "test-invoice-secret-0123456789abcdef0123456789", JWT_SECRET: "test-jwt-secret-0123456789abcdef0123456789abcd",
     DATABASE_URL: db.url, LOG_LEVEL: process.env["TEST_LOG_LEVEL"] ?? "silent",
     ...opts.env,
+    ...opts.envFrom?.(devnet),
   };
   const config = loadConfig(env, "production");
   const log = pino({ level: config.logLevel });

@@ -27,7 +27,9 @@ describe("payments on two networks", () => {
     const entry = { id: NETWORK_2, rpc: [b.rpcUrl], bech32Prefix: SECOND.prefix, payTo: b.wallets[0]!.address, denom: SECOND.denom };
     // Health polls fast, so a chain that goes down is noticed within a second.
     s = await startWatcherStack({ accounts: 3, env: { GATEWAY_NETWORKS: JSON.stringify([entry]), GATEWAY_CHAIN_TIMEOUT_MS: "400" } });
-    codecB = new InvoiceCodec(INVOICE_SECRET, b.wallets[0]!.address, SECOND.denom, SECOND.chainId);
+    // The gateway's codec issues the second network's asset as version-2 invoices (core/invoices.ts).
+    const assetB = { chainId: SECOND.chainId, payTo: b.wallets[0]!.address, denom: SECOND.denom };
+    codecB = new InvoiceCodec(INVOICE_SECRET, s.payTo, s.gw.config.denom, s.gw.config.chainId, [assetB]);
   });
   afterAll(async () => {
     for (const c of clients) c.disconnect();
@@ -38,6 +40,7 @@ describe("payments on two networks", () => {
 
   const invoice = (codec: InvoiceCodec, amountMicro: bigint): Invoice =>
     codec.issue({
+      ...(codec === codecB && { asset: { network: NETWORK_2, denom: SECOND.denom } }),
       amountMicro,
       method: "GET",
       routeId: "default",

@@ -43,7 +43,10 @@ describe("payment watcher: one writer at a time", () => {
     await new Promise((r) => setTimeout(r, 500)); // the standby has retried the lock at least twice by now
     expect([a.isLeader(), b.isLeader()].filter(Boolean)).toHaveLength(1);
     const hashes = await pay(100, "two");
-    await waitUntil(async () => (await count()).n >= 100, 10_000, "100 payments recorded");
+    // A pass reports what it recorded (onPass) after its commit and cursor save: wait for the report too,
+    // not only for the rows, or the last pass's count is read before it arrives.
+    const reported = () => [...written.values()].reduce((x, y) => x + y, 0);
+    await waitUntil(async () => (await count()).n >= 100 && reported() >= 100, 10_000, "100 payments recorded and reported");
     expect(await count()).toEqual({ n: 100, d: 100 });
     const leader = a.isLeader() ? "a" : "b";
     const standby = leader === "a" ? "b" : "a";

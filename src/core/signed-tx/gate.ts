@@ -31,8 +31,13 @@ export async function paySigned(deps: CoreDeps, scope: RequestScope, proof: Sign
   if (proof.invoiceId && proof.invoiceId !== inv.id) {
     return refuse("WRONG_RESOURCE", "Signed transaction memo is not the invoice the payload accepted", tx.hash, inv.id);
   }
-  const wrong = bindingProblem(inv, facts, price);
+  const wrong = bindingProblem(inv, facts, price, deps);
   if (wrong) return refuse("WRONG_RESOURCE", wrong, tx.hash, inv.id);
+  // The facilitator broadcasts on the primary network only (docs/design.md "Assets").
+  if (inv.network !== deps.terms.network || inv.denom !== deps.terms.denom) {
+    const message = `Signed transactions settle only in ${deps.terms.denom} on ${deps.terms.network}: pay, then send a txHash payload`;
+    return refuse("INVALID_PROOF", message, tx.hash, inv.id);
+  }
   // Settling reads the signer's account and broadcasts: it takes from the client's chain-lookup budget.
   const taken = deps.chainLookupLimiter?.take(clientKey(facts.sourceAddress));
   if (taken && !taken.ok) return denyRateLimited(scope, "invoice", taken.retryAfterSeconds);

@@ -21,7 +21,10 @@ export interface NetworkStatus {
 export interface HttpDeps {
   readonly config: GatewayConfig;
   readonly store: StorePort;
+  /** the primary network's chain */
   readonly chain: ChainPort;
+  /** the chain of the network with this CAIP-2 id (the registry's); absent: the primary only */
+  readonly chainFor?: (network: string) => ChainPort | undefined;
   readonly codec: InvoiceCodec;
   readonly metrics: Metrics;
   readonly log: Logger;

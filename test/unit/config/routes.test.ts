@@ -186,7 +186,7 @@ routes:
   });
 
   it("an entry with neither price nor free is refused", () => {
-    expect(problemsOf(() => parseRoutesYaml("routes:\n  - pattern: /api/*\n"))[0]).toContain("needs price or free: true");
+    expect(problemsOf(() => parseRoutesYaml("routes:\n  - pattern: /api/*\n"))[0]).toContain("needs price, prices or free: true");
   });
 
   it("collects problems of every entry and names each by id or pattern", () => {
