@@ -74,6 +74,13 @@ describe("HTTP API errors come from the catalogue", () => {
     }
   });
 
+  it("GET /invoices/:id takes ids up to the 255-byte memo limit (fastify's default param limit is 100: 414)", async () => {
+    const { app } = build();
+    const res = await app.inject({ url: `/invoices/${"A".repeat(200)}.${"B".repeat(22)}` });
+    expect(res.statusCode).toBe(404);
+    expectCatalogued(res, "INVOICE_NOT_FOUND");
+  });
+
   it("POST /prepaid/deposit for an unknown account is 401 INVALID_CLIENT_CREDENTIALS, the catalogue's status (was 404)", async () => {
     const { app } = build();
     const res = await deposit(app, "c_nobody", txHash(1));

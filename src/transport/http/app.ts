@@ -27,7 +27,7 @@ export function buildHttpApp(deps: HttpDeps, extra: ((app: FastifyInstance) => v
     // INVALID_REQUEST rather than Node's bare 431 (which still applies beyond this).
     http: { maxHeaderSize: MAX_HEADER_BYTES },
     // GET /invoices/:id: invoice ids run up to 255 characters (core/invoices.ts); fastify's default is 100.
-    maxParamLength: 256,
+    routerOptions: { maxParamLength: 256 },
   }) as unknown as FastifyInstance;
   installErrorHandler(app);
   healthRoutes(app, deps);
