@@ -6,6 +6,7 @@
  * itself with 6 decimals. Money stays bigint in each asset's smallest unit.
  */
 import { z } from "zod";
+import { jsonListEnv } from "./json-env.js";
 import type { PaymentAsset } from "../core/assets.js";
 import type { NetworkConfig } from "./networks.js";
 
@@ -26,18 +27,7 @@ const assetEntry = z
 export type AssetEntry = z.infer<typeof assetEntry>;
 
 /** GATEWAY_ASSETS: a JSON array of asset entries (empty or unset: only the primary and the networks' denoms). */
-export const assetsEnvSchema = z
-  .string()
-  .transform((s, ctx) => {
-    if (s.trim() === "") return [];
-    try {
-      return JSON.parse(s) as unknown;
-    } catch (err) {
-      ctx.addIssue({ code: "custom", message: `not JSON: ${(err as Error).message}` });
-      return z.NEVER;
-    }
-  })
-  .pipe(z.array(assetEntry));
+export const assetsEnvSchema = jsonListEnv(assetEntry);
 
 /**
  * Every accepted asset: the primary first, then GATEWAY_ASSETS in order, then the additional networks'

@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { fromBech32 } from "@cosmjs/encoding";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { jsonListEnv } from "./json-env.js";
 
 /** One network payments are accepted on, as the chain registry (src/chain/registry.ts) builds it. */
 export interface NetworkConfig {
@@ -58,18 +59,7 @@ const networkEntry = z
 export const networkListSchema = z.array(networkEntry);
 
 /** GATEWAY_NETWORKS: a JSON array of network entries (empty or unset: only the primary network). */
-export const networksEnvSchema = z
-  .string()
-  .transform((s, ctx) => {
-    if (s.trim() === "") return [];
-    try {
-      return JSON.parse(s) as unknown;
-    } catch (err) {
-      ctx.addIssue({ code: "custom", message: `not JSON: ${(err as Error).message}` });
-      return z.NEVER;
-    }
-  })
-  .pipe(networkListSchema);
+export const networksEnvSchema = jsonListEnv(networkEntry);
 
 export type NetworkEntry = z.infer<typeof networkEntry>;
 
