@@ -27,7 +27,8 @@ export interface DepositDeps {
 
 function networksOf(deps: DepositDeps): readonly DepositNetwork[] {
   if (deps.networks && deps.networks.length > 0) return deps.networks;
-  return [{ chain: deps.chain, payTo: deps.payTo, minConfirmations: deps.minConfirmations, assets: [{ network: "", denom: deps.denom, primary: true }] }];
+  const assets = [{ network: "", denom: deps.denom, primary: true }];
+  return [{ chain: deps.chain, payTo: deps.payTo, minConfirmations: deps.minConfirmations, assets }];
 }
 
 /** Codes a deposit is refused with (src/core/catalogue.ts API_ERRORS, "POST /prepaid/deposit"). */

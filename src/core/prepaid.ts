@@ -33,7 +33,9 @@ function primaryBalance(outcome: Extract<DebitOutcome, { kind: "applied" }>): bi
 /** Per priced asset: the account's balance there, the price, and where to deposit. */
 function assetTopUps(deps: CoreDeps, prices: readonly DebitPrice[], account: PrepaidAccount | null): PrepaidAssetTopUp[] {
   return prices.map((p) => {
-    const held = p.primary ? account?.balanceMicro : account?.balances?.find((b) => b.network === p.network && b.denom === p.denom)?.balanceMicro;
+    const held = p.primary
+      ? account?.balanceMicro
+      : account?.balances?.find((b) => b.network === p.network && b.denom === p.denom)?.balanceMicro;
     return {
       network: p.network, denom: p.denom, amountMicro: (held ?? 0n).toString(), priceMicro: p.amountMicro.toString(),
       depositAddress: assetOf(deps, p)?.payTo ?? deps.terms.payTo,
@@ -66,7 +68,9 @@ export async function payFromBalance(deps: CoreDeps, scope: RequestScope, client
         clientId,
         responseHeaders: {
           [BALANCE_HEADER]: formatCoins(left), [BALANCE_MICRO_HEADER]: left.toString(),
-          ...(paid ? { [PAID_ASSET_HEADER]: `${paid.network} ${paid.denom}`, [PAID_BALANCE_MICRO_HEADER]: outcome.balanceMicro.toString() } : {}),
+          ...(paid
+            ? { [PAID_ASSET_HEADER]: `${paid.network} ${paid.denom}`, [PAID_BALANCE_MICRO_HEADER]: outcome.balanceMicro.toString() }
+            : {}),
         },
       });
     }

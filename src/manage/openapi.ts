@@ -53,6 +53,12 @@ const showOp = (alias: boolean) => ({ get: op({ summary: alias ? "Show an accoun
 const accountAction = (summary: string) => ({ post: op({ summary, access: "write", params: [id], ok: json("OK", ref("Account")), extra: { "404": err("ACCOUNT_NOT_FOUND") } }) });
 
 // The account's open usage period (migration 0011), or null.
+/** Balances in assets other than the primary one (migration 0012). */
+const assetBalances = {
+  type: "array", description: "balances in assets other than the primary one",
+  items: { type: "object", properties: { network: { type: "string" }, denom: { type: "string" }, amountMicro: { type: "string" } } },
+};
+
 const openUsage = {
   type: ["object", "null"],
   description: "open usage period: calls, total, totalMicro, since, lastCallAt (in the balance; in the ledger once it closes)",
@@ -69,7 +75,7 @@ export function openApiDocument(version: string): Json {
       securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "POST /manage/auth/login (HS256, 15 min, revocable: POST /manage/auth/logout) or an OIDC token when configured. With GATEWAY_TLS_MANAGE_CLIENT_CERT every /manage request also needs a TLS client certificate from the configured CA (else 401 CLIENT_CERTIFICATE_REQUIRED)" } },
       schemas: {
         Error: { type: "object", required: ["error", "message"], properties: { error: { type: "string" }, message: { type: "string" } } },
-        Account: { type: "object", properties: { clientId: { type: "string" }, status: { enum: ["active", "suspended"] }, balance: money, balanceMicro: micro, balances: { type: "array", description: "balances in assets other than the primary one", items: { type: "object", properties: { network: { type: "string" }, denom: { type: "string" }, amountMicro: micro } } }, depositMemo: { type: "string" }, openUsage, createdAt: { type: "string", format: "date-time" } } },
+        Account: { type: "object", properties: { clientId: { type: "string" }, status: { enum: ["active", "suspended"] }, balance: money, balanceMicro: micro, balances: assetBalances, depositMemo: { type: "string" }, openUsage, createdAt: { type: "string", format: "date-time" } } },
         LedgerEntry: { type: "object", properties: { id: { type: "string" }, clientId: { type: "string" }, seq: { type: "string" }, kind: { type: "string" }, amount: money, amountMicro: micro, balanceAfter: money, balanceAfterMicro: micro, hash: { type: "string" }, prevHash: { type: "string" } } },
       },
     },

@@ -223,8 +223,8 @@ export class PgStore implements StorePort {
       try {
         // A call in a usage period is found by its detail row (its period may still be open: no entry yet).
         // What was taken and in which asset (migration 0012), so the refund gives back exactly that.
-        const found = await query<{ client_id: string; ref: string; id: string; amount: string; network: string | null; denom: string | null }>(
-          this.pool, "debit",
+        type Found = { client_id: string; ref: string; id: string; amount: string; network: string | null; denom: string | null };
+        const found = await query<Found>(this.pool, "debit",
           `SELECT client_id, ref, id::text AS id, (-amount_micro)::text AS amount, network, denom FROM ledger_entries
             WHERE kind = 'debit' AND created_at >= $3::timestamptz
               AND (client_id, ref) IN (SELECT * FROM unnest($1::text[], $2::text[]))

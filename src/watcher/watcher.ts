@@ -140,7 +140,10 @@ export class PaymentWatcher {
       ...(asset ? { asset } : {}),
     });
     if (out.kind === "applied" || out.kind === "replayed") {
-      if (out.kind === "applied") this.deps.log.info({ clientId: row.clientId, txHash: row.txHash, amountMicro: row.amountMicro.toString(), denom: row.denom }, "payment watcher: deposit credited");
+      if (out.kind === "applied") {
+        const fields = { clientId: row.clientId, txHash: row.txHash, amountMicro: row.amountMicro.toString(), denom: row.denom };
+        this.deps.log.info(fields, "payment watcher: deposit credited");
+      }
       return row;
     }
     this.deps.log.warn({ clientId: row.clientId, txHash: row.txHash, outcome: out.kind }, "payment watcher: deposit memo but the credit was refused");

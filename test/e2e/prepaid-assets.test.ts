@@ -98,7 +98,9 @@ describe("prepaid balances per asset", () => {
     const body = deniedBody(refused);
     expect(body.error).toBe("INSUFFICIENT_BALANCE");
     expect(body.prepaid).toMatchObject({ balanceMicro: "0", depositMemo: a.depositMemo });
-    expect(body.prepaid.balances).toEqual([{ network, denom: "uneutaro", amountMicro: "0", priceMicro: "1000", depositAddress: stack.payTo }]);
+    expect(body.prepaid.balances).toEqual([
+      { network, denom: "uneutaro", amountMicro: "0", priceMicro: "1000", depositAddress: stack.payTo },
+    ]);
     expect(await balances(a)).toEqual({ native: 0n, ibc: 5000n });
 
     const ok = await call(a, "/api/ibc");
@@ -112,7 +114,8 @@ describe("prepaid balances per asset", () => {
     expect(await balances(a)).toEqual({ native: 0n, ibc: 0n });
     const none = deniedBody(await call(a, "/api/both"));
     expect(none.error).toBe("INSUFFICIENT_BALANCE");
-    expect(none.prepaid.balances.map((b: { denom: string; amountMicro: string; priceMicro: string }) => [b.denom, b.amountMicro, b.priceMicro]))
+    type Line = { denom: string; amountMicro: string; priceMicro: string };
+    expect(none.prepaid.balances.map((b: Line) => [b.denom, b.amountMicro, b.priceMicro]))
       .toEqual([["uneutaro", "0", "1000"], [IBC, "0", "3000"]]);
 
     const balance = await api(`/prepaid/balance/${a.clientId}`, { headers: { "x-client-key": a.clientKey } });
@@ -184,7 +187,8 @@ describe("prepaid balances per asset", () => {
     expect(await balances(a)).toEqual({ native: 100n, ibc: 2500n });
     expect(await refundCharge(stack.gw.store.pool, { decisionId, status: 503, reason: "upstream_5xx", windowMs: 600_000 }))
       .toEqual({ kind: "duplicate" });
-    const row = await stack.gw.store.pool.query("SELECT denom, amount_micro::text AS amount FROM refunds WHERE decision_id = $1", [decisionId]);
+    const row = await stack.gw.store.pool.query(
+      "SELECT denom, amount_micro::text AS amount FROM refunds WHERE decision_id = $1", [decisionId]);
     expect(row.rows).toEqual([{ denom: IBC, amount: "2000" }]);
     expect(await verifyLedger(stack.gw.store)).toMatchObject({ ok: true });
   });

@@ -27,8 +27,8 @@ async function snapshot(pool: pg.Pool) {
   return {
     accounts: await q(`SELECT client_id, balance_micro::text, ledger_seq::text, ledger_head, usage_calls::text, usage_total_micro::text,
                               usage_first_ref, usage_last_ref, usage_entry_id::text FROM prepaid_accounts ORDER BY client_id`),
-    ledger: await q(`SELECT id::text, client_id, seq::text, kind, amount_micro::text, balance_after_micro::text, ref, route_id, hash, prev_hash,
-                            call_count::text FROM ledger_entries ORDER BY id`),
+    ledger: await q(`SELECT id::text, client_id, seq::text, kind, amount_micro::text, balance_after_micro::text, ref, route_id, hash,
+                            prev_hash, call_count::text FROM ledger_entries ORDER BY id`),
     usage: await q("SELECT decision_id, client_id, amount_micro::text, ledger_seq::text FROM usage_events ORDER BY decision_id"),
     redemptions: await q("SELECT invoice_id, tx_hash, uses_left FROM redemptions ORDER BY invoice_id"),
   };
@@ -41,7 +41,8 @@ async function writeWithPreviousRelease(pool: pg.Pool): Promise<void> {
       `INSERT INTO prepaid_accounts (client_id, key_hash, deposit_memo, balance_micro, ledger_head)
        VALUES ($1::text, $2, $3, 0, ledger_genesis_hash($1::text))`, [clientId, sha256Hex(`${clientId}-key`), `memo-${clientId}`]);
     const tx = txHash();
-    await pool.query("INSERT INTO spent_txs (tx_hash, purpose, client_id, height, sender) VALUES ($1, 'deposit', $2, 1, 'neutaro1x')", [tx, clientId]);
+    await pool.query("INSERT INTO spent_txs (tx_hash, purpose, client_id, height, sender) VALUES ($1, 'deposit', $2, 1, 'neutaro1x')",
+      [tx, clientId]);
     await pool.query("SELECT * FROM ledger_move($1, 'deposit', 10000, $2, NULL, NULL, $2, NULL)", [clientId, tx]);
   }
   const batch = async (period: number | null, refs: readonly [string, string][]) => {
@@ -67,7 +68,9 @@ describe("migration 0012 (prepaid balances per asset)", () => {
     const db = await emptyDatabase();
     dbs.push(db);
     const { runner } = await import("node-pg-migrate");
-    await runner({ databaseUrl: db.url, dir: migrationsDir(), migrationsTable: MIGRATIONS_TABLE, direction: "up", count: 11, logger: silent });
+    await runner({
+      databaseUrl: db.url, dir: migrationsDir(), migrationsTable: MIGRATIONS_TABLE, direction: "up", count: 11, logger: silent,
+    });
     const writer = new pg.Pool({ connectionString: db.url, max: 2 });
     try {
       await writeWithPreviousRelease(writer);
@@ -95,12 +98,17 @@ describe("migration 0012 (prepaid balances per asset)", () => {
       expect(d1).toMatchObject({ kind: "applied", balanceMicro: 10_000n - 2200n });
       expect((await store.pool.query("SELECT usage_calls::int AS n FROM prepaid_accounts WHERE client_id = 'gina'")).rows[0].n).toBe(3);
       // A deposit in the IBC denom: its own balance, the primary untouched.
-      expect(await store.creditDeposit({ clientId: "gina", txHash: txHash(), amountMicro: 900n, height: 5, sender: "neutaro1s", asset: IBC }))
+      const ibcDeposit = { clientId: "gina", txHash: txHash(), amountMicro: 900n, height: 5, sender: "neutaro1s", asset: IBC };
+      expect(await store.creditDeposit(ibcDeposit))
         .toEqual({ kind: "applied", balanceMicro: 900n });
       // Priced 9,000 uneutaro (not covered) or 300 IBC: the IBC price is taken.
       const prices = [{ ...PRIMARY, amountMicro: 9000n }, { ...IBC, amountMicro: 300n }];
-      const d2 = await store.debit({ clientId: "gina", keyHash: key, amountMicro: 9000n, prices, routeId: "r", method: "GET", ref: "new-gina-1" });
-      expect(d2).toMatchObject({ kind: "applied", balanceMicro: 600n, paid: { denom: IBC.denom, amountMicro: 300n }, primaryBalanceMicro: 7800n });
+      const d2 = await store.debit({
+        clientId: "gina", keyHash: key, amountMicro: 9000n, prices, routeId: "r", method: "GET", ref: "new-gina-1",
+      });
+      expect(d2).toMatchObject({
+        kind: "applied", balanceMicro: 600n, paid: { denom: IBC.denom, amountMicro: 300n }, primaryBalanceMicro: 7800n,
+      });
       expect(await store.getAccount("gina")).toMatchObject({
         balanceMicro: 7800n, balances: [{ network: IBC.network, denom: IBC.denom, balanceMicro: 600n }],
       });

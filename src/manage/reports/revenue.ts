@@ -22,7 +22,8 @@ interface Row { key: string; prepaid_micro: string; invoice_micro: string; prepa
 const SQL = `
 WITH src AS (
   SELECT route_id, created_at, -amount_micro AS micro, 'prepaid' AS via, 'prepaid' AS offer, 1::bigint AS n
-    FROM ledger_entries WHERE kind = 'debit' AND route_id IS NOT NULL AND denom IS NULL AND created_at >= $1::timestamptz AND created_at < $2::timestamptz
+    FROM ledger_entries WHERE kind = 'debit' AND route_id IS NOT NULL AND denom IS NULL
+     AND created_at >= $1::timestamptz AND created_at < $2::timestamptz
   UNION ALL
   SELECT route_id, created_at, amount_micro, 'prepaid', 'prepaid', 1
     FROM usage_events WHERE route_id IS NOT NULL AND denom IS NULL AND created_at >= $1::timestamptz AND created_at < $2::timestamptz

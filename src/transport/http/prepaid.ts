@@ -55,7 +55,8 @@ export function prepaidRoutes(app: FastifyInstance, deps: HttpDeps): void {
     }
     if (!res.replayed) {
       deps.metrics.payments.inc({ kind: "deposit", result: "accepted", reason: "none" });
-      deps.log.info({ clientId, txHash: txHash.toUpperCase(), amountMicro: res.amountMicro.toString(), denom: res.asset.denom }, "deposit credited");
+      const fields = { clientId, txHash: txHash.toUpperCase(), amountMicro: res.amountMicro.toString(), denom: res.asset.denom };
+      deps.log.info(fields, "deposit credited");
     }
     // `balance`/`balanceMicro` keep meaning the primary asset; `network`/`denom` name what this deposit credited.
     const account = res.asset.primary ? null : await deps.store.getAccount(clientId);
