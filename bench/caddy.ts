@@ -64,16 +64,33 @@ async function main(): Promise<void> {
   await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", r));
   const upstreamPort = (upstream.address() as { port: number }).port;
   const gw = spawnNode(join(here, "..", "src", "cli.js"), ["serve"], {
-    GATEWAY_HOST: "127.0.0.1", GATEWAY_GRPC_PORT: String(grpcPort), GATEWAY_HTTP_PORT: String(httpPort),
-    GATEWAY_PAYMENT_ADDRESS: devnet.wallets[0]!.address, GATEWAY_RPC: devnet.rpcUrl, GATEWAY_CHAIN_ID: devnet.chainId, DATABASE_URL: db.url,
-    GATEWAY_INVOICE_SECRET: "bench-invoice-secret-0123456789abcdef012345", JWT_SECRET: "bench-jwt-secret-0123456789abcdef0123456789",
-    LOG_LEVEL: "warn", GATEWAY_WATCHER: "false", GATEWAY_DEFAULT_PRICE: "0.000100",
+    GATEWAY_HOST: "127.0.0.1",
+    GATEWAY_GRPC_PORT: String(grpcPort),
+    GATEWAY_HTTP_PORT: String(httpPort),
+    GATEWAY_PAYMENT_ADDRESS: devnet.wallets[0]!.address,
+    GATEWAY_RPC: devnet.rpcUrl,
+    GATEWAY_CHAIN_ID: devnet.chainId,
+    DATABASE_URL: db.url,
+    GATEWAY_INVOICE_SECRET: "bench-invoice-secret-0123456789abcdef012345",
+    JWT_SECRET: "bench-jwt-secret-0123456789abcdef0123456789",
+    LOG_LEVEL: "warn",
+    GATEWAY_WATCHER: "false",
+    GATEWAY_DEFAULT_PRICE: "0.000100",
   });
   const dir = mkdtempSync(join(tmpdir(), "gate402-bench-caddy-"));
   const file = join(dir, "Caddyfile");
   writeFileSync(file, caddyfile({ alone, gated, gate: httpPort, upstream: upstreamPort, storage: join(dir, "storage") }));
-  const env = { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: dir, XDG_DATA_HOME: join(dir, "data"), XDG_CONFIG_HOME: join(dir, "config") };
-  const caddy = spawn(process.env["CADDY_BIN"] ?? "caddy", ["run", "--config", file, "--adapter", "caddyfile"], { cwd: dir, env, stdio: "ignore" });
+  const env = {
+    PATH: process.env["PATH"] ?? "/usr/bin:/bin",
+    HOME: dir,
+    XDG_DATA_HOME: join(dir, "data"),
+    XDG_CONFIG_HOME: join(dir, "config"),
+  };
+  const caddy = spawn(process.env["CADDY_BIN"] ?? "caddy", ["run", "--config", file, "--adapter", "caddyfile"], {
+    cwd: dir,
+    env,
+    stdio: "ignore",
+  });
   try {
     await waitHttp(`http://127.0.0.1:${httpPort}/healthz`);
     await waitHttp(`http://127.0.0.1:${alone}/`);
@@ -110,12 +127,17 @@ function write(rows: readonly { name: string; r: HttpLoadResult }[]): void {
     START,
     "## Behind Caddy `forward_auth` (`npm run bench:caddy`)",
     "",
-    `Measured ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(" / ")} at the end,`,
+    `Measured ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC: ${cpus().length} cores, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" / ")} at the end,`,
     `Caddy ${"2.6.2 (Debian)"}, ${CONNECTIONS} keep-alive connections (closed loop, HTTP/1.1 generator in its own Node process), ${DURATION_MS / 1000} s per row.`,
     "",
     "| scenario | req/s | × Caddy alone | p50 ms | p99 ms | answers |",
     "|---|---:|---:|---:|---:|---|",
-    ...rows.map(({ name, r }) => `| ${name} | ${r.throughput.toFixed(0)} | ${(r.throughput / alone).toFixed(2)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${JSON.stringify(r.statuses)} |`),
+    ...rows.map(
+      ({ name, r }) =>
+        `| ${name} | ${r.throughput.toFixed(0)} | ${(r.throughput / alone).toFixed(2)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${JSON.stringify(r.statuses)} |`,
+    ),
     END,
   ].join("\n");
   const old = existsSync(path) ? readFileSync(path, "utf8") : "# Benchmark results\n";

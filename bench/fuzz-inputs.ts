@@ -71,13 +71,83 @@ const HEX = "0123456789ABCDEFabcdef";
 const B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 const TOKENISH = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+-.^_`|~ ";
 
-const METHODS = ["GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "get", "Get", "PROPFIND", "M-SEARCH", "UPDATEREDIRECTREF", "G T", "", "GET\u0000", "GÉT", "😀"];
-const PATH_PIECES = [
-  "/api/expensive", "/api/premium/x", "/API/EXPENSIVE", "/Api/Premium/", "/api/expensive/", "/api", "/", "//", "/./", "/../", "/free/..",
-  "%2F", "%2f", "%3F", "%23", "%5C", "%00", "%0a", "%7F", "%2e%2e", "%2E", "%25", "%252F", "%E2%82%AC", "%", "%zz", "é", "€",
-  "\u0000", "\u0001", " ", "\t", "?x=1", "?price=0&free=true", "#frag", "\\", "..", ".", "*", ";jsessionid=1", "~", "@", ":",
+const METHODS = [
+  "GET",
+  "POST",
+  "PUT",
+  "DELETE",
+  "HEAD",
+  "OPTIONS",
+  "PATCH",
+  "get",
+  "Get",
+  "PROPFIND",
+  "M-SEARCH",
+  "UPDATEREDIRECTREF",
+  "G T",
+  "",
+  "GET\u0000",
+  "GÉT",
+  "😀",
 ];
-const HOSTS = ["api.example.com", "", "API.EXAMPLE.COM", "a b", "evil.example/x", "[::1]:8080", "h\u0001", "例え.jp", "api.example.com:99999", "user@host", "x.y"];
+const PATH_PIECES = [
+  "/api/expensive",
+  "/api/premium/x",
+  "/API/EXPENSIVE",
+  "/Api/Premium/",
+  "/api/expensive/",
+  "/api",
+  "/",
+  "//",
+  "/./",
+  "/../",
+  "/free/..",
+  "%2F",
+  "%2f",
+  "%3F",
+  "%23",
+  "%5C",
+  "%00",
+  "%0a",
+  "%7F",
+  "%2e%2e",
+  "%2E",
+  "%25",
+  "%252F",
+  "%E2%82%AC",
+  "%",
+  "%zz",
+  "é",
+  "€",
+  "\u0000",
+  "\u0001",
+  " ",
+  "\t",
+  "?x=1",
+  "?price=0&free=true",
+  "#frag",
+  "\\",
+  "..",
+  ".",
+  "*",
+  ";jsessionid=1",
+  "~",
+  "@",
+  ":",
+];
+const HOSTS = [
+  "api.example.com",
+  "",
+  "API.EXAMPLE.COM",
+  "a b",
+  "evil.example/x",
+  "[::1]:8080",
+  "h\u0001",
+  "例え.jp",
+  "api.example.com:99999",
+  "user@host",
+  "x.y",
+];
 const SCHEMES = ["https", "http", "HTTPS", "ftp", "", "h t", "javascript"];
 
 const SAFE_PIECES = PATH_PIECES.filter((p) => /^[/A-Za-z.~*;=@:?-]*$/.test(p) && !p.includes("#"));
@@ -119,13 +189,34 @@ function paymentHeaders(g: Gen, t: FuzzTarget): Record<string, string> {
     return `${invoiceId.slice(0, i)}${c}${invoiceId.slice(i + 1)}`;
   };
   const proofs = [
-    () => "", () => g.wild(80), () => g.str(HEX, 70), () => g.str(HEX, 64).padEnd(64, "A"), () => `${g.str(B64URL, 120)}.${g.str(B64URL, 22)}`,
-    () => t.redeemedProof, () => invoiceId, () => `${invoiceId}:${g.str(HEX, 64).padEnd(64, "0")}`, () => `${forged()}:${txHash}`, () => forged(),
-    () => txHash, () => "A".repeat(g.chance(0.5) ? 8193 : 20_000), () => `${invoiceId}:${txHash}:${txHash}`, () => `:${txHash}`,
+    () => "",
+    () => g.wild(80),
+    () => g.str(HEX, 70),
+    () => g.str(HEX, 64).padEnd(64, "A"),
+    () => `${g.str(B64URL, 120)}.${g.str(B64URL, 22)}`,
+    () => t.redeemedProof,
+    () => invoiceId,
+    () => `${invoiceId}:${g.str(HEX, 64).padEnd(64, "0")}`,
+    () => `${forged()}:${txHash}`,
+    () => forged(),
+    () => txHash,
+    () => "A".repeat(g.chance(0.5) ? 8193 : 20_000),
+    () => `${invoiceId}:${txHash}:${txHash}`,
+    () => `:${txHash}`,
   ];
   const sigs = [
-    () => g.wild(60), () => b64(g.wild(60)), () => b64("null"), () => b64("[".repeat(3000)),
-    () => b64(JSON.stringify({ x402Version: 2, accepted: { scheme: "exact", network: g.pick(["cosmos:neutaro-devnet-1", "cosmos:Neutaro-1", "eip155:8453", ""]) }, payload: { txHash: g.chance(0.5) ? txHash : g.str(HEX, 64), invoiceId: g.chance(0.5) ? invoiceId : forged() } })),
+    () => g.wild(60),
+    () => b64(g.wild(60)),
+    () => b64("null"),
+    () => b64("[".repeat(3000)),
+    () =>
+      b64(
+        JSON.stringify({
+          x402Version: 2,
+          accepted: { scheme: "exact", network: g.pick(["cosmos:neutaro-devnet-1", "cosmos:Neutaro-1", "eip155:8453", ""]) },
+          payload: { txHash: g.chance(0.5) ? txHash : g.str(HEX, 64), invoiceId: g.chance(0.5) ? invoiceId : forged() },
+        }),
+      ),
     () => b64(JSON.stringify({ x402Version: 1, scheme: "exact", network: "cosmos:neutaro-devnet-1", payload: { txHash, invoiceId } })),
     () => b64(JSON.stringify({ x402Version: g.int(5), payload: g.wild(20) })),
   ];
@@ -135,7 +226,8 @@ function paymentHeaders(g: Gen, t: FuzzTarget): Record<string, string> {
   if (g.chance(0.1)) h["x-payment"] = g.pick(sigs)();
   if (g.chance(0.2)) h["x-client-id"] = g.pick([t.emptyAccount.clientId, g.str(B64URL, 70), "../../etc/passwd", "", g.wild(20)]);
   if (g.chance(0.15)) h["x-client-key"] = g.pick([t.emptyAccount.clientKey, g.str(B64URL, 140), "", g.wild(20)]);
-  if (g.chance(0.1)) h["authorization"] = g.pick([`Bearer ${t.emptyAccount.clientKey}`, `Bearer ${g.wild(50)}`, "Basic Zm9vOmJhcg==", "Bearer"]);
+  if (g.chance(0.1))
+    h["authorization"] = g.pick([`Bearer ${t.emptyAccount.clientKey}`, `Bearer ${g.wild(50)}`, "Basic Zm9vOmJhcg==", "Bearer"]);
   return h;
 }
 
@@ -173,25 +265,52 @@ async function grpcCase(g: Gen, t: FuzzTarget): Promise<[Outcome, string]> {
   const path = target(g);
   const h = host(g);
   if (g.chance(0.7)) Object.assign(headers, { ":method": m, ":path": path, ":authority": h, ":scheme": "https" });
-  const http: Record<string, unknown> = { id: g.chance(0.9) ? "fuzz" : g.wild(30), method: m, path, host: h, scheme: g.chance(0.8) ? "https" : g.pick(SCHEMES) };
+  const http: Record<string, unknown> = {
+    id: g.chance(0.9) ? "fuzz" : g.wild(30),
+    method: m,
+    path,
+    host: h,
+    scheme: g.chance(0.8) ? "https" : g.pick(SCHEMES),
+  };
   if (g.chance(0.2)) {
     // the newer header_map form, values as raw bytes
-    http["header_map"] = { headers: Object.entries(headers).map(([key, value]) => (g.chance(0.5) ? { key, value } : { key, raw_value: Buffer.from(value) })) };
+    http["header_map"] = {
+      headers: Object.entries(headers).map(([key, value]) => (g.chance(0.5) ? { key, value } : { key, raw_value: Buffer.from(value) })),
+    };
   } else {
     http["headers"] = headers;
   }
   if (g.chance(0.03)) delete http["method"];
   if (g.chance(0.03)) delete http["path"];
-  const ce = g.pick<Record<string, string>>([{}, {}, {}, { route: "premium" }, { price: "0.002" }, { route: "premium", price: "0.5" }, { free: "false" }]);
-  const source = g.chance(0.05) ? { address: { socket_address: { address: g.wild(20), port_value: g.int(70000) } } } : { address: { socket_address: { address: `10.0.0.${g.int(4)}`, port_value: 5000 } } };
-  const msg = g.chance(0.02) ? { attributes: { context_extensions: ce } } : { attributes: { source, request: { http }, context_extensions: ce } };
+  const ce = g.pick<Record<string, string>>([
+    {},
+    {},
+    {},
+    { route: "premium" },
+    { price: "0.002" },
+    { route: "premium", price: "0.5" },
+    { free: "false" },
+  ]);
+  const source = g.chance(0.05)
+    ? { address: { socket_address: { address: g.wild(20), port_value: g.int(70000) } } }
+    : { address: { socket_address: { address: `10.0.0.${g.int(4)}`, port_value: 5000 } } };
+  const msg = g.chance(0.02)
+    ? { attributes: { context_extensions: ce } }
+    : { attributes: { source, request: { http }, context_extensions: ce } };
   const shown = JSON.stringify(msg).slice(0, 300);
   try {
     const res = await t.grpc.check(msg);
     const ok = res.ok_response || res.status?.code === 0;
     const code = (res.denied_response as { status?: { code?: string | number } } | null)?.status?.code;
-    const names: Record<string, number> = { BadRequest: 400, Unauthorized: 401, PaymentRequired: 402, Forbidden: 403, TooManyRequests: 429, ServiceUnavailable: 503 };
-    const status = ok ? 200 : typeof code === "number" ? code : names[String(code)] ?? 599;
+    const names: Record<string, number> = {
+      BadRequest: 400,
+      Unauthorized: 401,
+      PaymentRequired: 402,
+      Forbidden: 403,
+      TooManyRequests: 429,
+      ServiceUnavailable: 503,
+    };
+    const status = ok ? 200 : typeof code === "number" ? code : (names[String(code)] ?? 599);
     return [{ surface: "grpc", status, code: codeOf((res.denied_response as { body?: string } | null)?.body) }, shown];
   } catch (err) {
     return [{ surface: "grpc", status: 0, error: `gRPC error ${(err as { code?: number }).code ?? ""} ${(err as Error).message}` }, shown];
@@ -209,7 +328,9 @@ function raw(port: number, requestLine: string, headers: Record<string, string>,
     const s = connect(port, "127.0.0.1", () => s.write(text));
     let head = "";
     s.setTimeout(15_000, () => s.destroy(new Error("no answer within 15 s")));
-    s.on("data", (c: Buffer) => { if (head.length < 16_384) head += c.toString("latin1"); });
+    s.on("data", (c: Buffer) => {
+      if (head.length < 16_384) head += c.toString("latin1");
+    });
     const parse = () => ({ status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0), code: codeOf(head) });
     s.on("end", () => {
       if (/^HTTP\/1\.[01] \d{3}/.test(head)) resolve(parse());
@@ -241,7 +362,10 @@ async function httpCase(g: Gen, t: FuzzTarget): Promise<[Outcome, string]> {
       headers["content-type"] = g.pick(["application/json", "text/plain", "application/json; charset=utf-8", ""]);
       body = g.pick([
         () => JSON.stringify({ clientId: g.pick([t.emptyAccount.clientId, g.wild(20)]), txHash: g.pick([g.str(HEX, 64), g.wild(70)]) }),
-        () => g.wild(200), () => "{", () => "[".repeat(5000), () => JSON.stringify({ clientId: 1, txHash: null, extra: true }),
+        () => g.wild(200),
+        () => "{",
+        () => "[".repeat(5000),
+        () => JSON.stringify({ clientId: 1, txHash: null, extra: true }),
       ])();
       line = `POST /prepaid/deposit HTTP/1.1`;
     } else if (api === "balance") {
@@ -268,7 +392,10 @@ async function httpCase(g: Gen, t: FuzzTarget): Promise<[Outcome, string]> {
  * Sends `inputs` seeded random requests, `concurrency` at a time, half over gRPC, half over HTTP.
  * @returns counts by surface and status, and every invariant violation (first 20 with their input)
  */
-export async function runFuzz(t: FuzzTarget, o: { inputs: number; seed: number; concurrency?: number; onProgress?: (done: number) => void }): Promise<FuzzReport> {
+export async function runFuzz(
+  t: FuzzTarget,
+  o: { inputs: number; seed: number; concurrency?: number; onProgress?: (done: number) => void },
+): Promise<FuzzReport> {
   const g = new Gen(prng(o.seed));
   const statuses: Record<string, number> = {};
   const examples: string[] = [];

@@ -12,13 +12,17 @@ export type Pay = (to: string, amountMicro: bigint, memo: string) => Promise<{ t
 export const FUZZ_ROUTES = "/api/expensive=1.0,/api/premium/*=1.0";
 
 function check(path: string, headers: Record<string, string> = {}): object {
-  return { attributes: { request: { http: { method: "GET", path, host: "api.example.com", scheme: "https", headers } }, context_extensions: {} } };
+  return {
+    attributes: { request: { http: { method: "GET", path, host: "api.example.com", scheme: "https", headers } }, context_extensions: {} },
+  };
 }
 
 /** @throws when the gateway does not behave as the setup expects (402, then allow once) */
 export async function fuzzTarget(grpc: ExtAuthzClient, httpPort: number, pay: Pay): Promise<FuzzTarget> {
   const first = await grpc.check(check("/api/setup"));
-  const body = JSON.parse(String((first.denied_response as { body?: string }).body)) as { payment: { invoiceId: string; address: string; amountMicro: string } };
+  const body = JSON.parse(String((first.denied_response as { body?: string }).body)) as {
+    payment: { invoiceId: string; address: string; amountMicro: string };
+  };
   const { invoiceId, address, amountMicro } = body.payment;
   const { txHash } = await pay(address, BigInt(amountMicro), invoiceId);
   const redeemedProof = `${invoiceId}:${txHash}`;

@@ -20,12 +20,24 @@ const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
 
 async function main(): Promise<number> {
   const devnet = await startDevnet({ blockTimeMs: 200 });
-  const db = await benchDatabase(process.env["FUZZ_DATABASE_URL"] ?? process.env["TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/test");
-  const config = loadConfig({
-    GATEWAY_HOST: "127.0.0.1", GATEWAY_GRPC_PORT: "0", GATEWAY_HTTP_PORT: "0", GATEWAY_PAYMENT_ADDRESS: devnet.wallets[0]!.address,
-    GATEWAY_RPC: devnet.rpcUrl, GATEWAY_CHAIN_ID: devnet.chainId, DATABASE_URL: db.url, GATEWAY_ROUTES: FUZZ_ROUTES,
-    GATEWAY_INVOICE_SECRET: "fuzz-invoice-secret-0123456789abcdef0123456789", JWT_SECRET: "fuzz-jwt-secret-0123456789abcdef0123456789abcd",
-  }, "production");
+  const db = await benchDatabase(
+    process.env["FUZZ_DATABASE_URL"] ?? process.env["TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/test",
+  );
+  const config = loadConfig(
+    {
+      GATEWAY_HOST: "127.0.0.1",
+      GATEWAY_GRPC_PORT: "0",
+      GATEWAY_HTTP_PORT: "0",
+      GATEWAY_PAYMENT_ADDRESS: devnet.wallets[0]!.address,
+      GATEWAY_RPC: devnet.rpcUrl,
+      GATEWAY_CHAIN_ID: devnet.chainId,
+      DATABASE_URL: db.url,
+      GATEWAY_ROUTES: FUZZ_ROUTES,
+      GATEWAY_INVOICE_SECRET: "fuzz-invoice-secret-0123456789abcdef0123456789",
+      JWT_SECRET: "fuzz-jwt-secret-0123456789abcdef0123456789abcd",
+    },
+    "production",
+  );
   const gw = await startGateway(config, { log: pino({ level: "silent" }) });
   const payer = await connectPayer(devnet.rpcUrl, devnet.wallets[1]!.mnemonic, devnet.denom);
   const grpc = checkClient(`127.0.0.1:${gw.grpcPort}`);
@@ -33,7 +45,12 @@ async function main(): Promise<number> {
     const target = await fuzzTarget(grpc, gw.httpPort, (to, amount, memo) => payer.send(to, amount, memo));
     global.gc?.();
     const before = process.memoryUsage().rss;
-    const report = await runFuzz(target, { inputs: INPUTS, seed: SEED, concurrency: 16, onProgress: (n) => console.error(`… ${n} inputs, RSS ${mib(process.memoryUsage().rss)}`) });
+    const report = await runFuzz(target, {
+      inputs: INPUTS,
+      seed: SEED,
+      concurrency: 16,
+      onProgress: (n) => console.error(`… ${n} inputs, RSS ${mib(process.memoryUsage().rss)}`),
+    });
     global.gc?.();
     const after = process.memoryUsage().rss;
     const health = (await fetch(`${gw.httpUrl}/health`)).status;
@@ -54,7 +71,10 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => process.exit(code), (err: unknown) => {
-  console.error(err);
-  process.exit(2);
-});
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(2);
+  },
+);

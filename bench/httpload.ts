@@ -32,13 +32,14 @@ export async function runHttpLoad(spec: HttpLoadSpec): Promise<HttpLoadResult> {
   const start = performance.now();
   const from = start + spec.warmupMs;
   const end = from + spec.durationMs;
-  const one = () => new Promise<string>((resolve) => {
-    const req = http.get(spec.url, { agent, headers: spec.headers[n++ % spec.headers.length] }, (res) => {
-      res.on("data", () => {});
-      res.on("end", () => resolve(String(res.statusCode)));
+  const one = () =>
+    new Promise<string>((resolve) => {
+      const req = http.get(spec.url, { agent, headers: spec.headers[n++ % spec.headers.length] }, (res) => {
+        res.on("data", () => {});
+        res.on("end", () => resolve(String(res.statusCode)));
+      });
+      req.on("error", () => resolve("error"));
     });
-    req.on("error", () => resolve("error"));
-  });
   const worker = async () => {
     while (performance.now() < end) {
       const t0 = performance.now();
@@ -53,7 +54,14 @@ export async function runHttpLoad(spec: HttpLoadSpec): Promise<HttpLoadResult> {
   agent.destroy();
   const sorted = Float64Array.from(latencies).sort();
   const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-  return { calls: latencies.length, throughput: latencies.length / (spec.durationMs / 1000), p50: pct(50), p99: pct(99), max: sorted[sorted.length - 1] ?? NaN, statuses };
+  return {
+    calls: latencies.length,
+    throughput: latencies.length / (spec.durationMs / 1000),
+    p50: pct(50),
+    p99: pct(99),
+    max: sorted[sorted.length - 1] ?? NaN,
+    statuses,
+  };
 }
 
 if (process.argv[1]?.endsWith("httpload.js")) {

@@ -62,7 +62,8 @@ function frame(message: Buffer): Buffer {
  */
 /** Reads a protobuf varint at `at`; returns [value, next offset]. */
 function varint(b: Buffer, at: number): [number, number] {
-  let v = 0, shift = 0;
+  let v = 0,
+    shift = 0;
   for (;;) {
     const byte = b[at++]!;
     v += (byte & 0x7f) * 2 ** shift;
@@ -78,7 +79,7 @@ function varint(b: Buffer, at: number): [number, number] {
 function answerOf(framed: Buffer): string {
   try {
     const m = framed.subarray(5);
-    for (let at = 0; at < m.length;) {
+    for (let at = 0; at < m.length; ) {
       const [tag, afterTag] = varint(m, at);
       if ((tag & 7) !== 2) return "?";
       const [len, start] = varint(m, afterTag);
@@ -91,25 +92,34 @@ function answerOf(framed: Buffer): string {
       }
       at = start + len;
     }
-  } catch { /* fall through */ }
+  } catch {
+    /* fall through */
+  }
   return "?";
 }
 
 function caller(address: string, tls?: LoadSpec["tls"]): { call(body: Buffer): Promise<string | false>; close(): void } {
-  const session = tls ? http2.connect(`https://${address}`, { ca: tls.ca, cert: tls.cert, key: tls.key }) : http2.connect(`http://${address}`);
+  const session = tls
+    ? http2.connect(`https://${address}`, { ca: tls.ca, cert: tls.cert, key: tls.key })
+    : http2.connect(`http://${address}`);
   session.on("error", () => {});
   return {
-    call: (body) => new Promise<string | false>((resolve) => {
-      const req = session.request({ ":method": "POST", ":path": PATH, "content-type": "application/grpc", te: "trailers" });
-      let status = "";
-      const chunks: Buffer[] = [];
-      req.on("response", (h) => { if (h["grpc-status"] !== undefined) status = String(h["grpc-status"]); });
-      req.on("trailers", (t) => { status = String(t["grpc-status"] ?? status); });
-      req.on("data", (d: Buffer) => chunks.push(d));
-      req.on("close", () => resolve(status === "0" && answerOf(Buffer.concat(chunks))));
-      req.on("error", () => resolve(false));
-      req.end(body);
-    }),
+    call: (body) =>
+      new Promise<string | false>((resolve) => {
+        const req = session.request({ ":method": "POST", ":path": PATH, "content-type": "application/grpc", te: "trailers" });
+        let status = "";
+        const chunks: Buffer[] = [];
+        req.on("response", (h) => {
+          if (h["grpc-status"] !== undefined) status = String(h["grpc-status"]);
+        });
+        req.on("trailers", (t) => {
+          status = String(t["grpc-status"] ?? status);
+        });
+        req.on("data", (d: Buffer) => chunks.push(d));
+        req.on("close", () => resolve(status === "0" && answerOf(Buffer.concat(chunks))));
+        req.on("error", () => resolve(false));
+        req.end(body);
+      }),
     close: () => session.close(),
   };
 }
@@ -118,7 +128,12 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const callers = Array.from({ length: spec.channels }, () => caller(spec.address, spec.tls));
   const bodies = spec.requests.map((r) => frame(Buffer.from(r, "base64")));
   const latencies: number[] = [];
-  let calls = 0, errors = 0, okStatus = 0, n = 0, allowedTotal = 0, lastAnswer = 0;
+  let calls = 0,
+    errors = 0,
+    okStatus = 0,
+    n = 0,
+    allowedTotal = 0,
+    lastAnswer = 0;
   const statuses: Record<string, number> = {};
   const start = performance.now();
   const measureFrom = spec.once ? start : start + spec.warmupMs;
@@ -156,18 +171,30 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     }
     await Promise.all(inflight);
   } else if (spec.once) {
-    const worker = async () => { while (n < bodies.length) await one(); };
+    const worker = async () => {
+      while (n < bodies.length) await one();
+    };
     await Promise.all(Array.from({ length: spec.concurrency }, worker));
     end = performance.now();
   } else {
-    const worker = async () => { while (performance.now() < end) await one(); };
+    const worker = async () => {
+      while (performance.now() < end) await one();
+    };
     await Promise.all(Array.from({ length: spec.concurrency }, worker));
   }
   for (const c of callers) c.close();
   const sorted = Float64Array.from(latencies).sort();
   return {
-    calls, errors, okStatus, statuses, allowedTotal, spanMs: lastAnswer - measureFrom, throughput: calls / ((spec.once ? end - start : spec.durationMs) / 1000),
-    p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? NaN,
+    calls,
+    errors,
+    okStatus,
+    statuses,
+    allowedTotal,
+    spanMs: lastAnswer - measureFrom,
+    throughput: calls / ((spec.once ? end - start : spec.durationMs) / 1000),
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    max: sorted[sorted.length - 1] ?? NaN,
   };
 }
 

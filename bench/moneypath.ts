@@ -49,12 +49,26 @@ async function main(): Promise<void> {
   const db = await benchDatabase(base);
   const devnet = await startDevnet({ blockTimeMs: 500 });
   const [grpcPort, httpPort] = [await freePort(), await freePort()];
-  const gw = spawnNode(join(here, "..", "src", "cli.js"), ["serve"], {
-    GATEWAY_HOST: "127.0.0.1", GATEWAY_GRPC_PORT: String(grpcPort), GATEWAY_HTTP_PORT: String(httpPort),
-    GATEWAY_PAYMENT_ADDRESS: devnet.wallets[0]!.address, GATEWAY_RPC: devnet.rpcUrl, GATEWAY_CHAIN_ID: devnet.chainId, DATABASE_URL: db.url,
-    GATEWAY_INVOICE_SECRET: "bench-invoice-secret-0123456789abcdef012345", JWT_SECRET: "bench-jwt-secret-0123456789abcdef0123456789",
-    LOG_LEVEL: "warn", GATEWAY_WATCHER: "false", GATEWAY_ROUTES: "/api/metered/*=0.000100", GATEWAY_CHECK_DEADLINE_MS: String(DEADLINE_MS),
-  }, process.env["BENCH_PROFILE_DIR"] ? ["--cpu-prof", `--cpu-prof-dir=${process.env["BENCH_PROFILE_DIR"]}`] : []);
+  const gw = spawnNode(
+    join(here, "..", "src", "cli.js"),
+    ["serve"],
+    {
+      GATEWAY_HOST: "127.0.0.1",
+      GATEWAY_GRPC_PORT: String(grpcPort),
+      GATEWAY_HTTP_PORT: String(httpPort),
+      GATEWAY_PAYMENT_ADDRESS: devnet.wallets[0]!.address,
+      GATEWAY_RPC: devnet.rpcUrl,
+      GATEWAY_CHAIN_ID: devnet.chainId,
+      DATABASE_URL: db.url,
+      GATEWAY_INVOICE_SECRET: "bench-invoice-secret-0123456789abcdef012345",
+      JWT_SECRET: "bench-jwt-secret-0123456789abcdef0123456789",
+      LOG_LEVEL: "warn",
+      GATEWAY_WATCHER: "false",
+      GATEWAY_ROUTES: "/api/metered/*=0.000100",
+      GATEWAY_CHECK_DEADLINE_MS: String(DEADLINE_MS),
+    },
+    process.env["BENCH_PROFILE_DIR"] ? ["--cpu-prof", `--cpu-prof-dir=${process.env["BENCH_PROFILE_DIR"]}`] : [],
+  );
   const noop = spawnNode(join(here, "noop-server.js"), ["0"]);
   const lines: Line[] = [];
   const pool = new pg.Pool({ connectionString: db.url, max: 2 });
@@ -77,7 +91,11 @@ async function main(): Promise<void> {
     const baseline = await run("baseline", noopAddress, reqPrepaid, 32);
     lines.push({ name: "baseline (no-op Check), 32 in flight", r: baseline, note: "" });
     const prepaid = await run("prepaid", gwAddress, reqPrepaid, 32);
-    lines.push({ name: "prepaid, 1,000 accounts, 32 in flight", r: prepaid, note: `${(prepaid.throughput / baseline.throughput).toFixed(2)}× baseline` });
+    lines.push({
+      name: "prepaid, 1,000 accounts, 32 in flight",
+      r: prepaid,
+      note: `${(prepaid.throughput / baseline.throughput).toFixed(2)}× baseline`,
+    });
     const prepaid128 = await run("prepaid 128", gwAddress, reqPrepaid, 128);
     lines.push({ name: "prepaid, 1,000 accounts, 128 in flight", r: prepaid128, note: "" });
     const hotGrpc = await run("hot account", gwAddress, reqHot, 128);
@@ -92,16 +110,23 @@ async function main(): Promise<void> {
     let i = 0;
     const until = Date.now() + DURATION_MS;
     const t0 = Date.now();
-    await Promise.all(Array.from({ length: 1000 }, async () => {
-      while (Date.now() < until) {
-        const o = await store.debit({ clientId: hot.clientId, keyHash, amountMicro: PRICE_MICRO, routeId: "bench", method: "GET", ref: `s${i++}` }).catch(() => null);
-        if (o?.kind === "applied") applied++;
-        else refused++;
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: 1000 }, async () => {
+        while (Date.now() < until) {
+          const o = await store
+            .debit({ clientId: hot.clientId, keyHash, amountMicro: PRICE_MICRO, routeId: "bench", method: "GET", ref: `s${i++}` })
+            .catch(() => null);
+          if (o?.kind === "applied") applied++;
+          else refused++;
+        }
+      }),
+    );
     const storeRate = applied / ((Date.now() - t0) / 1000);
     await store.close();
-    lines.push({ name: "one hot account straight into the store (1,000 concurrent debit calls)", note: `**${storeRate.toFixed(0)} debits/s** applied, ${refused} refused` });
+    lines.push({
+      name: "one hot account straight into the store (1,000 concurrent debit calls)",
+      note: `**${storeRate.toFixed(0)} debits/s** applied, ${refused} refused`,
+    });
 
     // Capacity: the best closed-loop prepaid throughput measured above.
     const capacity = Math.max(prepaid.throughput, prepaid128.throughput);
@@ -112,7 +137,9 @@ async function main(): Promise<void> {
     // Allows per second over the time it took to answer the window's calls (a backlog drains after it).
     const goodput = (open.statuses["200"] ?? 0) / (Math.max(open.spanMs, DURATION_MS) / 1000);
     lines.push({
-      name: `prepaid open loop at 2× capacity (${rate}/s offered)`, r: open, rate,
+      name: `prepaid open loop at 2× capacity (${rate}/s offered)`,
+      r: open,
+      rate,
       note: `goodput ${goodput.toFixed(0)}/s = **${((100 * goodput) / capacity).toFixed(0)} %** of peak; answers ${JSON.stringify(open.statuses)} in ${(open.spanMs / 1000).toFixed(1)} s; max ${open.max.toFixed(0)} ms vs deadline ${DEADLINE_MS} ms; gate402 RSS peak **${after.peak.toFixed(0)} MiB** (before the row: ${before.now.toFixed(0)} MiB)`,
     });
 
@@ -126,8 +153,10 @@ async function main(): Promise<void> {
     const funded = 1001n * 1_000_000_000_000n;
     const exact = BigInt(balances) === funded - BigInt(debits - refunds) * PRICE_MICRO;
     const verified = await verifyLedger(pool);
-    const size = (await pool.query(`SELECT pg_relation_size('ledger_entries')::float8 AS heap,
-      pg_total_relation_size('ledger_entries')::float8 AS total, (SELECT count(*) FROM ledger_entries)::float8 AS n`)).rows[0] as { heap: number; total: number; n: number };
+    const size = (
+      await pool.query(`SELECT pg_relation_size('ledger_entries')::float8 AS heap,
+      pg_total_relation_size('ledger_entries')::float8 AS total, (SELECT count(*) FROM ledger_entries)::float8 AS n`)
+    ).rows[0] as { heap: number; total: number; n: number };
     const perCall = `ledger growth (one entry per call, before rollups): ${(size.total / size.n).toFixed(0)} B per call with indexes (${(size.heap / size.n).toFixed(0)} B heap), WAL not counted`;
     const audit = `ledger: ${debits} debit entries − ${refunds} refunds of debits committed after their 503 = ${debits - refunds} charged, for ${allowedSeen} allows seen (${debits - refunds === allowedSeen ? "equal" : "NOT equal"}); balances ${exact ? "exact" : "NOT exact"}; chains ${verified.ok ? "verify" : "DO NOT verify"}`;
     process.stderr.write(`${audit}\n${perCall}\n`);
@@ -149,15 +178,19 @@ function write(lines: readonly Line[], audit: string): void {
     START,
     "## Money path (`npm run bench:money`)",
     "",
-    `Measured ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), load average ${loadavg().map((l) => l.toFixed(1)).join(" / ")}`,
+    `Measured ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" / ")}`,
     `at the end (other work was running on the machine), Node ${process.version}, ${DURATION_MS / 1000} s per row after ${WARMUP_MS / 1000} s warm-up, GATEWAY_CHECK_DEADLINE_MS ${DEADLINE_MS},`,
     "default pool (10), queue bound (1000) and batch settings (1 ms window, 256 debits). Analysis: [NOTES.md](NOTES.md).",
     "",
     "| scenario | checks/s | p50 ms | p99 ms | max ms | errors | notes |",
     "|---|---:|---:|---:|---:|---:|---|",
-    ...lines.map((l) => l.r
-      ? `| ${l.name} | ${l.r.throughput.toFixed(0)} | ${ms(l.r.p50)} | ${ms(l.r.p99)} | ${ms(l.r.max)} | ${l.r.errors} | ${l.note} |`
-      : `| ${l.name} | — | — | — | — | — | ${l.note} |`),
+    ...lines.map((l) =>
+      l.r
+        ? `| ${l.name} | ${l.r.throughput.toFixed(0)} | ${ms(l.r.p50)} | ${ms(l.r.p99)} | ${ms(l.r.max)} | ${l.r.errors} | ${l.note} |`
+        : `| ${l.name} | — | — | — | — | — | ${l.note} |`,
+    ),
     "",
     `Afterwards: ${audit}.`,
     END,

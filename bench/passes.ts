@@ -33,14 +33,31 @@ async function main(): Promise<void> {
   const db = await benchDatabase(base);
   const devnet = await startDevnet({ blockTimeMs: 200 });
   const dir = mkdtempSync(join(tmpdir(), "gate402-bench-passes-"));
-  writeFileSync(join(dir, "routes.yaml"), 'routes:\n  - { id: api, pattern: "/api/*", price: "0.001", scope: api, passes: [{ seconds: 3600, price: "1" }] }\n  - { id: free, pattern: "/free/*", free: true }\n');
+  writeFileSync(
+    join(dir, "routes.yaml"),
+    'routes:\n  - { id: api, pattern: "/api/*", price: "0.001", scope: api, passes: [{ seconds: 3600, price: "1" }] }\n  - { id: free, pattern: "/free/*", free: true }\n',
+  );
   const [grpcPort, httpPort] = [await freePort(), await freePort()];
-  const gw = spawnNode(join(here, "..", "src", "cli.js"), ["serve"], {
-    GATEWAY_HOST: "127.0.0.1", GATEWAY_GRPC_PORT: String(grpcPort), GATEWAY_HTTP_PORT: String(httpPort),
-    GATEWAY_PAYMENT_ADDRESS: devnet.wallets[0]!.address, GATEWAY_RPC: devnet.rpcUrl, GATEWAY_CHAIN_ID: devnet.chainId, DATABASE_URL: db.url,
-    GATEWAY_INVOICE_SECRET: "bench-invoice-secret-0123456789abcdef012345", JWT_SECRET: "bench-jwt-secret-0123456789abcdef0123456789", LOG_LEVEL: "warn",
-    GATEWAY_ROUTES_FILE: join(dir, "routes.yaml"), GATEWAY_PASS_KEYS: `b1:${PASS_KEY}`, GATEWAY_WATCHER: "false",
-  }, process.env["BENCH_PROFILE_DIR"] ? ["--cpu-prof", `--cpu-prof-dir=${process.env["BENCH_PROFILE_DIR"]}`] : []);
+  const gw = spawnNode(
+    join(here, "..", "src", "cli.js"),
+    ["serve"],
+    {
+      GATEWAY_HOST: "127.0.0.1",
+      GATEWAY_GRPC_PORT: String(grpcPort),
+      GATEWAY_HTTP_PORT: String(httpPort),
+      GATEWAY_PAYMENT_ADDRESS: devnet.wallets[0]!.address,
+      GATEWAY_RPC: devnet.rpcUrl,
+      GATEWAY_CHAIN_ID: devnet.chainId,
+      DATABASE_URL: db.url,
+      GATEWAY_INVOICE_SECRET: "bench-invoice-secret-0123456789abcdef012345",
+      JWT_SECRET: "bench-jwt-secret-0123456789abcdef0123456789",
+      LOG_LEVEL: "warn",
+      GATEWAY_ROUTES_FILE: join(dir, "routes.yaml"),
+      GATEWAY_PASS_KEYS: `b1:${PASS_KEY}`,
+      GATEWAY_WATCHER: "false",
+    },
+    process.env["BENCH_PROFILE_DIR"] ? ["--cpu-prof", `--cpu-prof-dir=${process.env["BENCH_PROFILE_DIR"]}`] : [],
+  );
   const noop = spawnNode(join(here, "noop-server.js"), ["0"]);
   try {
     await waitHttp(`http://127.0.0.1:${httpPort}/healthz`);
@@ -48,7 +65,11 @@ async function main(): Promise<void> {
     // 100 passes of 100 payers, signed with the gateway's key as its own purchase path would.
     const tokens = createPassTokens({ signing: { kid: "b1", secret: new TextEncoder().encode(PASS_KEY) }, verifying: [] });
     const now = Math.floor(Date.now() / 1000);
-    const passes = await Promise.all(Array.from({ length: 100 }, (_, i) => tokens.issue({ scope: "api", payer: `neutaro1bench${i}`, jti: `bench-pass-${String(i).padStart(8, "0")}`, exp: now + 3600 }, now)));
+    const passes = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        tokens.issue({ scope: "api", payer: `neutaro1bench${i}`, jti: `bench-pass-${String(i).padStart(8, "0")}`, exp: now + 3600 }, now),
+      ),
+    );
     // The row must measure allows: prove one pass is accepted before loading.
     const probe = checkClient(`127.0.0.1:${grpcPort}`);
     const answer = await probe.check(check("/api/data/probe", { "x-payment-pass": passes[0]! }));
@@ -62,7 +83,11 @@ async function main(): Promise<void> {
     // machine's background load over all alike.
     // Round 0 warms up both processes (JIT, connection pools) and is not counted.
     for (let round = 0; round <= ROUNDS; round++) {
-      const servers = [["no-op Check", noopAddress, reqPass], ["pass path (100 passes)", `127.0.0.1:${grpcPort}`, reqPass], ["free route (for reference)", `127.0.0.1:${grpcPort}`, reqFree]] as const;
+      const servers = [
+        ["no-op Check", noopAddress, reqPass],
+        ["pass path (100 passes)", `127.0.0.1:${grpcPort}`, reqPass],
+        ["free route (for reference)", `127.0.0.1:${grpcPort}`, reqFree],
+      ] as const;
       for (const [name, address, reqs] of servers) {
         process.stderr.write(`bench: ${name}, round ${round}…\n`);
         const r = await load({ address, requests: [...reqs], concurrency: CONCURRENCY });
@@ -105,7 +130,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(() => process.exit(0), (err) => {
-  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -36,12 +36,24 @@ async function main(): Promise<void> {
   const devnet = await startDevnet({ blockTimeMs: 200, accounts: WALLETS + 2 });
   const [grpcPort, httpPort] = [await freePort(), await freePort()];
   const payTo = devnet.wallets[0]!.address;
-  const gw = spawnNode(join(here, "..", "src", "cli.js"), ["serve"], {
-    GATEWAY_HOST: "127.0.0.1", GATEWAY_GRPC_PORT: String(grpcPort), GATEWAY_HTTP_PORT: String(httpPort),
-    GATEWAY_PAYMENT_ADDRESS: payTo, GATEWAY_RPC: devnet.rpcUrl, GATEWAY_CHAIN_ID: devnet.chainId, DATABASE_URL: db.url,
-    GATEWAY_INVOICE_SECRET: INVOICE_SECRET, JWT_SECRET: "bench-jwt-secret-0123456789abcdef0123456789", LOG_LEVEL: "warn",
-    GATEWAY_ROUTES: "/api/metered/*=0.000100",
-  }, process.env["BENCH_PROFILE_DIR"] ? ["--cpu-prof", `--cpu-prof-dir=${process.env["BENCH_PROFILE_DIR"]}`] : []);
+  const gw = spawnNode(
+    join(here, "..", "src", "cli.js"),
+    ["serve"],
+    {
+      GATEWAY_HOST: "127.0.0.1",
+      GATEWAY_GRPC_PORT: String(grpcPort),
+      GATEWAY_HTTP_PORT: String(httpPort),
+      GATEWAY_PAYMENT_ADDRESS: payTo,
+      GATEWAY_RPC: devnet.rpcUrl,
+      GATEWAY_CHAIN_ID: devnet.chainId,
+      DATABASE_URL: db.url,
+      GATEWAY_INVOICE_SECRET: INVOICE_SECRET,
+      JWT_SECRET: "bench-jwt-secret-0123456789abcdef0123456789",
+      LOG_LEVEL: "warn",
+      GATEWAY_ROUTES: "/api/metered/*=0.000100",
+    },
+    process.env["BENCH_PROFILE_DIR"] ? ["--cpu-prof", `--cpu-prof-dir=${process.env["BENCH_PROFILE_DIR"]}`] : [],
+  );
   const noop = spawnNode(join(here, "noop-server.js"), ["0"]);
   try {
     await waitHttp(`http://127.0.0.1:${httpPort}/healthz`);
@@ -53,7 +65,9 @@ async function main(): Promise<void> {
     process.stderr.write(`bench: paying ${INDEXED_PROOFS} invoices and waiting for the watcher…\n`);
     const indexed = await indexedInvoices(db.url, devnet, payTo);
     const req402 = encodeChecks([check("/api/data")]);
-    const reqPrepaid = encodeChecks(accounts.map((a) => check("/api/metered/q", { "x-client-id": a.clientId, "x-client-key": a.clientKey })));
+    const reqPrepaid = encodeChecks(
+      accounts.map((a) => check("/api/metered/q", { "x-client-id": a.clientId, "x-client-key": a.clientKey })),
+    );
     const reqReplay = encodeChecks([check("/api/data", { "x-payment-proof": replayProof })]);
     const reqIndexed = encodeChecks(indexed.map((id) => check("/api/data", { "x-payment-proof": id })));
     const rows: Row[] = [];
@@ -77,9 +91,16 @@ async function main(): Promise<void> {
     noop.child.kill("SIGTERM");
     process.stderr.write("bench: watcher catch-up…\n");
     const watcher = await benchWatcher();
-    writeResults(join(here, "..", "..", "bench", "RESULTS.md"), rows, watcher, { cpus: cpus().length, cpu: cpus()[0]?.model ?? "?", durationMs: DURATION_MS, concurrency: CONCURRENCY });
+    writeResults(join(here, "..", "..", "bench", "RESULTS.md"), rows, watcher, {
+      cpus: cpus().length,
+      cpu: cpus()[0]?.model ?? "?",
+      durationMs: DURATION_MS,
+      concurrency: CONCURRENCY,
+    });
     process.stdout.write(`watcher catch-up: ${watcher.paymentsPerSecond} payments/s (${watcher.payments} in ${watcher.seconds} s)\n`);
-    process.stdout.write(`${rows.map((r) => `${r.name}: ${r.throughput.toFixed(0)}/s p50 ${r.p50.toFixed(2)} ms p99 ${r.p99.toFixed(2)} ms errors ${r.errors}`).join("\n")}\n`);
+    process.stdout.write(
+      `${rows.map((r) => `${r.name}: ${r.throughput.toFixed(0)}/s p50 ${r.p50.toFixed(2)} ms p99 ${r.p99.toFixed(2)} ms errors ${r.errors}`).join("\n")}\n`,
+    );
   } finally {
     gw.child.kill("SIGTERM");
     noop.child.kill("SIGTERM");
@@ -130,7 +151,10 @@ async function redeemedProof(address: string, rpcUrl: string, mnemonic: string, 
   return proof;
 }
 
-main().then(() => process.exit(0), (err) => {
-  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -35,8 +35,16 @@ export async function benchDatabase(baseUrl: string): Promise<{ url: string; dro
 }
 
 /** Starts `node <script> …args` and resolves with the first stdout line (e.g. a port). */
-export function spawnNode(script: string, args: string[], env: Record<string, string> = {}, nodeArgs: string[] = []): { child: ChildProcess; firstLine: Promise<string> } {
-  const child = spawn(process.execPath, [...nodeArgs, script, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+export function spawnNode(
+  script: string,
+  args: string[],
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+): { child: ChildProcess; firstLine: Promise<string> } {
+  const child = spawn(process.execPath, [...nodeArgs, script, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const firstLine = new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once("line", resolve);
     child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
@@ -51,7 +59,9 @@ export async function waitHttp(url: string, timeoutMs = 30_000): Promise<void> {
   for (;;) {
     try {
       if ((await fetch(url)).ok) return;
-    } catch { /* not up yet */ }
+    } catch {
+      /* not up yet */
+    }
     if (Date.now() > until) throw new Error(`${url} did not come up`);
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -65,12 +75,22 @@ export function encodeChecks(requests: object[]): string[] {
 }
 
 /** Creates `n` prepaid accounts with `balanceMicro` each (deposits recorded under synthetic tx hashes). */
-export async function fundedAccounts(databaseUrl: string, n: number, balanceMicro: bigint): Promise<{ clientId: string; clientKey: string }[]> {
+export async function fundedAccounts(
+  databaseUrl: string,
+  n: number,
+  balanceMicro: bigint,
+): Promise<{ clientId: string; clientKey: string }[]> {
   const store = createPgStore({ databaseUrl, poolMax: 8 });
   const out: { clientId: string; clientKey: string }[] = [];
   for (let i = 0; i < n; i++) {
     const { account, clientKey } = await createPrepaidAccount(store);
-    await store.creditDeposit({ clientId: account.clientId, txHash: randomBytes(32).toString("hex").toUpperCase(), amountMicro: balanceMicro, height: 1, sender: "bench" });
+    await store.creditDeposit({
+      clientId: account.clientId,
+      txHash: randomBytes(32).toString("hex").toUpperCase(),
+      amountMicro: balanceMicro,
+      height: 1,
+      sender: "bench",
+    });
     out.push({ clientId: account.clientId, clientKey });
   }
   await store.close();
@@ -84,7 +104,16 @@ export function benchCheck(path: string, headers: Record<string, string> = {}): 
   return {
     attributes: {
       source: { address: { socket_address: { address: "10.0.0.7", port_value: 51234 } } },
-      request: { http: { id: "bench", method: "GET", path, host: "api.example.com", scheme: "https", headers: { ":authority": "api.example.com", ":method": "GET", ":path": path, "x-request-id": "bench", ...headers } } },
+      request: {
+        http: {
+          id: "bench",
+          method: "GET",
+          path,
+          host: "api.example.com",
+          scheme: "https",
+          headers: { ":authority": "api.example.com", ":method": "GET", ":path": path, "x-request-id": "bench", ...headers },
+        },
+      },
       context_extensions: {},
     },
   };
@@ -93,7 +122,9 @@ export function benchCheck(path: string, headers: Record<string, string> = {}): 
 /** Runs bench/loadgen.js in a process of its own (it must not share the measuring process's event loop). */
 export function runLoadgen(spec: LoadSpec): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), "loadgen.js")], { stdio: ["pipe", "pipe", "inherit"] });
+    const child = spawn(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), "loadgen.js")], {
+      stdio: ["pipe", "pipe", "inherit"],
+    });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`loadgen exited ${code}`))));

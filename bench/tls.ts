@@ -26,15 +26,56 @@ function openssl(args: string[]): void {
 /** A CA, a server certificate for 127.0.0.1 and a client certificate, as file paths. */
 function pki(): Record<"ca" | "serverCert" | "serverKey" | "clientCert" | "clientKey", string> {
   const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
-  openssl(["req", "-x509", ...ec, "-keyout", "ca.key", "-out", "ca.crt", "-days", "1", "-subj", "/CN=bench-ca",
-    "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign"]);
-  for (const [name, ext, serial] of [["server", "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n", "2"], ["client", "extendedKeyUsage=clientAuth\n", "3"]] as const) {
+  openssl([
+    "req",
+    "-x509",
+    ...ec,
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.crt",
+    "-days",
+    "1",
+    "-subj",
+    "/CN=bench-ca",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign",
+  ]);
+  for (const [name, ext, serial] of [
+    ["server", "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n", "2"],
+    ["client", "extendedKeyUsage=clientAuth\n", "3"],
+  ] as const) {
     writeFileSync(join(dir, `${name}.ext`), ext);
     openssl(["req", ...ec, "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${name}`]);
-    openssl(["x509", "-req", "-in", `${name}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-set_serial", serial, "-days", "1", "-extfile", `${name}.ext`, "-out", `${name}.crt`]);
+    openssl([
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      "ca.crt",
+      "-CAkey",
+      "ca.key",
+      "-set_serial",
+      serial,
+      "-days",
+      "1",
+      "-extfile",
+      `${name}.ext`,
+      "-out",
+      `${name}.crt`,
+    ]);
   }
   const f = (n: string) => join(dir, n);
-  return { ca: f("ca.crt"), serverCert: f("server.crt"), serverKey: f("server.key"), clientCert: f("client.crt"), clientKey: f("client.key") };
+  return {
+    ca: f("ca.crt"),
+    serverCert: f("server.crt"),
+    serverKey: f("server.key"),
+    clientCert: f("client.crt"),
+    clientKey: f("client.key"),
+  };
 }
 
 function load(spec: Pick<LoadSpec, "address" | "requests" | "tls">): Promise<LoadResult> {
@@ -47,7 +88,11 @@ function load(spec: Pick<LoadSpec, "address" | "requests" | "tls">): Promise<Loa
   });
 }
 
-interface Scenario { readonly name: string; readonly env: Record<string, string>; readonly tls?: LoadSpec["tls"] }
+interface Scenario {
+  readonly name: string;
+  readonly env: Record<string, string>;
+  readonly tls?: LoadSpec["tls"];
+}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -59,7 +104,11 @@ async function measure(scenarios: readonly Scenario[]): Promise<{ name: string; 
   const servers = scenarios.map((s) => spawnNode(join(here, "noop-server.js"), ["0"], s.env));
   try {
     const ports = await Promise.all(servers.map(async (s) => Number(await s.firstLine)));
-    const requests = encodeChecks([{ attributes: { request: { http: { method: "GET", path: "/api/data", host: "api.example.com", headers: { ":path": "/api/data" } } } } }]);
+    const requests = encodeChecks([
+      {
+        attributes: { request: { http: { method: "GET", path: "/api/data", host: "api.example.com", headers: { ":path": "/api/data" } } } },
+      },
+    ]);
     const runs: LoadResult[][] = scenarios.map(() => []);
     for (let round = 0; round < ROUNDS; round++) {
       for (const [i, s] of scenarios.entries()) runs[i]!.push(await load({ address: `127.0.0.1:${ports[i]}`, requests, tls: s.tls }));
@@ -77,7 +126,11 @@ async function main(): Promise<void> {
   const rows = await measure([
     { name: "plaintext", env: {} },
     { name: "TLS", env: serverEnv, tls: { ca: read(p.ca) } },
-    { name: "mTLS (client certificate checked)", env: { ...serverEnv, NOOP_TLS_CLIENT_CA_FILE: p.ca }, tls: { ca: read(p.ca), cert: read(p.clientCert), key: read(p.clientKey) } },
+    {
+      name: "mTLS (client certificate checked)",
+      env: { ...serverEnv, NOOP_TLS_CLIENT_CA_FILE: p.ca },
+      tls: { ca: read(p.ca), cert: read(p.clientCert), key: read(p.clientKey) },
+    },
   ]);
   const tput = (runs: LoadResult[]) => median(runs.map((r) => r.throughput));
   const base = tput(rows[0]!.runs);

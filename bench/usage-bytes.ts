@@ -41,8 +41,15 @@ interface Scenario {
 }
 
 interface Figures {
-  ledger: number; detail: number; wal: number; dbWal: number | null; fpi: number | null; checkpoints: number;
-  ledgerRows: number; calls: number; seconds: number;
+  ledger: number;
+  detail: number;
+  wal: number;
+  dbWal: number | null;
+  fpi: number | null;
+  checkpoints: number;
+  ledgerRows: number;
+  calls: number;
+  seconds: number;
 }
 
 const checkpointsDone = async (pool: pg.Pool) =>
@@ -52,7 +59,8 @@ async function sizes(pool: pg.Pool): Promise<{ ledger: number; detail: number; w
   const r = await pool.query<{ ledger: string; detail: string; wal: string; rows: string }>(
     `SELECT pg_total_relation_size('ledger_entries')::text AS ledger,
             (SELECT coalesce(sum(pg_total_relation_size(relid)), 0) FROM pg_partition_tree('usage_events') WHERE isleaf)::text AS detail,
-            pg_current_wal_lsn()::text AS wal, (SELECT count(*) FROM ledger_entries)::text AS rows`);
+            pg_current_wal_lsn()::text AS wal, (SELECT count(*) FROM ledger_entries)::text AS rows`,
+  );
   const row = r.rows[0]!;
   return { ledger: Number(row.ledger), detail: Number(row.detail), wal: row.wal, rows: Number(row.rows) };
 }
@@ -64,7 +72,11 @@ async function sizes(pool: pg.Pool): Promise<{ ledger: number; detail: number; w
  * it is read at the end (and goes away with the session, also if the bench dies). null when unavailable.
  */
 class DatabaseWal {
-  private constructor(private readonly c: pg.Client, private readonly oid: string, private readonly from: string) {}
+  private constructor(
+    private readonly c: pg.Client,
+    private readonly oid: string,
+    private readonly from: string,
+  ) {}
 
   static async start(url: string): Promise<DatabaseWal | null> {
     const c = new pg.Client({ connectionString: url });
@@ -73,7 +85,8 @@ class DatabaseWal {
       await c.query("CREATE EXTENSION IF NOT EXISTS pg_walinspect");
       await c.query(`SELECT pg_create_physical_replication_slot('gate402_bench_' || pg_backend_pid(), true, true)`);
       const r = await c.query<{ oid: string; lsn: string }>(
-        "SELECT (SELECT oid::text FROM pg_database WHERE datname = current_database()) AS oid, pg_current_wal_flush_lsn()::text AS lsn");
+        "SELECT (SELECT oid::text FROM pg_database WHERE datname = current_database()) AS oid, pg_current_wal_flush_lsn()::text AS lsn",
+      );
       return new DatabaseWal(c, r.rows[0]!.oid, r.rows[0]!.lsn);
     } catch (err) {
       process.stderr.write(`pg_walinspect unavailable (${(err as Error).message}): WAL of this database not measured\n`);
@@ -94,7 +107,9 @@ class DatabaseWal {
                       FROM pg_get_wal_records_info($1::pg_lsn, pg_current_wal_flush_lsn())),
               mine AS (SELECT DISTINCT xid FROM r WHERE block_ref LIKE $2 AND xid <> 0)
          SELECT kind, sum(record_length)::text AS bytes, sum(fpi_length)::text AS fpi FROM r
-          WHERE block_ref LIKE $2 OR xid IN (SELECT xid FROM mine) GROUP BY kind`, [this.from, `%rel %/${this.oid}/%`]);
+          WHERE block_ref LIKE $2 OR xid IN (SELECT xid FROM mine) GROUP BY kind`,
+        [this.from, `%rel %/${this.oid}/%`],
+      );
       const byKind = new Map(res.rows.map((r) => [r.kind, Number(r.bytes)]));
       const fpi = res.rows.reduce((n, r) => n + Number(r.fpi), 0);
       return { bytes: [...byKind.values()].reduce((a, b) => a + b, 0), fpi, byKind };
@@ -139,8 +154,12 @@ async function paced(store: PgStore, accts: readonly Account[], rate: number, ru
 async function scenario(base: string, s: Scenario): Promise<Figures> {
   const db = await benchDatabase(base);
   const store = createPgStore({
-    databaseUrl: db.url, poolMax: 10, queueMax: 100_000, defaultDeadlineMs: 60_000,
-    ledgerRollups: s.periodMs !== null, ledgerRollupMs: s.periodMs ?? 0,
+    databaseUrl: db.url,
+    poolMax: 10,
+    queueMax: 100_000,
+    defaultDeadlineMs: 60_000,
+    ledgerRollups: s.periodMs !== null,
+    ledgerRollupMs: s.periodMs ?? 0,
   });
   try {
     const accts: Account[] = [];
@@ -148,7 +167,13 @@ async function scenario(base: string, s: Scenario): Promise<Figures> {
       const key = randomBytes(16).toString("hex");
       const clientId = `bench-${i}`;
       await store.createAccount({ clientId, keyHash: createHash("sha256").update(key).digest("hex"), depositMemo: `bench-memo-${i}` });
-      await store.creditDeposit({ clientId, txHash: randomBytes(32).toString("hex").toUpperCase(), amountMicro: 10n ** 15n, height: 1, sender: "bench" });
+      await store.creditDeposit({
+        clientId,
+        txHash: randomBytes(32).toString("hex").toUpperCase(),
+        amountMicro: 10n ** 15n,
+        height: 1,
+        sender: "bench",
+      });
       accts.push({ clientId, keyHash: createHash("sha256").update(key).digest("hex") });
     }
     await store.pool.query("CHECKPOINT").catch(() => undefined);
@@ -168,9 +193,15 @@ async function scenario(base: string, s: Scenario): Promise<Figures> {
     const verified = await verifyLedger(store);
     if (!verified.ok) throw new Error(`ledger does not verify: ${JSON.stringify(verified)}`);
     return {
-      ledger: after.ledger - before.ledger, detail: after.detail - before.detail, wal: Number(wal.rows[0]!.d), dbWal: dbWal?.bytes ?? null,
-      fpi: dbWal?.fpi ?? null, checkpoints: (await checkpointsDone(store.pool)) - checkpointsBefore,
-      ledgerRows: after.rows - before.rows, calls: n, seconds,
+      ledger: after.ledger - before.ledger,
+      detail: after.detail - before.detail,
+      wal: Number(wal.rows[0]!.d),
+      dbWal: dbWal?.bytes ?? null,
+      fpi: dbWal?.fpi ?? null,
+      checkpoints: (await checkpointsDone(store.pool)) - checkpointsBefore,
+      ledgerRows: after.rows - before.rows,
+      calls: n,
+      seconds,
     };
   } finally {
     await store.close();
@@ -179,7 +210,7 @@ async function scenario(base: string, s: Scenario): Promise<Figures> {
 }
 
 const perCall = (bytes: number, calls: number) => (bytes / calls).toFixed(0);
-const perDay = (bytes: number, calls: number) => `${((bytes / calls) * DAY_CALLS / 1e9).toFixed(1)} GB`;
+const perDay = (bytes: number, calls: number) => `${(((bytes / calls) * DAY_CALLS) / 1e9).toFixed(1)} GB`;
 
 async function main(): Promise<void> {
   const base = process.env["BENCH_DATABASE_URL"] ?? process.env["TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -188,7 +219,11 @@ async function main(): Promise<void> {
     { what: "per-call debit entries", accounts: 1000, periodMs: null, rate: RATE, runS: Math.min(60, RUN_S) },
     { what: "rollups per batch (period 0)", accounts: 1000, periodMs: 0 },
     ...[10, 100, 1000].map((accounts) => ({
-      what: "rollups per 60 s period (default)", accounts, periodMs: 60_000, rate: RATE, runS: RUN_S,
+      what: "rollups per 60 s period (default)",
+      accounts,
+      periodMs: 60_000,
+      rate: RATE,
+      runS: RUN_S,
     })),
     { what: "rollups per 10 s period", accounts: 1000, periodMs: 10_000, rate: RATE, runS: Math.min(60, RUN_S) },
   ];
@@ -199,11 +234,27 @@ async function main(): Promise<void> {
     process.stderr.write(`${JSON.stringify({ ...s, ...f })}\n`);
     const how = s.rate ? `${s.rate}/s for ${s.runS} s` : "flat out";
     const walOf = (b: number | null) => (b === null ? "n/a" : perCall(b, f.calls));
-    rows.push([
-      `${s.what}, ${s.accounts} accounts`, how, f.calls, (f.calls / f.seconds).toFixed(0), (f.calls / Math.max(1, f.ledgerRows)).toFixed(1),
-      perCall(f.ledger, f.calls), perCall(f.detail, f.calls), walOf(f.dbWal), walOf(f.fpi), f.checkpoints, perCall(f.wal, f.calls),
-      perDay(f.ledger, f.calls), perDay(f.detail, f.calls), f.dbWal === null ? "n/a" : perDay(f.dbWal, f.calls),
-    ].join(" | ").replace(/^/, "| ").concat(" |"));
+    rows.push(
+      [
+        `${s.what}, ${s.accounts} accounts`,
+        how,
+        f.calls,
+        (f.calls / f.seconds).toFixed(0),
+        (f.calls / Math.max(1, f.ledgerRows)).toFixed(1),
+        perCall(f.ledger, f.calls),
+        perCall(f.detail, f.calls),
+        walOf(f.dbWal),
+        walOf(f.fpi),
+        f.checkpoints,
+        perCall(f.wal, f.calls),
+        perDay(f.ledger, f.calls),
+        perDay(f.detail, f.calls),
+        f.dbWal === null ? "n/a" : perDay(f.dbWal, f.calls),
+      ]
+        .join(" | ")
+        .replace(/^/, "| ")
+        .concat(" |"),
+    );
   }
   const fmt = (l: number[]) => l.map((x) => x.toFixed(1)).join(" / ");
   const section = [
@@ -213,13 +264,13 @@ async function main(): Promise<void> {
     `Measured ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC on a shared machine: ${cpus().length} cores, load average`,
     `${fmt(loadBefore)} before and ${fmt(loadavg())} after (1 / 5 / 15 min; other sessions' builds and tests were running on the`,
     `machine and on the same Postgres server), Node ${process.version}; straight into the store, default batch settings (1 ms window,`,
-    "256 debits). \"flat out\": 1,000 debit calls in flight until all are applied; \"N/s\": a steady offered rate spread evenly",
+    '256 debits). "flat out": 1,000 debit calls in flight until all are applied; "N/s": a steady offered rate spread evenly',
     "over the accounts (1,000 calls/s over 1,000 accounts = 1 call/s per account), periods still open at the end closed then",
     "(partial periods count: pessimistic). Bytes: heap + indexes (pg_total_relation_size; detail = all usage_events partitions).",
     "WAL: the records of this database's relations and its transactions' commits (pg_walinspect over the run), full-page",
     "images (FPI: the first change of each page after a checkpoint) included and shown apart: how many there are depends on",
-    "how often the server checkpoints (\"checkpoints\" during the run; here mostly forced by other sessions' WAL on the shared",
-    "server, default max_wal_size 1 GB, checkpoint_timeout 5 min). \"server WAL\": pg_current_wal_lsn difference of the whole",
+    'how often the server checkpoints ("checkpoints" during the run; here mostly forced by other sessions\' WAL on the shared',
+    'server, default max_wal_size 1 GB, checkpoint_timeout 5 min). "server WAL": pg_current_wal_lsn difference of the whole',
     "server (an upper bound). A day = 86.4 M calls (1,000 calls/s).",
     "Beyond the retention window only the ledger column stays (plus one usage_daily row per account, route, method and day);",
     "an open period lives in its account row (a fixed ~70 B per account, not per call).",

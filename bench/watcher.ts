@@ -28,15 +28,32 @@ async function signWallet(devnet: Devnet, query: StargateClient, w: number, to: 
   const { accountNumber, sequence } = await query.getSequence(from);
   const out: Uint8Array[] = [];
   for (const [i, memo] of memos.entries()) {
-    const msg = { typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: from, toAddress: to, amount: [{ denom: "uneutaro", amount: "1000" }] } };
-    out.push(TxRaw.encode(await signer.sign(from, [msg], FEE, memo, { accountNumber, sequence: sequence + i, chainId: devnet.chainId })).finish());
+    const msg = {
+      typeUrl: "/cosmos.bank.v1beta1.MsgSend",
+      value: { fromAddress: from, toAddress: to, amount: [{ denom: "uneutaro", amount: "1000" }] },
+    };
+    out.push(
+      TxRaw.encode(await signer.sign(from, [msg], FEE, memo, { accountNumber, sequence: sequence + i, chainId: devnet.chainId })).finish(),
+    );
   }
   return out;
 }
 
 /** `n` invoices for GET on route "default" at 1000 uneutaro, valid for an hour. */
 export function benchInvoices(codec: InvoiceCodec, n: number, issueHeight = 1): string[] {
-  return Array.from({ length: n }, (_, i) => codec.issue({ amountMicro: 1000n, method: "GET", routeId: "default", expiresAt: Math.floor(Date.now() / 1000) + 3600, issueHeight, nonce: `b${i}`, uses: 1 }).id);
+  return Array.from(
+    { length: n },
+    (_, i) =>
+      codec.issue({
+        amountMicro: 1000n,
+        method: "GET",
+        routeId: "default",
+        expiresAt: Math.floor(Date.now() / 1000) + 3600,
+        issueHeight,
+        nonce: `b${i}`,
+        uses: 1,
+      }).id,
+  );
 }
 
 /**
@@ -46,7 +63,17 @@ export function benchInvoices(codec: InvoiceCodec, n: number, issueHeight = 1): 
 export async function fillChain(devnet: Devnet, payTo: string, memos: readonly string[]): Promise<void> {
   const query = await StargateClient.connect(devnet.rpcUrl);
   try {
-    const perWallet = await Promise.all(Array.from({ length: WALLETS }, (_, w) => signWallet(devnet, query, w + 1, payTo, memos.filter((_, i) => i % WALLETS === w))));
+    const perWallet = await Promise.all(
+      Array.from({ length: WALLETS }, (_, w) =>
+        signWallet(
+          devnet,
+          query,
+          w + 1,
+          payTo,
+          memos.filter((_, i) => i % WALLETS === w),
+        ),
+      ),
+    );
     const queue = perWallet[0]!.flatMap((_, i) => perWallet.map((txs) => txs[i]).filter((t): t is Uint8Array => t !== undefined));
     for (let at = 0; at < queue.length; at += PER_BLOCK) {
       for (const tx of queue.slice(at, at + PER_BLOCK)) await query.broadcastTxSync(tx);
@@ -64,7 +91,9 @@ export async function fillChain(devnet: Devnet, payTo: string, memos: readonly s
 export async function benchWatcher(): Promise<{ paymentsPerSecond: number; payments: number; seconds: number }> {
   const n = Number(process.env["BENCH_WATCHER_PAYMENTS"] ?? 2000);
   const devnet = await startDevnet({ blockTimeMs: 0, accounts: WALLETS + 1 });
-  const db = await benchDatabase(process.env["BENCH_DATABASE_URL"] ?? process.env["TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/test");
+  const db = await benchDatabase(
+    process.env["BENCH_DATABASE_URL"] ?? process.env["TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/test",
+  );
   const store = createPgStore({ databaseUrl: db.url });
   const payTo = devnet.wallets[0]!.address;
   const codec = new InvoiceCodec(randomBytes(32).toString("hex"), payTo, "uneutaro", devnet.chainId);
@@ -77,9 +106,18 @@ export async function benchWatcher(): Promise<{ paymentsPerSecond: number; payme
     const started = process.hrtime.bigint();
     const scan = createScanChain([devnet.rpcUrl], 10_000);
     const watcher = startPaymentWatcher({
-      databaseUrl: db.url, chain: scan.port, payTo, denom: "uneutaro", codec, store, log: pino({ level: "warn" }),
+      databaseUrl: db.url,
+      chain: scan.port,
+      payTo,
+      denom: "uneutaro",
+      codec,
+      store,
+      log: pino({ level: "warn" }),
       settings: { pollMs: 20, leasePollMs: 100, marginBlocks: 1, rereadBlocks: 10, minConfirmations: 1, startHeight: 1 },
-      onPass: (r) => { recorded += r.recorded; if (recorded >= n) done(); },
+      onPass: (r) => {
+        recorded += r.recorded;
+        if (recorded >= n) done();
+      },
     });
     await finished;
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -95,8 +133,11 @@ export async function benchWatcher(): Promise<{ paymentsPerSecond: number; payme
 
 // `node dist/bench/watcher.js` runs it alone and prints the result as JSON.
 if (import.meta.url === `file://${process.argv[1]}`) {
-  benchWatcher().then((r) => process.stdout.write(`${JSON.stringify(r)}\n`), (err: unknown) => {
-    process.stderr.write(`${String(err)}\n`);
-    process.exitCode = 1;
-  });
+  benchWatcher().then(
+    (r) => process.stdout.write(`${JSON.stringify(r)}\n`),
+    (err: unknown) => {
+      process.stderr.write(`${String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
 }

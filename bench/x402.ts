@@ -28,7 +28,9 @@ async function payingFetch(rpc: string, mnemonic: string, network: string, mode:
   const signer = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic, { prefix: "neutaro" });
   const client = new x402Client();
   registerExactCosmosScheme(client, { signer, rpc, mode });
-  client.setSpendControls({ allowedAssets: [{ network: network as `${string}:${string}`, asset: "uneutaro", maxAmountPerPayment: "100000" }] });
+  client.setSpendControls({
+    allowedAssets: [{ network: network as `${string}:${string}`, asset: "uneutaro", maxAmountPerPayment: "100000" }],
+  });
   return wrapFetchWithPayment(fetch, client);
 }
 
@@ -40,12 +42,22 @@ async function main(): Promise<void> {
   const db = await benchDatabase(base);
   const devnet = await startDevnet({ blockTimeMs: BLOCK_MS, accounts: 3 });
   const network = `cosmos:${devnet.chainId}`;
-  const config = loadConfig({
-    GATEWAY_HOST: "127.0.0.1", GATEWAY_GRPC_PORT: "0", GATEWAY_HTTP_PORT: "0", GATEWAY_PAYMENT_ADDRESS: devnet.wallets[0]!.address,
-    GATEWAY_RPC: devnet.rpcUrl, GATEWAY_CHAIN_ID: devnet.chainId, DATABASE_URL: db.url, LOG_LEVEL: "warn",
-    GATEWAY_INVOICE_SECRET: "bench-invoice-secret-0123456789abcdef012345", JWT_SECRET: "bench-jwt-secret-0123456789abcdef0123456789",
-    GATEWAY_ROUTES: "GET /api/data=0.001",
-  }, "production");
+  const config = loadConfig(
+    {
+      GATEWAY_HOST: "127.0.0.1",
+      GATEWAY_GRPC_PORT: "0",
+      GATEWAY_HTTP_PORT: "0",
+      GATEWAY_PAYMENT_ADDRESS: devnet.wallets[0]!.address,
+      GATEWAY_RPC: devnet.rpcUrl,
+      GATEWAY_CHAIN_ID: devnet.chainId,
+      DATABASE_URL: db.url,
+      LOG_LEVEL: "warn",
+      GATEWAY_INVOICE_SECRET: "bench-invoice-secret-0123456789abcdef012345",
+      JWT_SECRET: "bench-jwt-secret-0123456789abcdef0123456789",
+      GATEWAY_ROUTES: "GET /api/data=0.001",
+    },
+    "production",
+  );
   const gw = await startGateway(config, { log: pino({ level: "warn" }) });
   const url = `${gw.httpUrl}/ext-authz/api/data`;
   const results: Record<"signed" | "broadcast", number[]> = { signed: [], broadcast: [] };
@@ -72,7 +84,8 @@ async function main(): Promise<void> {
     await db.drop();
   }
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const row = (name: string, xs: number[]) => `| ${name} | ${xs.length} | ${fmt(mean(xs))} | ${fmt(pct(xs, 0.5))} | ${fmt(Math.max(...xs))} | ${fmt(Math.min(...xs))} |`;
+  const row = (name: string, xs: number[]) =>
+    `| ${name} | ${xs.length} | ${fmt(mean(xs))} | ${fmt(pct(xs, 0.5))} | ${fmt(Math.max(...xs))} | ${fmt(Math.min(...xs))} |`;
   const section = [
     START,
     "## x402: first 402 to paid 200 (bench/x402.ts)",

@@ -15,12 +15,22 @@ import { readFileSync } from "node:fs";
 import madge from "madge";
 
 const LAYER = {
-  core: 0, ports: 0, "money.ts": 0,
-  config: 1, tls: 1, observability: 1, chain: 1, store: 1,
+  core: 0,
+  ports: 0,
+  "money.ts": 0,
+  config: 1,
+  tls: 1,
+  observability: 1,
+  chain: 1,
+  store: 1,
   transport: 2,
-  watcher: 3, manage: 3, x402: 3,
+  watcher: 3,
+  manage: 3,
+  x402: 3,
   app: 4,
-  cli: 5, "cli.ts": 5, demo: 5,
+  cli: 5,
+  "cli.ts": 5,
+  demo: 5,
 };
 const STANDALONE = { client: ["client", "money.ts"] };
 const DEVNET = "@gate402/devnet";
@@ -49,19 +59,26 @@ for (const [from, deps] of Object.entries(res.obj())) {
 }
 // What `gate402 serve` loads: the static closure of the entry point and the production commands.
 const seen = new Set();
-const walk = (f) => { if (seen.has(f)) return; seen.add(f); for (const d of res.obj()[f] ?? []) walk(d); };
+const walk = (f) => {
+  if (seen.has(f)) return;
+  seen.add(f);
+  for (const d of res.obj()[f] ?? []) walk(d);
+};
 for (const entry of ["cli.ts", "cli/commands.ts", "app/gateway.ts"]) walk(entry);
-for (const f of seen) if (f.startsWith("cli/dev-") || importsDevnet(readFileSync(`src/${f}`, "utf8"))) problems.push(`gate402 serve loads ${f}`);
+for (const f of seen)
+  if (f.startsWith("cli/dev-") || importsDevnet(readFileSync(`src/${f}`, "utf8"))) problems.push(`gate402 serve loads ${f}`);
 // Only the dev commands import the devnet package (lazily reached through src/cli/program.ts).
 for (const f of Object.keys(res.obj())) {
   const lazy = readFileSync(`src/${f}`, "utf8").includes(`import("${DEVNET}`);
-  if ((importsDevnet(readFileSync(`src/${f}`, "utf8")) || lazy) && top(f) !== "cli") problems.push(`src/${f} imports ${DEVNET}: only src/cli does`);
+  if ((importsDevnet(readFileSync(`src/${f}`, "utf8")) || lazy) && top(f) !== "cli")
+    problems.push(`src/${f} imports ${DEVNET}: only src/cli does`);
 }
 // The devnet package: no circles, and nothing imported from outside packages/devnet/src (e.g. gate402's src).
 const dev = await madge("packages/devnet/src", { fileExtensions: ["ts"], tsConfig: "packages/devnet/tsconfig.json" });
 for (const circle of dev.circular()) problems.push(`import circle in packages/devnet: ${circle.join(" -> ")}`);
 for (const [from, deps] of Object.entries(dev.obj())) {
-  for (const to of deps) if (to.startsWith("..")) problems.push(`packages/devnet/src/${from} -> ${to}: the devnet imports nothing outside itself`);
+  for (const to of deps)
+    if (to.startsWith("..")) problems.push(`packages/devnet/src/${from} -> ${to}: the devnet imports nothing outside itself`);
   if (/from\s*["'](?:gate402|\.\.\/\.\.\/)/.test(readFileSync(`packages/devnet/src/${from}`, "utf8"))) {
     problems.push(`packages/devnet/src/${from} imports gate402: the devnet imports nothing of the product`);
   }

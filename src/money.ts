@@ -10,7 +10,10 @@ export const MICRO_PER_COIN = 1_000_000n;
 
 /** Thrown for a decimal amount that is empty, negative, has more than 6 decimals or is not a number. */
 export class AmountFormatError extends Error {
-  constructor(readonly input: string, why: string) {
+  constructor(
+    readonly input: string,
+    why: string,
+  ) {
     super(`invalid amount "${input}": ${why}`);
     this.name = "AmountFormatError";
   }

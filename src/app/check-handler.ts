@@ -43,8 +43,14 @@ export function checkHandler(gate: Gate, metrics: Metrics, log: Logger, dryRun: 
     metrics.checkDuration.observe({ transport: facts.transport, outcome }, Number(process.hrtime.bigint() - start) / 1e9);
     if (log.isLevelEnabled("debug") || decision.kind === "deny") {
       const fields = {
-        decisionId: decision.decisionId, outcome, reason: decision.kind === "deny" ? decision.reason : undefined, route: decision.routeId,
-        method: facts.method, path: facts.path, requestId: facts.requestId, dryRun,
+        decisionId: decision.decisionId,
+        outcome,
+        reason: decision.kind === "deny" ? decision.reason : undefined,
+        route: decision.routeId,
+        method: facts.method,
+        path: facts.path,
+        requestId: facts.requestId,
+        dryRun,
       };
       if (decision.kind === "deny" && decision.status >= 500) log.warn(fields, "check denied");
       else log.debug(fields, "check decided");

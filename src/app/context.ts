@@ -40,4 +40,3 @@ export interface GatewayContext {
 
 /** A feature started with the gateway and stopped before the store closes. */
 export type Extension = (ctx: GatewayContext) => Promise<{ stop(): Promise<void> } | void> | { stop(): Promise<void> } | void;
-

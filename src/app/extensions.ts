@@ -13,5 +13,10 @@ import { usagePeriodSweep } from "./usage-periods.js";
  */
 export const DEFAULT_EXTENSIONS: readonly Extension[] = [
   manageExtension(),
-  chainHealth, paymentWatcher, x402Extension, unfundedSweep(), usageMaintenance, usagePeriodSweep,
+  chainHealth,
+  paymentWatcher,
+  x402Extension,
+  unfundedSweep(),
+  usageMaintenance,
+  usagePeriodSweep,
 ];

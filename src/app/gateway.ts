@@ -87,33 +87,73 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
   const db = await database(config, log);
   await migrate(db.url, log);
   const store = createPgStore({
-    databaseUrl: db.url, logger: log, poolMax: config.dbPoolMax, connectTimeoutMs: config.dbAcquireTimeoutMs,
-    defaultDeadlineMs: config.checkDeadlineMs, queueMax: config.dbQueueMax, batchWindowMs: config.dbBatchWindowMs, batchMax: config.dbBatchMax,
-    ledgerRollups: config.ledgerRollups, ledgerRollupMs: config.ledgerRollupMs,
+    databaseUrl: db.url,
+    logger: log,
+    poolMax: config.dbPoolMax,
+    connectTimeoutMs: config.dbAcquireTimeoutMs,
+    defaultDeadlineMs: config.checkDeadlineMs,
+    queueMax: config.dbQueueMax,
+    batchWindowMs: config.dbBatchWindowMs,
+    batchMax: config.dbBatchMax,
+    ledgerRollups: config.ledgerRollups,
+    ledgerRollupMs: config.ledgerRollupMs,
   });
   const metrics = createMetrics();
   initOfferMetrics(metrics);
   const networks = createChainRegistry(config.networks, { deadlineMs: config.chainTimeoutMs, metrics, log });
   const chain = networks.primary;
   // v1 ids for the primary asset (as before), v2 ids naming any other accepted asset (core/invoices.ts).
-  const codec = new InvoiceCodec(config.invoiceSecret, config.paymentAddress, config.denom, config.chainId, config.assets.filter((a) => !a.primary));
+  const codec = new InvoiceCodec(
+    config.invoiceSecret,
+    config.paymentAddress,
+    config.denom,
+    config.chainId,
+    config.assets.filter((a) => !a.primary),
+  );
   const routeTable = createRouteTable({
-    routes: config.routes, routesFile: config.routesFile, envRoutes: config.envRoutes, assets: config.assets, log,
-    debounceMs: opts.routeReloadDebounceMs, clock,
+    routes: config.routes,
+    routesFile: config.routesFile,
+    envRoutes: config.envRoutes,
+    assets: config.assets,
+    log,
+    debounceMs: opts.routeReloadDebounceMs,
+    clock,
   });
   const signedTx = createSignedTxDeps(config, chain.chain, store.pool, metrics.registry);
   const passes = await startPasses(config, db.url, log);
   const gate = createGate({
-    terms: { payTo: config.paymentAddress, denom: config.denom, network: config.network, currency: config.currency, prepaidEnabled: config.prepaidEnabled, publicUrl: config.publicUrl ?? "" },
-    prices: { routes: routeTable.current, defaultPriceMicro: config.defaultPriceMicro, strictRouting: config.strictRouting, assets: config.assets },
-    codec, chain: chain.chain, store, assets: config.assets,
+    terms: {
+      payTo: config.paymentAddress,
+      denom: config.denom,
+      network: config.network,
+      currency: config.currency,
+      prepaidEnabled: config.prepaidEnabled,
+      publicUrl: config.publicUrl ?? "",
+    },
+    prices: {
+      routes: routeTable.current,
+      defaultPriceMicro: config.defaultPriceMicro,
+      strictRouting: config.strictRouting,
+      assets: config.assets,
+    },
+    codec,
+    chain: chain.chain,
+    store,
+    assets: config.assets,
     networkChain: (id) => {
       const n = networks.get(id);
       return n && { chain: n.chain, lastKnownHeight: n.lastKnownHeight };
     },
-    invoiceTtlSeconds: config.invoiceTtlSeconds, minConfirmations: config.minConfirmations, prepaidEnabled: config.prepaidEnabled,
-    lateGraceSeconds: config.lateGraceSeconds, checkDeadlineMs: config.checkDeadlineMs,
-    lastKnownHeight: chain.lastKnownHeight, nextBlockSeconds: chain.nextBlockSeconds, clock, newId: randomUUID, nonce: pooledNonce(),
+    invoiceTtlSeconds: config.invoiceTtlSeconds,
+    minConfirmations: config.minConfirmations,
+    prepaidEnabled: config.prepaidEnabled,
+    lateGraceSeconds: config.lateGraceSeconds,
+    checkDeadlineMs: config.checkDeadlineMs,
+    lastKnownHeight: chain.lastKnownHeight,
+    nextBlockSeconds: chain.nextBlockSeconds,
+    clock,
+    newId: randomUUID,
+    nonce: pooledNonce(),
     events: metricsEvents(metrics, log),
     chainLookupLimiter: createRateLimiter({ refillPerSecond: config.rateLimitPerSec, capacity: config.rateLimitBurst, clock }),
     signedTx: signedTx.deps,
@@ -121,14 +161,21 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
   });
   const check = checkHandler(gate, metrics, log, config.dryRun);
   const refunder = createRefunder({
-    policy: config.refundPolicy, windowMs: config.refundWindowSeconds * 1000, refunds: pgRefunds(store.pool), metrics,
+    policy: config.refundPolicy,
+    windowMs: config.refundWindowSeconds * 1000,
+    refunds: pgRefunds(store.pool),
+    metrics,
     log: log.child({ component: "refunds" }),
   });
   const tls = config.tls ? createTlsReloader(config.tls, config.tls.reloadMs, log.child({ component: "tls" })) : undefined;
   const grpcCredentials = tls ? new ReloadableServerCredentials(tls.current()) : undefined;
   const grpc: ExtAuthzServer = createExtAuthzServer({
-    check, logger: log.child({ component: "grpc" }), credentials: grpcCredentials,
-    services: [{ name: "envoy.service.accesslog.v3.AccessLogService", ...accessLogService(refunder.sink, log.child({ component: "access-log" })) }],
+    check,
+    logger: log.child({ component: "grpc" }),
+    credentials: grpcCredentials,
+    services: [
+      { name: "envoy.service.accesslog.v3.AccessLogService", ...accessLogService(refunder.sink, log.child({ component: "access-log" })) },
+    ],
   });
   const grpcPort = await grpc.listen(config.grpcPort, config.host);
   const healthGrpcPort = config.healthGrpcPort === undefined ? undefined : await grpc.listenHealth(config.healthGrpcPort, config.host);
@@ -136,17 +183,43 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
   const manageMtls = config.tls?.manageClientCert === true;
   // rejectUnauthorized false: the handshake succeeds without one, and the /manage hook refuses the request.
   const https = tls ? { ...secureContextOptions(tls.current()), requestCert: manageMtls, rejectUnauthorized: false } : undefined;
-  const http = buildHttpApp({
-    config, store, chain: chain.chain, codec, metrics, log, version: VERSION, check, poolStats: () => poolStats(store), clock,
-    networks: () => networks.availability(), chainFor: (id) => networks.get(id)?.chain,
-  }, [], https);
+  const http = buildHttpApp(
+    {
+      config,
+      store,
+      chain: chain.chain,
+      codec,
+      metrics,
+      log,
+      version: VERSION,
+      check,
+      poolStats: () => poolStats(store),
+      clock,
+      networks: () => networks.availability(),
+      chainFor: (id) => networks.get(id)?.chain,
+    },
+    [],
+    https,
+  );
   tls?.onChange((m) => {
     grpcCredentials!.update(m);
     (http.server as unknown as TlsServer).setSecureContext(secureContextOptions(m));
   });
   const ctx: GatewayContext = {
-    config, log, store, databaseUrl: db.url, chain, networks, codec, metrics, check, http, clock, version: VERSION,
-    signedTx: signedTx.deps, routeTable,
+    config,
+    log,
+    store,
+    databaseUrl: db.url,
+    chain,
+    networks,
+    codec,
+    metrics,
+    check,
+    http,
+    clock,
+    version: VERSION,
+    signedTx: signedTx.deps,
+    routeTable,
   };
   const started: { stop(): Promise<void> }[] = [];
   for (const ext of opts.extensions ?? DEFAULT_EXTENSIONS) {
@@ -158,13 +231,33 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions): P
   const scheme = tls ? "https" : "http";
   const others = config.networks.filter((n) => !n.primary).map((n) => n.id);
   log.info(
-    { grpcPort, httpPort, payTo: config.paymentAddress, network: config.network, rpc: config.rpcUrls, networks: others,
-      dryRun: config.dryRun },
+    {
+      grpcPort,
+      httpPort,
+      payTo: config.paymentAddress,
+      network: config.network,
+      rpc: config.rpcUrls,
+      networks: others,
+      dryRun: config.dryRun,
+    },
     "gate402 listening",
   );
   return {
-    config, grpcPort, httpPort, healthGrpcPort, tls, httpUrl: `${scheme}://127.0.0.1:${httpPort}`, databaseUrl: db.url, store, chain,
-    networks, metrics, check, http, passes, routeTable,
+    config,
+    grpcPort,
+    httpPort,
+    healthGrpcPort,
+    tls,
+    httpUrl: `${scheme}://127.0.0.1:${httpPort}`,
+    databaseUrl: db.url,
+    store,
+    chain,
+    networks,
+    metrics,
+    check,
+    http,
+    passes,
+    routeTable,
     async stop(graceMs = 5000) {
       grpc.setServing(false);
       await grpc.shutdown(graceMs);

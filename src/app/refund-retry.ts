@@ -28,7 +28,10 @@ export class RetryQueue<T> {
   private running = false;
   private readonly opts: RetryOptions;
 
-  constructor(opts: Partial<RetryOptions> & { maxAgeMs: number }, private readonly handlers: RetryHandlers<T>) {
+  constructor(
+    opts: Partial<RetryOptions> & { maxAgeMs: number },
+    private readonly handlers: RetryHandlers<T>,
+  ) {
     this.opts = { intervalMs: 1000, maxQueued: 10_000, clock: Date.now, ...opts };
     this.timer = setInterval(() => void this.round(), this.opts.intervalMs);
     this.timer.unref();
@@ -36,7 +39,10 @@ export class RetryQueue<T> {
 
   /** Queues `item` for the next round (or abandons it when the queue is full). */
   add(item: T): void {
-    if (this.items.length >= this.opts.maxQueued) return this.handlers.abandon(item, "queue_full");
+    if (this.items.length >= this.opts.maxQueued) {
+      this.handlers.abandon(item, "queue_full");
+      return;
+    }
     this.items.push({ item, since: this.opts.clock() });
   }
 

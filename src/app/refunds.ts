@@ -33,7 +33,11 @@ export async function handleLoggedResponse(o: RefundSinkOptions, e: LoggedRespon
   const reason = refundReason({ status: e.status, flags: e.flags });
   try {
     const outcome = await o.refunds.refund({
-      decisionId: e.decisionId, charge: e.payMethod as ChargeKind | undefined, status: e.status, reason, windowMs: o.windowMs,
+      decisionId: e.decisionId,
+      charge: e.payMethod as ChargeKind | undefined,
+      status: e.status,
+      reason,
+      windowMs: o.windowMs,
       ...(e.startedAt ? { requestedAt: e.startedAt } : {}),
     });
     if (outcome.kind === "refunded") {
@@ -43,9 +47,20 @@ export async function handleLoggedResponse(o: RefundSinkOptions, e: LoggedRespon
       if (outcome.denom === undefined) {
         o.metrics.refundedMicro.inc({ route: outcome.routeId, method: outcome.charge }, Number(outcome.amountMicro));
       }
-      o.log.info({ decisionId: e.decisionId, charge: outcome.charge, route: outcome.routeId, status: e.status, reason,
-        amountMicro: outcome.amountMicro.toString(), denom: outcome.denom, clientId: outcome.clientId, invoiceId: outcome.invoiceId },
-      "charge refunded: upstream failed");
+      o.log.info(
+        {
+          decisionId: e.decisionId,
+          charge: outcome.charge,
+          route: outcome.routeId,
+          status: e.status,
+          reason,
+          amountMicro: outcome.amountMicro.toString(),
+          denom: outcome.denom,
+          clientId: outcome.clientId,
+          invoiceId: outcome.invoiceId,
+        },
+        "charge refunded: upstream failed",
+      );
     } else {
       o.log.debug({ decisionId: e.decisionId, status: e.status, result: outcome.kind }, "no refund");
     }
@@ -85,23 +100,27 @@ export interface Refunder {
  * store could not write is queued for retry (RetryQueue) instead of being lost.
  */
 export function createRefunder(o: RefundSinkOptions, retry: Partial<RetryOptions> = {}): Refunder {
-  const queue = new RetryQueue<LoggedResponse>({ ...retry, maxAgeMs: o.windowMs }, {
-    attempt: async (e) => {
-      const result = await handleLoggedResponse(o, e);
-      if (result !== "retrying") o.metrics.accessLogEntries.inc({ result });
-      return result !== "retrying";
+  const queue = new RetryQueue<LoggedResponse>(
+    { ...retry, maxAgeMs: o.windowMs },
+    {
+      attempt: async (e) => {
+        const result = await handleLoggedResponse(o, e);
+        if (result !== "retrying") o.metrics.accessLogEntries.inc({ result });
+        return result !== "retrying";
+      },
+      abandon: (e, why) => {
+        o.metrics.accessLogEntries.inc({ result: "error" });
+        o.log.error({ decisionId: e.decisionId, status: e.status, why }, "refund abandoned; charge not reversed (refund it by hand)");
+      },
     },
-    abandon: (e, why) => {
-      o.metrics.accessLogEntries.inc({ result: "error" });
-      o.log.error({ decisionId: e.decisionId, status: e.status, why }, "refund abandoned; charge not reversed (refund it by hand)");
-    },
-  });
+  );
   return {
-    sink: (entries) => eachLimited(entries, REFUND_CONCURRENCY, async (e) => {
-      const result = await handleLoggedResponse(o, e);
-      o.metrics.accessLogEntries.inc({ result });
-      if (result === "retrying") queue.add(e);
-    }),
+    sink: (entries) =>
+      eachLimited(entries, REFUND_CONCURRENCY, async (e) => {
+        const result = await handleLoggedResponse(o, e);
+        o.metrics.accessLogEntries.inc({ result });
+        if (result === "retrying") queue.add(e);
+      }),
     pending: () => queue.size(),
     stop: () => queue.stop(),
   };

@@ -10,7 +10,10 @@ export class BlockClock {
   private intervalMs: number | undefined;
 
   /** @param fallbackMs block interval assumed until one was measured (Neutaro: ~6 s) */
-  constructor(private readonly clock: () => number, private readonly fallbackMs = 6000) {}
+  constructor(
+    private readonly clock: () => number,
+    private readonly fallbackMs = 6000,
+  ) {}
 
   /** Records the latest height seen at clock(). */
   observe(height: number): void {

@@ -15,7 +15,11 @@ const IN_CACHE = /tx already exists in cache/i;
 /** SDK ErrTxInMempoolCache */
 const CODE_TX_IN_CACHE = 19;
 
-interface Endpoint { readonly url: string; readonly comet: Tendermint37Client; readonly stargate: StargateClient }
+interface Endpoint {
+  readonly url: string;
+  readonly comet: Tendermint37Client;
+  readonly stargate: StargateClient;
+}
 
 export class NeutaroBroadcaster implements BroadcastPort {
   private readonly endpoints: Endpoint[];

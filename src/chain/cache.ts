@@ -3,7 +3,10 @@ import type { ChainPort, ChainTx } from "../ports/chain.js";
 /** Bounded map that forgets the least recently written entry; entries may expire. */
 class TtlLru<K, V> {
   private readonly map = new Map<K, { value: V; until: number }>();
-  constructor(private readonly max: number, private readonly clock: () => number) {}
+  constructor(
+    private readonly max: number,
+    private readonly clock: () => number,
+  ) {}
   get(key: K): V | undefined {
     const hit = this.map.get(key);
     if (!hit) return undefined;
@@ -41,7 +44,10 @@ export class CachedChain implements ChainPort {
   private readonly inflight = new Map<string, Promise<unknown>>();
   private readonly clock: () => number;
 
-  constructor(private readonly inner: ChainPort, private readonly opts: CacheOptions = {}) {
+  constructor(
+    private readonly inner: ChainPort,
+    private readonly opts: CacheOptions = {},
+  ) {
     this.clock = opts.clock ?? Date.now;
     const max = opts.maxEntries ?? 10_000;
     this.txs = new TtlLru(max, this.clock);
@@ -63,7 +69,7 @@ export class CachedChain implements ChainPort {
     if (hit !== undefined) return hit;
     return this.once(`tx:${key}`, async () => {
       const tx = await this.inner.getTx(key);
-      this.txs.set(key, tx, tx ? this.opts.txTtlMs ?? 3_600_000 : this.opts.missTtlMs ?? 500);
+      this.txs.set(key, tx, tx ? (this.opts.txTtlMs ?? 3_600_000) : (this.opts.missTtlMs ?? 500));
       return tx;
     });
   }

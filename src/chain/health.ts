@@ -46,7 +46,10 @@ async function inspect(ep: StatusSource, chainId: string): Promise<NodeReport> {
     const s = await ep.nodeStatus();
     const problems: string[] = [];
     if (s.chainId !== chainId) problems.push(`${ep.rpcUrl}: chain id is "${s.chainId}", GATEWAY_CHAIN_ID is "${chainId}"`);
-    if (!s.txIndex) problems.push(`${ep.rpcUrl}: tx indexing is off (set tx_index.indexer = "kv" in config.toml); invoice-only proofs and the payment watcher need tx_search`);
+    if (!s.txIndex)
+      problems.push(
+        `${ep.rpcUrl}: tx indexing is off (set tx_index.indexer = "kv" in config.toml); invoice-only proofs and the payment watcher need tx_search`,
+      );
     const excluded = problems.length > 0;
     if (s.catchingUp) problems.push(`${ep.rpcUrl}: node is catching up (still syncing); its answers would miss recent payments`);
     const health: EndpointHealth = excluded ? "excluded" : s.catchingUp ? "degraded" : "ok";
@@ -62,7 +65,8 @@ function markStale(reports: NodeReport[]): NodeReport[] {
   return reports.map((r) =>
     r.health === "ok" && r.height !== undefined && top - r.height > STALE_BLOCKS
       ? { ...r, health: "degraded" as const, problems: [...r.problems, `${r.url}: ${top - r.height} blocks behind the highest endpoint`] }
-      : r);
+      : r,
+  );
 }
 
 /**
@@ -89,7 +93,8 @@ export async function checkNodes(
   const strict = opts.strict ?? config.mode === "production";
   if (strict && fatal.length > 0) throw new NodeCheckError(fatal);
   for (const p of problems) log?.warn({ component: "chain-health" }, p);
-  if (problems.length === 0) log?.info({ component: "chain-health", endpoints: reports.map((r) => ({ url: r.url, height: r.height })) }, "RPC nodes checked");
+  if (problems.length === 0)
+    log?.info({ component: "chain-health", endpoints: reports.map((r) => ({ url: r.url, height: r.height })) }, "RPC nodes checked");
   return reports;
 }
 
@@ -106,13 +111,15 @@ export interface NetworkNodes extends NodeSet {
  */
 export async function checkNetworks(networks: readonly NetworkNodes[], mode: string, log?: Logger): Promise<void> {
   const fatal: string[] = [];
-  await Promise.all(networks.map(async (n) => {
-    const netLog = log?.child({ network: n.network.id });
-    await checkNodes(n, { chainId: n.network.chainId, mode }, netLog, { requireAnswer: n.network.primary }).catch((err: unknown) => {
-      if (!(err instanceof NodeCheckError)) throw err;
-      fatal.push(...err.problems.map((p) => (n.network.primary ? p : `${n.network.id}: ${p}`)));
-    });
-  }));
+  await Promise.all(
+    networks.map(async (n) => {
+      const netLog = log?.child({ network: n.network.id });
+      await checkNodes(n, { chainId: n.network.chainId, mode }, netLog, { requireAnswer: n.network.primary }).catch((err: unknown) => {
+        if (!(err instanceof NodeCheckError)) throw err;
+        fatal.push(...err.problems.map((p) => (n.network.primary ? p : `${n.network.id}: ${p}`)));
+      });
+    }),
+  );
   if (fatal.length > 0) throw new NodeCheckError(fatal);
 }
 
@@ -140,8 +147,12 @@ export function chainHealth(ctx: HealthContext): { stop(): Promise<void> } | voi
     try {
       const next = new Map<string, EndpointHealth>();
       // In parallel: a network whose nodes stall must not delay the others' verdicts.
-      const checked = await Promise.all(ctx.networks.all().map(async (n) =>
-        ({ n, reports: await checkNodes(n, { chainId: n.network.chainId, mode: ctx.config.mode }, undefined, { strict: false }) })));
+      const checked = await Promise.all(
+        ctx.networks.all().map(async (n) => ({
+          n,
+          reports: await checkNodes(n, { chainId: n.network.chainId, mode: ctx.config.mode }, undefined, { strict: false }),
+        })),
+      );
       for (const { n, reports } of checked) {
         for (const r of reports) {
           const key = `${n.network.id} ${r.url}`;

@@ -13,7 +13,10 @@ export type ChainMetrics = Pick<Metrics, "chainRequests" | "chainDuration"> & { 
  * watcher's range reads (ChainScanPort) through when the inner adapter has them.
  */
 export class InstrumentedChain implements ChainPort, ChainScanPort {
-  constructor(private readonly inner: ChainPort & Partial<ChainScanPort>, private readonly m: ChainMetrics) {}
+  constructor(
+    private readonly inner: ChainPort & Partial<ChainScanPort>,
+    private readonly m: ChainMetrics,
+  ) {}
 
   private async timed<T>(rpcMethod: string, fn: () => Promise<T>): Promise<T> {
     const end = this.m.chainDuration.startTimer({ rpc_method: rpcMethod });
@@ -43,7 +46,13 @@ export class InstrumentedChain implements ChainPort, ChainScanPort {
   blockTime(height: number): Promise<Date> {
     return this.timed("block", () => this.inner.blockTime(height));
   }
-  scanRecipient(recipient: string, minHeight: number, maxHeight: number, page: number, perPage: number): Promise<{ txs: readonly ScannedTx[]; totalCount: number }> {
+  scanRecipient(
+    recipient: string,
+    minHeight: number,
+    maxHeight: number,
+    page: number,
+    perPage: number,
+  ): Promise<{ txs: readonly ScannedTx[]; totalCount: number }> {
     const scan = this.inner.scanRecipient?.bind(this.inner);
     if (!scan) return Promise.reject(new ChainUnavailableError("this chain adapter cannot scan ranges", "tx_search"));
     return this.timed("tx_search", () => scan(recipient, minHeight, maxHeight, page, perPage));

@@ -29,7 +29,10 @@ export class NeutaroChain implements ChainPort, ChainScanPort {
   private readonly stargate: StargateClient;
 
   /** @param rpcUrl CometBFT RPC URL; @param timeoutMs per-request timeout in ms */
-  constructor(readonly rpcUrl: string, timeoutMs: number) {
+  constructor(
+    readonly rpcUrl: string,
+    timeoutMs: number,
+  ) {
     this.comet = Tendermint37Client.create(new HttpClient(rpcUrl, timeoutMs));
     this.stargate = StargateClient.create(this.comet);
   }
@@ -49,11 +52,19 @@ export class NeutaroChain implements ChainPort, ChainScanPort {
 
   async searchByRecipient(recipient: string, minHeight: number, limit: number): Promise<readonly ChainTx[]> {
     const query = `transfer.recipient='${recipient}' AND tx.height>=${Math.max(1, minHeight)}`;
-    const res = await this.call("tx_search", () => this.comet.txSearch({ query, page: 1, per_page: Math.min(100, limit), order_by: "desc" }));
+    const res = await this.call("tx_search", () =>
+      this.comet.txSearch({ query, page: 1, per_page: Math.min(100, limit), order_by: "desc" }),
+    );
     return res.txs.map((t) => toChainTx(toHex(t.hash), t.height, t.result.code, t.result.events, t.tx));
   }
 
-  async scanRecipient(recipient: string, minHeight: number, maxHeight: number, page: number, perPage: number): Promise<{ txs: ScannedTx[]; totalCount: number }> {
+  async scanRecipient(
+    recipient: string,
+    minHeight: number,
+    maxHeight: number,
+    page: number,
+    perPage: number,
+  ): Promise<{ txs: ScannedTx[]; totalCount: number }> {
     const query = `transfer.recipient='${recipient}' AND tx.height>=${Math.max(1, minHeight)} AND tx.height<=${maxHeight}`;
     const res = await this.call("tx_search", () => this.comet.txSearch({ query, page, per_page: Math.min(100, perPage), order_by: "asc" }));
     const txs = res.txs.map((t) => ({ ...toChainTx(toHex(t.hash), t.height, t.result.code, t.result.events, t.tx), index: t.index }));
@@ -77,7 +88,12 @@ export class NeutaroChain implements ChainPort, ChainScanPort {
   /** Node facts for start-up checks: chain id, tx indexing, catching up. */
   async nodeStatus(): Promise<{ chainId: string; txIndex: boolean; catchingUp: boolean; height: number }> {
     const s = await this.call("status", () => this.comet.status());
-    return { chainId: s.nodeInfo.network, txIndex: s.nodeInfo.other.get("tx_index") === "on", catchingUp: s.syncInfo.catchingUp, height: s.syncInfo.latestBlockHeight };
+    return {
+      chainId: s.nodeInfo.network,
+      txIndex: s.nodeInfo.other.get("tx_index") === "on",
+      catchingUp: s.syncInfo.catchingUp,
+      height: s.syncInfo.latestBlockHeight,
+    };
   }
 
   disconnect(): void {

@@ -58,7 +58,10 @@ export class ResilientChain implements ChainPort, ChainScanPort {
   private readonly clock: () => number;
   private readonly random: () => number;
 
-  constructor(ports: readonly { port: EndpointPort; name: string }[], private readonly opts: ResilienceOptions) {
+  constructor(
+    ports: readonly { port: EndpointPort; name: string }[],
+    private readonly opts: ResilienceOptions,
+  ) {
     if (ports.length === 0) throw new Error("ResilientChain needs at least one endpoint");
     this.endpoints = ports.map((p) => ({ ...p, failures: 0, openUntil: 0, health: "ok" as EndpointHealth }));
     this.retries = opts.retries ?? 2;
@@ -96,7 +99,8 @@ export class ResilientChain implements ChainPort, ChainScanPort {
     let lastErr: unknown;
     // Order once per call: a circuit opened mid-call must not send the retry back to the dead endpoint.
     const order = this.order();
-    if (order.length === 0) throw new ChainUnavailableError(`${rpcMethod}: no usable RPC endpoint (all excluded by health checks)`, rpcMethod);
+    if (order.length === 0)
+      throw new ChainUnavailableError(`${rpcMethod}: no usable RPC endpoint (all excluded by health checks)`, rpcMethod);
     for (let attempt = 0; attempt <= this.retries; attempt++) {
       const ep = order[attempt % order.length]!;
       const remaining = deadline - this.clock();
@@ -129,7 +133,13 @@ export class ResilientChain implements ChainPort, ChainScanPort {
   blockTime(height: number): Promise<Date> {
     return this.run("block", (p) => p.blockTime(height));
   }
-  scanRecipient(recipient: string, minHeight: number, maxHeight: number, page: number, perPage: number): Promise<{ readonly txs: readonly ScannedTx[]; readonly totalCount: number }> {
+  scanRecipient(
+    recipient: string,
+    minHeight: number,
+    maxHeight: number,
+    page: number,
+    perPage: number,
+  ): Promise<{ readonly txs: readonly ScannedTx[]; readonly totalCount: number }> {
     return this.run("tx_search", (p) => {
       if (!p.scanRecipient) throw new ChainUnavailableError("endpoint cannot scan ranges", "tx_search");
       return p.scanRecipient(recipient, minHeight, maxHeight, page, perPage);

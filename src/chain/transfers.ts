@@ -35,7 +35,8 @@ export function transfersOf(events: readonly TxEvent[]): Transfer[] {
     const flush = () => {
       if (group["sender"]) lastSender = group["sender"];
       if (group["recipient"] && group["amount"]) {
-        for (const c of parseCoinList(group["amount"])) out.push({ sender: group["sender"] ?? lastSender, recipient: group["recipient"], ...c });
+        for (const c of parseCoinList(group["amount"]))
+          out.push({ sender: group["sender"] ?? lastSender, recipient: group["recipient"], ...c });
       }
       group = {};
     };

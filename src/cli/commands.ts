@@ -17,7 +17,10 @@ export function onSignals(stop: () => Promise<void>): void {
   const handler = () => {
     if (stopping) return;
     stopping = true;
-    stop().then(() => process.exit(exitCode("OK")), () => process.exit(exitCode("FAILURE")));
+    stop().then(
+      () => process.exit(exitCode("OK")),
+      () => process.exit(exitCode("FAILURE")),
+    );
   };
   process.on("SIGINT", handler);
   process.on("SIGTERM", handler);

@@ -24,7 +24,13 @@ export async function dev(opts: { secondChain?: boolean } = {}): Promise<void> {
   out(`\nFunded devnet wallets (do not use these mnemonics anywhere real):`);
   for (const w of devnet.wallets.slice(1, 4)) out(`  ${w.name} ${w.address}\n    ${w.mnemonic}`);
   out(`\nTry it against this stack (Ctrl-C stops it; Envoy's ext_authz grpc_service goes to 127.0.0.1:${gw.grpcPort}):`);
-  const commands = tryItCommands({ grpcPort: gw.grpcPort, httpUrl: gw.httpUrl, rpcUrl: devnet.rpcUrl, chainId: devnet.chainId, mnemonic: devnet.wallets[1]!.mnemonic });
+  const commands = tryItCommands({
+    grpcPort: gw.grpcPort,
+    httpUrl: gw.httpUrl,
+    rpcUrl: devnet.rpcUrl,
+    chainId: devnet.chainId,
+    mnemonic: devnet.wallets[1]!.mnemonic,
+  });
   for (const c of commands) out(`\n  # ${c.title}\n  ${c.command}`);
   onSignals(() => s.stop());
 }
@@ -34,10 +40,14 @@ export async function demo(): Promise<void> {
   const s = await startDevStack({ ephemeral: true, env: process.env, defaultLogLevel: "warn" });
   try {
     const { gw, devnet } = s;
-    out(`gate402 demo: devnet ${devnet.chainId}, gRPC 127.0.0.1:${gw.grpcPort}, HTTP ${gw.httpUrl}, Postgres ${process.env["DATABASE_URL"] ? "from DATABASE_URL" : "embedded"}\n`);
+    out(
+      `gate402 demo: devnet ${devnet.chainId}, gRPC 127.0.0.1:${gw.grpcPort}, HTTP ${gw.httpUrl}, Postgres ${process.env["DATABASE_URL"] ? "from DATABASE_URL" : "embedded"}\n`,
+    );
     const payer = await connectPayer(devnet.rpcUrl, devnet.wallets[1]!.mnemonic, devnet.denom);
     try {
-      await runDemoAgent({ grpcAddress: `127.0.0.1:${gw.grpcPort}`, httpUrl: gw.httpUrl }, payer, gw.config.defaultPriceMicro, (l) => out(l));
+      await runDemoAgent({ grpcAddress: `127.0.0.1:${gw.grpcPort}`, httpUrl: gw.httpUrl }, payer, gw.config.defaultPriceMicro, (l) =>
+        out(l),
+      );
     } finally {
       payer.disconnect();
     }

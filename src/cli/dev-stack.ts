@@ -41,7 +41,10 @@ export interface DevStackOptions {
 export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
   // Every setting is checked before anything starts, all problems in one ConfigError; the devnet's own
   // values (RPC, chain id, payment address) stand in until it runs.
-  const settings = loadConfig({ GATEWAY_PAYMENT_ADDRESS: PLACEHOLDER_ADDRESS, ...o.env, GATEWAY_RPC: "http://127.0.0.1:26657", GATEWAY_CHAIN_ID: "neutaro-devnet-1" }, "dev");
+  const settings = loadConfig(
+    { GATEWAY_PAYMENT_ADDRESS: PLACEHOLDER_ADDRESS, ...o.env, GATEWAY_RPC: "http://127.0.0.1:26657", GATEWAY_CHAIN_ID: "neutaro-devnet-1" },
+    "dev",
+  );
   const log = pino({ level: o.env["LOG_LEVEL"] === undefined ? o.defaultLogLevel : settings.logLevel });
   const devnet = await startDevnet({
     port: o.ephemeral ? 0 : settings.devnet.port,
@@ -84,7 +87,10 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
     }
     const gw = await startGateway(config, { log });
     return {
-      devnet, second, gw, log,
+      devnet,
+      second,
+      gw,
+      log,
       async stop() {
         await gw.stop(2000);
         await stopChains();

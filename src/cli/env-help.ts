@@ -28,6 +28,6 @@ export function envHelp(described: Readonly<Record<string, string>>, rest: reado
   for (const n of named) out.push(`  ${n.padEnd(width)}${described[n]}`);
   const others = rest.filter((n) => !(n in described));
   if (others.length) out.push(`  ${restTitle}:`, wrap(others, "    "));
-  out.push("  (meaning and defaults: README.md \"Configuration\" and docs/design.md)");
+  out.push('  (meaning and defaults: README.md "Configuration" and docs/design.md)');
   return out.join("\n");
 }

@@ -47,25 +47,47 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
     // Subcommands made with .command() inherit these two; devnet gets them through copyInheritedSettings.
     .configureOutput({
       // One line: commander's message (with its suggestion) and where to look.
-      outputError: (str, write) => write(`gate402: ${str.trim().replace(/^error: /, "").replace(/\s*\n\s*/g, " ")} (see gate402 --help)\n`),
+      outputError: (str, write) =>
+        write(
+          `gate402: ${str
+            .trim()
+            .replace(/^error: /, "")
+            .replace(/\s*\n\s*/g, " ")} (see gate402 --help)\n`,
+        ),
     })
     .exitOverride();
 
-  program.command("serve")
+  program
+    .command("serve")
     .description("production: gRPC ext_authz + HTTP API; refuses to start without address, strong secrets and a database")
-    .addHelpText("after", envHelp({
-      GATEWAY_PAYMENT_ADDRESS: "required: neutaro1… address that receives payments",
-      GATEWAY_INVOICE_SECRET: "required: ≥ 32 characters, signs invoices",
-      JWT_SECRET: "required: ≥ 32 characters, signs prepaid and management tokens",
-      DATABASE_URL: "required: postgres://…",
-      GATEWAY_SHUTDOWN_GRACE_MS: "ms to drain on SIGTERM (default 10000)",
-    }, CONFIG_ENV, "optional"))
+    .addHelpText(
+      "after",
+      envHelp(
+        {
+          GATEWAY_PAYMENT_ADDRESS: "required: neutaro1… address that receives payments",
+          GATEWAY_INVOICE_SECRET: "required: ≥ 32 characters, signs invoices",
+          JWT_SECRET: "required: ≥ 32 characters, signs prepaid and management tokens",
+          DATABASE_URL: "required: postgres://…",
+          GATEWAY_SHUTDOWN_GRACE_MS: "ms to drain on SIGTERM (default 10000)",
+        },
+        CONFIG_ENV,
+        "optional",
+      ),
+    )
     .action(async () => (await commands()).serve());
 
-  program.command("dev")
+  program
+    .command("dev")
     .description("everything embedded (devnet, Postgres, generated secrets), long-running; prints commands to try it")
     .option("--second-chain", "also start a second devnet chain (Devnet-2, prefix cosmos, denom uatom) and accept payments on it")
-    .addHelpText("after", envHelp(DEV_ENV, CONFIG_ENV.filter((n) => n !== "GATEWAY_RPC" && n !== "GATEWAY_CHAIN_ID"), "gateway settings as for serve (dev defaults; GATEWAY_RPC and GATEWAY_CHAIN_ID come from the devnet)"))
+    .addHelpText(
+      "after",
+      envHelp(
+        DEV_ENV,
+        CONFIG_ENV.filter((n) => n !== "GATEWAY_RPC" && n !== "GATEWAY_CHAIN_ID"),
+        "gateway settings as for serve (dev defaults; GATEWAY_RPC and GATEWAY_CHAIN_ID come from the devnet)",
+      ),
+    )
     .action(async (o: { secondChain?: boolean }) => (await devCommands()).dev(o));
 
   const wantsDevnet = argv[0] === "devnet" || (argv[0] === "help" && argv[1] === "devnet");
@@ -76,44 +98,62 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
     program.command("devnet").description(DEVNET_DESCRIPTION);
   }
 
-  program.command("demo")
+  program
+    .command("demo")
     .description("dev on ephemeral ports plus an agent paying through gRPC Check; exits 0 when every step behaved")
-    .addHelpText("after", envHelp({
-      GATEWAY_DEVNET_BLOCK_MS: DEV_ENV.GATEWAY_DEVNET_BLOCK_MS,
-      DATABASE_URL: DEV_ENV.DATABASE_URL,
-      GATEWAY_DATA_DIR: "embedded Postgres data (default: a temp dir, deleted at the end)",
-      LOG_LEVEL: "pino level (default warn)",
-    }))
+    .addHelpText(
+      "after",
+      envHelp({
+        GATEWAY_DEVNET_BLOCK_MS: DEV_ENV.GATEWAY_DEVNET_BLOCK_MS,
+        DATABASE_URL: DEV_ENV.DATABASE_URL,
+        GATEWAY_DATA_DIR: "embedded Postgres data (default: a temp dir, deleted at the end)",
+        LOG_LEVEL: "pino level (default warn)",
+      }),
+    )
     .action(async () => (await devCommands()).demo());
 
-  program.command("migrate")
+  program
+    .command("migrate")
     .description("apply the database migrations to DATABASE_URL (advisory-locked: safe with many replicas)")
-    .addHelpText("after", envHelp({ DATABASE_URL: "required: postgres://… (or DATABASE_URL_FILE: a file holding it)", LOG_LEVEL: "pino level (default info)" }))
+    .addHelpText(
+      "after",
+      envHelp({ DATABASE_URL: "required: postgres://… (or DATABASE_URL_FILE: a file holding it)", LOG_LEVEL: "pino level (default info)" }),
+    )
     .action(async () => (await commands()).migrateCommand());
 
-  program.command("verify-ledger")
+  program
+    .command("verify-ledger")
     .description("walk every prepaid account's hash chain; prints one JSON line; exit 0 intact, 1 broken, 2 unreachable")
     .addHelpText("after", envHelp({ DATABASE_URL: "required: postgres://… (or DATABASE_URL_FILE: a file holding it)" }))
     .action(async () => (await commands()).verifyLedgerCommand());
 
-  program.command("maintain")
-    .description("usage detail retention: create day partitions ahead, drop days older than the retention (one replica at a time); prints one JSON line")
+  program
+    .command("maintain")
+    .description(
+      "usage detail retention: create day partitions ahead, drop days older than the retention (one replica at a time); prints one JSON line",
+    )
     .option("--retention-days <days>", "days of per-call usage detail kept (default GATEWAY_USAGE_RETENTION or 7)", days)
-    .addHelpText("after", envHelp({
-      DATABASE_URL: "required: postgres://… (or DATABASE_URL_FILE: a file holding it)",
-      GATEWAY_USAGE_RETENTION: "days of detail kept (default 7; keep it ≥ GATEWAY_REFUND_WINDOW)",
-    }))
+    .addHelpText(
+      "after",
+      envHelp({
+        DATABASE_URL: "required: postgres://… (or DATABASE_URL_FILE: a file holding it)",
+        GATEWAY_USAGE_RETENTION: "days of detail kept (default 7; keep it ≥ GATEWAY_REFUND_WINDOW)",
+      }),
+    )
     .action(async (o: { retentionDays?: number }) =>
-      (await commands()).maintainCommand(o.retentionDays ?? days(process.env["GATEWAY_USAGE_RETENTION"] ?? "7")));
+      (await commands()).maintainCommand(o.retentionDays ?? days(process.env["GATEWAY_USAGE_RETENTION"] ?? "7")),
+    );
 
-  program.command("export-usage")
+  program
+    .command("export-usage")
     .description("write per-call usage detail (decision id, account, route, method, uneutaro, time) to stdout, before retention drops it")
     .option("--since <time>", "RFC 3339 time, inclusive (default: all retained detail)", time)
     .option("--until <time>", "RFC 3339 time, exclusive (default now)", time)
     .addOption(new Option("--format <format>", "output format").choices(["ndjson", "csv"]).default("ndjson"))
     .addHelpText("after", envHelp({ DATABASE_URL: "required: postgres://… (or DATABASE_URL_FILE: a file holding it)" }))
     .action(async (o: { since?: Date; until?: Date; format: "ndjson" | "csv" }) =>
-      (await commands()).exportUsageCommand({ ...o, since: o.since ?? new Date(0) }));
+      (await commands()).exportUsageCommand({ ...o, since: o.since ?? new Date(0) }),
+    );
 
   return program;
 }
@@ -125,6 +165,7 @@ function days(v: string): number {
 
 function time(v: string): Date {
   const d = new Date(v);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(v) || Number.isNaN(d.getTime())) throw new InvalidArgumentError("an RFC 3339 time, e.g. 2026-11-30T00:00:00Z");
+  if (!/^\d{4}-\d{2}-\d{2}/.test(v) || Number.isNaN(d.getTime()))
+    throw new InvalidArgumentError("an RFC 3339 time, e.g. 2026-11-30T00:00:00Z");
   return d;
 }

@@ -28,7 +28,17 @@ export interface TryItCommand {
 
 /** A CheckRequest as Envoy sends it, in protojson: an unpaid GET of a priced path. */
 export const SAMPLE_CHECK_REQUEST = JSON.stringify({
-  attributes: { request: { http: { method: "GET", host: "api.example.com", path: "/api/data", scheme: "http", headers: { ":authority": "api.example.com", ":method": "GET", ":path": "/api/data" } } } },
+  attributes: {
+    request: {
+      http: {
+        method: "GET",
+        host: "api.example.com",
+        path: "/api/data",
+        scheme: "http",
+        headers: { ":authority": "api.example.com", ":method": "GET", ":path": "/api/data" },
+      },
+    },
+  },
 });
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;

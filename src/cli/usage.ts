@@ -12,11 +12,18 @@ import { maintainUsage } from "../store/usage-retention.js";
 const poolFor = (databaseUrl: string) => createPool({ databaseUrl, poolMax: 1, statementTimeoutMs: 600_000, connectTimeoutMs: 10_000 });
 
 /** Creates partitions ahead and drops days older than `retentionDays`; prints one JSON line. */
-export async function runMaintain(databaseUrl: string, retentionDays: number, out: NodeJS.WritableStream = process.stdout): Promise<number> {
+export async function runMaintain(
+  databaseUrl: string,
+  retentionDays: number,
+  out: NodeJS.WritableStream = process.stdout,
+): Promise<number> {
   const pool = poolFor(databaseUrl);
   try {
     const done = await maintainUsage(pool, { retentionDays });
-    out.write(JSON.stringify(done.ran ? { ok: true, ...done } : { ok: true, ran: false, reason: "another replica holds the maintenance lock" }) + "\n");
+    out.write(
+      JSON.stringify(done.ran ? { ok: true, ...done } : { ok: true, ran: false, reason: "another replica holds the maintenance lock" }) +
+        "\n",
+    );
     return exitCode("OK");
   } catch (err) {
     out.write(JSON.stringify({ ok: false, error: "STORE_UNAVAILABLE" satisfies ApiErrorCode, message: (err as Error).message }) + "\n");
@@ -28,8 +35,10 @@ export async function runMaintain(databaseUrl: string, retentionDays: number, ou
 
 /** Writes usage detail of [since, until) to `out` as NDJSON or CSV; errors go to `err` as one JSON line. */
 export async function runExportUsage(
-  databaseUrl: string, opts: { since: Date; until?: Date; format: UsageExportFormat },
-  out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr,
+  databaseUrl: string,
+  opts: { since: Date; until?: Date; format: UsageExportFormat },
+  out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WritableStream = process.stderr,
 ): Promise<number> {
   const pool = poolFor(databaseUrl);
   try {

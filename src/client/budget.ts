@@ -14,7 +14,9 @@ const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
 /** Fields of a receipt the caller supplies; status and display amount are filled in. */
-export type NewReceipt = Omit<Receipt, "status" | "amount" | "amountMicro" | "paidAt" | "settledAt" | "refusal" | "used"> & { readonly amountMicro: bigint };
+export type NewReceipt = Omit<Receipt, "status" | "amount" | "amountMicro" | "paidAt" | "settledAt" | "refusal" | "used"> & {
+  readonly amountMicro: bigint;
+};
 
 export class Budget {
   private state: ClientState | undefined;
@@ -23,7 +25,11 @@ export class Budget {
   private readonly inUse = new Set<string>();
 
   /** @param now unix ms clock (injected for tests) */
-  constructor(private readonly store: PolicyStore, private readonly policy: CompiledPolicy, private readonly now: () => number) {}
+  constructor(
+    private readonly store: PolicyStore,
+    private readonly policy: CompiledPolicy,
+    private readonly now: () => number,
+  ) {}
 
   /** Runs `fn` on a copy of the state under the mutex; persists the copy, then adopts it. */
   private transact<T>(fn: (s: ClientState) => T): Promise<T> {
@@ -54,10 +60,16 @@ export class Budget {
       const within = (ms: number) => s.spends.filter((x) => x.at > now - ms).reduce((sum, x) => sum + BigInt(x.amountMicro), 0n);
       const { maxPerHourMicro: hour, maxPerDayMicro: day } = this.policy;
       if (hour !== undefined && within(HOUR_MS) + amountMicro > hour) {
-        throw new PolicyViolationError("HOURLY_CAP", `paying ${formatCoins(amountMicro)} would exceed maxPerHour ${formatCoins(hour)} (spent or reserved in the last hour: ${formatCoins(within(HOUR_MS))})`);
+        throw new PolicyViolationError(
+          "HOURLY_CAP",
+          `paying ${formatCoins(amountMicro)} would exceed maxPerHour ${formatCoins(hour)} (spent or reserved in the last hour: ${formatCoins(within(HOUR_MS))})`,
+        );
       }
       if (day !== undefined && within(DAY_MS) + amountMicro > day) {
-        throw new PolicyViolationError("DAILY_CAP", `paying ${formatCoins(amountMicro)} would exceed maxPerDay ${formatCoins(day)} (spent or reserved in the last 24 h: ${formatCoins(within(DAY_MS))})`);
+        throw new PolicyViolationError(
+          "DAILY_CAP",
+          `paying ${formatCoins(amountMicro)} would exceed maxPerDay ${formatCoins(day)} (spent or reserved in the last 24 h: ${formatCoins(within(DAY_MS))})`,
+        );
       }
       const id = globalThis.crypto.randomUUID();
       s.spends.push({ id, amountMicro: amountMicro.toString(), at: now, state: "reserved" });
@@ -78,8 +90,12 @@ export class Budget {
       const spend = s.spends.find((x) => x.id === reservationId);
       if (spend) spend.state = "spent";
       const receipt: Receipt = {
-        ...r, txHash: r.txHash.toUpperCase(), amountMicro: r.amountMicro.toString(), amount: formatCoins(r.amountMicro),
-        paidAt: new Date(this.now()).toISOString(), status: "unredeemed",
+        ...r,
+        txHash: r.txHash.toUpperCase(),
+        amountMicro: r.amountMicro.toString(),
+        amount: formatCoins(r.amountMicro),
+        paidAt: new Date(this.now()).toISOString(),
+        status: "unredeemed",
       };
       s.receipts.push(receipt);
       this.inUse.add(receipt.txHash);

@@ -24,7 +24,11 @@ export interface ClawpurseCliOptions {
 /** Thrown when the CLI exits non-zero or prints no tx hash; the payment may or may not have left. */
 export class ClawpurseCliError extends Error {
   override readonly name = "ClawpurseCliError";
-  constructor(message: string, readonly stdout: string, readonly stderr: string) {
+  constructor(
+    message: string,
+    readonly stdout: string,
+    readonly stderr: string,
+  ) {
     super(message);
   }
 }
@@ -55,11 +59,17 @@ export function clawpurseCliPayer(opts: ClawpurseCliOptions = {}): Payer {
       const args = ["send", order.payTo, formatCoins(order.amountMicro), "--memo", order.memo, "--yes", ...(opts.extraArgs ?? [])];
       const { execFile } = await import("node:child_process");
       const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
-        execFile(bin, args, { env: opts.env ?? process.env, timeout: opts.timeoutMs ?? 120_000, maxBuffer: 1024 * 1024, encoding: "utf8" }, (err, out, errOut) => {
-          if (!err) return resolve({ stdout: out, stderr: errOut });
-          if ("code" in err && err.code === "ENOENT") return reject(new PaymentNotSentError(`${bin} not found on PATH`, undefined, { cause: err }));
-          reject(new ClawpurseCliError(`${bin} send failed: ${err.message.split("\n")[0]}`, out, errOut));
-        });
+        execFile(
+          bin,
+          args,
+          { env: opts.env ?? process.env, timeout: opts.timeoutMs ?? 120_000, maxBuffer: 1024 * 1024, encoding: "utf8" },
+          (err, out, errOut) => {
+            if (!err) return resolve({ stdout: out, stderr: errOut });
+            if ("code" in err && err.code === "ENOENT")
+              return reject(new PaymentNotSentError(`${bin} not found on PATH`, undefined, { cause: err }));
+            reject(new ClawpurseCliError(`${bin} send failed: ${err.message.split("\n")[0]}`, out, errOut));
+          },
+        );
       });
       const txHash = parseTxHash(stdout) ?? parseTxHash(stderr);
       if (!txHash) throw new ClawpurseCliError(`${bin} send printed no tx hash`, stdout, stderr);

@@ -61,10 +61,12 @@ export function cosmjsPayer(opts: CosmjsPayerOptions): CosmjsPayer {
       const [account] = await signer.getAccounts();
       if (!account) throw new Error("signer has no accounts");
       const client = await SigningStargateClient.connectWithSigner(opts.rpc, signer, {
-        broadcastPollIntervalMs: opts.pollIntervalMs ?? 250, broadcastTimeoutMs: opts.timeoutMs ?? 60_000,
+        broadcastPollIntervalMs: opts.pollIntervalMs ?? 250,
+        broadcastTimeoutMs: opts.timeoutMs ?? 60_000,
       });
       const chainId = await client.getChainId();
-      if (opts.chainId !== undefined && chainId !== opts.chainId) throw new Error(`RPC ${opts.rpc} serves chain ${chainId}, not ${opts.chainId}`);
+      if (opts.chainId !== undefined && chainId !== opts.chainId)
+        throw new Error(`RPC ${opts.rpc} serves chain ${chainId}, not ${opts.chainId}`);
       return { client, address: account.address, chainId };
     })().catch((err: unknown) => {
       session = undefined;
@@ -74,50 +76,69 @@ export function cosmjsPayer(opts: CosmjsPayerOptions): CosmjsPayer {
   return {
     feeMicro: BigInt(fee.amount[0]!.amount),
     address: async () => (await connect()).address,
-    pay: (order) => mutex.run(async () => {
-      let signed: Uint8Array;
-      let client: SigningStargateClient;
-      try {
-        const s = await connect();
-        client = s.client;
-        if (order.network !== `cosmos:${s.chainId}`) throw new Error(`this payer pays on cosmos:${s.chainId}, not ${order.network}`);
-        const msg = { typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: s.address, toAddress: order.payTo, amount: [{ denom: order.denom, amount: order.amountMicro.toString() }] } };
-        signed = TxRaw.encode(await client.sign(s.address, [msg], fee, order.memo)).finish();
-      } catch (err) {
-        throw new PaymentNotSentError(`not signed: ${err instanceof Error ? err.message : String(err)}`, undefined, { cause: err });
-      }
-      let res;
-      try {
-        res = await client.broadcastTx(signed, opts.timeoutMs ?? 60_000, opts.pollIntervalMs ?? 250);
-      } catch (err) {
-        if (err instanceof BroadcastTxError) throw new PaymentNotSentError(`rejected by the node (code ${err.code}): ${err.log ?? ""}`, undefined, { cause: err });
-        throw err;
-      }
-      const txHash = res.transactionHash.toUpperCase();
-      if (res.code !== 0) throw new PaymentNotSentError(`tx ${txHash} failed on chain (code ${res.code}): ${res.rawLog ?? ""}`, txHash);
-      return { txHash };
-    }),
-    sign: (order) => mutex.run(async () => {
-      try {
-        const s = await connect();
-        if (order.network !== `cosmos:${s.chainId}`) throw new Error(`this payer pays on cosmos:${s.chainId}, not ${order.network}`);
-        const { accountNumber, sequence: chainSeq } = await s.client.getSequence(s.address);
-        const fresh = lastSigned && Date.now() - lastSigned.at < (opts.pendingSequenceMs ?? 20_000) && lastSigned.sequence >= chainSeq;
-        const sequence = fresh ? lastSigned!.sequence + 1 : chainSeq;
-        const amount = order.amountMicro.toString();
-        const msg = { typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: s.address, toAddress: order.payTo, amount: [{ denom: order.denom, amount }] } };
-        const bytes = TxRaw.encode(await s.client.sign(s.address, [msg], fee, order.memo, { accountNumber, sequence, chainId: s.chainId })).finish();
-        lastSigned = { sequence, at: Date.now() };
-        return {
-          txHash: toHex(sha256(bytes)).toUpperCase(), signedTx: toBase64(bytes),
-          authorization: { from: s.address, to: order.payTo, amount, denom: order.denom, timeoutAt: Math.floor(Date.now() / 1000) + 300 },
-        };
-      } catch (err) {
-        throw new PaymentNotSentError(`not signed: ${err instanceof Error ? err.message : String(err)}`, undefined, { cause: err });
-      }
-    }),
+    pay: (order) =>
+      mutex.run(async () => {
+        let signed: Uint8Array;
+        let client: SigningStargateClient;
+        try {
+          const s = await connect();
+          client = s.client;
+          if (order.network !== `cosmos:${s.chainId}`) throw new Error(`this payer pays on cosmos:${s.chainId}, not ${order.network}`);
+          const msg = {
+            typeUrl: "/cosmos.bank.v1beta1.MsgSend",
+            value: {
+              fromAddress: s.address,
+              toAddress: order.payTo,
+              amount: [{ denom: order.denom, amount: order.amountMicro.toString() }],
+            },
+          };
+          signed = TxRaw.encode(await client.sign(s.address, [msg], fee, order.memo)).finish();
+        } catch (err) {
+          throw new PaymentNotSentError(`not signed: ${err instanceof Error ? err.message : String(err)}`, undefined, { cause: err });
+        }
+        let res;
+        try {
+          res = await client.broadcastTx(signed, opts.timeoutMs ?? 60_000, opts.pollIntervalMs ?? 250);
+        } catch (err) {
+          if (err instanceof BroadcastTxError)
+            throw new PaymentNotSentError(`rejected by the node (code ${err.code}): ${err.log ?? ""}`, undefined, { cause: err });
+          throw err;
+        }
+        const txHash = res.transactionHash.toUpperCase();
+        if (res.code !== 0) throw new PaymentNotSentError(`tx ${txHash} failed on chain (code ${res.code}): ${res.rawLog ?? ""}`, txHash);
+        return { txHash };
+      }),
+    sign: (order) =>
+      mutex.run(async () => {
+        try {
+          const s = await connect();
+          if (order.network !== `cosmos:${s.chainId}`) throw new Error(`this payer pays on cosmos:${s.chainId}, not ${order.network}`);
+          const { accountNumber, sequence: chainSeq } = await s.client.getSequence(s.address);
+          const fresh = lastSigned && Date.now() - lastSigned.at < (opts.pendingSequenceMs ?? 20_000) && lastSigned.sequence >= chainSeq;
+          const sequence = fresh ? lastSigned!.sequence + 1 : chainSeq;
+          const amount = order.amountMicro.toString();
+          const msg = {
+            typeUrl: "/cosmos.bank.v1beta1.MsgSend",
+            value: { fromAddress: s.address, toAddress: order.payTo, amount: [{ denom: order.denom, amount }] },
+          };
+          const bytes = TxRaw.encode(
+            await s.client.sign(s.address, [msg], fee, order.memo, { accountNumber, sequence, chainId: s.chainId }),
+          ).finish();
+          lastSigned = { sequence, at: Date.now() };
+          return {
+            txHash: toHex(sha256(bytes)).toUpperCase(),
+            signedTx: toBase64(bytes),
+            authorization: { from: s.address, to: order.payTo, amount, denom: order.denom, timeoutAt: Math.floor(Date.now() / 1000) + 300 },
+          };
+        } catch (err) {
+          throw new PaymentNotSentError(`not signed: ${err instanceof Error ? err.message : String(err)}`, undefined, { cause: err });
+        }
+      }),
     disconnect: () => {
-      void session?.then((s) => s.client.disconnect(), () => undefined);
+      void session?.then(
+        (s) => s.client.disconnect(),
+        () => undefined,
+      );
       session = undefined;
     },
   };

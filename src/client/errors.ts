@@ -57,7 +57,11 @@ export class PaymentRejectedError extends Error {
  */
 export class PaymentNotSentError extends Error {
   override readonly name = "PaymentNotSentError";
-  constructor(message: string, readonly txHash?: string, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly txHash?: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }

@@ -26,7 +26,12 @@ function required(env: Record<string, string | undefined>, name: string): string
 /** Runs the agent loop; `log` receives one human-readable line per call. */
 export async function runExampleAgent(env: Record<string, string | undefined>, log: (line: string) => void): Promise<AgentSummary> {
   const url = required(env, "GATE402_URL");
-  const payer = cosmjsPayer({ mnemonic: required(env, "MNEMONIC"), rpc: required(env, "RPC"), chainId: env["CHAIN_ID"] ?? "Neutaro-1", gasPrice: "0.025uneutaro" });
+  const payer = cosmjsPayer({
+    mnemonic: required(env, "MNEMONIC"),
+    rpc: required(env, "RPC"),
+    chainId: env["CHAIN_ID"] ?? "Neutaro-1",
+    gasPrice: "0.025uneutaro",
+  });
   const paidFetch = createPaidFetch({
     payer,
     store: fileStore(env["STATE_FILE"]),

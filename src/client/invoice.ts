@@ -73,8 +73,13 @@ function fromAccepts(raw: unknown, amountField: "amount" | "maxAmountRequired"):
   const e = fields(raw);
   const extra = fields(e["extra"]);
   return {
-    scheme: e["scheme"], network: e["network"], asset: e["asset"], amount: e[amountField], payTo: e["payTo"],
-    invoiceId: extra["invoiceId"], memo: extra["memo"] ?? extra["invoiceId"],
+    scheme: e["scheme"],
+    network: e["network"],
+    asset: e["asset"],
+    amount: e[amountField],
+    payTo: e["payTo"],
+    invoiceId: extra["invoiceId"],
+    memo: extra["memo"] ?? extra["invoiceId"],
   };
 }
 
@@ -88,11 +93,17 @@ function fromClawpurse(raw: unknown): Candidate {
     } catch (err) {
       if (!(err instanceof AmountFormatError)) throw err;
     }
-    if (display === undefined || display.toString() !== p["amountMicro"]) throw malformed("payment.amount and payment.amountMicro disagree");
+    if (display === undefined || display.toString() !== p["amountMicro"])
+      throw malformed("payment.amount and payment.amountMicro disagree");
   }
   return {
-    scheme: "exact", network: p["network"], asset: p["denom"], amount: p["amountMicro"], payTo: p["address"],
-    invoiceId: p["invoiceId"], memo: p["memo"] ?? p["invoiceId"],
+    scheme: "exact",
+    network: p["network"],
+    asset: p["denom"],
+    amount: p["amountMicro"],
+    payTo: p["address"],
+    invoiceId: p["invoiceId"],
+    memo: p["memo"] ?? p["invoiceId"],
   };
 }
 
@@ -103,17 +114,35 @@ function choose(source: Source, candidates: readonly Candidate[], accept: Invoic
   const exact = shaped.filter((c) => c["scheme"] === "exact");
   const onNetwork = exact.filter((c) => accept.networks.includes(String(c["network"])));
   if (onNetwork.length === 0) {
-    throw new PolicyViolationError("NETWORK_NOT_ALLOWED", `${source}: no "exact" offer on ${accept.networks.join(", ")} (offered: ${shaped.map((c) => `${String(c["scheme"])}/${String(c["network"])}`).join(", ").slice(0, 200)})`);
+    throw new PolicyViolationError(
+      "NETWORK_NOT_ALLOWED",
+      `${source}: no "exact" offer on ${accept.networks.join(", ")} (offered: ${shaped
+        .map((c) => `${String(c["scheme"])}/${String(c["network"])}`)
+        .join(", ")
+        .slice(0, 200)})`,
+    );
   }
   const usable = onNetwork.find((c) => accept.denoms.includes(String(c["asset"])));
-  if (!usable) throw new PolicyViolationError("DENOM_NOT_ALLOWED", `${source}: asset ${String(onNetwork[0]!["asset"]).slice(0, 64)} is not one of ${accept.denoms.join(", ")}`);
+  if (!usable)
+    throw new PolicyViolationError(
+      "DENOM_NOT_ALLOWED",
+      `${source}: asset ${String(onNetwork[0]!["asset"]).slice(0, 64)} is not one of ${accept.denoms.join(", ")}`,
+    );
   const parsed = offerSchema(accept.prefix).safeParse(usable);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw malformed(`${source}: ${issue?.path.join(".")}: ${issue?.message}`);
   }
   const o = parsed.data;
-  return { source, invoiceId: o.invoiceId, memo: o.memo, payTo: o.payTo, amountMicro: BigInt(o.amount), denom: o.asset, network: o.network };
+  return {
+    source,
+    invoiceId: o.invoiceId,
+    memo: o.memo,
+    payTo: o.payTo,
+    amountMicro: BigInt(o.amount),
+    denom: o.asset,
+    network: o.network,
+  };
 }
 
 /** base64 (standard or URL-safe) → JSON, with web APIs only (atob, TextDecoder). */
@@ -138,7 +167,11 @@ function fromHeader(value: string, accept: InvoiceAcceptance): ClientInvoice {
   }
   const pr = v2Header.safeParse(json);
   if (!pr.success) throw malformed("PAYMENT-REQUIRED header is not an x402 v2 PaymentRequired");
-  return choose("x402-v2-header", pr.data.accepts.map((a) => fromAccepts(a, "amount")), accept);
+  return choose(
+    "x402-v2-header",
+    pr.data.accepts.map((a) => fromAccepts(a, "amount")),
+    accept,
+  );
 }
 
 /**
@@ -153,7 +186,11 @@ export function readInvoice(paymentRequired: string | null, body: unknown, accep
   if (b["accepts"] !== undefined) {
     const v1 = v1Body.safeParse(b);
     if (!v1.success) throw malformed("body.accepts is not an x402 v1 accepts list");
-    return choose("x402-v1-body", v1.data.accepts.map((a) => fromAccepts(a, "maxAmountRequired")), accept);
+    return choose(
+      "x402-v1-body",
+      v1.data.accepts.map((a) => fromAccepts(a, "maxAmountRequired")),
+      accept,
+    );
   }
   if (b["payment"] !== undefined) return choose("clawpurse-body", [fromClawpurse(b["payment"])], accept);
   throw malformed("402 without PAYMENT-REQUIRED header, accepts or payment");

@@ -22,7 +22,14 @@ export interface ClientOffer extends ClientInvoice {
 
 const extraSchema = z.union([
   z.object({ offer: z.literal("bundle"), uses: z.number().int().min(2).max(1_000_000) }).passthrough(),
-  z.object({ offer: z.literal("pass"), pass: z.object({ scope: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/), seconds: z.number().int().min(1).max(31_536_000) }).passthrough() }).passthrough(),
+  z
+    .object({
+      offer: z.literal("pass"),
+      pass: z
+        .object({ scope: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/), seconds: z.number().int().min(1).max(31_536_000) })
+        .passthrough(),
+    })
+    .passthrough(),
 ]);
 const record = z.record(z.string(), z.unknown());
 
@@ -52,14 +59,31 @@ export function readOffers(paymentRequired: string | null, body: unknown, accept
     if (!extra.success) continue;
     const ex = record.parse(e.data["extra"]);
     const parsed = offerSchema(accept.prefix).safeParse({
-      scheme: e.data["scheme"], network: e.data["network"], asset: e.data["asset"], amount: e.data[amountField], payTo: e.data["payTo"],
-      invoiceId: ex["invoiceId"], memo: ex["memo"] ?? ex["invoiceId"],
+      scheme: e.data["scheme"],
+      network: e.data["network"],
+      asset: e.data["asset"],
+      amount: e.data[amountField],
+      payTo: e.data["payTo"],
+      invoiceId: ex["invoiceId"],
+      memo: ex["memo"] ?? ex["invoiceId"],
     });
     if (!parsed.success || !accept.networks.includes(parsed.data.network) || !accept.denoms.includes(parsed.data.asset)) continue;
     const o = parsed.data;
-    const base = { source: paymentRequired !== null ? "x402-v2-header" : "x402-v1-body", invoiceId: o.invoiceId, memo: o.memo, payTo: o.payTo, amountMicro: BigInt(o.amount), denom: o.asset, network: o.network } as const;
+    const base = {
+      source: paymentRequired !== null ? "x402-v2-header" : "x402-v1-body",
+      invoiceId: o.invoiceId,
+      memo: o.memo,
+      payTo: o.payTo,
+      amountMicro: BigInt(o.amount),
+      denom: o.asset,
+      network: o.network,
+    } as const;
     const x = extra.data;
-    out.push(x.offer === "bundle" ? { ...base, kind: "bundle", uses: x.uses } : { ...base, kind: "pass", uses: 1, scope: x.pass.scope, seconds: x.pass.seconds });
+    out.push(
+      x.offer === "bundle"
+        ? { ...base, kind: "bundle", uses: x.uses }
+        : { ...base, kind: "pass", uses: 1, scope: x.pass.scope, seconds: x.pass.seconds },
+    );
   }
   return out;
 }
@@ -69,12 +93,20 @@ export function readOffers(paymentRequired: string | null, body: unknown, accept
  * the pass with the lowest price per second — among those whose whole price fits `maxPerRequestMicro`
  * (the cap applies to the amount actually paid). Falls back to the single request.
  */
-export function pickOffer(single: ClientInvoice, offers: readonly ClientOffer[], prefer: OfferPreference, maxPerRequestMicro: bigint): ClientOffer {
+export function pickOffer(
+  single: ClientInvoice,
+  offers: readonly ClientOffer[],
+  prefer: OfferPreference,
+  maxPerRequestMicro: bigint,
+): ClientOffer {
   const fallback: ClientOffer = { ...single, kind: "single", uses: 1 };
   if (prefer === "single") return fallback;
   const affordable = offers.filter((o) => o.kind === prefer && o.amountMicro <= maxPerRequestMicro && o.payTo === single.payTo);
   // Compare a/b < c/d as a·d < c·b: bigint, no rounding.
-  const unit = (o: ClientOffer) => BigInt(prefer === "pass" ? o.seconds ?? 1 : o.uses);
-  const best = affordable.reduce<ClientOffer | undefined>((b, o) => (b === undefined || o.amountMicro * unit(b) < b.amountMicro * unit(o) ? o : b), undefined);
+  const unit = (o: ClientOffer) => BigInt(prefer === "pass" ? (o.seconds ?? 1) : o.uses);
+  const best = affordable.reduce<ClientOffer | undefined>(
+    (b, o) => (b === undefined || o.amountMicro * unit(b) < b.amountMicro * unit(o) ? o : b),
+    undefined,
+  );
   return best ?? fallback;
 }

@@ -80,7 +80,12 @@ function prepaidSettings(p: PrepaidOptions | undefined): PrepaidSettings | undef
     if (err instanceof AmountFormatError) throw new PolicyConfigError([`prepaid.topUpMicro: ${err.message}`]);
     throw err;
   }
-  return { clientId: p.clientId, key: p.key, ...(topUpMicro !== undefined && { topUpMicro }), ...(p.depositUrl !== undefined && { depositUrl: p.depositUrl }) };
+  return {
+    clientId: p.clientId,
+    key: p.key,
+    ...(topUpMicro !== undefined && { topUpMicro }),
+    ...(p.depositUrl !== undefined && { depositUrl: p.depositUrl }),
+  };
 }
 
 /** @throws PolicyConfigError for an invalid policy (all problems listed) */
@@ -102,17 +107,23 @@ export function createPaidFetch(opts: PaidFetchOptions): PaidFetch {
     if (first.status !== 402) return first;
     // After a redirect, the server asking for money is the final one: it must be allowed too.
     if (first.redirected && first.url) checkHost(policy, first.url);
-    const body = read ?? await readJsonBounded(first);
+    const body = read ?? (await readJsonBounded(first));
     if (prepaid && errorCode(body) === "INSUFFICIENT_BALANCE") return topUpAndRetry(ctx, prepaid, req, first.headers, body);
     const single = readInvoice(first.headers.get("payment-required"), body, policy.acceptance);
     const offers = prefer === "single" ? [] : readOffers(first.headers.get("payment-required"), body, policy.acceptance);
     const invoice = pickOffer(single, offers, prefer, policy.maxPerRequestMicro);
     const receipt = await spend(ctx, req, {
-      kind: "invoice", payTo: invoice.payTo, amountMicro: invoice.amountMicro, denom: invoice.denom, network: invoice.network,
-      memo: invoice.memo, invoiceId: invoice.invoiceId,
+      kind: "invoice",
+      payTo: invoice.payTo,
+      amountMicro: invoice.amountMicro,
+      denom: invoice.denom,
+      network: invoice.network,
+      memo: invoice.memo,
+      invoiceId: invoice.invoiceId,
       // Bundles and passes are paid on chain first (txHash payload): the server settles signed payloads as single requests only.
       ...(invoice.source === "x402-v2-header" && { x402v2: { signOnly: invoice.kind === "single" && opts.x402Payload !== "txHash" } }),
-      ...(invoice.kind !== "single" && { offer: invoice.kind, uses: invoice.uses }), ...(invoice.scope !== undefined && { scope: invoice.scope }),
+      ...(invoice.kind !== "single" && { offer: invoice.kind, uses: invoice.uses }),
+      ...(invoice.scope !== undefined && { scope: invoice.scope }),
     });
     const res = await present(ctx, req, receipt, invoice);
     await holdBought(ctx, wallet, req, receipt, invoice, res);

@@ -38,5 +38,11 @@ export interface SignedOrder {
   /** base64 TxRaw */
   readonly signedTx: string;
   /** `payload.authorization`: the MsgSend restated; amount in micro-units; timeoutAt unix seconds */
-  readonly authorization: { readonly from: string; readonly to: string; readonly amount: string; readonly denom: string; readonly timeoutAt?: number };
+  readonly authorization: {
+    readonly from: string;
+    readonly to: string;
+    readonly amount: string;
+    readonly denom: string;
+    readonly timeoutAt?: number;
+  };
 }

@@ -92,13 +92,20 @@ export function compilePolicy(p: SpendingPolicy): CompiledPolicy {
   const maxPerHourMicro = amount("maxPerHour", p.maxPerHour, problems);
   const maxPerDayMicro = amount("maxPerDay", p.maxPerDay, problems);
   const approveAboveMicro = amount("approveAbove", p.approveAbove, problems) ?? 0n;
-  for (const [name, list] of [["allowedPayTo", p.allowedPayTo], ["allowedHosts", p.allowedHosts], ["allowedNetworks", p.allowedNetworks], ["allowedDenoms", p.allowedDenoms]] as const) {
+  for (const [name, list] of [
+    ["allowedPayTo", p.allowedPayTo],
+    ["allowedHosts", p.allowedHosts],
+    ["allowedNetworks", p.allowedNetworks],
+    ["allowedDenoms", p.allowedDenoms],
+  ] as const) {
     if (list !== undefined && list.length === 0) problems.push(`${name} is empty (omit it to allow any)`);
   }
   if (problems.length > 0) throw new PolicyConfigError(problems);
   return Object.freeze({
     maxPerRequestMicro: maxPerRequestMicro!,
-    maxPerHourMicro, maxPerDayMicro, approveAboveMicro,
+    maxPerHourMicro,
+    maxPerDayMicro,
+    approveAboveMicro,
     allowedPayTo: p.allowedPayTo ? new Set(p.allowedPayTo) : undefined,
     allowedHosts: p.allowedHosts?.map((h) => h.toLowerCase()),
     acceptance: Object.freeze({
@@ -126,7 +133,8 @@ export interface PaymentIntent {
 /** @throws PolicyViolationError HOST_NOT_ALLOWED when `url`'s host is outside allowedHosts */
 export function checkHost(policy: CompiledPolicy, url: string): void {
   const host = new URL(url).hostname.toLowerCase();
-  if (policy.allowedHosts && !hostAllowed(policy.allowedHosts, host)) throw new PolicyViolationError("HOST_NOT_ALLOWED", `host ${host} is not in allowedHosts`);
+  if (policy.allowedHosts && !hostAllowed(policy.allowedHosts, host))
+    throw new PolicyViolationError("HOST_NOT_ALLOWED", `host ${host} is not in allowedHosts`);
 }
 
 /**
@@ -135,11 +143,17 @@ export function checkHost(policy: CompiledPolicy, url: string): void {
  */
 export function checkStatic(policy: CompiledPolicy, intent: PaymentIntent): void {
   checkHost(policy, intent.url);
-  if (!policy.acceptance.networks.includes(intent.network)) throw new PolicyViolationError("NETWORK_NOT_ALLOWED", `network ${intent.network} is not allowed`);
-  if (!policy.acceptance.denoms.includes(intent.denom)) throw new PolicyViolationError("DENOM_NOT_ALLOWED", `denom ${intent.denom} is not allowed`);
-  if (policy.allowedPayTo && !policy.allowedPayTo.has(intent.payTo)) throw new PolicyViolationError("PAYTO_NOT_ALLOWED", `payTo ${intent.payTo} is not in allowedPayTo`);
+  if (!policy.acceptance.networks.includes(intent.network))
+    throw new PolicyViolationError("NETWORK_NOT_ALLOWED", `network ${intent.network} is not allowed`);
+  if (!policy.acceptance.denoms.includes(intent.denom))
+    throw new PolicyViolationError("DENOM_NOT_ALLOWED", `denom ${intent.denom} is not allowed`);
+  if (policy.allowedPayTo && !policy.allowedPayTo.has(intent.payTo))
+    throw new PolicyViolationError("PAYTO_NOT_ALLOWED", `payTo ${intent.payTo} is not in allowedPayTo`);
   if (intent.amountMicro > policy.maxPerRequestMicro) {
-    throw new PolicyViolationError("PER_REQUEST_CAP", `${intent.amountMicro} uneutaro is above maxPerRequest ${policy.maxPerRequestMicro} uneutaro`);
+    throw new PolicyViolationError(
+      "PER_REQUEST_CAP",
+      `${intent.amountMicro} uneutaro is above maxPerRequest ${policy.maxPerRequestMicro} uneutaro`,
+    );
   }
 }
 

@@ -27,10 +27,17 @@ function base64Json(value: unknown): string {
 export function proofHeaders(r: Receipt): Record<string, string> {
   if (r.proofHeader !== "payment-signature") return { "x-payment-proof": r.invoiceId ? `${r.invoiceId}:${r.txHash}` : r.txHash };
   const accepted = {
-    scheme: "exact", network: r.network, asset: r.denom, amount: r.amountMicro, payTo: r.payTo, maxTimeoutSeconds: 300,
+    scheme: "exact",
+    network: r.network,
+    asset: r.denom,
+    amount: r.amountMicro,
+    payTo: r.payTo,
+    maxTimeoutSeconds: 300,
     extra: { ...(r.invoiceId !== undefined && { invoiceId: r.invoiceId }), memo: r.memo },
   };
-  const payload = r.signedTx ? { signedTx: r.signedTx, authorization: r.authorization } : { txHash: r.txHash, ...(r.invoiceId !== undefined && { invoiceId: r.invoiceId }) };
+  const payload = r.signedTx
+    ? { signedTx: r.signedTx, authorization: r.authorization }
+    : { txHash: r.txHash, ...(r.invoiceId !== undefined && { invoiceId: r.invoiceId }) };
   return { "payment-signature": base64Json({ x402Version: 2, resource: { url: r.url }, accepted, payload }) };
 }
 
@@ -72,7 +79,10 @@ export async function present(ctx: FlowContext, req: BufferedRequest, receipt: R
     else await ctx.budget.settle(receipt.txHash, "refused", code ?? "HTTP_402");
     throw new PaymentRejectedError(
       `paid ${receipt.amount} ${receipt.denom} in tx ${receipt.txHash} but the retry got 402 ${code ?? ""}`.trim(),
-      receipt.txHash, invoice, 402, code,
+      receipt.txHash,
+      invoice,
+      402,
+      code,
     );
   }
   if (RETRY_LATER.has(res.status)) ctx.budget.unclaim(receipt.txHash);

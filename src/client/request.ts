@@ -33,7 +33,7 @@ export const MAX_402_BODY_BYTES = 64 * 1024;
 export async function bufferRequest(input: RequestInfo | URL, init?: PaidRequestInit): Promise<BufferedRequest> {
   const { idempotencyKey, body: _body, headers: _headers, method: _method, ...rest } = init ?? {};
   // A stream body needs duplex "half" to be accepted by the Request constructor (WHATWG fetch).
-  const req = new Request(input, init?.body instanceof ReadableStream ? { ...init, duplex: "half" } as RequestInit : init);
+  const req = new Request(input, init?.body instanceof ReadableStream ? ({ ...init, duplex: "half" } as RequestInit) : init);
   const body = req.body ? new Uint8Array(await req.arrayBuffer()) : undefined;
   const method = req.method.toUpperCase();
   const key = `${method} ${req.url}${idempotencyKey ? ` #${idempotencyKey}` : ""}`;

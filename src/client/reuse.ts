@@ -25,7 +25,12 @@ export interface FirstAttempt {
  * Sends the request once, with a held offer when one may cover it.
  * @param extra other headers of this attempt (prepaid credentials)
  */
-export async function firstAttempt(ctx: FlowContext, wallet: OfferWallet, req: BufferedRequest, extra: Record<string, string>): Promise<FirstAttempt> {
+export async function firstAttempt(
+  ctx: FlowContext,
+  wallet: OfferWallet,
+  req: BufferedRequest,
+  extra: Record<string, string>,
+): Promise<FirstAttempt> {
   let refused: FirstAttempt | undefined;
   if (wallet.needsRecovery(req.url)) wallet.recover(req.url, await ctx.budget.receipts());
   for (let tries = 0; ; tries++) {
@@ -49,13 +54,21 @@ export async function firstAttempt(ctx: FlowContext, wallet: OfferWallet, req: B
 }
 
 /** After paying `offer` and presenting it: hold the rest of a bundle or the pass the server returned. */
-export async function holdBought(ctx: FlowContext, wallet: OfferWallet, req: BufferedRequest, receipt: Receipt, offer: ClientOffer, res: Response): Promise<void> {
+export async function holdBought(
+  ctx: FlowContext,
+  wallet: OfferWallet,
+  req: BufferedRequest,
+  receipt: Receipt,
+  offer: ClientOffer,
+  res: Response,
+): Promise<void> {
   if (offer.kind === "single" || res.status === 402 || NOT_JUDGED.has(res.status)) return;
   await ctx.budget.recordUse(receipt.txHash);
   const { origin, pathname } = new URL(req.url);
   const facts = offerFacts(res);
   if (offer.kind === "bundle") {
-    if (facts.usesLeft !== undefined) wallet.addBundle(origin, pathname, req.method, receipt.txHash, `${receipt.invoiceId}:${receipt.txHash}`, facts.usesLeft);
+    if (facts.usesLeft !== undefined)
+      wallet.addBundle(origin, pathname, req.method, receipt.txHash, `${receipt.invoiceId}:${receipt.txHash}`, facts.usesLeft);
     return;
   }
   if (facts.token !== undefined) wallet.addPass(origin, pathname, offer.scope, receipt.txHash, facts.token);

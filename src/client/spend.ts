@@ -50,10 +50,17 @@ export async function spend(deps: SpendDeps, req: BufferedRequest, o: SpendOrder
   try {
     if (needsApproval(policy, o.amountMicro)) {
       const approved = await policy.approve!({
-        kind: o.kind, url: req.url, method: req.method, payTo: o.payTo, amountMicro: o.amountMicro, denom: o.denom, network: o.network,
+        kind: o.kind,
+        url: req.url,
+        method: req.method,
+        payTo: o.payTo,
+        amountMicro: o.amountMicro,
+        denom: o.denom,
+        network: o.network,
         ...(o.invoiceId !== undefined && { invoiceId: o.invoiceId }),
       }).catch(() => false);
-      if (approved !== true) throw new PolicyViolationError("DENIED_BY_APPROVER", `the approver refused ${o.amountMicro} ${o.denom} to ${o.payTo}`);
+      if (approved !== true)
+        throw new PolicyViolationError("DENIED_BY_APPROVER", `the approver refused ${o.amountMicro} ${o.denom} to ${o.payTo}`);
     }
     const order = { payTo: o.payTo, amountMicro: o.amountMicro, denom: o.denom, memo: o.memo, network: o.network };
     if (o.x402v2?.signOnly && payer.sign) ({ txHash } = signed = await payer.sign(order));
@@ -63,10 +70,19 @@ export async function spend(deps: SpendDeps, req: BufferedRequest, o: SpendOrder
     throw err;
   }
   // The money has left; a payer that returns garbage leaves the hold counted and says so.
-  if (typeof txHash !== "string" || !TX_HASH_RE.test(txHash)) throw new Error(`payer returned an invalid tx hash ${JSON.stringify(txHash)}; the payment may have been made`);
+  if (typeof txHash !== "string" || !TX_HASH_RE.test(txHash))
+    throw new Error(`payer returned an invalid tx hash ${JSON.stringify(txHash)}; the payment may have been made`);
   return budget.commit(reservation, {
-    kind: o.kind, requestKey: req.key, memo: o.memo, txHash, amountMicro: o.amountMicro, denom: o.denom, payTo: o.payTo, network: o.network,
-    url: req.url, method: req.method,
+    kind: o.kind,
+    requestKey: req.key,
+    memo: o.memo,
+    txHash,
+    amountMicro: o.amountMicro,
+    denom: o.denom,
+    payTo: o.payTo,
+    network: o.network,
+    url: req.url,
+    method: req.method,
     ...(o.invoiceId !== undefined && { invoiceId: o.invoiceId }),
     ...(o.clientId !== undefined && { clientId: o.clientId }),
     ...(o.x402v2 && { proofHeader: "payment-signature" as const }),

@@ -53,7 +53,9 @@ export const receiptSchema = z.object({
   /** signed-transaction payload (base64 TxRaw) when the server broadcasts the payment */
   signedTx: z.string().max(8192).optional(),
   /** its `payload.authorization` */
-  authorization: z.object({ from: z.string(), to: z.string(), amount: z.string(), denom: z.string(), timeoutAt: z.number().int().optional() }).optional(),
+  authorization: z
+    .object({ from: z.string(), to: z.string(), amount: z.string(), denom: z.string(), timeoutAt: z.number().int().optional() })
+    .optional(),
   /** what the payment bought (absent in receipts written before offers existed: single) */
   offer: z.enum(["single", "bundle", "pass"]).optional(),
   /** requests the payment bought (bundles), 1 otherwise */

@@ -65,7 +65,11 @@ export function offerFacts(res: Response): { usesLeft?: number; token?: string }
     }
   }
   return {
-    ...(left !== null && /^\d{1,7}$/.test(left) ? { usesLeft: Number(left) } : fromReceipt.usesLeft !== undefined ? { usesLeft: fromReceipt.usesLeft } : {}),
+    ...(left !== null && /^\d{1,7}$/.test(left)
+      ? { usesLeft: Number(left) }
+      : fromReceipt.usesLeft !== undefined
+        ? { usesLeft: fromReceipt.usesLeft }
+        : {}),
     ...(token !== null && token.length <= 4096 ? { token } : fromReceipt.pass !== undefined ? { token: fromReceipt.pass } : {}),
   };
 }
@@ -74,7 +78,9 @@ export function offerFacts(res: Response): { usesLeft?: number; token?: string }
 export function passExpiryMs(token: string): number {
   try {
     const payload = token.split(".")[1] ?? "";
-    const json = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(payload.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0)))) as { exp?: unknown };
+    const json = JSON.parse(
+      new TextDecoder().decode(Uint8Array.from(atob(payload.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0))),
+    ) as { exp?: unknown };
     return typeof json.exp === "number" ? json.exp * 1000 : 0;
   } catch {
     return 0;
@@ -100,7 +106,8 @@ export class OfferWallet {
     const now = this.now();
     this.held = this.held.filter((h) => (h.kind === "pass" ? h.expiresAtMs > now : h.usesLeft > 0));
     const fits = (h: HeldOffer) => h.origin === u.origin && !h.notFor.has(u.pathname) && (h.kind === "pass" || h.method === method);
-    const score = (h: HeldOffer) => (h.kind === "pass" ? 1_000_000 : 0) + Math.max(0, ...h.servedPaths.map((p) => commonPrefix(p, u.pathname)));
+    const score = (h: HeldOffer) =>
+      (h.kind === "pass" ? 1_000_000 : 0) + Math.max(0, ...h.servedPaths.map((p) => commonPrefix(p, u.pathname)));
     let best: HeldOffer | undefined;
     for (const h of this.held) if (fits(h) && (best === undefined || score(h) > score(best))) best = h;
     return best;
@@ -121,14 +128,33 @@ export class OfferWallet {
     const origin = new URL(url).origin;
     this.recovered.add(origin);
     const now = this.now();
-    const mine = receipts.filter((r) => r.status === "redeemed" && r.invoiceId !== undefined && (r.offer === "bundle" || r.offer === "pass")
-      && Date.parse(r.paidAt) > now - MAX_PASS_MS && URL.canParse(r.url) && new URL(r.url).origin === origin
-      && !this.held.some((h) => h.txHash === r.txHash));
+    const mine = receipts.filter(
+      (r) =>
+        r.status === "redeemed" &&
+        r.invoiceId !== undefined &&
+        (r.offer === "bundle" || r.offer === "pass") &&
+        Date.parse(r.paidAt) > now - MAX_PASS_MS &&
+        URL.canParse(r.url) &&
+        new URL(r.url).origin === origin &&
+        !this.held.some((h) => h.txHash === r.txHash),
+    );
     for (const r of mine.slice(-MAX_RECOVERED).reverse()) {
       const proof = `${r.invoiceId}:${r.txHash}`;
       const path = new URL(r.url).pathname;
       if (r.offer === "bundle") this.addBundle(origin, path, r.method, r.txHash, proof, (r.uses ?? 1) - (r.used ?? 0));
-      else this.held.push({ kind: "pass", pending: true, txHash: r.txHash, origin, scope: r.scope, credential: proof, usesLeft: 0, expiresAtMs: Infinity, notFor: new Set(), servedPaths: [path] });
+      else
+        this.held.push({
+          kind: "pass",
+          pending: true,
+          txHash: r.txHash,
+          origin,
+          scope: r.scope,
+          credential: proof,
+          usesLeft: 0,
+          expiresAtMs: Infinity,
+          notFor: new Set(),
+          servedPaths: [path],
+        });
     }
   }
 
@@ -155,13 +181,35 @@ export class OfferWallet {
 
   /** Holds a bundle just paid and used once. */
   addBundle(origin: string, path: string, method: string, txHash: string, proof: string, usesLeft: number): void {
-    if (usesLeft > 0) this.held.push({ kind: "bundle", txHash, origin, method, credential: proof, usesLeft, expiresAtMs: Infinity, notFor: new Set(), servedPaths: [path] });
+    if (usesLeft > 0)
+      this.held.push({
+        kind: "bundle",
+        txHash,
+        origin,
+        method,
+        credential: proof,
+        usesLeft,
+        expiresAtMs: Infinity,
+        notFor: new Set(),
+        servedPaths: [path],
+      });
   }
 
   /** Holds a pass token returned by the server. */
   addPass(origin: string, path: string, scope: string | undefined, txHash: string, token: string): void {
     const expiresAtMs = passExpiryMs(token);
-    if (expiresAtMs > this.now()) this.held.push({ kind: "pass", txHash, origin, scope, credential: token, usesLeft: 0, expiresAtMs, notFor: new Set(), servedPaths: [path] });
+    if (expiresAtMs > this.now())
+      this.held.push({
+        kind: "pass",
+        txHash,
+        origin,
+        scope,
+        credential: token,
+        usesLeft: 0,
+        expiresAtMs,
+        notFor: new Set(),
+        servedPaths: [path],
+      });
   }
 
   private drop(h: HeldOffer): void {

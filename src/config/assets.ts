@@ -44,7 +44,14 @@ export function assembleAssets(
   const primaryNet = networks.find((n) => n.primary)!;
   const of = (n: NetworkConfig, denom: string, name: string, decimals: number, isPrimary: boolean): AssetConfig =>
     Object.freeze({
-      network: n.id, denom, name, decimals, payTo: n.payTo, chainId: n.chainId, minConfirmations: n.minConfirmations, primary: isPrimary,
+      network: n.id,
+      denom,
+      name,
+      decimals,
+      payTo: n.payTo,
+      chainId: n.chainId,
+      minConfirmations: n.minConfirmations,
+      primary: isPrimary,
     });
   const all: AssetConfig[] = [of(primaryNet, primary.denom, primary.name, 6, true)];
   for (const [i, e] of entries.entries()) {

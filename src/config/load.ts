@@ -1,12 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { parseRefundPolicy, RefundPolicyError, type RefundPolicy } from "../core/refunds.js";
-import { AmountFormatError, parseCoins } from "../money.js";
+import { type AmountFormatError, parseCoins } from "../money.js";
 import type { PassKeyring } from "../core/passes/tokens.js";
 import { parsePassKeys } from "./pass-keys.js";
 import { readTlsMaterial, type TlsFiles } from "../tls/files.js";
 import { envSchema } from "./schema.js";
 import { loadX402Config, type X402Config } from "./x402.js";
-import { resolveSecretFiles, SECRET_VARIABLES } from "./secret-files.js";
+import { resolveSecretFiles, type SECRET_VARIABLES } from "./secret-files.js";
 import { assembleAssets, type AssetConfig } from "./assets.js";
 import { assembleNetworks, prefixOf, readNetworksFile, type NetworkConfig } from "./networks.js";
 import { loadRoutesFile, parseRoutesEnv, RouteConfigError, type RouteRule } from "./routes.js";
@@ -199,7 +199,9 @@ function secret(name: string, value: string | undefined, mode: RunMode, problems
   const weak = value === undefined || value.length < MIN_SECRET_LENGTH || WEAK_SECRETS.has(value);
   if (!weak) return value;
   if (mode === "production") {
-    problems.push(`${name} is ${value === undefined ? "missing" : "a default or weak secret"}: set at least ${MIN_SECRET_LENGTH} random characters (e.g. openssl rand -hex 32)`);
+    problems.push(
+      `${name} is ${value === undefined ? "missing" : "a default or weak secret"}: set at least ${MIN_SECRET_LENGTH} random characters (e.g. openssl rand -hex 32)`,
+    );
     return "";
   }
   generated.push(name);
@@ -222,7 +224,8 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, mode: Run
   const invalid = new Set(parsed.success ? [] : parsed.error.issues.map((i) => String(i.path[0])));
   if (!parsed.success) problems.push(...parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
   const e = parsed.success ? parsed.data : envSchema.parse(Object.fromEntries(Object.entries(env).filter(([k]) => !invalid.has(k))));
-  if (!e.GATEWAY_PAYMENT_ADDRESS && !invalid.has("GATEWAY_PAYMENT_ADDRESS")) problems.push("GATEWAY_PAYMENT_ADDRESS is required (the neutaro1… address that receives payments)");
+  if (!e.GATEWAY_PAYMENT_ADDRESS && !invalid.has("GATEWAY_PAYMENT_ADDRESS"))
+    problems.push("GATEWAY_PAYMENT_ADDRESS is required (the neutaro1… address that receives payments)");
   let defaultPriceMicro = 0n;
   try {
     defaultPriceMicro = parseCoins(e.GATEWAY_DEFAULT_PRICE);
@@ -241,7 +244,9 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, mode: Run
       return fallback;
     }
   };
-  const rpcUrls = e.GATEWAY_RPC.split(",").map((s) => s.trim()).filter(Boolean);
+  const rpcUrls = e.GATEWAY_RPC.split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const u of rpcUrls) if (!/^https?:\/\/[^\s]+$/.test(u)) problems.push(`GATEWAY_RPC: "${u}" is not an http(s) URL`);
   const networks = networksOf(e, rpcUrls, problems);
   const assets = assembleAssets({ denom: e.GATEWAY_DENOM, name: e.GATEWAY_CURRENCY }, networks, e.GATEWAY_ASSETS ?? [], problems);
@@ -256,10 +261,13 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, mode: Run
     problems.push(`GATEWAY_REFUND_ON: ${err.message}`);
   }
   const oidcSet = [e.GATEWAY_OIDC_ISSUER, e.GATEWAY_OIDC_AUDIENCE, e.GATEWAY_OIDC_JWKS_URL].filter((v) => v !== undefined).length;
-  if (oidcSet !== 0 && oidcSet !== 3) problems.push("GATEWAY_OIDC_ISSUER, GATEWAY_OIDC_AUDIENCE and GATEWAY_OIDC_JWKS_URL go together: set all three or none");
-  if (e.GATEWAY_PREPAID_SIGNUP === "token" && !e.GATEWAY_PREPAID_SIGNUP_TOKEN) problems.push("GATEWAY_PREPAID_SIGNUP=token needs GATEWAY_PREPAID_SIGNUP_TOKEN (at least 16 characters)");
+  if (oidcSet !== 0 && oidcSet !== 3)
+    problems.push("GATEWAY_OIDC_ISSUER, GATEWAY_OIDC_AUDIENCE and GATEWAY_OIDC_JWKS_URL go together: set all three or none");
+  if (e.GATEWAY_PREPAID_SIGNUP === "token" && !e.GATEWAY_PREPAID_SIGNUP_TOKEN)
+    problems.push("GATEWAY_PREPAID_SIGNUP=token needs GATEWAY_PREPAID_SIGNUP_TOKEN (at least 16 characters)");
   // Detail must outlive the refund window: a refund finds a rolled-up call's amount only in usage_events.
-  if (e.GATEWAY_USAGE_RETENTION * 86_400 < e.GATEWAY_REFUND_WINDOW) problems.push("GATEWAY_USAGE_RETENTION (days) must cover GATEWAY_REFUND_WINDOW (seconds)");
+  if (e.GATEWAY_USAGE_RETENTION * 86_400 < e.GATEWAY_REFUND_WINDOW)
+    problems.push("GATEWAY_USAGE_RETENTION (days) must cover GATEWAY_REFUND_WINDOW (seconds)");
   const x402 = loadX402Config(env, problems);
   // A secret whose _FILE failed is reported once, by resolveSecretFiles, not again as missing here.
   const secretOf = (name: "GATEWAY_INVOICE_SECRET" | "JWT_SECRET", value: string | undefined) =>
@@ -307,14 +315,21 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, mode: Run
     jwtSecret,
     passKeys,
     adminBootstrapToken: e.GATEWAY_ADMIN_BOOTSTRAP_TOKEN,
-    oidc: oidcSet === 3 ? Object.freeze({ issuer: e.GATEWAY_OIDC_ISSUER!, audience: e.GATEWAY_OIDC_AUDIENCE!, jwksUrl: e.GATEWAY_OIDC_JWKS_URL! }) : undefined,
+    oidc:
+      oidcSet === 3
+        ? Object.freeze({ issuer: e.GATEWAY_OIDC_ISSUER!, audience: e.GATEWAY_OIDC_AUDIENCE!, jwksUrl: e.GATEWAY_OIDC_JWKS_URL! })
+        : undefined,
     envRoutes: Object.freeze(envRoutes),
     lateGraceSeconds: e.GATEWAY_LATE_GRACE,
     rpcHealthIntervalMs: e.GATEWAY_RPC_HEALTH_MS,
     watcher: Object.freeze({
-      enabled: e.GATEWAY_WATCHER, pollMs: e.GATEWAY_WATCHER_POLL_MS, marginBlocks: e.GATEWAY_WATCHER_MARGIN_BLOCKS,
-      rereadBlocks: e.GATEWAY_WATCHER_REREAD_BLOCKS, startHeight: e.GATEWAY_WATCHER_START_HEIGHT,
-      timeoutMs: e.GATEWAY_WATCHER_TIMEOUT_MS, leasePollMs: e.GATEWAY_WATCHER_LEASE_POLL_MS,
+      enabled: e.GATEWAY_WATCHER,
+      pollMs: e.GATEWAY_WATCHER_POLL_MS,
+      marginBlocks: e.GATEWAY_WATCHER_MARGIN_BLOCKS,
+      rereadBlocks: e.GATEWAY_WATCHER_REREAD_BLOCKS,
+      startHeight: e.GATEWAY_WATCHER_START_HEIGHT,
+      timeoutMs: e.GATEWAY_WATCHER_TIMEOUT_MS,
+      leasePollMs: e.GATEWAY_WATCHER_LEASE_POLL_MS,
     }),
     rateLimitPerSec: e.GATEWAY_RATE_LIMIT_PER_SEC,
     rateLimitBurst: e.GATEWAY_RATE_LIMIT_BURST,
@@ -323,18 +338,26 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, mode: Run
     tls,
     healthGrpcPort: e.GATEWAY_HEALTH_GRPC_PORT,
     manageAuth: Object.freeze({
-      maxFailures: e.GATEWAY_LOGIN_MAX_FAILURES, maxFailuresPerAddress: e.GATEWAY_LOGIN_MAX_FAILURES_PER_ADDRESS,
-      lockoutSeconds: e.GATEWAY_LOGIN_LOCKOUT_SECONDS, windowSeconds: e.GATEWAY_LOGIN_WINDOW_SECONDS, revocationPollMs: e.GATEWAY_REVOCATION_POLL_MS,
+      maxFailures: e.GATEWAY_LOGIN_MAX_FAILURES,
+      maxFailuresPerAddress: e.GATEWAY_LOGIN_MAX_FAILURES_PER_ADDRESS,
+      lockoutSeconds: e.GATEWAY_LOGIN_LOCKOUT_SECONDS,
+      windowSeconds: e.GATEWAY_LOGIN_WINDOW_SECONDS,
+      revocationPollMs: e.GATEWAY_REVOCATION_POLL_MS,
     }),
     strictRouting: e.GATEWAY_STRICT_ROUTING,
     prepaidSignup: Object.freeze({
-      mode: e.GATEWAY_PREPAID_SIGNUP, token: e.GATEWAY_PREPAID_SIGNUP_TOKEN, perHour: e.GATEWAY_PREPAID_SIGNUP_PER_HOUR,
-      burst: e.GATEWAY_PREPAID_SIGNUP_BURST, unfundedTtlSeconds: e.GATEWAY_PREPAID_UNFUNDED_TTL,
+      mode: e.GATEWAY_PREPAID_SIGNUP,
+      token: e.GATEWAY_PREPAID_SIGNUP_TOKEN,
+      perHour: e.GATEWAY_PREPAID_SIGNUP_PER_HOUR,
+      burst: e.GATEWAY_PREPAID_SIGNUP_BURST,
+      unfundedTtlSeconds: e.GATEWAY_PREPAID_UNFUNDED_TTL,
     }),
     logLevel: e.LOG_LEVEL,
     shutdownGraceMs: e.GATEWAY_SHUTDOWN_GRACE_MS,
     devnet: Object.freeze({
-      port: e.GATEWAY_DEVNET_PORT, blockTimeMs: e.GATEWAY_DEVNET_BLOCK_MS, secondChain: e.GATEWAY_DEVNET_SECOND_CHAIN,
+      port: e.GATEWAY_DEVNET_PORT,
+      blockTimeMs: e.GATEWAY_DEVNET_BLOCK_MS,
+      secondChain: e.GATEWAY_DEVNET_SECOND_CHAIN,
     }),
     x402,
     generatedSecrets: Object.freeze(generated),
@@ -349,8 +372,13 @@ function networksOf(e: ReturnType<typeof envSchema.parse>, rpcUrls: readonly str
   const extra = e.GATEWAY_NETWORKS?.length ? e.GATEWAY_NETWORKS : fromFile;
   const payTo = e.GATEWAY_PAYMENT_ADDRESS ?? "";
   const primary = {
-    id: `cosmos:${e.GATEWAY_CHAIN_ID}`, chainId: e.GATEWAY_CHAIN_ID, rpcUrls: Object.freeze([...rpcUrls]), bech32Prefix: prefixOf(payTo),
-    payTo, denom: e.GATEWAY_DENOM, minConfirmations: e.GATEWAY_MIN_CONFIRMATIONS,
+    id: `cosmos:${e.GATEWAY_CHAIN_ID}`,
+    chainId: e.GATEWAY_CHAIN_ID,
+    rpcUrls: Object.freeze([...rpcUrls]),
+    bech32Prefix: prefixOf(payTo),
+    payTo,
+    denom: e.GATEWAY_DENOM,
+    minConfirmations: e.GATEWAY_MIN_CONFIRMATIONS,
   };
   return assembleNetworks(primary, extra, e.GATEWAY_NETWORKS?.length ? "GATEWAY_NETWORKS" : "GATEWAY_NETWORKS_FILE", problems);
 }
@@ -363,15 +391,26 @@ function tlsConfig(e: ReturnType<typeof envSchema.parse>, problems: string[]): T
     return undefined;
   }
   if (certFile === undefined || keyFile === undefined) {
-    if (clientCaFile !== undefined) problems.push("GATEWAY_TLS_CLIENT_CA_FILE needs GATEWAY_TLS_CERT_FILE and GATEWAY_TLS_KEY_FILE (mTLS is TLS first)");
-    if (e.GATEWAY_TLS_MANAGE_CLIENT_CERT) problems.push("GATEWAY_TLS_MANAGE_CLIENT_CERT needs TLS (GATEWAY_TLS_CERT_FILE, GATEWAY_TLS_KEY_FILE) and GATEWAY_TLS_CLIENT_CA_FILE");
+    if (clientCaFile !== undefined)
+      problems.push("GATEWAY_TLS_CLIENT_CA_FILE needs GATEWAY_TLS_CERT_FILE and GATEWAY_TLS_KEY_FILE (mTLS is TLS first)");
+    if (e.GATEWAY_TLS_MANAGE_CLIENT_CERT)
+      problems.push(
+        "GATEWAY_TLS_MANAGE_CLIENT_CERT needs TLS (GATEWAY_TLS_CERT_FILE, GATEWAY_TLS_KEY_FILE) and GATEWAY_TLS_CLIENT_CA_FILE",
+      );
     return undefined;
   }
-  if (e.GATEWAY_TLS_MANAGE_CLIENT_CERT && clientCaFile === undefined) problems.push("GATEWAY_TLS_MANAGE_CLIENT_CERT needs GATEWAY_TLS_CLIENT_CA_FILE (the CA client certificates must chain to)");
+  if (e.GATEWAY_TLS_MANAGE_CLIENT_CERT && clientCaFile === undefined)
+    problems.push("GATEWAY_TLS_MANAGE_CLIENT_CERT needs GATEWAY_TLS_CLIENT_CA_FILE (the CA client certificates must chain to)");
   try {
     readTlsMaterial({ certFile, keyFile, clientCaFile });
   } catch (err) {
     problems.push((err as Error).message);
   }
-  return Object.freeze({ certFile, keyFile, clientCaFile, reloadMs: e.GATEWAY_TLS_RELOAD_MS, manageClientCert: e.GATEWAY_TLS_MANAGE_CLIENT_CERT });
+  return Object.freeze({
+    certFile,
+    keyFile,
+    clientCaFile,
+    reloadMs: e.GATEWAY_TLS_RELOAD_MS,
+    manageClientCert: e.GATEWAY_TLS_MANAGE_CLIENT_CERT,
+  });
 }

@@ -17,15 +17,21 @@ export function parsePassKeys(raw: string | undefined, invoiceSecret: string, pr
     return { signing: derived, verifying: [derived] };
   }
   const keys: PassKey[] = [];
-  raw.split(",").map((s) => s.trim()).filter(Boolean).forEach((entry, i) => {
-    const colon = entry.indexOf(":");
-    const kid = colon > 0 ? entry.slice(0, colon) : "";
-    const secret = colon > 0 ? entry.slice(colon + 1) : "";
-    if (!KID_RE.test(kid)) return void problems.push(`GATEWAY_PASS_KEYS entry ${i + 1}: expected kid:secret with a kid of 1-32 characters [A-Za-z0-9_.-]`);
-    if (secret.length < MIN_SECRET) return void problems.push(`GATEWAY_PASS_KEYS key "${kid}": secret must be at least ${MIN_SECRET} characters`);
-    if (keys.some((k) => k.kid === kid)) return void problems.push(`GATEWAY_PASS_KEYS: key id "${kid}" listed twice`);
-    keys.push({ kid, secret: new TextEncoder().encode(secret) });
-  });
+  raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .forEach((entry, i) => {
+      const colon = entry.indexOf(":");
+      const kid = colon > 0 ? entry.slice(0, colon) : "";
+      const secret = colon > 0 ? entry.slice(colon + 1) : "";
+      if (!KID_RE.test(kid))
+        return void problems.push(`GATEWAY_PASS_KEYS entry ${i + 1}: expected kid:secret with a kid of 1-32 characters [A-Za-z0-9_.-]`);
+      if (secret.length < MIN_SECRET)
+        return void problems.push(`GATEWAY_PASS_KEYS key "${kid}": secret must be at least ${MIN_SECRET} characters`);
+      if (keys.some((k) => k.kid === kid)) return void problems.push(`GATEWAY_PASS_KEYS: key id "${kid}" listed twice`);
+      keys.push({ kid, secret: new TextEncoder().encode(secret) });
+    });
   if (keys.length === 0) {
     problems.push("GATEWAY_PASS_KEYS: no key");
     return { signing: { kid: "none", secret: new Uint8Array(32) }, verifying: [] };

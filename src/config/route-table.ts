@@ -92,7 +92,9 @@ export function createRouteTable(o: RouteTableOptions): RouteTable {
   }
   return {
     current: () => routes,
-    set: (r) => { routes = r; },
+    set: (r) => {
+      routes = r;
+    },
     routesFile: o.routesFile,
     entries: () => routes.map((rule) => ({ rule, source: envRules.has(rule) ? "env" : "file" })),
     lastReload: () => last,

@@ -17,7 +17,12 @@ export class RouteConfigError extends Error {
 }
 
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"]);
-interface RawRule { id?: string; method?: string; pattern: string; price: string }
+interface RawRule {
+  id?: string;
+  method?: string;
+  pattern: string;
+  price: string;
+}
 
 function buildRule(raw: RawRule, where: string, problems: string[]): RouteRule | undefined {
   const method = raw.method?.toUpperCase();
@@ -56,22 +61,26 @@ export function parseRoutesEnv(raw: string | undefined): RouteRule[] {
   return rules;
 }
 
-const fileSchema = z.object({
-  routes: z.array(
-    z.object({
-      id: z.string().optional(),
-      method: z.string().optional(),
-      pattern: z.string().min(1),
-      price: z.union([z.string(), z.number()]).optional(),
-      /** prices in other accepted assets: denom → decimal amount in that asset's display unit */
-      prices: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
-      free: z.boolean().optional(),
-      bundles: z.union([z.string(), z.array(z.object({ uses: z.number(), price: z.string() }).strict())]).optional(),
-      scope: z.string().optional(),
-      passes: z.array(z.object({ seconds: z.number(), price: z.string() }).strict()).optional(),
-    }).strict(),
-  ),
-}).strict();
+const fileSchema = z
+  .object({
+    routes: z.array(
+      z
+        .object({
+          id: z.string().optional(),
+          method: z.string().optional(),
+          pattern: z.string().min(1),
+          price: z.union([z.string(), z.number()]).optional(),
+          /** prices in other accepted assets: denom → decimal amount in that asset's display unit */
+          prices: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+          free: z.boolean().optional(),
+          bundles: z.union([z.string(), z.array(z.object({ uses: z.number(), price: z.string() }).strict())]).optional(),
+          scope: z.string().optional(),
+          passes: z.array(z.object({ seconds: z.number(), price: z.string() }).strict()).optional(),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
 
 /**
  * Parses route-table YAML text.
@@ -95,7 +104,8 @@ export function parseRoutesYaml(text: string, source = "routes file", assets: re
     const where = `${source} routes[${i}] (${r.id ?? r.pattern})`;
     // YAML numbers would go through float: insist on strings for prices so 0.1 stays exact.
     if (typeof r.price === "number") return void problems.push(`${where}: price must be a quoted decimal string, e.g. "0.01"`);
-    if (r.free !== true && r.price === undefined && r.prices === undefined) return void problems.push(`${where}: needs price, prices or free: true`);
+    if (r.free !== true && r.price === undefined && r.prices === undefined)
+      return void problems.push(`${where}: needs price, prices or free: true`);
     if (r.free === true && (r.price !== undefined || r.prices !== undefined)) {
       return void problems.push(`${where}: give either price/prices or free: true, not both`);
     }
@@ -115,7 +125,11 @@ export function parseRoutesYaml(text: string, source = "routes file", assets: re
  * The primary asset's denom may be given here instead of `price` (not both).
  */
 function assetPrices(
-  raw: Record<string, string | number>, hasPrice: boolean, assets: readonly PaymentAsset[], where: string, problems: string[],
+  raw: Record<string, string | number>,
+  hasPrice: boolean,
+  assets: readonly PaymentAsset[],
+  where: string,
+  problems: string[],
 ): { primary?: string; list: AssetPrice[] } {
   const list: AssetPrice[] = [];
   let primary: string | undefined;
@@ -125,7 +139,8 @@ function assetPrices(
       continue;
     }
     const matching = assets.filter((a) => a.denom === denom);
-    if (matching.length === 0) problems.push(`${where}: prices.${denom}: not an accepted asset (GATEWAY_DENOM, GATEWAY_ASSETS, GATEWAY_NETWORKS)`);
+    if (matching.length === 0)
+      problems.push(`${where}: prices.${denom}: not an accepted asset (GATEWAY_DENOM, GATEWAY_ASSETS, GATEWAY_NETWORKS)`);
     for (const a of matching) {
       if (a.primary) {
         if (hasPrice) problems.push(`${where}: prices.${denom} is the primary asset, already priced by price`);
@@ -145,13 +160,24 @@ function assetPrices(
 }
 
 /** Adds a file rule's bundles, scope and passes (validated; problems name the entry). */
-function withOffers(rule: RouteRule, r: { bundles?: string | { uses: number; price: string }[]; scope?: string; passes?: { seconds: number; price: string }[] }, where: string, problems: string[]): RouteRule {
-  if (r.scope !== undefined && !SCOPE_RE.test(r.scope)) problems.push(`${where}: scope "${r.scope.slice(0, 80)}" must be 1-64 characters [A-Za-z0-9_.:-]`);
+function withOffers(
+  rule: RouteRule,
+  r: { bundles?: string | { uses: number; price: string }[]; scope?: string; passes?: { seconds: number; price: string }[] },
+  where: string,
+  problems: string[],
+): RouteRule {
+  if (r.scope !== undefined && !SCOPE_RE.test(r.scope))
+    problems.push(`${where}: scope "${r.scope.slice(0, 80)}" must be 1-64 characters [A-Za-z0-9_.:-]`);
   if (r.passes !== undefined && r.scope === undefined) problems.push(`${where}: passes need a scope`);
   const bundles = r.bundles === undefined ? undefined : parseBundles(r.bundles, `${where} bundles`, problems);
   const passes = r.passes === undefined ? undefined : parsePasses(r.passes, `${where} passes`, problems);
   if (bundles === undefined && r.scope === undefined) return rule;
-  return Object.freeze({ ...rule, ...(bundles && { bundles }), ...(r.scope !== undefined && { scope: r.scope }), ...(passes && { passes }) });
+  return Object.freeze({
+    ...rule,
+    ...(bundles && { bundles }),
+    ...(r.scope !== undefined && { scope: r.scope }),
+    ...(passes && { passes }),
+  });
 }
 
 /** Every rule of a scope sells the same passes: the one list its rules give (two different lists: a problem). */
@@ -164,7 +190,9 @@ function withScopePasses(rules: RouteRule[], problems: string[]): RouteRule[] {
     if (seen && key(seen) !== key(r.passes)) problems.push(`scope "${r.scope}": its routes list different passes`);
     else byScope.set(r.scope, r.passes);
   }
-  return rules.map((r) => (r.scope !== undefined && r.passes === undefined && byScope.has(r.scope) ? Object.freeze({ ...r, passes: byScope.get(r.scope)! }) : r));
+  return rules.map((r) =>
+    r.scope !== undefined && r.passes === undefined && byScope.has(r.scope) ? Object.freeze({ ...r, passes: byScope.get(r.scope)! }) : r,
+  );
 }
 
 /** Reads and parses `GATEWAY_ROUTES_FILE` (`assets`: see parseRoutesYaml). @throws RouteConfigError */

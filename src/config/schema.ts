@@ -14,16 +14,25 @@ export const envSchema = z.object({
   GATEWAY_HOST: z.string().default("0.0.0.0"),
   GATEWAY_GRPC_PORT: port.default(9191),
   GATEWAY_HTTP_PORT: port.default(4020),
-  GATEWAY_PAYMENT_ADDRESS: z.string().regex(/^[a-z]{1,20}1[02-9ac-hj-np-z]{20,90}$/, "must be a bech32 address").optional(),
+  GATEWAY_PAYMENT_ADDRESS: z
+    .string()
+    .regex(/^[a-z]{1,20}1[02-9ac-hj-np-z]{20,90}$/, "must be a bech32 address")
+    .optional(),
   /** CometBFT RPC; a comma-separated list fails over in order */
   GATEWAY_RPC: z.string().default("https://rpc2.neutaro.io:443"),
   GATEWAY_CHAIN_ID: z.string().min(1).default("Neutaro-1"),
   /** native ("uneutaro") or IBC ("ibc/<64 uppercase hex>"): the Cosmos SDK denom syntax */
-  GATEWAY_DENOM: z.string().regex(/^[a-zA-Z][a-zA-Z0-9/:._-]{2,127}$/, "must be a Cosmos SDK denom, e.g. uneutaro or ibc/<hash>").default("uneutaro"),
+  GATEWAY_DENOM: z
+    .string()
+    .regex(/^[a-zA-Z][a-zA-Z0-9/:._-]{2,127}$/, "must be a Cosmos SDK denom, e.g. uneutaro or ibc/<hash>")
+    .default("uneutaro"),
   /** decimal NTMPI, at most 6 decimals */
   GATEWAY_DEFAULT_PRICE: z.string().default("0.001"),
   /** display name of GATEWAY_DENOM (1 display unit = 10^6 micro-units), shown in 402 messages and the API */
-  GATEWAY_CURRENCY: z.string().regex(/^[A-Za-z0-9.-]{1,16}$/, "1–16 letters, digits, '.' or '-'").default("NTMPI"),
+  GATEWAY_CURRENCY: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]{1,16}$/, "1–16 letters, digits, '.' or '-'")
+    .default("NTMPI"),
   GATEWAY_ROUTES: z.string().optional(),
   GATEWAY_ROUTES_FILE: z.string().optional(),
   GATEWAY_MIN_CONFIRMATIONS: z.coerce.number().int().min(1).max(1000).default(1),
@@ -134,7 +143,12 @@ export const envSchema = z.object({
   /** open sign-up: accounts one client IP may create at once (bucket capacity) */
   GATEWAY_PREPAID_SIGNUP_BURST: z.coerce.number().int().min(1).max(1_000_000).default(5),
   /** seconds after which a prepaid account that never received a deposit is removed; 0 = keep forever */
-  GATEWAY_PREPAID_UNFUNDED_TTL: z.coerce.number().int().min(0).max(31_536_000).default(7 * 86_400),
+  GATEWAY_PREPAID_UNFUNDED_TTL: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(31_536_000)
+    .default(7 * 86_400),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** ms `gate402 serve` lets in-flight requests finish after SIGTERM */
   GATEWAY_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
@@ -148,7 +162,10 @@ export const envSchema = z.object({
 
 /** Settings read only by one command, listed in that command's help rather than with every gateway setting. */
 export const COMMAND_ONLY_ENV: readonly string[] = [
-  "GATEWAY_SHUTDOWN_GRACE_MS", "GATEWAY_DEVNET_PORT", "GATEWAY_DEVNET_BLOCK_MS", "GATEWAY_DEVNET_SECOND_CHAIN",
+  "GATEWAY_SHUTDOWN_GRACE_MS",
+  "GATEWAY_DEVNET_PORT",
+  "GATEWAY_DEVNET_BLOCK_MS",
+  "GATEWAY_DEVNET_SECOND_CHAIN",
 ];
 
 export type RawEnv = z.infer<typeof envSchema>;

@@ -5,14 +5,24 @@
 import { readFileSync } from "node:fs";
 
 /** Every secret setting; each also accepts `<NAME>_FILE`. */
-export const SECRET_VARIABLES = ["GATEWAY_INVOICE_SECRET", "JWT_SECRET", "DATABASE_URL", "GATEWAY_ADMIN_BOOTSTRAP_TOKEN", "GATEWAY_X402_FACILITATOR_TOKEN"] as const;
+export const SECRET_VARIABLES = [
+  "GATEWAY_INVOICE_SECRET",
+  "JWT_SECRET",
+  "DATABASE_URL",
+  "GATEWAY_ADMIN_BOOTSTRAP_TOKEN",
+  "GATEWAY_X402_FACILITATOR_TOKEN",
+] as const;
 
 /**
  * Returns a copy of `env` where each `<NAME>_FILE` is replaced by `<NAME>` = the file's content, trailing
  * newlines removed (`echo secret > file` works). Problems (both forms set, unreadable or empty file) are
  * appended to `problems` and the variable's name to `failed` (so it is not reported a second time as missing).
  */
-export function resolveSecretFiles(env: Record<string, string | undefined>, problems: string[], failed = new Set<string>()): Record<string, string | undefined> {
+export function resolveSecretFiles(
+  env: Record<string, string | undefined>,
+  problems: string[],
+  failed = new Set<string>(),
+): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = { ...env };
   for (const name of SECRET_VARIABLES) {
     const file = env[`${name}_FILE`];

@@ -3,7 +3,7 @@
  * lives. Parsed from the environment with its own schema so the main schema stays unchanged.
  */
 import { z } from "zod";
-import { AmountFormatError, parseCoins } from "../money.js";
+import { type AmountFormatError, parseCoins } from "../money.js";
 
 export interface X402Config {
   /** GATEWAY_X402_SETTLEMENT: `optimistic` allows once CheckTx admits the tx; `confirmed` waits for inclusion */
@@ -28,7 +28,10 @@ const schema = z.object({
   GATEWAY_X402_CONFIRM_ABOVE: z.string().optional(),
   GATEWAY_X402_CONFIRM_WAIT_MS: z.coerce.number().int().min(0).max(120_000).default(15_000),
   GATEWAY_X402_CONFIRMER_MS: z.coerce.number().int().min(20).max(60_000).default(1000),
-  GATEWAY_X402_FACILITATOR_PATH: z.string().regex(/^(|off|\/[A-Za-z0-9/_-]*[A-Za-z0-9_-])$/, "must be a path like /x402, or off").default("/x402"),
+  GATEWAY_X402_FACILITATOR_PATH: z
+    .string()
+    .regex(/^(|off|\/[A-Za-z0-9/_-]*[A-Za-z0-9_-])$/, "must be a path like /x402, or off")
+    .default("/x402"),
   GATEWAY_X402_FACILITATOR_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
 });
 
@@ -52,7 +55,8 @@ export function loadX402Config(env: Record<string, string | undefined>, problems
   return Object.freeze({
     settlement: e.GATEWAY_X402_SETTLEMENT,
     maxUnconfirmedMicro: coins("GATEWAY_X402_MAX_UNCONFIRMED", e.GATEWAY_X402_MAX_UNCONFIRMED, problems),
-    confirmAboveMicro: e.GATEWAY_X402_CONFIRM_ABOVE === undefined ? undefined : coins("GATEWAY_X402_CONFIRM_ABOVE", e.GATEWAY_X402_CONFIRM_ABOVE, problems),
+    confirmAboveMicro:
+      e.GATEWAY_X402_CONFIRM_ABOVE === undefined ? undefined : coins("GATEWAY_X402_CONFIRM_ABOVE", e.GATEWAY_X402_CONFIRM_ABOVE, problems),
     confirmWaitMs: e.GATEWAY_X402_CONFIRM_WAIT_MS,
     confirmerPollMs: e.GATEWAY_X402_CONFIRMER_MS,
     facilitatorPath: e.GATEWAY_X402_FACILITATOR_PATH === "off" ? "" : e.GATEWAY_X402_FACILITATOR_PATH,

@@ -17,8 +17,13 @@ import type { RequestScope } from "./request-scope.js";
  * Caddy 2.6.2 forwards a literal placeholder for a copied header the auth answer omits.
  */
 export const UPSTREAM_HEADERS = [
-  "x-gate402-decision-id", "x-gate402-paid-by", "x-gate402-route", "x-gate402-amount-micro",
-  "x-gate402-payer", "x-gate402-client-id", "x-gate402-tx-hash",
+  "x-gate402-decision-id",
+  "x-gate402-paid-by",
+  "x-gate402-route",
+  "x-gate402-amount-micro",
+  "x-gate402-payer",
+  "x-gate402-client-id",
+  "x-gate402-tx-hash",
 ] as const;
 
 export interface AllowDetails {
@@ -32,7 +37,11 @@ export interface AllowDetails {
 export function allow(scope: RequestScope, method: PayMethod, d: AllowDetails = {}): AllowDecision {
   const { decisionId, price, strip } = scope;
   return {
-    kind: "allow", decisionId, method, routeId: price.routeId, priceMicro: price.priceMicro,
+    kind: "allow",
+    decisionId,
+    method,
+    routeId: price.routeId,
+    priceMicro: price.priceMicro,
     upstreamHeaders: {
       "x-gate402-decision-id": decisionId,
       "x-gate402-paid-by": method,
@@ -57,11 +66,13 @@ export function allowPass(scope: RequestScope, d: AllowDetails): AllowDecision {
  * `{success: true, transaction, network, payer, ...extra}` (docs/design.md), then `headers`.
  */
 export function paymentResponseHeaders(
-  proofHeader: ProofHeader, r: { txHash: string; network: string; payer: string; extra?: Record<string, unknown> },
+  proofHeader: ProofHeader,
+  r: { txHash: string; network: string; payer: string; extra?: Record<string, unknown> },
   headers: Record<string, string> = {},
 ): Record<string, string> {
-  const receipt = Buffer.from(JSON.stringify({ success: true, transaction: r.txHash, network: r.network, payer: r.payer, ...r.extra }))
-    .toString("base64");
+  const receipt = Buffer.from(
+    JSON.stringify({ success: true, transaction: r.txHash, network: r.network, payer: r.payer, ...r.extra }),
+  ).toString("base64");
   const out: Record<string, string> = { "payment-response": receipt, ...headers };
   if (proofHeader === "x-payment") out["x-payment-response"] = receipt;
   return out;
@@ -72,14 +83,21 @@ export function paymentResponseHeaders(
  * primary) at `amountMicro` (default the scope's price), from that network's last known height.
  */
 export function issueInvoice(
-  deps: CoreDeps, { facts, price }: Pick<RequestScope, "facts" | "price">, asset?: PaymentAsset, amountMicro = price.priceMicro,
+  deps: CoreDeps,
+  { facts, price }: Pick<RequestScope, "facts" | "price">,
+  asset?: PaymentAsset,
+  amountMicro = price.priceMicro,
 ): Invoice {
   const height = asset && !asset.primary ? (networkPorts(deps, asset.network)?.lastKnownHeight() ?? 0) : deps.lastKnownHeight();
   const invoice = deps.codec.issue({
     ...(asset && !asset.primary && { asset: { network: asset.network, denom: asset.denom } }),
-    amountMicro, method: facts.method, routeId: price.routeId,
+    amountMicro,
+    method: facts.method,
+    routeId: price.routeId,
     expiresAt: Math.floor(deps.clock() / 1000) + deps.invoiceTtlSeconds,
-    issueHeight: Math.max(0, height - 1), nonce: deps.nonce(), uses: 1,
+    issueHeight: Math.max(0, height - 1),
+    nonce: deps.nonce(),
+    uses: 1,
   });
   deps.events.invoiceIssued({ routeId: price.routeId, invoiceId: invoice.id });
   return invoice;
@@ -122,15 +140,27 @@ export function denyWithInvoice(deps: CoreDeps, scope: RequestScope, r: Refusal)
   });
   const [first, ...more] = issued as [(typeof issued)[number], ...typeof issued];
   const now = Math.floor(deps.clock() / 1000);
-  const required = withAssets(paymentRequired(termsFor(deps.terms, first.asset), first.invoice, facts, now, r.reason, r.detail), more, facts, now);
+  const required = withAssets(
+    paymentRequired(termsFor(deps.terms, first.asset), first.invoice, facts, now, r.reason, r.detail),
+    more,
+    facts,
+    now,
+  );
   // Bundles and passes are priced in the primary asset (docs/design.md "Assets").
   const offers = first.asset.primary ? issueOffers(deps, facts, price, r.renewal ?? false) : [];
   const parts = withOffers(required, deps.terms, offers, now);
   const body: PaymentRequiredBody = r.topUp ? { ...parts.body, prepaid: { ...parts.body.prepaid, ...r.topUp } } : parts.body;
   const status = parts.status;
   return {
-    kind: "deny", decisionId: scope.decisionId, method: r.method, routeId: price.routeId, reason: r.reason, status, headers: parts.headers,
-    body, outcome: status === 402 ? "payment_required" : "denied",
+    kind: "deny",
+    decisionId: scope.decisionId,
+    method: r.method,
+    routeId: price.routeId,
+    reason: r.reason,
+    status,
+    headers: parts.headers,
+    body,
+    outcome: status === 402 ? "payment_required" : "denied",
   };
 }
 
@@ -140,14 +170,25 @@ export function denyWithInvoice(deps: CoreDeps, scope: RequestScope, r: Refusal)
  * (when the next block is expected).
  */
 export function denyPending(
-  deps: CoreDeps, scope: RequestScope, invoice: Invoice, reason: "PAYMENT_PENDING" | "AWAITING_CONFIRMATION", detail: string,
+  deps: CoreDeps,
+  scope: RequestScope,
+  invoice: Invoice,
+  reason: "PAYMENT_PENDING" | "AWAITING_CONFIRMATION",
+  detail: string,
 ): DenyDecision {
   const retryAfter = Math.max(1, Math.ceil(deps.nextBlockSeconds?.() ?? 1));
   const terms = termsFor(deps.terms, invoiceAsset(deps, invoice));
   const parts = paymentRequired(terms, invoice, scope.facts, Math.floor(deps.clock() / 1000), reason, detail);
   return {
-    kind: "deny", decisionId: scope.decisionId, method: "invoice", routeId: scope.price.routeId, reason, status: parts.status,
-    headers: { ...parts.headers, "retry-after": String(retryAfter) }, body: parts.body, outcome: "payment_required",
+    kind: "deny",
+    decisionId: scope.decisionId,
+    method: "invoice",
+    routeId: scope.price.routeId,
+    reason,
+    status: parts.status,
+    headers: { ...parts.headers, "retry-after": String(retryAfter) },
+    body: parts.body,
+    outcome: "payment_required",
   };
 }
 
@@ -156,11 +197,21 @@ export function denyPending(
  * malformed request (400 INVALID_REQUEST, before any price is known).
  */
 export function denyPlain(
-  decisionId: string, method: PayMethod, routeId: string, reason: ReasonCode, message?: string, headers: Record<string, string> = {},
+  decisionId: string,
+  method: PayMethod,
+  routeId: string,
+  reason: ReasonCode,
+  message?: string,
+  headers: Record<string, string> = {},
 ): DenyDecision {
   const status = REASONS[reason].status;
   return {
-    kind: "deny", decisionId, method, routeId, reason, status,
+    kind: "deny",
+    decisionId,
+    method,
+    routeId,
+    reason,
+    status,
     headers: { "content-type": "application/json", ...headers },
     body: { error: reason, message: message ?? REASONS[reason].message },
     outcome: status >= 500 ? "error" : "denied",
@@ -180,8 +231,13 @@ export function denyRateLimited(scope: RequestScope, method: PayMethod, retryAft
  */
 export function dryRunAllow(d: DenyDecision): AllowDecision {
   return {
-    kind: "allow", decisionId: d.decisionId, method: d.method, routeId: d.routeId, priceMicro: 0n,
+    kind: "allow",
+    decisionId: d.decisionId,
+    method: d.method,
+    routeId: d.routeId,
+    priceMicro: 0n,
     upstreamHeaders: { "x-gate402-decision-id": d.decisionId, "x-gate402-dry-run": d.reason },
-    headersToRemove: [], responseHeaders: {},
+    headersToRemove: [],
+    responseHeaders: {},
   };
 }

@@ -14,8 +14,14 @@ export function primaryAsset(deps: Pick<CoreDeps, "assets" | "terms" | "minConfi
   if (configured) return configured;
   const t = deps.terms;
   return {
-    network: t.network, denom: t.denom, name: t.currency, decimals: DECIMALS, payTo: t.payTo,
-    chainId: t.network.slice("cosmos:".length), minConfirmations: deps.minConfirmations, primary: true,
+    network: t.network,
+    denom: t.denom,
+    name: t.currency,
+    decimals: DECIMALS,
+    payTo: t.payTo,
+    chainId: t.network.slice("cosmos:".length),
+    minConfirmations: deps.minConfirmations,
+    primary: true,
   };
 }
 
@@ -25,7 +31,10 @@ export function acceptedAssets(deps: Pick<CoreDeps, "assets" | "terms" | "minCon
 }
 
 /** The accepted asset `network`/`denom` names, or undefined. */
-export function assetOf(deps: Pick<CoreDeps, "assets" | "terms" | "minConfirmations">, a: { network: string; denom: string }): PaymentAsset | undefined {
+export function assetOf(
+  deps: Pick<CoreDeps, "assets" | "terms" | "minConfirmations">,
+  a: { network: string; denom: string },
+): PaymentAsset | undefined {
   return acceptedAssets(deps).find((x) => x.network === a.network && x.denom === a.denom);
 }
 
@@ -60,6 +69,10 @@ export function pricesOf(deps: Pick<CoreDeps, "assets" | "terms" | "minConfirmat
 }
 
 /** The route's price in the asset `a` names, or undefined when the route is not priced in it. */
-export function priceIn(deps: Pick<CoreDeps, "assets" | "terms" | "minConfirmations">, price: Price, a: { network: string; denom: string }): bigint | undefined {
+export function priceIn(
+  deps: Pick<CoreDeps, "assets" | "terms" | "minConfirmations">,
+  price: Price,
+  a: { network: string; denom: string },
+): bigint | undefined {
   return pricesOf(deps, price).find((p) => p.network === a.network && p.denom === a.denom)?.amountMicro;
 }

@@ -31,6 +31,10 @@ export interface AssetPrice {
 }
 
 /** The asset `network`/`denom` names among `assets`, or undefined. */
-export function findAsset<A extends { network: string; denom: string }>(assets: readonly A[], network: string, denom: string): A | undefined {
+export function findAsset<A extends { network: string; denom: string }>(
+  assets: readonly A[],
+  network: string,
+  denom: string,
+): A | undefined {
   return assets.find((a) => a.network === network && a.denom === denom);
 }

@@ -14,8 +14,15 @@ export interface CoreEvents {
   invoiceIssued(e: { routeId: string; invoiceId: string }): void;
   /** a pay-per-request proof or a deposit was accepted or refused */
   payment(e: {
-    kind: "invoice" | "deposit"; result: "accepted" | "rejected"; reason: string; routeId?: string; invoiceId?: string; txHash?: string;
-    payer?: string; amountMicro?: bigint; decisionId?: string;
+    kind: "invoice" | "deposit";
+    result: "accepted" | "rejected";
+    reason: string;
+    routeId?: string;
+    invoiceId?: string;
+    txHash?: string;
+    payer?: string;
+    amountMicro?: bigint;
+    decisionId?: string;
   }): void;
   /**
    * money earned by an allowed request, in the smallest unit of `denom` (bigint); `denom` absent: the
@@ -23,7 +30,10 @@ export interface CoreEvents {
    */
   revenue(e: { routeId: string; method: "invoice" | "prepaid"; amountMicro: bigint; denom?: string; network?: string }): void;
   prepaidDebit(e: {
-    result: "applied" | "insufficient" | "bad_credentials" | "suspended" | "error"; clientId: string; routeId: string; amountMicro: bigint;
+    result: "applied" | "insufficient" | "bad_credentials" | "suspended" | "error";
+    clientId: string;
+    routeId: string;
+    amountMicro: bigint;
     decisionId: string;
   }): void;
   /** an invoice payment was accepted: once per payment (not per use), by what it bought; uneutaro */

@@ -33,19 +33,28 @@ function networksOf(deps: DepositDeps): readonly DepositNetwork[] {
 
 /** Codes a deposit is refused with (src/core/catalogue.ts API_ERRORS, "POST /prepaid/deposit"). */
 export type DepositRefusal =
-  "INVALID_CLIENT_CREDENTIALS" | "PAYMENT_NOT_FOUND" | "WRONG_RESOURCE" | "AWAITING_CONFIRMATION" | "PROOF_ALREADY_USED";
+  | "INVALID_CLIENT_CREDENTIALS"
+  | "PAYMENT_NOT_FOUND"
+  | "WRONG_RESOURCE"
+  | "AWAITING_CONFIRMATION"
+  | "PROOF_ALREADY_USED";
 
 /** Result of crediting a deposit; a refusal is the HTTP API's error answer (status and `{error, message}`). */
 export type DepositResult =
   | {
-    readonly kind: "credited"; readonly replayed: boolean;
-    /** credited, and the balance after, in `asset`'s smallest unit */
-    readonly amountMicro: bigint; readonly balanceMicro: bigint; readonly asset: BalanceAsset;
-  }
+      readonly kind: "credited";
+      readonly replayed: boolean;
+      /** credited, and the balance after, in `asset`'s smallest unit */
+      readonly amountMicro: bigint;
+      readonly balanceMicro: bigint;
+      readonly asset: BalanceAsset;
+    }
   | ({ readonly kind: "refused" } & ApiError<DepositRefusal>);
 
-const refuse = <C extends DepositRefusal>(code: C, message: string, status?: ApiStatusOf<C>): DepositResult =>
-  ({ kind: "refused", ...apiError(code, message, status) });
+const refuse = <C extends DepositRefusal>(code: C, message: string, status?: ApiStatusOf<C>): DepositResult => ({
+  kind: "refused",
+  ...apiError(code, message, status),
+});
 
 /**
  * Credits an on-chain deposit to a prepaid account (POST /prepaid/deposit). The tx must succeed,
@@ -84,7 +93,12 @@ export async function creditDeposit(deps: DepositDeps, clientId: string, txHash:
     }
   }
   const out = await deps.store.creditDeposit({
-    clientId, txHash: tx.hash, amountMicro: paidMicro, height: tx.height, sender: payer, ...(asset.primary ? {} : { asset }),
+    clientId,
+    txHash: tx.hash,
+    amountMicro: paidMicro,
+    height: tx.height,
+    sender: payer,
+    ...(asset.primary ? {} : { asset }),
   });
   switch (out.kind) {
     case "applied":

@@ -95,8 +95,12 @@ export function createGate(deps: CoreDeps): Gate {
         const bound = deadline === undefined ? deps : { ...deps, store: storeWithDeadline(deps.store, Date.now() + deadline) };
         return await decidePaid(bound, facts, price, decisionId);
       } catch (err) {
-        const outage = err instanceof ChainUnavailableError ? "CHAIN_UNAVAILABLE"
-          : err instanceof StoreUnavailableError ? "STORE_UNAVAILABLE" : undefined;
+        const outage =
+          err instanceof ChainUnavailableError
+            ? "CHAIN_UNAVAILABLE"
+            : err instanceof StoreUnavailableError
+              ? "STORE_UNAVAILABLE"
+              : undefined;
         if (outage) return denyPlain(decisionId, methodFor(facts), price.routeId, outage, undefined, { "retry-after": "2" });
         throw err;
       }

@@ -3,7 +3,12 @@ import type { IndexedPayment, PaymentStatus } from "../ports/payments.js";
 import type { StorePort } from "../ports/store.js";
 import type { Invoice } from "./invoices.js";
 import {
-  CHAIN_SEARCH_LIMIT, chainFirstPayment, countsForInvoice, DEFAULT_LATE_GRACE_SECONDS, lateGraceOver, paidTo,
+  CHAIN_SEARCH_LIMIT,
+  chainFirstPayment,
+  countsForInvoice,
+  DEFAULT_LATE_GRACE_SECONDS,
+  lateGraceOver,
+  paidTo,
 } from "./payment-rules.js";
 
 /** unpaid: no payment yet · paid: paid on chain, not yet redeemed · redeemed: used · expired: unpaid past expiry */

@@ -88,7 +88,13 @@ export class InvoiceCodec {
    * @param others the other accepted assets (GatewayConfig.assets without the primary)
    * @throws Error when two assets share a tag (vanishingly rare; rename nothing, report it)
    */
-  constructor(private readonly secret: string, payTo: string, denom: string, chainId: string, others: readonly InvoiceAsset[] = []) {
+  constructor(
+    private readonly secret: string,
+    payTo: string,
+    denom: string,
+    chainId: string,
+    others: readonly InvoiceAsset[] = [],
+  ) {
     this.primary = { domain: `gate402/invoice/v${VERSION}|${chainId}|${payTo}|${denom}|`, network: `cosmos:${chainId}`, payTo, denom };
     for (const a of others) {
       const tag = assetTag(a.chainId, a.denom);
@@ -113,9 +119,12 @@ export class InvoiceCodec {
     const b = this.boundFor(f.asset);
     const head = b.tag === undefined ? [VERSION] : [VERSION_ASSET, b.tag];
     const rest = [f.amountMicro.toString(), f.method, f.routeId, f.expiresAt, f.issueHeight, f.nonce, f.uses];
-    const payload = Buffer.from(JSON.stringify([...head, ...rest, ...(f.passSeconds !== undefined ? [f.passSeconds] : [])])).toString("base64url");
+    const payload = Buffer.from(JSON.stringify([...head, ...rest, ...(f.passSeconds !== undefined ? [f.passSeconds] : [])])).toString(
+      "base64url",
+    );
     const id = `${payload}.${this.mac(b, payload)}`;
-    if (id.length > MAX_ID_LENGTH) throw new RangeError(`invoice id would be ${id.length} bytes, over the ${MAX_ID_LENGTH}-byte memo budget (route id too long?)`);
+    if (id.length > MAX_ID_LENGTH)
+      throw new RangeError(`invoice id would be ${id.length} bytes, over the ${MAX_ID_LENGTH}-byte memo budget (route id too long?)`);
     const { asset: _asset, ...fields } = f;
     return { ...fields, id, network: b.network, denom: b.denom, payTo: b.payTo };
   }
@@ -132,7 +141,8 @@ export class InvoiceCodec {
     const payload = id.slice(0, dot);
     const arr = parseArray(payload);
     if (!arr) return null;
-    const b = arr[0] === VERSION ? this.primary : arr[0] === VERSION_ASSET && typeof arr[1] === "string" ? this.byTag.get(arr[1]) : undefined;
+    const b =
+      arr[0] === VERSION ? this.primary : arr[0] === VERSION_ASSET && typeof arr[1] === "string" ? this.byTag.get(arr[1]) : undefined;
     if (!b) return null;
     // Compare the MAC text itself: base64url decoding is lenient (spare bits, padding), so decoded
     // bytes would let several ids alias one invoice.
@@ -162,8 +172,14 @@ function decodeFields(id: string, arr: unknown[]): Omit<Invoice, "network" | "de
   if (typeof method !== "string" || typeof routeId !== "string" || typeof nonce !== "string") return null;
   if (!Number.isSafeInteger(expiresAt) || !Number.isSafeInteger(issueHeight) || !Number.isSafeInteger(uses)) return null;
   return {
-    id, amountMicro: BigInt(amount), method, routeId, nonce,
-    expiresAt: expiresAt as number, issueHeight: issueHeight as number, uses: uses as number,
+    id,
+    amountMicro: BigInt(amount),
+    method,
+    routeId,
+    nonce,
+    expiresAt: expiresAt as number,
+    issueHeight: issueHeight as number,
+    uses: uses as number,
     ...(passSeconds !== undefined && { passSeconds: passSeconds as number }),
   };
 }

@@ -43,14 +43,22 @@ export function requestProblem(facts: RequestFacts): string | undefined {
     return `method must be an HTTP token of 1-${L.methodChars} characters`;
   }
   if (host.length > L.hostChars || !HOST_RE.test(host)) return `host must be an authority of at most ${L.hostChars} characters`;
-  if (pathWithQuery.length === 0 || pathWithQuery.length > L.targetChars || pathWithQuery[0] !== "/" || RAW_CONTROL_RE.test(pathWithQuery)) {
+  if (
+    pathWithQuery.length === 0 ||
+    pathWithQuery.length > L.targetChars ||
+    pathWithQuery[0] !== "/" ||
+    RAW_CONTROL_RE.test(pathWithQuery)
+  ) {
     return `path must start with "/" and have at most ${L.targetChars} characters without spaces or control characters`;
   }
   if (facts.scheme.length > L.schemeChars || !SCHEME_RE.test(facts.scheme)) return "scheme must be a URI scheme";
   if (facts.requestId !== undefined && (facts.requestId.length > L.requestIdChars || RAW_CONTROL_RE.test(facts.requestId))) {
     return `request id must have at most ${L.requestIdChars} characters without spaces or control characters`;
   }
-  if (facts.sourceAddress !== undefined && (facts.sourceAddress.length > L.sourceAddressChars || RAW_CONTROL_RE.test(facts.sourceAddress))) {
+  if (
+    facts.sourceAddress !== undefined &&
+    (facts.sourceAddress.length > L.sourceAddressChars || RAW_CONTROL_RE.test(facts.sourceAddress))
+  ) {
     return "source address is malformed";
   }
   return headersProblem(facts.headers);

@@ -32,12 +32,26 @@ export async function redeemOfferAgain(deps: CoreDeps, scope: RequestScope, proo
   if (red.usesLeft === 0) return undefined;
   const payer = red.payer ?? "";
   const outcome = await deps.store.redeem({
-    invoiceId: inv.id, txHash: red.txHash, routeId: inv.routeId, method: inv.method, priceMicro: inv.amountMicro,
-    paidMicro: inv.amountMicro, payer, uses: inv.uses, decisionId,
+    invoiceId: inv.id,
+    txHash: red.txHash,
+    routeId: inv.routeId,
+    method: inv.method,
+    priceMicro: inv.amountMicro,
+    paidMicro: inv.amountMicro,
+    payer,
+    uses: inv.uses,
+    decisionId,
   });
   if (outcome.kind !== "applied") return undefined;
   deps.events.payment({
-    kind: "invoice", result: "accepted", reason: "none", routeId: price.routeId, invoiceId: inv.id, txHash: red.txHash, payer, decisionId,
+    kind: "invoice",
+    result: "accepted",
+    reason: "none",
+    routeId: price.routeId,
+    invoiceId: inv.id,
+    txHash: red.txHash,
+    payer,
+    decisionId,
   });
   const extras = await allowExtras(deps, inv, inv.uses, payer, outcome, decisionId);
   const receipt = { txHash: red.txHash, network: deps.terms.network, payer, extra: extras.receipt };
@@ -47,7 +61,12 @@ export async function redeemOfferAgain(deps: CoreDeps, scope: RequestScope, proo
 
 /** Re-issues the pass a redeemed pass invoice bought (expiry from the redemption time). */
 async function passAgain(
-  deps: CoreDeps, scope: RequestScope, inv: Invoice, passSeconds: number, red: RedemptionRecord, proof: ChainProof,
+  deps: CoreDeps,
+  scope: RequestScope,
+  inv: Invoice,
+  passSeconds: number,
+  red: RedemptionRecord,
+  proof: ChainProof,
 ): Promise<Decision | undefined> {
   const passes = deps.passes;
   const iat = Math.floor(red.redeemedAt.getTime() / 1000);
@@ -72,7 +91,12 @@ export interface OfferExtras {
  * the signed pass token (`X-Payment-Pass`, and `pass` / `passExpiresAt` in PAYMENT-RESPONSE).
  */
 export async function allowExtras(
-  deps: CoreDeps, inv: Invoice, uses: number, payer: string, outcome: RedeemOutcome & { kind: "applied" }, decisionId: string,
+  deps: CoreDeps,
+  inv: Invoice,
+  uses: number,
+  payer: string,
+  outcome: RedeemOutcome & { kind: "applied" },
+  decisionId: string,
 ): Promise<OfferExtras> {
   const first = outcome.usesLeft === uses - 1;
   const offer = inv.passSeconds !== undefined ? "pass" : inv.uses > 1 ? "bundle" : "single";

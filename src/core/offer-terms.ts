@@ -63,7 +63,11 @@ function finish<T>(list: T[], key: (t: T) => number, what: string, where: string
  */
 export function parseBundleList(text: string, where: string, problems: string[]): readonly BundleOffer[] {
   const out: BundleOffer[] = [];
-  for (const [i, entry] of text.split(",").map((s) => s.trim()).filter(Boolean).entries()) {
+  for (const [i, entry] of text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .entries()) {
     const eq = entry.indexOf("=");
     if (eq <= 0) {
       problems.push(`${where} entry ${i + 1} "${entry.slice(0, 40)}": expected uses=price`);
@@ -76,7 +80,11 @@ export function parseBundleList(text: string, where: string, problems: string[])
 }
 
 /** Routes-file form: a string `"N=price,…"` or a list `[{ uses, price }]`. */
-export function parseBundles(raw: string | readonly { uses: number; price: string }[], where: string, problems: string[]): readonly BundleOffer[] {
+export function parseBundles(
+  raw: string | readonly { uses: number; price: string }[],
+  where: string,
+  problems: string[],
+): readonly BundleOffer[] {
   if (typeof raw === "string") return parseBundleList(raw, where, problems);
   const out: BundleOffer[] = [];
   raw.forEach((b, i) => {

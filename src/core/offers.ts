@@ -45,7 +45,7 @@ export function routeOffers(facts: RequestFacts, price: Price): RouteOffers {
   const rule = price.rule;
   if (ce === undefined && (rule === undefined || (rule.bundles === undefined && rule.scope === undefined))) return NONE;
   return {
-    bundles: ce !== undefined ? bundlesFromExtensions(ce) : rule?.bundles ?? [],
+    bundles: ce !== undefined ? bundlesFromExtensions(ce) : (rule?.bundles ?? []),
     ...(rule?.scope !== undefined && { scope: rule.scope }),
     passes: rule?.passes ?? [],
   };
@@ -58,7 +58,8 @@ export function routeOffers(facts: RequestFacts, price: Price): RouteOffers {
 export function offerBindingProblem(inv: Invoice, facts: RequestFacts, price: Price): string | undefined {
   const offers = routeOffers(facts, price);
   if (inv.passSeconds !== undefined) {
-    if (offers.scope !== inv.routeId) return `Pass invoice is for scope "${inv.routeId}", not this route's${offers.scope ? ` scope "${offers.scope}"` : ""}`;
+    if (offers.scope !== inv.routeId)
+      return `Pass invoice is for scope "${inv.routeId}", not this route's${offers.scope ? ` scope "${offers.scope}"` : ""}`;
     if (inv.method !== PASS_METHOD || inv.uses !== 1) return "Pass invoice is malformed";
     const sold = offers.passes.some((p) => p.seconds === inv.passSeconds && p.priceMicro === inv.amountMicro);
     return sold ? undefined : `Scope "${inv.routeId}" sells no ${inv.passSeconds}-second pass at ${inv.amountMicro}`;
@@ -93,12 +94,27 @@ export function issueOffers(deps: CoreDeps, facts: RequestFacts, price: Price, r
   const out: IssuedOffer[] = offers.bundles.map((b) => ({
     kind: "bundle",
     uses: b.uses,
-    invoice: deps.codec.issue({ ...base, amountMicro: b.priceMicro, method: facts.method, routeId: price.routeId, nonce: deps.nonce(), uses: b.uses }),
+    invoice: deps.codec.issue({
+      ...base,
+      amountMicro: b.priceMicro,
+      method: facts.method,
+      routeId: price.routeId,
+      nonce: deps.nonce(),
+      uses: b.uses,
+    }),
   }));
   const scope = offers.scope;
   if (scope !== undefined && deps.passes) {
     for (const p of offers.passes) {
-      const invoice = deps.codec.issue({ ...base, amountMicro: p.priceMicro, method: PASS_METHOD, routeId: scope, nonce: deps.nonce(), uses: 1, passSeconds: p.seconds });
+      const invoice = deps.codec.issue({
+        ...base,
+        amountMicro: p.priceMicro,
+        method: PASS_METHOD,
+        routeId: scope,
+        nonce: deps.nonce(),
+        uses: 1,
+        passSeconds: p.seconds,
+      });
       out.push({ kind: "pass", invoice, scope, seconds: p.seconds, renewal });
     }
   }

@@ -87,7 +87,11 @@ async function findOnAnyNetwork(deps: CoreDeps, txHash: string): Promise<{ tx: C
  * genuine unexpired invoice is still pending.
  */
 async function locateByHash(
-  deps: CoreDeps, facts: RequestFacts, txHash: string, inv: Invoice | undefined, nowSec: number,
+  deps: CoreDeps,
+  facts: RequestFacts,
+  txHash: string,
+  inv: Invoice | undefined,
+  nowSec: number,
 ): Promise<Step<Located & { network?: string }>> {
   const limited = overLimit(deps, facts);
   if (limited) return limited;
@@ -133,7 +137,10 @@ async function resolve(deps: CoreDeps, scope: RequestScope, proof: ChainProof, n
   if (!inv) return fail("PAYMENT_NOT_FOUND", `Transaction ${found.value.tx.hash} does not pay a gate402 invoice (memo)`);
   // The memo names an invoice of another network: that network's tx with the same hash is not this one.
   if (found.value.network !== undefined && inv.network !== found.value.network) {
-    return fail("PAYMENT_NOT_FOUND", `Transaction ${found.value.tx.hash} is on ${found.value.network}, the invoice is paid on ${inv.network}`);
+    return fail(
+      "PAYMENT_NOT_FOUND",
+      `Transaction ${found.value.tx.hash} is on ${found.value.network}, the invoice is paid on ${inv.network}`,
+    );
   }
   const wrong = bindingProblem(inv, scope.facts, scope.price, deps);
   if (wrong) return fail("WRONG_RESOURCE", wrong);
@@ -168,29 +175,47 @@ export async function payPerRequest(deps: CoreDeps, scope: RequestScope, proof: 
   const minConfirmations = asset.primary ? deps.minConfirmations : asset.minConfirmations;
   // Inclusion is one confirmation, and a tx seen before expiry was included before it: skip those RPCs.
   const latestHeight = minConfirmations > 1 ? await chain.latestHeight() : tx.height;
-  const blockTimeSec = found.value.blockTimeSec
-    ?? (nowSec > inv.expiresAt ? Math.floor((await chain.blockTime(tx.height)).getTime() / 1000) : nowSec);
+  const blockTimeSec =
+    found.value.blockTimeSec ?? (nowSec > inv.expiresAt ? Math.floor((await chain.blockTime(tx.height)).getTime() / 1000) : nowSec);
   const check = checkPayment(inv, tx, {
-    payTo: inv.payTo, denom: inv.denom, latestHeight, minConfirmations, blockTimeSec,
-    nowSec, lateGraceSec: deps.lateGraceSeconds ?? DEFAULT_LATE_GRACE_SECONDS,
+    payTo: inv.payTo,
+    denom: inv.denom,
+    latestHeight,
+    minConfirmations,
+    blockTimeSec,
+    nowSec,
+    lateGraceSec: deps.lateGraceSeconds ?? DEFAULT_LATE_GRACE_SECONDS,
   });
   if (!check.ok && check.reason === "AWAITING_CONFIRMATION") return pending(inv, check.reason, check.message, tx.hash);
   if (!check.ok) return refuse(check.reason, check.message, tx.hash, inv.id);
   // A late payment (within GATEWAY_LATE_GRACE) buys one request, whatever the invoice stated.
   const uses = check.late ? 1 : inv.uses;
   const outcome = await deps.store.redeem({
-    invoiceId: inv.id, txHash: tx.hash, routeId: inv.routeId, method: inv.method, priceMicro: inv.amountMicro,
-    paidMicro: check.paidMicro, payer: check.payer, uses, decisionId,
+    invoiceId: inv.id,
+    txHash: tx.hash,
+    routeId: inv.routeId,
+    method: inv.method,
+    priceMicro: inv.amountMicro,
+    paidMicro: check.paidMicro,
+    payer: check.payer,
+    uses,
+    decisionId,
   });
   if (outcome.kind !== "applied") {
-    const why = outcome.kind === "tx_is_deposit"
-      ? "This transaction was credited as a prepaid deposit"
-      : "This payment has already been redeemed";
+    const why =
+      outcome.kind === "tx_is_deposit" ? "This transaction was credited as a prepaid deposit" : "This payment has already been redeemed";
     return refuse("PROOF_ALREADY_USED", why, tx.hash, inv.id);
   }
   deps.events.payment({
-    kind: "invoice", result: "accepted", reason: "none", routeId: price.routeId, invoiceId: inv.id, txHash: tx.hash, payer: check.payer,
-    amountMicro: check.paidMicro, decisionId,
+    kind: "invoice",
+    result: "accepted",
+    reason: "none",
+    routeId: price.routeId,
+    invoiceId: inv.id,
+    txHash: tx.hash,
+    payer: check.payer,
+    amountMicro: check.paidMicro,
+    decisionId,
   });
   // A bundle or pass earns its price once, at its first use.
   if (outcome.usesLeft === uses - 1) {

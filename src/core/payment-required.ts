@@ -202,7 +202,12 @@ export function describe(facts: RequestFacts, amount: string, currency: string):
  * @param detail specific message (why this proof was refused); defaults to the generic sentence
  */
 export function paymentRequired(
-  terms: PaymentTerms, invoice: Invoice, facts: RequestFacts, now: number, reason: ReasonCode = "PAYMENT_REQUIRED", detail?: string,
+  terms: PaymentTerms,
+  invoice: Invoice,
+  facts: RequestFacts,
+  now: number,
+  reason: ReasonCode = "PAYMENT_REQUIRED",
+  detail?: string,
 ): PaymentRequiredParts {
   const decimals = terms.decimals ?? DECIMALS;
   const amount = formatAmount(invoice.amountMicro, decimals);
@@ -218,9 +223,14 @@ export function paymentRequired(
     error: reason,
     message: detail ? `${detail}. ${description}` : description,
     payment: {
-      invoiceId: invoice.id, memo: invoice.id,
-      amount, amountMicro, currency: terms.currency, denom: terms.denom,
-      address: terms.payTo, network: terms.network,
+      invoiceId: invoice.id,
+      memo: invoice.id,
+      amount,
+      amountMicro,
+      currency: terms.currency,
+      denom: terms.denom,
+      address: terms.payTo,
+      network: terms.network,
       expiresAt: rfc3339(invoice.expiresAt),
       verifyUrl: `${base}/invoices/${invoice.id}`,
       clawpurse: `clawpurse send ${terms.payTo} ${amount} --memo ${invoice.id} --yes`,
@@ -233,18 +243,36 @@ export function paymentRequired(
       },
     }),
     x402Version: 1,
-    accepts: [{
-      scheme: "exact", network: terms.network, maxAmountRequired: amountMicro, asset: terms.denom, payTo: terms.payTo,
-      resource: resourceUrl, description, mimeType: "application/json", maxTimeoutSeconds, extra,
-    }],
+    accepts: [
+      {
+        scheme: "exact",
+        network: terms.network,
+        maxAmountRequired: amountMicro,
+        asset: terms.denom,
+        payTo: terms.payTo,
+        resource: resourceUrl,
+        description,
+        mimeType: "application/json",
+        maxTimeoutSeconds,
+        extra,
+      },
+    ],
   };
   const v2: PaymentRequiredV2 = {
     x402Version: 2,
     error: REASONS[reason].message,
     resource: { url: resourceUrl, description, mimeType: "application/json" },
-    accepts: [{
-      scheme: "exact", network: terms.network, amount: amountMicro, asset: terms.denom, payTo: terms.payTo, maxTimeoutSeconds, extra,
-    }],
+    accepts: [
+      {
+        scheme: "exact",
+        network: terms.network,
+        amount: amountMicro,
+        asset: terms.denom,
+        payTo: terms.payTo,
+        maxTimeoutSeconds,
+        extra,
+      },
+    ],
   };
   return {
     status: REASONS[reason].status,

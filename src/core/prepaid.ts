@@ -21,13 +21,16 @@ export const PAID_BALANCE_MICRO_HEADER = "x-prepaid-paid-balance-micro";
  */
 export function debitPricesOf(deps: CoreDeps, scope: RequestScope): readonly DebitPrice[] {
   return pricesOf(deps, scope.price).map((p) => ({
-    network: p.network, denom: p.denom, amountMicro: p.amountMicro, primary: assetOf(deps, p)?.primary ?? false,
+    network: p.network,
+    denom: p.denom,
+    amountMicro: p.amountMicro,
+    primary: assetOf(deps, p)?.primary ?? false,
   }));
 }
 
 /** The primary asset's balance after an applied debit (the ClawPurse headers keep meaning the primary asset). */
 function primaryBalance(outcome: Extract<DebitOutcome, { kind: "applied" }>): bigint {
-  return outcome.paid && !outcome.paid.primary ? outcome.primaryBalanceMicro ?? 0n : outcome.balanceMicro;
+  return outcome.paid && !outcome.paid.primary ? (outcome.primaryBalanceMicro ?? 0n) : outcome.balanceMicro;
 }
 
 /** Per priced asset: the account's balance there, the price, and where to deposit. */
@@ -37,7 +40,10 @@ function assetTopUps(deps: CoreDeps, prices: readonly DebitPrice[], account: Pre
       ? account?.balanceMicro
       : account?.balances?.find((b) => b.network === p.network && b.denom === p.denom)?.balanceMicro;
     return {
-      network: p.network, denom: p.denom, amountMicro: (held ?? 0n).toString(), priceMicro: p.amountMicro.toString(),
+      network: p.network,
+      denom: p.denom,
+      amountMicro: (held ?? 0n).toString(),
+      priceMicro: p.amountMicro.toString(),
       depositAddress: assetOf(deps, p)?.payTo ?? deps.terms.payTo,
     };
   });
@@ -59,7 +65,10 @@ export async function payFromBalance(deps: CoreDeps, scope: RequestScope, client
     case "applied": {
       const paid = outcome.paid && !outcome.paid.primary ? outcome.paid : undefined;
       deps.events.revenue({
-        routeId: price.routeId, method: "prepaid", amountMicro: charged, ...(paid ? { network: paid.network, denom: paid.denom } : {}),
+        routeId: price.routeId,
+        method: "prepaid",
+        amountMicro: charged,
+        ...(paid ? { network: paid.network, denom: paid.denom } : {}),
       });
       const left = primaryBalance(outcome);
       // Upstream sees the amount in the asset debited (x-gate402-amount-micro), as for invoices.
@@ -67,7 +76,8 @@ export async function payFromBalance(deps: CoreDeps, scope: RequestScope, client
       return allow(paidScope, "prepaid", {
         clientId,
         responseHeaders: {
-          [BALANCE_HEADER]: formatCoins(left), [BALANCE_MICRO_HEADER]: left.toString(),
+          [BALANCE_HEADER]: formatCoins(left),
+          [BALANCE_MICRO_HEADER]: left.toString(),
           ...(paid
             ? { [PAID_ASSET_HEADER]: `${paid.network} ${paid.denom}`, [PAID_BALANCE_MICRO_HEADER]: outcome.balanceMicro.toString() }
             : {}),
@@ -79,19 +89,24 @@ export async function payFromBalance(deps: CoreDeps, scope: RequestScope, client
       const account = await deps.store.getAccount(clientId);
       const primaryMicro = account?.balanceMicro ?? outcome.balanceMicro;
       const topUp: PrepaidTopUp = {
-        balance: formatCoins(primaryMicro), balanceMicro: primaryMicro.toString(),
-        depositMemo: account?.depositMemo, depositAddress: deps.terms.payTo,
+        balance: formatCoins(primaryMicro),
+        balanceMicro: primaryMicro.toString(),
+        depositMemo: account?.depositMemo,
+        depositAddress: deps.terms.payTo,
         topUp: account ? `clawpurse send ${deps.terms.payTo} <amount> --memo ${account.depositMemo} --yes` : undefined,
         balances: assetTopUps(deps, prices, account),
       };
-      const detail = prices.length > 1
-        ? `No prepaid balance covers the price in its asset (${prices.map((p) => `${p.amountMicro} ${p.denom}`).join(", ")})`
-        : `Prepaid balance ${formatCoins(outcome.balanceMicro)} is below the price ${formatCoins(price.priceMicro)}`;
+      const detail =
+        prices.length > 1
+          ? `No prepaid balance covers the price in its asset (${prices.map((p) => `${p.amountMicro} ${p.denom}`).join(", ")})`
+          : `Prepaid balance ${formatCoins(outcome.balanceMicro)} is below the price ${formatCoins(price.priceMicro)}`;
       return denyWithInvoice(deps, scope, { method: "prepaid", reason: "INSUFFICIENT_BALANCE", detail, topUp });
     }
     case "bad_credentials":
       return denyWithInvoice(deps, scope, {
-        method: "prepaid", reason: "INVALID_CLIENT_CREDENTIALS", detail: "Unknown client id or wrong key",
+        method: "prepaid",
+        reason: "INVALID_CLIENT_CREDENTIALS",
+        detail: "Unknown client id or wrong key",
       });
     case "suspended":
       return denyWithInvoice(deps, scope, { method: "prepaid", reason: "ACCOUNT_SUSPENDED", detail: "Prepaid account is suspended" });

@@ -102,7 +102,9 @@ export function resolvePrice(facts: RequestFacts, list: PriceList): Price {
   const ce = facts.contextExtensions;
   const ceRoute = ce["route"];
   if (ceRoute !== undefined && !ROUTE_ID_RE.test(ceRoute)) {
-    throw new PriceConfigError(`context_extensions route "${ceRoute.slice(0, 80)}" must be 1-64 printable ASCII characters other than " and \\`);
+    throw new PriceConfigError(
+      `context_extensions route "${ceRoute.slice(0, 80)}" must be 1-64 printable ASCII characters other than " and \\`,
+    );
   }
   const matched = tableMatch(facts, list);
   const routeId = ceRoute ?? matched?.id;
@@ -113,13 +115,20 @@ export function resolvePrice(facts: RequestFacts, list: PriceList): Price {
     const { primaryMicro, others } = extensionPrices(ce, ceKeys, list.assets ?? []);
     return withPrices({ routeId: routeId ?? "default", priceMicro: primaryMicro, source: "context_extensions", rule }, others, list);
   }
-  if (matched) return withPrices({ routeId: ceRoute ?? matched.id, priceMicro: matched.priceMicro, source: "route_table", rule }, matched.prices, list);
+  if (matched)
+    return withPrices(
+      { routeId: ceRoute ?? matched.id, priceMicro: matched.priceMicro, source: "route_table", rule },
+      matched.prices,
+      list,
+    );
   return { routeId: routeId ?? "default", priceMicro: list.defaultPriceMicro, source: "default" };
 }
 
 /** `price` (primary, decimal NTMPI) and `price.<denom>` (every accepted asset with that denom, in its decimals). */
 function extensionPrices(
-  ce: Readonly<Record<string, string>>, keys: readonly string[], assets: readonly PaymentAsset[],
+  ce: Readonly<Record<string, string>>,
+  keys: readonly string[],
+  assets: readonly PaymentAsset[],
 ): { primaryMicro: bigint; others: AssetPrice[] } {
   let primaryMicro = 0n;
   const others: AssetPrice[] = [];
@@ -138,7 +147,8 @@ function extensionPrices(
     }
     const denom = key.slice("price.".length);
     const matching = assets.filter((a) => a.denom === denom);
-    if (matching.length === 0) throw new PriceConfigError(`context_extensions ${key}: "${denom.slice(0, 80)}" is not an accepted asset (GATEWAY_ASSETS)`);
+    if (matching.length === 0)
+      throw new PriceConfigError(`context_extensions ${key}: "${denom.slice(0, 80)}" is not an accepted asset (GATEWAY_ASSETS)`);
     for (const a of matching) {
       const amountMicro = parse(a.decimals);
       if (a.primary) primaryMicro = amountMicro;
@@ -156,7 +166,10 @@ function withPrices(base: Price, others: readonly AssetPrice[] | undefined, list
   if (!others || others.length === 0) return base;
   const assets = list.assets ?? [];
   const primary = assets.find((a) => a.primary);
-  const all: AssetPrice[] = [...(base.priceMicro > 0n && primary ? [{ network: primary.network, denom: primary.denom, amountMicro: base.priceMicro }] : []), ...others];
+  const all: AssetPrice[] = [
+    ...(base.priceMicro > 0n && primary ? [{ network: primary.network, denom: primary.denom, amountMicro: base.priceMicro }] : []),
+    ...others,
+  ];
   const order = (p: AssetPrice) => assets.findIndex((a) => a.network === p.network && a.denom === p.denom);
   all.sort((x, y) => order(x) - order(y));
   return { ...base, priceMicro: all[0]!.amountMicro, prices: all };

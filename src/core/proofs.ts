@@ -70,23 +70,41 @@ const hashPayload = z.object({
 });
 const signedPayload = z.object({
   signedTx: z.string().min(1).max(8192),
-  authorization: z.object({
-    from: z.string().max(128), to: z.string().max(128), amount: z.string().regex(/^\d{1,40}$/), denom: z.string().max(128),
-    timeoutAt: z.union([z.number().int().nonnegative(), z.string().regex(/^\d{1,12}$/).transform(Number)]).optional(),
-  }).passthrough().optional(),
+  authorization: z
+    .object({
+      from: z.string().max(128),
+      to: z.string().max(128),
+      amount: z.string().regex(/^\d{1,40}$/),
+      denom: z.string().max(128),
+      timeoutAt: z
+        .union([
+          z.number().int().nonnegative(),
+          z
+            .string()
+            .regex(/^\d{1,12}$/)
+            .transform(Number),
+        ])
+        .optional(),
+    })
+    .passthrough()
+    .optional(),
 });
 const x402Payload = z.union([hashPayload, signedPayload]);
-const x402v2 = z.object({
-  x402Version: z.literal(2),
-  accepted: z.object({ scheme: z.string(), network: z.string() }).passthrough(),
-  payload: x402Payload,
-}).passthrough();
-const x402v1 = z.object({
-  x402Version: z.literal(1),
-  scheme: z.string(),
-  network: z.string(),
-  payload: x402Payload,
-}).passthrough();
+const x402v2 = z
+  .object({
+    x402Version: z.literal(2),
+    accepted: z.object({ scheme: z.string(), network: z.string() }).passthrough(),
+    payload: x402Payload,
+  })
+  .passthrough();
+const x402v1 = z
+  .object({
+    x402Version: z.literal(1),
+    scheme: z.string(),
+    network: z.string(),
+    payload: x402Payload,
+  })
+  .passthrough();
 
 function invalid(header: ProofHeader, message: string): ProofParse {
   return { kind: "invalid", header, message };
@@ -101,9 +119,8 @@ function parseClawpurse(raw: string): ProofParse {
   const txHash = colon >= 0 ? v.slice(colon + 1) : undefined;
   if (!INVOICE_ID_RE.test(invoiceId)) return invalid(h, "X-Payment-Proof must be <invoiceId>, <txHash> or <invoiceId>:<txHash>");
   if (txHash !== undefined && !TX_HASH_RE.test(txHash)) return invalid(h, "tx hash in X-Payment-Proof must be 64 hex characters");
-  const proof: ChainProof = txHash === undefined
-    ? { header: h, invoiceId, txHash: undefined }
-    : { header: h, invoiceId, txHash: txHash.toUpperCase() };
+  const proof: ChainProof =
+    txHash === undefined ? { header: h, invoiceId, txHash: undefined } : { header: h, invoiceId, txHash: txHash.toUpperCase() };
   return { kind: "proof", proof };
 }
 
@@ -130,7 +147,10 @@ function parseX402(header: "payment-signature" | "x-payment", raw: string, netwo
     return invalid(header, `${header} is not an x402 v${version} PaymentPayload: ${first?.path.join(".")} ${first?.message}`);
   }
   const data = parsed.data as {
-    accepted?: { scheme: string; network: string }; scheme?: string; network?: string; payload: z.infer<typeof x402Payload>;
+    accepted?: { scheme: string; network: string };
+    scheme?: string;
+    network?: string;
+    payload: z.infer<typeof x402Payload>;
   };
   const scheme = data.accepted?.scheme ?? data.scheme;
   const net = data.accepted?.network ?? data.network;

@@ -12,7 +12,10 @@ export const REASONS = {
   INVOICE_EXPIRED: { status: 402, message: "Invoice expired before it was paid" },
   WRONG_RESOURCE: { status: 402, message: "Proof is bound to another route, method or price" },
   PROOF_ALREADY_USED: { status: 402, message: "This payment has already been redeemed" },
-  SETTLEMENT_REFUSED: { status: 402, message: "Signed payment not settled before confirmation (payer over its unconfirmed cap or blocked); pay with a confirmed transaction" },
+  SETTLEMENT_REFUSED: {
+    status: 402,
+    message: "Signed payment not settled before confirmation (payer over its unconfirmed cap or blocked); pay with a confirmed transaction",
+  },
   INSUFFICIENT_BALANCE: { status: 402, message: "Prepaid balance too low" },
   PASS_EXPIRED: { status: 402, message: "Pass expired; renew it" },
   PASS_REVOKED: { status: 402, message: "Pass revoked" },

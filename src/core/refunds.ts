@@ -26,7 +26,10 @@ export class RefundPolicyError extends Error {
 export function parseRefundPolicy(spec: string): RefundPolicy {
   const classes = new Set<number>();
   const codes = new Set<number>();
-  const parts = spec.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const parts = spec
+    .split(",")
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
   for (const part of parts) {
     if (part === "none" && parts.length === 1) continue;
     const cls = /^([1-5])xx$/.exec(part);

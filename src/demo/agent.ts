@@ -16,7 +16,15 @@ function request(path: string, headers: Record<string, string> = {}): object {
   return {
     attributes: {
       source: { address: { socket_address: { address: "127.0.0.1", port_value: 50000 } } },
-      request: { http: { method: "GET", path, host: "api.example.com", scheme: "https", headers: { ":authority": "api.example.com", ":method": "GET", ":path": path, ...headers } } },
+      request: {
+        http: {
+          method: "GET",
+          path,
+          host: "api.example.com",
+          scheme: "https",
+          headers: { ":authority": "api.example.com", ":method": "GET", ":path": path, ...headers },
+        },
+      },
       context_extensions: {},
     },
   };
@@ -76,7 +84,7 @@ async function prepaid(t: DemoTarget, payer: DemoPayer, priceMicro: bigint, say:
       const r = outcome(await client.check(request("/api/data", { "x-client-id": acct.clientId, "x-client-key": acct.clientKey })));
       const left = r.responseHeaders["x-prepaid-balance"];
       say(`7.${i} agent: GET /api/data with X-Client-Id/X-Client-Key → ${r.status}${left ? `, balance left ${left} NTMPI` : ""}`);
-      if ((i <= 3) !== r.allowed) throw new Error("demo: prepaid flow did not behave as expected");
+      if (i <= 3 !== r.allowed) throw new Error("demo: prepaid flow did not behave as expected");
     }
   } finally {
     client.close();

@@ -17,7 +17,10 @@ export async function connectPayer(rpcUrl: string, mnemonic: string, denom: stri
   const wallet = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic, { prefix: "neutaro" });
   const [account] = await wallet.getAccounts();
   // Poll fast: the devnet makes blocks in well under a second (cosmjs's default poll is 3 s).
-  const client = await SigningStargateClient.connectWithSigner(rpcUrl, wallet, { broadcastPollIntervalMs: 100, broadcastTimeoutMs: 30_000 });
+  const client = await SigningStargateClient.connectWithSigner(rpcUrl, wallet, {
+    broadcastPollIntervalMs: 100,
+    broadcastTimeoutMs: 30_000,
+  });
   const fee = calculateFee(200_000, GasPrice.fromString(gasPrice));
   return {
     address: account!.address,

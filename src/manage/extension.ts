@@ -48,26 +48,29 @@ export interface ManageExtensionContext {
 /** Registers every /manage route on `app` (inside a plugin prefixed /manage). */
 export function registerManageRoutes(app: FastifyInstance, deps: ManageDeps, version: string): void {
   const doc = openApiDocument(version);
-  void app.register(async (m) => {
-    if (deps.config.tls?.manageClientCert) {
-      // GATEWAY_TLS_MANAGE_CLIENT_CERT: the HTTP port asks every client for a certificate but lets the
-      // handshake succeed without one (the public routes need none); /manage insists on a verified one.
-      m.addHook("onRequest", async (req, reply) => {
-        if ((req.raw.socket as TLSSocket).authorized !== true) {
-          return sendError(reply, "CLIENT_CERTIFICATE_REQUIRED", "The management API needs a client certificate from the configured CA");
-        }
-      });
-    }
-    authRoutes(m, deps);
-    operatorRoutes(m, deps);
-    accountRoutes(m, deps);
-    transactionRoutes(m, deps);
-    ledgerRoutes(m, deps);
-    reportRoutes(m, deps);
-    routeTableRoutes(m, deps);
-    passRoutes(m, deps);
-    m.get("/openapi.json", async () => doc);
-  }, { prefix: "/manage" });
+  void app.register(
+    async (m) => {
+      if (deps.config.tls?.manageClientCert) {
+        // GATEWAY_TLS_MANAGE_CLIENT_CERT: the HTTP port asks every client for a certificate but lets the
+        // handshake succeed without one (the public routes need none); /manage insists on a verified one.
+        m.addHook("onRequest", async (req, reply) => {
+          if ((req.raw.socket as TLSSocket).authorized !== true) {
+            return sendError(reply, "CLIENT_CERTIFICATE_REQUIRED", "The management API needs a client certificate from the configured CA");
+          }
+        });
+      }
+      authRoutes(m, deps);
+      operatorRoutes(m, deps);
+      accountRoutes(m, deps);
+      transactionRoutes(m, deps);
+      ledgerRoutes(m, deps);
+      reportRoutes(m, deps);
+      routeTableRoutes(m, deps);
+      passRoutes(m, deps);
+      m.get("/openapi.json", async () => doc);
+    },
+    { prefix: "/manage" },
+  );
 }
 
 /** The management extension; `manageExtension()` with defaults is what DEFAULT_EXTENSIONS lists. */
@@ -76,11 +79,22 @@ export function manageExtension(opts: ManageOptions = {}): (ctx: ManageExtension
     const { config } = ctx;
     // Management work (1,000 transfers, a ledger walk) waits for its own connections instead of taking
     // the Check path's, and may wait longer for them.
-    const pool = createPool({ databaseUrl: ctx.databaseUrl, poolMax: opts.poolMax ?? 4, statementTimeoutMs: 30_000, connectTimeoutMs: 30_000, logger: ctx.log });
+    const pool = createPool({
+      databaseUrl: ctx.databaseUrl,
+      poolMax: opts.poolMax ?? 4,
+      statementTimeoutMs: 30_000,
+      connectTimeoutMs: 30_000,
+      logger: ctx.log,
+    });
     const log = ctx.log.child({ component: "manage" });
     const revocations = await createRevocationList(pool, config.manageAuth.revocationPollMs, log);
     const throttle = createLoginThrottle(pool, config.manageAuth);
-    const tokens = createTokenService({ jwtSecret: config.jwtSecret, oidc: config.oidc, clock: ctx.clock, isRevoked: revocations.isRevoked });
+    const tokens = createTokenService({
+      jwtSecret: config.jwtSecret,
+      oidc: config.oidc,
+      clock: ctx.clock,
+      isRevoked: revocations.isRevoked,
+    });
     const deps = { config, pool, store: ctx.store, log, tokens, routeTable: ctx.routeTable, revocations, throttle };
     registerManageRoutes(ctx.http, deps, ctx.version);
     return {

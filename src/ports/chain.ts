@@ -71,7 +71,13 @@ export interface ChainScanPort {
    * @returns the page and the total number of matches (CometBFT `total_count`)
    * @throws ChainUnavailableError
    */
-  scanRecipient(recipient: string, minHeight: number, maxHeight: number, page: number, perPage: number): Promise<{ readonly txs: readonly ScannedTx[]; readonly totalCount: number }>;
+  scanRecipient(
+    recipient: string,
+    minHeight: number,
+    maxHeight: number,
+    page: number,
+    perPage: number,
+  ): Promise<{ readonly txs: readonly ScannedTx[]; readonly totalCount: number }>;
 
   /**
    * Header times of the blocks in [minHeight, maxHeight] (at most 20 heights per call: CometBFT

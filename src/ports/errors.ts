@@ -6,7 +6,11 @@
 
 /** The chain RPC did not answer in time or answered garbage. Maps to 503 CHAIN_UNAVAILABLE. */
 export class ChainUnavailableError extends Error {
-  constructor(message: string, readonly rpcMethod?: string, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly rpcMethod?: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = "ChainUnavailableError";
   }

@@ -13,8 +13,13 @@ export type ChargeKind = "prepaid" | "invoice";
 
 /** Bounded label: why the refund was given (see core/refunds.ts refundReason). */
 export type RefundReason =
-  | "upstream_timeout" | "upstream_reset" | "upstream_connect_failure" | "no_healthy_upstream" | "upstream_overflow"
-  | "upstream_5xx" | "status";
+  | "upstream_timeout"
+  | "upstream_reset"
+  | "upstream_connect_failure"
+  | "no_healthy_upstream"
+  | "upstream_overflow"
+  | "upstream_5xx"
+  | "status";
 
 export interface RefundInput {
   /** the ext_authz decision id of the allow (dynamic_metadata.decision_id) */
@@ -45,11 +50,16 @@ export interface RefundInput {
  */
 export type RefundOutcome =
   | {
-    readonly kind: "refunded"; readonly charge: ChargeKind; readonly routeId: string; readonly amountMicro: bigint;
-    readonly clientId?: string; readonly invoiceId?: string;
-    /** prepaid: the asset given back to when it is not the primary one (the asset the debit took) */
-    readonly network?: string; readonly denom?: string;
-  }
+      readonly kind: "refunded";
+      readonly charge: ChargeKind;
+      readonly routeId: string;
+      readonly amountMicro: bigint;
+      readonly clientId?: string;
+      readonly invoiceId?: string;
+      /** prepaid: the asset given back to when it is not the primary one (the asset the debit took) */
+      readonly network?: string;
+      readonly denom?: string;
+    }
   | { readonly kind: "duplicate" }
   | { readonly kind: "expired" }
   | { readonly kind: "unknown" };

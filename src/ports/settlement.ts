@@ -76,7 +76,10 @@ export type ReserveOutcome =
   | { readonly kind: "over_cap"; readonly unconfirmedMicro: bigint };
 
 /** Final state of a settlement: included and succeeded, included and failed, or never seen. */
-export type SettlementOutcome = { readonly kind: "confirmed"; readonly height: number } | { readonly kind: "failed"; readonly code: number } | { readonly kind: "dropped" };
+export type SettlementOutcome =
+  | { readonly kind: "confirmed"; readonly height: number }
+  | { readonly kind: "failed"; readonly code: number }
+  | { readonly kind: "dropped" };
 
 export interface PendingSettlement {
   readonly txHash: string;

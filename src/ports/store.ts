@@ -96,12 +96,14 @@ export interface NewAccount {
  */
 export type DebitOutcome =
   | {
-    readonly kind: "applied"; readonly balanceMicro: bigint; readonly entryId: string;
-    /** the price taken, when DebitInput.prices was given */
-    readonly paid?: DebitPrice;
-    /** with `paid`: the primary asset's balance after the debit (uneutaro) */
-    readonly primaryBalanceMicro?: bigint;
-  }
+      readonly kind: "applied";
+      readonly balanceMicro: bigint;
+      readonly entryId: string;
+      /** the price taken, when DebitInput.prices was given */
+      readonly paid?: DebitPrice;
+      /** with `paid`: the primary asset's balance after the debit (uneutaro) */
+      readonly primaryBalanceMicro?: bigint;
+    }
   | { readonly kind: "insufficient"; readonly balanceMicro: bigint }
   | { readonly kind: "bad_credentials" }
   | { readonly kind: "suspended" };

@@ -59,33 +59,20 @@ export async function createAccount(pool: pg.Pool, a: NewAccount): Promise<Prepa
 
 /** Account by client id, or null. @throws StoreUnavailableError */
 export async function getAccount(pool: pg.Pool, clientId: string): Promise<PrepaidAccount | null> {
-  const res = await query<AccountRow>(
-    pool,
-    "getAccount",
-    `SELECT ${COLUMNS} FROM prepaid_accounts WHERE client_id = $1`,
-    [clientId],
-  );
+  const res = await query<AccountRow>(pool, "getAccount", `SELECT ${COLUMNS} FROM prepaid_accounts WHERE client_id = $1`, [clientId]);
   return res.rows[0] ? toAccount(res.rows[0]) : null;
 }
 
 /** Account whose deposit memo is `memo`, or null. @throws StoreUnavailableError */
 export async function findAccountByDepositMemo(pool: pg.Pool, memo: string): Promise<PrepaidAccount | null> {
-  const res = await query<AccountRow>(
-    pool,
-    "findAccountByDepositMemo",
-    `SELECT ${COLUMNS} FROM prepaid_accounts WHERE deposit_memo = $1`,
-    [memo],
-  );
+  const res = await query<AccountRow>(pool, "findAccountByDepositMemo", `SELECT ${COLUMNS} FROM prepaid_accounts WHERE deposit_memo = $1`, [
+    memo,
+  ]);
   return res.rows[0] ? toAccount(res.rows[0]) : null;
 }
 
 /** true when the account exists and `keyHash` is its key hash. @throws StoreUnavailableError */
 export async function checkKey(pool: pg.Pool, clientId: string, keyHash: string): Promise<boolean> {
-  const res = await query(
-    pool,
-    "checkKey",
-    "SELECT 1 FROM prepaid_accounts WHERE client_id = $1 AND key_hash = $2",
-    [clientId, keyHash],
-  );
+  const res = await query(pool, "checkKey", "SELECT 1 FROM prepaid_accounts WHERE client_id = $1 AND key_hash = $2", [clientId, keyHash]);
   return res.rowCount === 1;
 }

@@ -11,8 +11,8 @@ import { query } from "./pool.js";
  * @throws StoreUnavailableError
  */
 export async function recordRedemptionUse(c: pg.PoolClient, decisionId: string, invoiceId: string): Promise<void> {
-  await query(c, "redeem",
-    `INSERT INTO redemption_uses (decision_id, invoice_id) VALUES ($1, $2) ON CONFLICT (decision_id) DO NOTHING`,
-    [decisionId, invoiceId],
-  );
+  await query(c, "redeem", `INSERT INTO redemption_uses (decision_id, invoice_id) VALUES ($1, $2) ON CONFLICT (decision_id) DO NOTHING`, [
+    decisionId,
+    invoiceId,
+  ]);
 }

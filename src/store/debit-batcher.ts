@@ -112,7 +112,10 @@ export class DebitBatcher {
   private running = 0;
   private windowTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly pool: pg.Pool, private readonly opts: DebitBatcherOptions) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly opts: DebitBatcherOptions,
+  ) {}
 
   /** Debits waiting for a batch. */
   get backlog(): number {
@@ -137,7 +140,10 @@ export class DebitBatcher {
 
   private schedule(): void {
     if (this.running >= this.opts.maxInFlight) return; // the next finishing batch takes the queue
-    if (this.queue.length >= this.opts.maxBatch) return this.flush();
+    if (this.queue.length >= this.opts.maxBatch) {
+      this.flush();
+      return;
+    }
     this.windowTimer ??= setTimeout(() => this.flush(), this.opts.windowMs);
   }
 
@@ -164,22 +170,33 @@ export class DebitBatcher {
     const sentAt = new Date();
     let sent = false;
     try {
-      const res = await queryWithin<BatchRow>(this.pool, "debit", answerBy, BATCH_SQL, [
-        col((p) => p.input.clientId),
-        col((p) => p.input.keyHash),
-        col((p) => p.input.ref),
-        col((p) => p.input.routeId),
-        col((p) => p.input.method),
-        col((p) => new Date(p.guardAt).toISOString()),
-        this.opts.rollupPeriodMs ?? null,
-        ...priceColumns(col((p) => p.input)),
-      ], () => (sent = true));
+      const res = await queryWithin<BatchRow>(
+        this.pool,
+        "debit",
+        answerBy,
+        BATCH_SQL,
+        [
+          col((p) => p.input.clientId),
+          col((p) => p.input.keyHash),
+          col((p) => p.input.ref),
+          col((p) => p.input.routeId),
+          col((p) => p.input.method),
+          col((p) => new Date(p.guardAt).toISOString()),
+          this.opts.rollupPeriodMs ?? null,
+          ...priceColumns(col((p) => p.input)),
+        ],
+        () => (sent = true),
+      );
       for (const row of res.rows) this.answer(batch[row.idx - 1]!, row);
       for (const p of batch) this.fail(p, new Error("ledger_debit_batch_assets returned no row for a debit"));
     } catch (err) {
       for (const p of batch) this.fail(p, err);
       // Sent, and no answer from the server (deadline, broken connection): it may have committed.
-      if (sent && !answeredByServer(err)) this.opts.onLost?.(col((p) => p.input), sentAt);
+      if (sent && !answeredByServer(err))
+        this.opts.onLost?.(
+          col((p) => p.input),
+          sentAt,
+        );
     }
   }
 
@@ -191,17 +208,23 @@ export class DebitBatcher {
     }
     switch (row.outcome) {
       case "applied":
-        return this.settle(p, {
-          kind: "applied", balanceMicro: BigInt(row.balance_micro!), entryId: row.entry_id!,
+        this.settle(p, {
+          kind: "applied",
+          balanceMicro: BigInt(row.balance_micro!),
+          entryId: row.entry_id!,
           ...(paid ? { paid, primaryBalanceMicro: BigInt(row.primary_micro!) } : {}),
         });
+        return;
       case "insufficient":
-        return this.settle(p, { kind: "insufficient", balanceMicro: BigInt(row.balance_micro!) });
+        this.settle(p, { kind: "insufficient", balanceMicro: BigInt(row.balance_micro!) });
+        return;
       case "bad_credentials":
       case "suspended":
-        return this.settle(p, { kind: row.outcome });
+        this.settle(p, { kind: row.outcome });
+        return;
       case "expired":
-        return this.fail(p, expired());
+        this.fail(p, expired());
+        return;
     }
   }
 

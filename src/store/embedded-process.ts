@@ -73,7 +73,11 @@ function start(program: string, args: readonly string[], o: SpawnOptions, tail: 
 
 function spawnFailure(program: string, err: NodeJS.ErrnoException, o: SpawnOptions): EmbeddedPostgresError {
   const who = o.runAs ? ` as user "${o.runAs.name}"` : "";
-  return new EmbeddedPostgresError(`cannot run ${program}${who}: ${err.code ?? err.message}`, "check that the file is executable and its folders can be entered, or set DATABASE_URL to a PostgreSQL server", { cause: err });
+  return new EmbeddedPostgresError(
+    `cannot run ${program}${who}: ${err.code ?? err.message}`,
+    "check that the file is executable and its folders can be entered, or set DATABASE_URL to a PostgreSQL server",
+    { cause: err },
+  );
 }
 
 /**
@@ -87,7 +91,12 @@ export function runToEnd(program: string, args: readonly string[], o: SpawnOptio
     child.once("error", (err) => reject(spawnFailure(program, err, o)));
     child.once("close", (code, signal) => {
       if (code === 0) return resolve();
-      reject(new EmbeddedPostgresError(`${what} failed (${signal ?? `exit ${code}`}): ${tail.reason() ?? "no output"}`, "set LOG_LEVEL=debug to see its whole output, or set DATABASE_URL to a PostgreSQL server"));
+      reject(
+        new EmbeddedPostgresError(
+          `${what} failed (${signal ?? `exit ${code}`}): ${tail.reason() ?? "no output"}`,
+          "set LOG_LEVEL=debug to see its whole output, or set DATABASE_URL to a PostgreSQL server",
+        ),
+      );
     });
   });
 }
@@ -105,22 +114,42 @@ export interface ServerProcess {
  * Starts a long-running program and resolves once a line matches `ready`.
  * @throws EmbeddedPostgresError when it cannot start, exits first, or is not ready within `timeoutMs`
  */
-export function startUntilReady(program: string, args: readonly string[], o: SpawnOptions, ready: RegExp, timeoutMs: number): Promise<ServerProcess> {
+export function startUntilReady(
+  program: string,
+  args: readonly string[],
+  o: SpawnOptions,
+  ready: RegExp,
+  timeoutMs: number,
+): Promise<ServerProcess> {
   const tail = new Tail();
   let isReady = false;
   return new Promise((resolve, reject) => {
-    const child = start(program, args, { ...o, onLine: (line) => {
-      o.onLine?.(line);
-      if (!isReady && ready.test(line)) {
-        isReady = true;
-        clearTimeout(timer);
-        resolve({ child, exited, stop: () => void child.stdin?.end() });
-      }
-    } }, tail, true);
+    const child = start(
+      program,
+      args,
+      {
+        ...o,
+        onLine: (line) => {
+          o.onLine?.(line);
+          if (!isReady && ready.test(line)) {
+            isReady = true;
+            clearTimeout(timer);
+            resolve({ child, exited, stop: () => void child.stdin?.end() });
+          }
+        },
+      },
+      tail,
+      true,
+    );
     const exited = new Promise<void>((done) => child.once("close", () => done()));
     const timer = setTimeout(() => {
       child.stdin?.end();
-      reject(new EmbeddedPostgresError(`the Postgres server was not ready within ${timeoutMs / 1000} s: ${tail.reason() ?? "no output"}`, "set LOG_LEVEL=debug to see its output, or set DATABASE_URL to a PostgreSQL server"));
+      reject(
+        new EmbeddedPostgresError(
+          `the Postgres server was not ready within ${timeoutMs / 1000} s: ${tail.reason() ?? "no output"}`,
+          "set LOG_LEVEL=debug to see its output, or set DATABASE_URL to a PostgreSQL server",
+        ),
+      );
     }, timeoutMs);
     child.once("error", (err) => {
       clearTimeout(timer);
@@ -128,7 +157,13 @@ export function startUntilReady(program: string, args: readonly string[], o: Spa
     });
     child.once("close", (code, signal) => {
       clearTimeout(timer);
-      if (!isReady) reject(new EmbeddedPostgresError(`the Postgres server stopped at start (${signal ?? `exit ${code}`}): ${tail.reason() ?? "no output"}`, "fix the cause above, or set DATABASE_URL to a PostgreSQL server"));
+      if (!isReady)
+        reject(
+          new EmbeddedPostgresError(
+            `the Postgres server stopped at start (${signal ?? `exit ${code}`}): ${tail.reason() ?? "no output"}`,
+            "fix the cause above, or set DATABASE_URL to a PostgreSQL server",
+          ),
+        );
     });
   });
 }

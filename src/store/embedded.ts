@@ -73,7 +73,11 @@ async function ensureDatabase(url: string): Promise<void> {
 
 async function readPassword(dataDir: string): Promise<string> {
   const file = join(dataDir, PASSWORD_FILE);
-  if (!existsSync(file)) throw new EmbeddedPostgresError(`${dataDir} holds a cluster gate402 did not create (no ${PASSWORD_FILE})`, "choose another data directory (GATEWAY_DATA_DIR) or set DATABASE_URL");
+  if (!existsSync(file))
+    throw new EmbeddedPostgresError(
+      `${dataDir} holds a cluster gate402 did not create (no ${PASSWORD_FILE})`,
+      "choose another data directory (GATEWAY_DATA_DIR) or set DATABASE_URL",
+    );
   return (await readFile(file, "utf8")).trim();
 }
 
@@ -90,12 +94,21 @@ async function initialise(initdb: string, dataDir: string, password: string, eph
     await chmod(scratch, 0o711);
     await writeFile(pwfile, `${password}\n`, { mode: 0o600, flag: "wx" });
     if (runAs) await chown(pwfile, runAs.uid, runAs.gid);
-    await runToEnd(initdb, [
-      `--pgdata=${dataDir}`, "--username=postgres", "--auth=scram-sha-256", `--pwfile=${pwfile}`,
-      // C locale: present in every libc (slim images lack en_US/C.UTF-8); UTF8 text all the same.
-      "--encoding=UTF8", "--locale=C",
-      ...(ephemeral ? ["--no-sync"] : []),
-    ], spawnOpts, "initdb");
+    await runToEnd(
+      initdb,
+      [
+        `--pgdata=${dataDir}`,
+        "--username=postgres",
+        "--auth=scram-sha-256",
+        `--pwfile=${pwfile}`,
+        // C locale: present in every libc (slim images lack en_US/C.UTF-8); UTF8 text all the same.
+        "--encoding=UTF8",
+        "--locale=C",
+        ...(ephemeral ? ["--no-sync"] : []),
+      ],
+      spawnOpts,
+      "initdb",
+    );
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
@@ -121,7 +134,11 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   await mkdir(dirname(dataDir), { recursive: true });
   if (process.getuid?.() === 0) {
     runAs = await chooseRunAs(dataDir);
-    await assertReachable(dataDir, runAs, "choose a data directory it can reach (GATEWAY_DATA_DIR=/var/lib/gate402, for example) or set DATABASE_URL");
+    await assertReachable(
+      dataDir,
+      runAs,
+      "choose a data directory it can reach (GATEWAY_DATA_DIR=/var/lib/gate402, for example) or set DATABASE_URL",
+    );
     programs = await stageBinaries(bins, runAs);
   }
   const spawnOpts: SpawnOptions = { ...(runAs && { runAs }), onLine: (line) => log?.debug(line) };
@@ -138,13 +155,25 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   process.on("exit", onExit);
   try {
     if (fresh) await initialise(programs.initdb, dataDir, password, ephemeral, spawnOpts);
-    server = await startUntilReady(programs.postgres, [
-      "-D", dataDir, "-p", String(port),
-      // TCP on loopback only, no unix socket: nothing to collide with a system Postgres's socket, and
-      // no path-length limit on dataDir.
-      "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=",
-      ...(ephemeral ? ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"] : []),
-    ], spawnOpts, /database system is ready to accept connections/, opts.startTimeoutMs ?? 60_000);
+    server = await startUntilReady(
+      programs.postgres,
+      [
+        "-D",
+        dataDir,
+        "-p",
+        String(port),
+        // TCP on loopback only, no unix socket: nothing to collide with a system Postgres's socket, and
+        // no path-length limit on dataDir.
+        "-c",
+        "listen_addresses=127.0.0.1",
+        "-c",
+        "unix_socket_directories=",
+        ...(ephemeral ? ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"] : []),
+      ],
+      spawnOpts,
+      /database system is ready to accept connections/,
+      opts.startTimeoutMs ?? 60_000,
+    );
     const running = server;
     stopServer = async () => {
       running.stop();
@@ -157,11 +186,12 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     return {
       databaseUrl,
       port,
-      stop: () => (stopped ??= (async () => {
-        await stopServer?.();
-        process.off("exit", onExit);
-        if (ephemeral) await rm(dataDir, { recursive: true, force: true });
-      })()),
+      stop: () =>
+        (stopped ??= (async () => {
+          await stopServer?.();
+          process.off("exit", onExit);
+          if (ephemeral) await rm(dataDir, { recursive: true, force: true });
+        })()),
     };
   } catch (err) {
     await stopServer?.().catch(() => undefined);

@@ -74,7 +74,10 @@ export function toStoreError(err: unknown, operation: string): unknown {
 
 /** createAccount() with a client id or deposit memo that another account already has. */
 export class AccountExistsError extends Error {
-  constructor(readonly field: "clientId" | "depositMemo", options?: { cause?: unknown }) {
+  constructor(
+    readonly field: "clientId" | "depositMemo",
+    options?: { cause?: unknown },
+  ) {
     super(`a prepaid account with this ${field} already exists`, options);
     this.name = "AccountExistsError";
   }

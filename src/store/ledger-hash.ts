@@ -75,8 +75,16 @@ export interface UsageHashFields {
  */
 export function ledgerUsageHash(prevHash: string, e: UsageHashFields): string {
   const parts = [
-    prevHash, e.clientId, e.seq.toString(), "usage", e.amountMicro.toString(), e.balanceAfterMicro.toString(),
-    e.callCount.toString(), e.firstRef, e.lastRef, e.createdAt.toISOString(),
+    prevHash,
+    e.clientId,
+    e.seq.toString(),
+    "usage",
+    e.amountMicro.toString(),
+    e.balanceAfterMicro.toString(),
+    e.callCount.toString(),
+    e.firstRef,
+    e.lastRef,
+    e.createdAt.toISOString(),
   ];
   return sha256Hex("gate402-ledger-v2|" + parts.map(field).join("|"));
 }
@@ -107,8 +115,21 @@ export interface AssetHashFields extends LedgerHashFields {
  */
 export function ledgerAssetHash(prevHash: string, e: AssetHashFields): string {
   const parts = [
-    prevHash, e.clientId, e.seq.toString(), e.kind, e.amountMicro.toString(), e.balanceAfterMicro.toString(),
-    e.ref, e.routeId, e.method, e.txHash, e.callCount?.toString() ?? null, e.firstRef, e.lastRef, e.network, e.denom,
+    prevHash,
+    e.clientId,
+    e.seq.toString(),
+    e.kind,
+    e.amountMicro.toString(),
+    e.balanceAfterMicro.toString(),
+    e.ref,
+    e.routeId,
+    e.method,
+    e.txHash,
+    e.callCount?.toString() ?? null,
+    e.firstRef,
+    e.lastRef,
+    e.network,
+    e.denom,
     e.createdAt.toISOString(),
   ];
   return sha256Hex("gate402-ledger-v3|" + parts.map(field).join("|"));

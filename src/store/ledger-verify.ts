@@ -72,21 +72,48 @@ function checkEntry(clientId: string, w: Walk, e: EntryRow): Failure | null {
   const amountMicro = BigInt(e.amount_micro);
   const balanceAfterMicro = BigInt(e.balance_after_micro);
   // Entries of another asset (0012) carry the v3 hash; primary `usage` rollups (0010) the v2 hash; the rest v1.
-  const recomputed = e.denom !== null
-    ? ledgerAssetHash(w.head, {
-      clientId, seq, kind: e.kind, amountMicro, balanceAfterMicro, ref: e.ref, routeId: e.route_id, method: e.method,
-      txHash: e.tx_hash, createdAt: e.created_at, callCount: e.call_count === null ? null : BigInt(e.call_count),
-      firstRef: e.first_ref, lastRef: e.last_ref, network: e.network ?? "", denom: e.denom,
-    })
-    : e.kind === "usage"
-    ? ledgerUsageHash(w.head, {
-      clientId, seq, amountMicro, balanceAfterMicro, callCount: BigInt(e.call_count ?? "0"),
-      firstRef: e.first_ref ?? "", lastRef: e.last_ref ?? "", createdAt: e.created_at,
-    })
-    : ledgerEntryHash(w.head, {
-      clientId, seq, kind: e.kind, amountMicro, balanceAfterMicro,
-      ref: e.ref, routeId: e.route_id, method: e.method, txHash: e.tx_hash, createdAt: e.created_at,
-    });
+  const recomputed =
+    e.denom !== null
+      ? ledgerAssetHash(w.head, {
+          clientId,
+          seq,
+          kind: e.kind,
+          amountMicro,
+          balanceAfterMicro,
+          ref: e.ref,
+          routeId: e.route_id,
+          method: e.method,
+          txHash: e.tx_hash,
+          createdAt: e.created_at,
+          callCount: e.call_count === null ? null : BigInt(e.call_count),
+          firstRef: e.first_ref,
+          lastRef: e.last_ref,
+          network: e.network ?? "",
+          denom: e.denom,
+        })
+      : e.kind === "usage"
+        ? ledgerUsageHash(w.head, {
+            clientId,
+            seq,
+            amountMicro,
+            balanceAfterMicro,
+            callCount: BigInt(e.call_count ?? "0"),
+            firstRef: e.first_ref ?? "",
+            lastRef: e.last_ref ?? "",
+            createdAt: e.created_at,
+          })
+        : ledgerEntryHash(w.head, {
+            clientId,
+            seq,
+            kind: e.kind,
+            amountMicro,
+            balanceAfterMicro,
+            ref: e.ref,
+            routeId: e.route_id,
+            method: e.method,
+            txHash: e.tx_hash,
+            createdAt: e.created_at,
+          });
   if (e.prev_hash !== w.head || e.hash !== recomputed) return fail("hash_mismatch");
   const key = assetKeyOf(e.network, e.denom);
   const balanceMicro = (w.balances.get(key) ?? 0n) + amountMicro;

@@ -46,8 +46,18 @@ const MOVE_SQL = `SELECT entry_id::text AS entry_id, balance_micro::text AS bala
   FROM ledger_move_asset($1::text, $9::text, $10::text, $2::text, $3::bigint, $4::text, $5::text, $6::text, $7::text, $8::text)`;
 
 function params(m: Movement, keyHash: string | null): unknown[] {
-  return [m.clientId, m.kind, m.amountMicro.toString(), m.ref, m.routeId, m.method, m.txHash, keyHash,
-    m.asset?.network ?? null, m.asset?.denom ?? null];
+  return [
+    m.clientId,
+    m.kind,
+    m.amountMicro.toString(),
+    m.ref,
+    m.routeId,
+    m.method,
+    m.txHash,
+    keyHash,
+    m.asset?.network ?? null,
+    m.asset?.denom ?? null,
+  ];
 }
 
 function toResult(rows: readonly { entry_id: string; balance_micro: string }[]): MovementResult | null {
@@ -61,11 +71,7 @@ function toResult(rows: readonly { entry_id: string; balance_micro: string }[]):
  * row (unknown client, wrong key, suspended, or not enough balance) and nothing was written.
  * @throws StoreUnavailableError
  */
-export async function applyDebit(
-  db: pg.Pool | pg.PoolClient,
-  m: Movement,
-  keyHash: string,
-): Promise<MovementResult | null> {
+export async function applyDebit(db: pg.Pool | pg.PoolClient, m: Movement, keyHash: string): Promise<MovementResult | null> {
   const res = await query<{ entry_id: string; balance_micro: string }>(db, "debit", MOVE_SQL, params(m, keyHash));
   return toResult(res.rows);
 }

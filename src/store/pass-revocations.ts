@@ -27,7 +27,9 @@ export interface RevokeInput {
  */
 export async function revokePass(pool: pg.Pool, r: RevokeInput): Promise<boolean> {
   return transaction(pool, "revokePass", async (c) => {
-    const res = await query(c, "revokePass",
+    const res = await query(
+      c,
+      "revokePass",
       `INSERT INTO revoked_passes (jti, reason, revoked_by, expires_at) VALUES ($1, $2, $3, $4) ON CONFLICT (jti) DO NOTHING`,
       [r.jti, r.reason ?? null, r.revokedBy ?? null, r.expiresAt],
     );
@@ -44,7 +46,12 @@ export interface RevocationFollower {
 }
 
 /** Follows revoked_passes into `list` over one dedicated LISTEN connection, reconnecting on loss. */
-export function followRevocations(opts: { databaseUrl: string; list: RevokedPasses; log: Logger; reconnectMs?: number }): RevocationFollower {
+export function followRevocations(opts: {
+  databaseUrl: string;
+  list: RevokedPasses;
+  log: Logger;
+  reconnectMs?: number;
+}): RevocationFollower {
   const reconnectMs = opts.reconnectMs ?? 1000;
   let client: pg.Client | undefined;
   let timer: NodeJS.Timeout | undefined;

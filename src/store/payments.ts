@@ -54,17 +54,25 @@ export function pgPaymentIndex(pool: pg.Pool): PaymentIndexPort {
     async findPaymentByMemo(recipient, memo) {
       // The payment that counts first; else the earliest successful one (underpaid/duplicate), so the
       // verifier can give the precise refusal (INSUFFICIENT_AMOUNT) without a chain call.
-      const res = await query<PaymentRow>(pool, "findPaymentByMemo",
+      const res = await query<PaymentRow>(
+        pool,
+        "findPaymentByMemo",
         `SELECT ${COLUMNS} FROM payments
           WHERE memo = $1 AND recipient = $2 AND code = 0
           ORDER BY (status IN ('matched', 'late', 'overpaid')) DESC, height, tx_index
-          LIMIT 1`, [memo, recipient]);
+          LIMIT 1`,
+        [memo, recipient],
+      );
       const row = res.rows[0];
       return row ? toPayment(row) : null;
     },
     async listPaymentsByMemo(recipient, memo) {
-      const res = await query<PaymentRow>(pool, "listPaymentsByMemo",
-        `SELECT ${COLUMNS} FROM payments WHERE memo = $1 AND recipient = $2 ORDER BY height, tx_index LIMIT 50`, [memo, recipient]);
+      const res = await query<PaymentRow>(
+        pool,
+        "listPaymentsByMemo",
+        `SELECT ${COLUMNS} FROM payments WHERE memo = $1 AND recipient = $2 ORDER BY height, tx_index LIMIT 50`,
+        [memo, recipient],
+      );
       return res.rows.map(toPayment);
     },
   };

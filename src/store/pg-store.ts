@@ -85,7 +85,10 @@ export class PgStore implements StorePort {
   private readonly lateOutcomeMs: number;
 
   /** @param pool owned by the store from now on: close() ends it */
-  constructor(readonly pool: pg.Pool, private readonly opts: MoneyPathOptions = {}) {
+  constructor(
+    readonly pool: pg.Pool,
+    private readonly opts: MoneyPathOptions = {},
+  ) {
     this.payments = pgPaymentIndex(pool);
     this.defaultDeadlineMs = opts.defaultDeadlineMs ?? 2000;
     this.guardMarginMs = opts.guardMarginMs ?? 150;
@@ -98,8 +101,7 @@ export class PgStore implements StorePort {
       maxInFlight: opts.batchesInFlight ?? Math.max(1, Math.floor(pool.options.max / 2)),
       guardMarginMs: this.guardMarginMs,
       lateOutcomeMs: this.lateOutcomeMs,
-      onOrphan: (input, entryId, paid) =>
-        void this.refundOrphan(input, entryId, paid?.amountMicro ?? input.amountMicro, storedAsset(paid)),
+      onOrphan: (input, entryId, paid) => void this.refundOrphan(input, entryId, paid?.amountMicro ?? input.amountMicro, storedAsset(paid)),
       onLost: (inputs, sentAt) => void this.reconcileLost(inputs, sentAt),
       rollupPeriodMs: rollupPeriodOf(opts),
     });
@@ -136,11 +138,17 @@ export class PgStore implements StorePort {
         return outcome;
       });
       return within(work, deadlineAt, "redeem").catch((err: unknown) => {
-        void work.then((late) => {
-          if (late.kind !== "applied") return;
-          this.spent.owe(input.invoiceId, input.txHash);
-          this.opts.logger?.warn({ invoiceId: input.invoiceId, txHash: input.txHash }, "redemption committed after its deadline is owed to the next copy of the proof");
-        }, () => undefined);
+        void work.then(
+          (late) => {
+            if (late.kind !== "applied") return;
+            this.spent.owe(input.invoiceId, input.txHash);
+            this.opts.logger?.warn(
+              { invoiceId: input.invoiceId, txHash: input.txHash },
+              "redemption committed after its deadline is owed to the next copy of the proof",
+            );
+          },
+          () => undefined,
+        );
         throw err;
       });
     });
@@ -156,9 +164,13 @@ export class PgStore implements StorePort {
   findRedemption(invoiceId: string, opts?: StoreCallOptions): Promise<RedemptionRecord | null> {
     const deadlineAt = this.deadlineOf(opts);
     return this.admission.run("findRedemption", () =>
-      within(this.spent.shared(invoiceId, async () => {
-        return findRedemption(this.pool, invoiceId, deadlineAt);
-      }), deadlineAt, "findRedemption"),
+      within(
+        this.spent.shared(invoiceId, async () => {
+          return findRedemption(this.pool, invoiceId, deadlineAt);
+        }),
+        deadlineAt,
+        "findRedemption",
+      ),
     );
   }
 
@@ -202,8 +214,14 @@ export class PgStore implements StorePort {
     const log = this.opts.logger;
     try {
       await applyMovement(this.pool, {
-        clientId: input.clientId, kind: "refund", amountMicro, ref: input.ref,
-        routeId: input.routeId, method: input.method, txHash: null, asset,
+        clientId: input.clientId,
+        kind: "refund",
+        amountMicro,
+        ref: input.ref,
+        routeId: input.routeId,
+        method: input.method,
+        txHash: null,
+        asset,
       });
       log?.warn({ clientId: input.clientId, ref: input.ref, entryId }, "debit committed after its deadline was refunded");
     } catch (err) {
@@ -224,7 +242,9 @@ export class PgStore implements StorePort {
         // A call in a usage period is found by its detail row (its period may still be open: no entry yet).
         // What was taken and in which asset (migration 0012), so the refund gives back exactly that.
         type Found = { client_id: string; ref: string; id: string; amount: string; network: string | null; denom: string | null };
-        const found = await query<Found>(this.pool, "debit",
+        const found = await query<Found>(
+          this.pool,
+          "debit",
           `SELECT client_id, ref, id::text AS id, (-amount_micro)::text AS amount, network, denom FROM ledger_entries
             WHERE kind = 'debit' AND created_at >= $3::timestamptz
               AND (client_id, ref) IN (SELECT * FROM unnest($1::text[], $2::text[]))
@@ -233,7 +253,8 @@ export class PgStore implements StorePort {
              FROM usage_events u
             WHERE u.created_at >= $3::timestamptz
               AND (u.client_id, u.decision_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
-          [inputs.map((d) => d.clientId), inputs.map((d) => d.ref), new Date(sentAt.getTime() - 1000).toISOString()]);
+          [inputs.map((d) => d.clientId), inputs.map((d) => d.ref), new Date(sentAt.getTime() - 1000).toISOString()],
+        );
         for (const row of found.rows) {
           const input = inputs.find((d) => d.clientId === row.client_id && d.ref === row.ref);
           const asset = row.denom === null ? null : { network: row.network!, denom: row.denom };
@@ -241,7 +262,8 @@ export class PgStore implements StorePort {
         }
         return;
       } catch (err) {
-        if (attempt === 0) log?.warn({ err, debits: inputs.length }, "debit batch without an outcome: checking the ledger once the database answers");
+        if (attempt === 0)
+          log?.warn({ err, debits: inputs.length }, "debit batch without an outcome: checking the ledger once the database answers");
       }
     }
     log?.error({ refs: inputs.map((d) => d.ref) }, "debit batch without an outcome could not be checked against the ledger");

@@ -170,7 +170,10 @@ async function acquire(pool: pg.Pool, operation: string, deadlineAt: number): Pr
   let cancel = (): void => undefined;
   const late = new Promise<never>((_, reject) => {
     cancel = atDeadline(deadlineAt, () => {
-      pending.then((c) => c.release(), () => undefined);
+      pending.then(
+        (c) => c.release(),
+        () => undefined,
+      );
       reject(deadlineError(operation, "waiting for a connection"));
     });
   });

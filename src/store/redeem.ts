@@ -22,8 +22,16 @@ const REDEEM_SQL = `SELECT outcome, uses_left
 export async function redeem(pool: pg.Pool, r: RedeemInput, deadlineAt: number, guardAt: number): Promise<RedeemOutcome> {
   if (!Number.isInteger(r.uses) || r.uses < 1) throw new RangeError(`uses must be an integer ≥ 1, got ${r.uses}`);
   const res = await queryWithin<{ outcome: RedeemOutcome["kind"]; uses_left: number | null }>(pool, "redeem", deadlineAt, REDEEM_SQL, [
-    r.invoiceId, r.txHash, r.routeId, r.method, r.priceMicro.toString(), r.paidMicro.toString(), r.payer, r.uses,
-    new Date(guardAt).toISOString(), r.decisionId ?? null,
+    r.invoiceId,
+    r.txHash,
+    r.routeId,
+    r.method,
+    r.priceMicro.toString(),
+    r.paidMicro.toString(),
+    r.payer,
+    r.uses,
+    new Date(guardAt).toISOString(),
+    r.decisionId ?? null,
   ]);
   const row = res.rows[0];
   if (!row) throw new Error("redeem_invoice returned no row");
@@ -39,9 +47,12 @@ const FIND_SQL = "SELECT invoice_id, tx_hash, uses_left, created_at, payer FROM 
  * @throws StoreUnavailableError
  */
 export async function findRedemption(pool: pg.Pool, invoiceId: string, deadlineAt?: number): Promise<RedemptionRecord | null> {
-  const res = deadlineAt === undefined
-    ? await query<RedemptionRow>(pool, "findRedemption", FIND_SQL, [invoiceId])
-    : await queryWithin<RedemptionRow>(pool, "findRedemption", deadlineAt, FIND_SQL, [invoiceId]);
+  const res =
+    deadlineAt === undefined
+      ? await query<RedemptionRow>(pool, "findRedemption", FIND_SQL, [invoiceId])
+      : await queryWithin<RedemptionRow>(pool, "findRedemption", deadlineAt, FIND_SQL, [invoiceId]);
   const row = res.rows[0];
-  return row ? { invoiceId: row.invoice_id, txHash: row.tx_hash, usesLeft: row.uses_left, redeemedAt: row.created_at, payer: row.payer } : null;
+  return row
+    ? { invoiceId: row.invoice_id, txHash: row.tx_hash, usesLeft: row.uses_left, redeemedAt: row.created_at, payer: row.payer }
+    : null;
 }

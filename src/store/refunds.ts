@@ -65,7 +65,12 @@ function claimParams(i: RefundInput): unknown[] {
 
 async function refundDebit(c: pg.PoolClient, i: RefundInput): Promise<Claimed | null> {
   const res = await query<{
-    client_id: string; amount_micro: string; route_id: string | null; method: string | null; network: string | null; denom: string | null;
+    client_id: string;
+    amount_micro: string;
+    route_id: string | null;
+    method: string | null;
+    network: string | null;
+    denom: string | null;
   }>(c, "refund", CLAIM_DEBIT_SQL, claimParams(i));
   const row = res.rows[0];
   if (!row) return null;
@@ -73,12 +78,24 @@ async function refundDebit(c: pg.PoolClient, i: RefundInput): Promise<Claimed | 
   // Back to the asset the debit took (migration 0012: NULL is the primary asset).
   const asset = row.denom === null ? null : { network: row.network!, denom: row.denom };
   const moved = await applyMovement(c, {
-    clientId: row.client_id, kind: "refund", amountMicro, ref: i.decisionId, routeId: row.route_id, method: row.method, txHash: null, asset,
+    clientId: row.client_id,
+    kind: "refund",
+    amountMicro,
+    ref: i.decisionId,
+    routeId: row.route_id,
+    method: row.method,
+    txHash: null,
+    asset,
   });
   // A positive movement on an existing account (foreign key) always applies.
   if (!moved) throw new Error(`refund of ${i.decisionId}: account ${row.client_id} not moved`);
   return {
-    kind: "refunded", charge: "prepaid", routeId: row.route_id ?? "default", amountMicro, clientId: row.client_id, ...(asset ?? {}),
+    kind: "refunded",
+    charge: "prepaid",
+    routeId: row.route_id ?? "default",
+    amountMicro,
+    clientId: row.client_id,
+    ...(asset ?? {}),
   };
 }
 
@@ -96,13 +113,16 @@ async function refundUse(c: pg.PoolClient, i: RefundInput): Promise<Claimed | nu
  * detail; when the request started before the window (input.requestedAt), it is past refunding either way.
  */
 async function refusal(c: pg.PoolClient, i: RefundInput, kinds: readonly ChargeKind[]): Promise<Exclude<RefundOutcome, Claimed>> {
-  const res = await query<{ refunded: boolean; charged: boolean; old: boolean }>(c, "refund",
+  const res = await query<{ refunded: boolean; charged: boolean; old: boolean }>(
+    c,
+    "refund",
     `SELECT EXISTS (SELECT 1 FROM refunds WHERE decision_id = $1 AND charge = ANY($2::text[])) AS refunded,
             ('prepaid' = ANY($2::text[]) AND (EXISTS (SELECT 1 FROM ledger_entries WHERE ref = $1 AND kind = 'debit')
                                           OR EXISTS (SELECT 1 FROM usage_events WHERE decision_id = $1)))
          OR ('invoice' = ANY($2::text[]) AND EXISTS (SELECT 1 FROM redemption_uses WHERE decision_id = $1)) AS charged,
             coalesce($3::timestamptz < now() - $4::bigint * interval '1 millisecond', false) AS old`,
-    [i.decisionId, kinds, i.requestedAt?.toISOString() ?? null, Math.max(0, Math.floor(i.windowMs))]);
+    [i.decisionId, kinds, i.requestedAt?.toISOString() ?? null, Math.max(0, Math.floor(i.windowMs))],
+  );
   const row = res.rows[0]!;
   if (row.refunded) return { kind: "duplicate" };
   return row.charged || row.old ? { kind: "expired" } : { kind: "unknown" };

@@ -38,8 +38,13 @@ function line(r: Row, format: UsageExportFormat): string {
   const createdAt = r.created_at.toISOString();
   if (format === "ndjson") {
     return JSON.stringify({
-      decisionId: r.decision_id, clientId: r.client_id, routeId: r.route_id, method: r.method,
-      amountMicro: r.amount_micro, ledgerSeq: r.ledger_seq, createdAt,
+      decisionId: r.decision_id,
+      clientId: r.client_id,
+      routeId: r.route_id,
+      method: r.method,
+      amountMicro: r.amount_micro,
+      ledgerSeq: r.ledger_seq,
+      createdAt,
     });
   }
   return [r.decision_id, r.client_id, r.route_id, r.method, r.amount_micro, r.ledger_seq, createdAt].map(csvField).join(",");

@@ -28,8 +28,10 @@ export async function closeDueUsage(pool: pg.Pool, periodMs: number): Promise<nu
   if (!Number.isInteger(periodMs) || periodMs < 0) throw new RangeError(`periodMs must be an integer ≥ 0, got ${periodMs}`);
   let total = 0;
   for (;;) {
-    const res = await query<{ n: number }>(pool, "closeDueUsage", "SELECT usage_close_due($1::bigint, $2::integer) AS n",
-      [periodMs, CLOSE_PER_STATEMENT]);
+    const res = await query<{ n: number }>(pool, "closeDueUsage", "SELECT usage_close_due($1::bigint, $2::integer) AS n", [
+      periodMs,
+      CLOSE_PER_STATEMENT,
+    ]);
     const n = res.rows[0]!.n;
     total += n;
     // Fewer than a full statement's worth: the rest (if any) is locked by others, who close it themselves.

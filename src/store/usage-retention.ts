@@ -38,7 +38,8 @@ function utcDay(ms: number): string {
  */
 export function maintainUsage(pool: pg.Pool, opts: UsageMaintenanceOptions): Promise<UsageMaintenanceResult> {
   const { retentionDays, aheadDays = 2 } = opts;
-  if (!Number.isInteger(retentionDays) || retentionDays < 1) throw new RangeError(`retentionDays must be an integer ≥ 1, got ${retentionDays}`);
+  if (!Number.isInteger(retentionDays) || retentionDays < 1)
+    throw new RangeError(`retentionDays must be an integer ≥ 1, got ${retentionDays}`);
   if (!Number.isInteger(aheadDays) || aheadDays < 0) throw new RangeError(`aheadDays must be an integer ≥ 0, got ${aheadDays}`);
   const todayMs = Date.parse(utcDay((opts.now ?? new Date()).getTime()));
   const cutoff = utcDay(todayMs - retentionDays * DAY_MS);
@@ -53,9 +54,12 @@ export function maintainUsage(pool: pg.Pool, opts: UsageMaintenanceOptions): Pro
       const res = await query<{ created: boolean }>(c, "maintainUsage", "SELECT usage_partition_ensure($1::date) AS created", [day]);
       if (res.rows[0]!.created) created.push(`usage_events_p${day.replaceAll("-", "")}`);
     }
-    const parts = await query<{ name: string }>(c, "maintainUsage",
+    const parts = await query<{ name: string }>(
+      c,
+      "maintainUsage",
       `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-        WHERE i.inhparent = 'usage_events'::regclass ORDER BY 1`);
+        WHERE i.inhparent = 'usage_events'::regclass ORDER BY 1`,
+    );
     const dropped: string[] = [];
     for (const { name } of parts.rows) {
       const m = PARTITION.exec(name);
@@ -63,13 +67,21 @@ export function maintainUsage(pool: pg.Pool, opts: UsageMaintenanceOptions): Pro
       const day = `${m[1]}-${m[2]}-${m[3]}`;
       if (day >= cutoff) continue;
       // The name matched PARTITION, so it needs no quoting.
-      await query(c, "maintainUsage",
+      await query(
+        c,
+        "maintainUsage",
         `INSERT INTO usage_daily (day, client_id, route_id, method, calls, amount_micro, network, denom)
          SELECT $1::date, client_id, route_id, method, count(*), sum(amount_micro), network, denom FROM ${name}
-          GROUP BY 2, 3, 4, 7, 8`, [day]);
+          GROUP BY 2, 3, 4, 7, 8`,
+        [day],
+      );
       await query(c, "maintainUsage", `DROP TABLE ${name}`);
-      await query(c, "maintainUsage",
-        `UPDATE usage_retention SET dropped_before = GREATEST(dropped_before, ($1::date + 1)::timestamp AT TIME ZONE 'UTC')`, [day]);
+      await query(
+        c,
+        "maintainUsage",
+        `UPDATE usage_retention SET dropped_before = GREATEST(dropped_before, ($1::date + 1)::timestamp AT TIME ZONE 'UTC')`,
+        [day],
+      );
       dropped.push(name);
     }
     return { commit: true, value: { ran: true, created, dropped } };

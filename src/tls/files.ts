@@ -40,9 +40,18 @@ export function readTlsMaterial(files: TlsFiles): TlsMaterial {
   try {
     createSecureContext({ cert, key, ca });
   } catch (err) {
-    throw new Error(`TLS files ${files.certFile}, ${files.keyFile}${ca ? `, ${files.clientCaFile}` : ""} are not usable: ${(err as Error).message}`);
+    throw new Error(
+      `TLS files ${files.certFile}, ${files.keyFile}${ca ? `, ${files.clientCaFile}` : ""} are not usable: ${(err as Error).message}`,
+    );
   }
-  if (ca && !/-----BEGIN CERTIFICATE-----/.test(ca.toString("latin1"))) throw new Error(`GATEWAY_TLS_CLIENT_CA_FILE: ${files.clientCaFile} holds no PEM certificate`);
-  const digest = createHash("sha256").update(cert).update("\0").update(key).update("\0").update(ca ?? "").digest("hex");
+  if (ca && !/-----BEGIN CERTIFICATE-----/.test(ca.toString("latin1")))
+    throw new Error(`GATEWAY_TLS_CLIENT_CA_FILE: ${files.clientCaFile} holds no PEM certificate`);
+  const digest = createHash("sha256")
+    .update(cert)
+    .update("\0")
+    .update(key)
+    .update("\0")
+    .update(ca ?? "")
+    .digest("hex");
   return { cert, key, ca, digest };
 }

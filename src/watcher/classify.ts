@@ -84,8 +84,20 @@ export function classify(p: ObservedPayment, ctx: ClassifyContext): PaymentRow {
   const denom = inv?.denom ?? ctx.denom;
   const { amountMicro, sender, otherAmounts } = amountsTo(p.transfers, ctx.payTo, denom);
   const base = {
-    txHash: p.hash, recipient: ctx.payTo, height: p.height, txIndex: p.index, blockTime: p.blockTime, sender, denom,
-    amountMicro, otherAmounts, memo: p.memo, code: p.code, invoiceId: null, expectedMicro: null, clientId: null,
+    txHash: p.hash,
+    recipient: ctx.payTo,
+    height: p.height,
+    txIndex: p.index,
+    blockTime: p.blockTime,
+    sender,
+    denom,
+    amountMicro,
+    otherAmounts,
+    memo: p.memo,
+    code: p.code,
+    invoiceId: null,
+    expectedMicro: null,
+    clientId: null,
   };
   if (p.code !== 0) return { ...base, status: "failed" };
   if (inv) return { ...base, status: invoiceStatus(inv, amountMicro, p.blockTime), invoiceId: inv.id, expectedMicro: inv.amountMicro };

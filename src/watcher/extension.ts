@@ -60,8 +60,10 @@ function depositAssetsOf(assets: GatewayConfig["assets"] | undefined, network: N
 
 /** The codec narrowed to one network: another network's invoice id reads as no invoice. */
 function invoicesOf(codec: StartWatcherOptions["codec"], network: string): StartWatcherOptions["codec"] {
-  return { verify: (id) => {
-    const inv = codec.verify(id);
-    return inv && inv.network === network ? inv : null;
-  } };
+  return {
+    verify: (id) => {
+      const inv = codec.verify(id);
+      return inv && inv.network === network ? inv : null;
+    },
+  };
 }

@@ -20,14 +20,23 @@ export interface WatcherMetrics {
 
 function counterOn(registry: Registry): Counter<"status"> {
   const name = "gate402_watcher_payments_total";
-  return (registry.getSingleMetric(name) as Counter<"status"> | undefined)
-    ?? new Counter({ name, help: "Incoming payments recorded by the payment watcher, by status", labelNames: ["status"] as const, registers: [registry] });
+  return (
+    (registry.getSingleMetric(name) as Counter<"status"> | undefined) ??
+    new Counter({
+      name,
+      help: "Incoming payments recorded by the payment watcher, by status",
+      labelNames: ["status"] as const,
+      registers: [registry],
+    })
+  );
 }
 
 function leaderOn(registry: Registry): GaugeT {
   const name = "gate402_watcher_leader";
-  return (registry.getSingleMetric(name) as GaugeT | undefined)
-    ?? new Gauge({ name, help: "1 while this replica holds the payment watcher lock, else 0", registers: [registry] });
+  return (
+    (registry.getSingleMetric(name) as GaugeT | undefined) ??
+    new Gauge({ name, help: "1 while this replica holds the payment watcher lock, else 0", registers: [registry] })
+  );
 }
 
 /** Watcher metrics over the app's registry and its two watcher gauges. */
@@ -55,7 +64,12 @@ export function networkWatcherMetrics(
   const labels = { network: network.id };
   return {
     ...base,
-    lag: { set: (v) => { base.lag.set(v); app.networkWatcherLag.set(labels, v); } },
+    lag: {
+      set: (v) => {
+        base.lag.set(v);
+        app.networkWatcherLag.set(labels, v);
+      },
+    },
   };
 }
 

@@ -33,7 +33,9 @@ export async function knownHashes(c: pg.ClientBase, hashes: readonly string[]): 
 export async function depositAccounts(c: pg.ClientBase, memos: readonly string[]): Promise<Map<string, string>> {
   if (memos.length === 0) return new Map();
   const res = await c.query<{ client_id: string; deposit_memo: string }>(
-    "SELECT client_id, deposit_memo FROM prepaid_accounts WHERE deposit_memo = ANY($1::text[])", [memos]);
+    "SELECT client_id, deposit_memo FROM prepaid_accounts WHERE deposit_memo = ANY($1::text[])",
+    [memos],
+  );
   return new Map(res.rows.map((r) => [r.deposit_memo, r.client_id]));
 }
 
@@ -47,11 +49,21 @@ const INSERT = `
 
 function columns(rows: readonly PaymentRow[]): unknown[] {
   return [
-    rows.map((r) => r.txHash), rows.map((r) => r.recipient), rows.map((r) => String(r.height)), rows.map((r) => r.txIndex),
-    rows.map((r) => r.blockTime.toISOString()), rows.map((r) => r.sender), rows.map((r) => r.denom),
-    rows.map((r) => r.amountMicro.toString()), rows.map((r) => JSON.stringify(r.otherAmounts)), rows.map((r) => r.memo),
-    rows.map((r) => r.code), rows.map((r) => r.status), rows.map((r) => r.invoiceId),
-    rows.map((r) => (r.expectedMicro === null ? null : r.expectedMicro.toString())), rows.map((r) => r.clientId),
+    rows.map((r) => r.txHash),
+    rows.map((r) => r.recipient),
+    rows.map((r) => String(r.height)),
+    rows.map((r) => r.txIndex),
+    rows.map((r) => r.blockTime.toISOString()),
+    rows.map((r) => r.sender),
+    rows.map((r) => r.denom),
+    rows.map((r) => r.amountMicro.toString()),
+    rows.map((r) => JSON.stringify(r.otherAmounts)),
+    rows.map((r) => r.memo),
+    rows.map((r) => r.code),
+    rows.map((r) => r.status),
+    rows.map((r) => r.invoiceId),
+    rows.map((r) => (r.expectedMicro === null ? null : r.expectedMicro.toString())),
+    rows.map((r) => r.clientId),
   ];
 }
 

@@ -32,16 +32,30 @@ export interface WatcherHandle {
 function sleeper() {
   let wake: (() => void) | undefined;
   return {
-    sleep: (ms: number) => new Promise<void>((resolve) => {
-      const t = setTimeout(() => { wake = undefined; resolve(); }, ms);
-      wake = () => { clearTimeout(t); wake = undefined; resolve(); };
-    }),
+    sleep: (ms: number) =>
+      new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          wake = undefined;
+          resolve();
+        }, ms);
+        wake = () => {
+          clearTimeout(t);
+          wake = undefined;
+          resolve();
+        };
+      }),
     wake: () => wake?.(),
   };
 }
 
 /** Starts the loop in the background. Never throws: failures are logged and retried. */
-export function runWatcher(watcher: PaymentWatcher, lease: AdvisoryLease, metrics: WatcherMetrics, log: Logger, opts: RunnerOptions): WatcherHandle {
+export function runWatcher(
+  watcher: PaymentWatcher,
+  lease: AdvisoryLease,
+  metrics: WatcherMetrics,
+  log: Logger,
+  opts: RunnerOptions,
+): WatcherHandle {
   let stopped = false;
   let crashed = false;
   let wasLeader = false;
@@ -57,7 +71,9 @@ export function runWatcher(watcher: PaymentWatcher, lease: AdvisoryLease, metric
         await sleep(opts.leasePollMs * 2);
         if (stopped) return;
       }
-      const got = await lease.tryAcquire().catch((err: Error) => void log.warn({ err: err.message }, "payment watcher: lock attempt failed"));
+      const got = await lease
+        .tryAcquire()
+        .catch((err: Error) => void log.warn({ err: err.message }, "payment watcher: lock attempt failed"));
       if (!got) return sleep(opts.leasePollMs);
       metrics.leader.set(1);
       wasLeader = true;

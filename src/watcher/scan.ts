@@ -29,7 +29,11 @@ export async function* scanRange(chain: ChainScanPort, payTo: string, from: numb
  * Block header times for `heights`, filling `cache` (one `blockchain` call per 20 heights).
  * @throws ChainUnavailableError, also when the node has no header for a height that has txs
  */
-export async function blockTimesFor(chain: ChainScanPort, heights: readonly number[], cache: Map<number, Date>): Promise<Map<number, Date>> {
+export async function blockTimesFor(
+  chain: ChainScanPort,
+  heights: readonly number[],
+  cache: Map<number, Date>,
+): Promise<Map<number, Date>> {
   const missing = [...new Set(heights)].filter((h) => !cache.has(h)).sort((a, b) => a - b);
   while (missing.length > 0) {
     const lo = missing[0]!;
@@ -46,5 +50,13 @@ export async function blockTimesFor(chain: ChainScanPort, heights: readonly numb
 
 /** Joins scanned txs with their block times. */
 export function observed(txs: readonly ScannedTx[], times: ReadonlyMap<number, Date>): ObservedPayment[] {
-  return txs.map((t) => ({ hash: t.hash, height: t.height, index: t.index, code: t.code, memo: t.memo, blockTime: times.get(t.height)!, transfers: t.transfers }));
+  return txs.map((t) => ({
+    hash: t.hash,
+    height: t.height,
+    index: t.index,
+    code: t.code,
+    memo: t.memo,
+    blockTime: times.get(t.height)!,
+    transfers: t.transfers,
+  }));
 }

@@ -51,15 +51,30 @@ export interface StartedWatcher extends WatcherHandle {
 export function startPaymentWatcher(o: StartWatcherOptions): StartedWatcher {
   const log = o.log.child({ component: "watcher", instance: o.instance, network: o.network });
   const lease = new AdvisoryLease({
-    databaseUrl: o.databaseUrl, recipient: o.payTo, network: o.network, log,
+    databaseUrl: o.databaseUrl,
+    recipient: o.payTo,
+    network: o.network,
+    log,
     applicationName: o.instance ? `gate402-watcher:${o.instance}` : "gate402-watcher",
   });
   const metrics = o.metrics ?? noWatcherMetrics;
   const watcher = new PaymentWatcher({
-    chain: o.chain, store: o.store, lease, payTo: o.payTo, denom: o.denom, verifyInvoice: (m) => o.codec.verify(m),
-    creditDeposits: o.creditDeposits ?? true, settings: o.settings, metrics, log,
+    chain: o.chain,
+    store: o.store,
+    lease,
+    payTo: o.payTo,
+    denom: o.denom,
+    verifyInvoice: (m) => o.codec.verify(m),
+    creditDeposits: o.creditDeposits ?? true,
+    settings: o.settings,
+    metrics,
+    log,
     ...(o.depositAssets ? { depositAssets: o.depositAssets } : {}),
   });
-  const handle = runWatcher(watcher, lease, metrics, log, { pollMs: o.settings.pollMs, leasePollMs: o.settings.leasePollMs, onPass: o.onPass });
+  const handle = runWatcher(watcher, lease, metrics, log, {
+    pollMs: o.settings.pollMs,
+    leasePollMs: o.settings.leasePollMs,
+    onPass: o.onPass,
+  });
   return { ...handle, watcher };
 }

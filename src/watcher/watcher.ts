@@ -107,25 +107,41 @@ export class PaymentWatcher {
   /** Records the txs of one page not recorded yet; `cursor` tells re-read hits (index lag) apart. */
   private async ingest(page: readonly ScannedTx[], cursor: number): Promise<number> {
     const session = this.deps.lease.session;
-    const known = await knownHashes(session, page.map((t) => t.hash));
+    const known = await knownHashes(
+      session,
+      page.map((t) => t.hash),
+    );
     // Chain order (height, then position in block), whatever order the RPC returned: the first counting
     // payment for an invoice is THE payment, later ones are duplicates.
     const fresh = page.filter((t) => !known.has(t.hash)).sort((a, b) => a.height - b.height || a.index - b.index);
     if (fresh.length === 0) return 0;
-    const times = await blockTimesFor(this.deps.chain, fresh.map((t) => t.height), this.times);
+    const times = await blockTimesFor(
+      this.deps.chain,
+      fresh.map((t) => t.height),
+      this.times,
+    );
     const payments = observed(fresh, times);
     const memos = payments.map((p) => p.memo).filter((m) => m !== "" && this.deps.verifyInvoice(m) === null);
     const accounts = this.deps.creditDeposits ? await depositAccounts(session, memos) : new Map<string, string>();
-    const classified = payments.map((p) => classify(p, {
-      payTo: this.deps.payTo, denom: this.deps.denom, verifyInvoice: this.deps.verifyInvoice, depositClient: (m) => accounts.get(m),
-      ...(this.deps.depositAssets ? { depositDenoms: this.deps.depositAssets.map((a) => a.denom) } : {}),
-    }));
+    const classified = payments.map((p) =>
+      classify(p, {
+        payTo: this.deps.payTo,
+        denom: this.deps.denom,
+        verifyInvoice: this.deps.verifyInvoice,
+        depositClient: (m) => accounts.get(m),
+        ...(this.deps.depositAssets ? { depositDenoms: this.deps.depositAssets.map((a) => a.denom) } : {}),
+      }),
+    );
     const rows: PaymentRow[] = [];
     for (const row of markDuplicatesInBatch(classified)) rows.push(row.status === "deposit" ? await this.credit(row) : row);
     const inserted = await insertPayments(session, rows);
     for (const r of inserted) this.deps.metrics.recorded(r.status);
     const late = inserted.filter((r) => r.height <= cursor);
-    if (late.length > 0) this.deps.log.warn({ count: late.length, heights: [...new Set(late.map((r) => r.height))] }, "payment watcher: re-read found txs the index showed late");
+    if (late.length > 0)
+      this.deps.log.warn(
+        { count: late.length, heights: [...new Set(late.map((r) => r.height))] },
+        "payment watcher: re-read found txs the index showed late",
+      );
     return inserted.length;
   }
 
@@ -136,7 +152,11 @@ export class PaymentWatcher {
   private async credit(row: PaymentRow): Promise<PaymentRow> {
     const asset = this.deps.depositAssets?.find((a) => a.denom === row.denom);
     const out = await this.deps.store.creditDeposit({
-      clientId: row.clientId!, txHash: row.txHash, amountMicro: row.amountMicro, height: row.height, sender: row.sender,
+      clientId: row.clientId!,
+      txHash: row.txHash,
+      amountMicro: row.amountMicro,
+      height: row.height,
+      sender: row.sender,
       ...(asset ? { asset } : {}),
     });
     if (out.kind === "applied" || out.kind === "replayed") {
@@ -146,7 +166,10 @@ export class PaymentWatcher {
       }
       return row;
     }
-    this.deps.log.warn({ clientId: row.clientId, txHash: row.txHash, outcome: out.kind }, "payment watcher: deposit memo but the credit was refused");
+    this.deps.log.warn(
+      { clientId: row.clientId, txHash: row.txHash, outcome: out.kind },
+      "payment watcher: deposit memo but the credit was refused",
+    );
     return { ...row, status: "unmatched" };
   }
 

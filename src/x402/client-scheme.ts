@@ -87,19 +87,29 @@ export class ExactCosmosScheme implements SchemeNetworkClient {
     const chainId = COSMOS.exec(r.network)?.[1];
     if (!chainId) throw new Error(`ExactCosmosScheme: network ${r.network} is not cosmos:<chain-id>`);
     const memo = r.extra?.["memo"] ?? r.extra?.["invoiceId"];
-    if (typeof memo !== "string" || memo.length === 0) throw new Error("ExactCosmosScheme: requirements carry no extra.memo to bind the payment");
+    if (typeof memo !== "string" || memo.length === 0)
+      throw new Error("ExactCosmosScheme: requirements carry no extra.memo to bind the payment");
     if (!/^\d{1,30}$/.test(r.amount)) throw new Error(`ExactCosmosScheme: amount "${r.amount}" is not an integer of micro-units`);
     const [account] = await this.opts.signer.getAccounts();
     if (!account) throw new Error("ExactCosmosScheme: the signer has no account");
     const from = account.address;
     const fee = calculateFee(this.opts.gasLimit ?? 100_000, GasPrice.fromString(this.opts.gasPrice ?? `0.025${r.asset}`));
-    const msg = { typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: from, toAddress: r.payTo, amount: [{ denom: r.asset, amount: r.amount }] } };
+    const msg = {
+      typeUrl: "/cosmos.bank.v1beta1.MsgSend",
+      value: { fromAddress: from, toAddress: r.payTo, amount: [{ denom: r.asset, amount: r.amount }] },
+    };
     const seq = await this.nextSequence(from);
-    const signed = await (await this.offline).sign(from, [msg], fee, memo, { accountNumber: seq.accountNumber, sequence: seq.sequence, chainId });
+    const signed = await (await this.offline).sign(from, [msg], fee, memo, {
+      accountNumber: seq.accountNumber,
+      sequence: seq.sequence,
+      chainId,
+    });
     const bytes = TxRaw.encode(signed).finish();
     this.lastSigned = { address: from, sequence: seq.sequence, at: Date.now() };
     if (this.opts.mode === "broadcast") {
-      const txHash = await (await this.client()).broadcastTx(bytes, this.opts.inclusionTimeoutMs ?? 30_000, 250).then((res) => res.transactionHash.toUpperCase());
+      const txHash = await (await this.client())
+        .broadcastTx(bytes, this.opts.inclusionTimeoutMs ?? 30_000, 250)
+        .then((res) => res.transactionHash.toUpperCase());
       return { x402Version, payload: { txHash, invoiceId: memo } };
     }
     const timeoutAt = Math.floor(Date.now() / 1000) + Math.max(1, r.maxTimeoutSeconds);

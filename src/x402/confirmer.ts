@@ -52,7 +52,10 @@ export function startConfirmer(o: ConfirmerOptions): { stop(): Promise<void> } {
   let running: Promise<void> = Promise.resolve();
   const tick = () => {
     running = confirmPass(o)
-      .then(() => undefined, (err: unknown) => o.log.debug({ err: (err as Error).message }, "x402 confirmer pass failed; retrying"))
+      .then(
+        () => undefined,
+        (err: unknown) => o.log.debug({ err: (err as Error).message }, "x402 confirmer pass failed; retrying"),
+      )
       .finally(() => {
         if (!stopped) timer = setTimeout(tick, o.pollMs);
       });

@@ -32,13 +32,23 @@ export async function x402Extension(ctx: X402ExtensionContext): Promise<{ stop()
   const x = ctx.config.x402;
   if (x.facilitatorPath) {
     facilitatorRoutes(ctx.http, {
-      base: x.facilitatorPath, network: ctx.config.network, denom: ctx.config.denom, signed: ctx.signedTx, store: ctx.store,
-      token: x.facilitatorToken, clock: ctx.clock, lastKnownHeight: ctx.chain.lastKnownHeight,
+      base: x.facilitatorPath,
+      network: ctx.config.network,
+      denom: ctx.config.denom,
+      signed: ctx.signedTx,
+      store: ctx.store,
+      token: x.facilitatorToken,
+      clock: ctx.clock,
+      lastKnownHeight: ctx.chain.lastKnownHeight,
     });
   }
   const confirmer = startConfirmer({
-    chain: ctx.chain.chain, settlements: ctx.signedTx.settlements, metrics: x402Metrics(ctx.metrics.registry),
-    log: ctx.log.child({ component: "x402-confirmer" }), pollMs: x.confirmerPollMs, clock: ctx.clock,
+    chain: ctx.chain.chain,
+    settlements: ctx.signedTx.settlements,
+    metrics: x402Metrics(ctx.metrics.registry),
+    log: ctx.log.child({ component: "x402-confirmer" }),
+    pollMs: x.confirmerPollMs,
+    clock: ctx.clock,
   });
   return { stop: () => confirmer.stop() };
 }

@@ -34,27 +34,56 @@ export interface FacilitatorOptions {
   readonly lastKnownHeight: () => number;
 }
 
-const requirementsSchema = z.object({
-  scheme: z.string(), network: z.string(), asset: z.string(), amount: z.string().regex(/^\d{1,30}$/),
-  payTo: z.string().max(128), maxTimeoutSeconds: z.number().int().positive().max(86_400 * 30),
-  extra: z.record(z.string(), z.unknown()).optional(),
-}).passthrough();
+const requirementsSchema = z
+  .object({
+    scheme: z.string(),
+    network: z.string(),
+    asset: z.string(),
+    amount: z.string().regex(/^\d{1,30}$/),
+    payTo: z.string().max(128),
+    maxTimeoutSeconds: z
+      .number()
+      .int()
+      .positive()
+      .max(86_400 * 30),
+    extra: z.record(z.string(), z.unknown()).optional(),
+  })
+  .passthrough();
 const bodySchema = z.object({
   x402Version: z.literal(2),
-  paymentPayload: z.object({
-    x402Version: z.literal(2),
-    accepted: requirementsSchema,
-    payload: z.record(z.string(), z.unknown()),
-    resource: z.object({ url: z.string().max(2048) }).passthrough().optional(),
-  }).passthrough(),
+  paymentPayload: z
+    .object({
+      x402Version: z.literal(2),
+      accepted: requirementsSchema,
+      payload: z.record(z.string(), z.unknown()),
+      resource: z
+        .object({ url: z.string().max(2048) })
+        .passthrough()
+        .optional(),
+    })
+    .passthrough(),
   paymentRequirements: requirementsSchema,
 });
 const signedPayload = z.object({
   signedTx: z.string().min(1).max(8192),
-  authorization: z.object({
-    from: z.string().max(128), to: z.string().max(128), amount: z.string().regex(/^\d{1,40}$/), denom: z.string().max(128),
-    timeoutAt: z.union([z.number().int().nonnegative(), z.string().regex(/^\d{1,12}$/).transform(Number)]).optional(),
-  }).passthrough().optional(),
+  authorization: z
+    .object({
+      from: z.string().max(128),
+      to: z.string().max(128),
+      amount: z.string().regex(/^\d{1,40}$/),
+      denom: z.string().max(128),
+      timeoutAt: z
+        .union([
+          z.number().int().nonnegative(),
+          z
+            .string()
+            .regex(/^\d{1,12}$/)
+            .transform(Number),
+        ])
+        .optional(),
+    })
+    .passthrough()
+    .optional(),
 });
 const hashPayload = z.object({ txHash: z.string().regex(/^[0-9a-fA-F]{64}$/) });
 
@@ -105,13 +134,24 @@ async function decide(o: FacilitatorOptions, raw: unknown, settle: boolean): Pro
   if (typeof bound === "string") return { ok: false, reason: "invalid_payload", message: bound };
   const r = b.paymentRequirements;
   const x: SignedExpectations = {
-    chainId: o.signed.chainId, prefix: o.signed.prefix, payTo: r.payTo, denom: o.denom, minAmountMicro: BigInt(r.amount),
-    memo: bound.memo, expiresAt: bound.expiresAt, nowSec: Math.floor(o.clock() / 1000), latestHeight: o.lastKnownHeight(),
+    chainId: o.signed.chainId,
+    prefix: o.signed.prefix,
+    payTo: r.payTo,
+    denom: o.denom,
+    minAmountMicro: BigInt(r.amount),
+    memo: bound.memo,
+    expiresAt: bound.expiresAt,
+    nowSec: Math.floor(o.clock() / 1000),
+    latestHeight: o.lastKnownHeight(),
   };
   const result: SettleResult = settle
     ? await settleSigned(o.signed, decoded.tx, sp.data.authorization, x, {
-      invoiceId: bound.memo, routeId: FACILITATOR_ROUTE_ID, method: "*", priceMicro: BigInt(r.amount), uses: 1,
-    })
+        invoiceId: bound.memo,
+        routeId: FACILITATOR_ROUTE_ID,
+        method: "*",
+        priceMicro: BigInt(r.amount),
+        uses: 1,
+      })
     : await verifySigned(o.signed, decoded.tx, sp.data.authorization, x);
   if (!result.ok) return { ok: false, reason: facilitatorReason(result.reason), message: result.message, payer: result.payer };
   return { ok: true, txHash: result.txHash, payer: result.payer };
@@ -133,7 +173,9 @@ async function guarded(o: FacilitatorOptions, req: FastifyRequest, reply: Fastif
         ? { success: true, transaction: out.txHash, network: o.network, payer: out.payer }
         : { success: false, errorReason: out.reason, errorMessage: out.message, payer: out.payer, transaction: "", network: o.network };
     }
-    return out.ok ? { isValid: true, payer: out.payer } : { isValid: false, invalidReason: out.reason, invalidMessage: out.message, payer: out.payer };
+    return out.ok
+      ? { isValid: true, payer: out.payer }
+      : { isValid: false, invalidReason: out.reason, invalidMessage: out.message, payer: out.payer };
   } catch (err) {
     if (err instanceof ChainUnavailableError || err instanceof StoreUnavailableError) {
       const code = err instanceof ChainUnavailableError ? "CHAIN_UNAVAILABLE" : "STORE_UNAVAILABLE";
@@ -146,7 +188,9 @@ async function guarded(o: FacilitatorOptions, req: FastifyRequest, reply: Fastif
 /** Registers the three facilitator routes on `app`. */
 export function facilitatorRoutes(app: FastifyInstance, o: FacilitatorOptions): void {
   app.get(`${o.base}/supported`, async () => ({
-    kinds: [{ x402Version: 2, scheme: "exact", network: o.network, extra: { asset: o.denom, decimals: 6, payloads: ["signedTx", "txHash"] } }],
+    kinds: [
+      { x402Version: 2, scheme: "exact", network: o.network, extra: { asset: o.denom, decimals: 6, payloads: ["signedTx", "txHash"] } },
+    ],
     extensions: [],
     signers: {},
   }));

@@ -3,6 +3,11 @@
  * MsgSend) and the resource-server scheme (gate402 as facilitator). @x402/core is a peer dependency
  * (types only).
  */
-export { ExactCosmosScheme, registerExactCosmosScheme, type ExactCosmosSchemeOptions, type RegisterExactCosmosOptions } from "./client-scheme.js";
+export {
+  ExactCosmosScheme,
+  registerExactCosmosScheme,
+  type ExactCosmosSchemeOptions,
+  type RegisterExactCosmosOptions,
+} from "./client-scheme.js";
 export { ExactCosmosServerScheme, type ExactCosmosServerOptions } from "./server-scheme.js";
 export { newPaymentMemo, memoIssuedAt } from "./memo.js";

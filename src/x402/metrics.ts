@@ -14,8 +14,18 @@ export function x402Metrics(registry: Registry): X402Metrics {
   let m = byRegistry.get(registry);
   if (!m) {
     m = {
-      settlements: new Counter({ name: "gate402_x402_settlements_total", help: "Signed-payment settlements by result (optimistic allow, confirmed allow, refusals)", labelNames: ["result"] as const, registers: [registry] }),
-      outcomes: new Counter({ name: "gate402_x402_settlement_outcomes_total", help: "Chain verdicts on optimistically allowed signed payments", labelNames: ["outcome"] as const, registers: [registry] }),
+      settlements: new Counter({
+        name: "gate402_x402_settlements_total",
+        help: "Signed-payment settlements by result (optimistic allow, confirmed allow, refusals)",
+        labelNames: ["result"] as const,
+        registers: [registry],
+      }),
+      outcomes: new Counter({
+        name: "gate402_x402_settlement_outcomes_total",
+        help: "Chain verdicts on optimistically allowed signed payments",
+        labelNames: ["outcome"] as const,
+        registers: [registry],
+      }),
     };
     byRegistry.set(registry, m);
   }

@@ -31,7 +31,9 @@ export class ExactCosmosServerScheme implements SchemeNetworkServer {
    */
   async parsePrice(price: Price, _network: Network): Promise<AssetAmount> {
     if (typeof price === "object" && price !== null && "amount" in price) return { ...price, asset: price.asset || this.denom };
-    const text = String(price).trim().replace(/\s*NTMPI$/i, "");
+    const text = String(price)
+      .trim()
+      .replace(/\s*NTMPI$/i, "");
     return { amount: parseCoins(text).toString(), asset: this.denom };
   }
 

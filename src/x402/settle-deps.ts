@@ -22,9 +22,14 @@ export function createSignedTxDeps(config: GatewayConfig, chain: ChainPort, pool
   const x = config.x402;
   return {
     deps: {
-      broadcaster, settlements: pgSettlements(pool), chain,
-      chainId: config.chainId, prefix: fromBech32(config.paymentAddress, 90).prefix,
-      mode: x.settlement, maxUnconfirmedMicro: x.maxUnconfirmedMicro, confirmAboveMicro: x.confirmAboveMicro,
+      broadcaster,
+      settlements: pgSettlements(pool),
+      chain,
+      chainId: config.chainId,
+      prefix: fromBech32(config.paymentAddress, 90).prefix,
+      mode: x.settlement,
+      maxUnconfirmedMicro: x.maxUnconfirmedMicro,
+      confirmAboveMicro: x.confirmAboveMicro,
       confirmWaitMs: x.confirmWaitMs,
       onSettlement: (result) => metrics.settlements.inc({ result }),
       payerOrder: new PayerOrder(),

@@ -15,7 +15,16 @@ const COMMANDS = ["serve", "dev", "devnet", "demo", "migrate", "verify-ledger", 
 
 /** Env each command's help must name (what the command reads). */
 const READS: Record<(typeof COMMANDS)[number], readonly string[]> = {
-  serve: ["GATEWAY_PAYMENT_ADDRESS", "GATEWAY_INVOICE_SECRET", "JWT_SECRET", "DATABASE_URL", "GATEWAY_SHUTDOWN_GRACE_MS", "GATEWAY_RPC", "GATEWAY_ROUTES_FILE", "LOG_LEVEL"],
+  serve: [
+    "GATEWAY_PAYMENT_ADDRESS",
+    "GATEWAY_INVOICE_SECRET",
+    "JWT_SECRET",
+    "DATABASE_URL",
+    "GATEWAY_SHUTDOWN_GRACE_MS",
+    "GATEWAY_RPC",
+    "GATEWAY_ROUTES_FILE",
+    "LOG_LEVEL",
+  ],
   dev: ["GATEWAY_DEVNET_PORT", "GATEWAY_DEVNET_BLOCK_MS", "DATABASE_URL", "GATEWAY_DATA_DIR", "GATEWAY_ROUTES", "LOG_LEVEL"],
   devnet: [],
   demo: ["GATEWAY_DEVNET_BLOCK_MS", "DATABASE_URL", "GATEWAY_DATA_DIR", "LOG_LEVEL"],
@@ -27,7 +36,12 @@ const READS: Record<(typeof COMMANDS)[number], readonly string[]> = {
 
 function gate402(...args: string[]): { code: number | null; stdout: string; stderr: string } {
   // A bare environment: nothing configured, so a command that wrongly started would fail loudly.
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, env: { PATH: process.env["PATH"] }, encoding: "utf8", timeout: 30_000 });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env["PATH"] },
+    encoding: "utf8",
+    timeout: 30_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -62,7 +76,11 @@ describe("gate402 --help / --version", () => {
 
 describe.each(COMMANDS)("gate402 %s", (command) => {
   it("--help, -h and `help <command>` print its usage and the environment it reads, exit 0, start nothing", () => {
-    for (const args of [[command, "--help"], [command, "-h"], ["help", command]]) {
+    for (const args of [
+      [command, "--help"],
+      [command, "-h"],
+      ["help", command],
+    ]) {
       const r = gate402(...args);
       expect(r.code, args.join(" ")).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`^Usage: gate402 ${command} `));
@@ -112,7 +130,9 @@ describe("usage errors and failures", () => {
 
   it("`gate402 migrate` against a database that does not answer: one line naming it, exit 1, no stack trace", () => {
     const r = spawnSync(process.execPath, [CLI, "migrate"], {
-      cwd: ROOT, encoding: "utf8", timeout: 30_000,
+      cwd: ROOT,
+      encoding: "utf8",
+      timeout: 30_000,
       env: { PATH: process.env["PATH"], DATABASE_URL: "postgres://nobody@127.0.0.1:1/none", LOG_LEVEL: "silent" },
     });
     expect(r.status).toBe(1);

@@ -2,7 +2,14 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clawpurseCliPayer, ClawpurseCliError, createPaidFetch, memoryStore, parseTxHash, PaymentNotSentError } from "../../src/client/index.js";
+import {
+  clawpurseCliPayer,
+  ClawpurseCliError,
+  createPaidFetch,
+  memoryStore,
+  parseTxHash,
+  PaymentNotSentError,
+} from "../../src/client/index.js";
 import { address, fakeServer, gate402Answer, invoiceId, payOnce, txHash, v2Offer } from "./helpers.js";
 
 let dir: string;
@@ -18,15 +25,24 @@ async function fakeCli(name: string, script: string): Promise<string> {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "gate402-clawpurse-"));
-  await fakeCli("clawpurse", `printf '%s\\n' "$@" > "${dir}/argv"\necho "Sending 0.001000 NTMPI..."\necho "Tx hash: ${HASH}"\necho "Status: confirmed"`);
+  await fakeCli(
+    "clawpurse",
+    `printf '%s\\n' "$@" > "${dir}/argv"\necho "Sending 0.001000 NTMPI..."\necho "Tx hash: ${HASH}"\necho "Status: confirmed"`,
+  );
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
 const env = () => ({ ...process.env, PATH: `${dir}${delimiter}${process.env["PATH"] ?? ""}` });
-const order = (o: Partial<{ payTo: string; amountMicro: bigint; denom: string; memo: string; network: string }> = {}) =>
-  ({ payTo: address(), amountMicro: 1000n, denom: "uneutaro", memo: invoiceId(), network: "cosmos:Neutaro-1", ...o });
+const order = (o: Partial<{ payTo: string; amountMicro: bigint; denom: string; memo: string; network: string }> = {}) => ({
+  payTo: address(),
+  amountMicro: 1000n,
+  denom: "uneutaro",
+  memo: invoiceId(),
+  network: "cosmos:Neutaro-1",
+  ...o,
+});
 
 describe("clawpurseCliPayer", () => {
   it("runs `clawpurse send <address> <amount> --memo <memo> --yes` with a 6-decimal amount and returns the printed hash", async () => {
@@ -39,7 +55,11 @@ describe("clawpurseCliPayer", () => {
 
   it("whole and fractional amounts are always written with exactly 6 decimals", async () => {
     const payer = clawpurseCliPayer({ env: env() });
-    for (const [micro, text] of [[2_000_000n, "2.000000"], [1n, "0.000001"], [1_234_567n, "1.234567"]] as const) {
+    for (const [micro, text] of [
+      [2_000_000n, "2.000000"],
+      [1n, "0.000001"],
+      [1_234_567n, "1.234567"],
+    ] as const) {
       await payer.pay(order({ amountMicro: micro }));
       expect((await readFile(join(dir, "argv"), "utf8")).split("\n")[2]).toBe(text);
     }
@@ -50,7 +70,11 @@ describe("clawpurseCliPayer", () => {
     const offer = v2Offer({ payTo, amount: "1500" });
     const server = await fakeServer(payOnce(gate402Answer(offer)));
     try {
-      const paidFetch = createPaidFetch({ payer: clawpurseCliPayer({ env: env() }), policy: { maxPerRequest: "0.01", allowedPayTo: [payTo] }, store: memoryStore() });
+      const paidFetch = createPaidFetch({
+        payer: clawpurseCliPayer({ env: env() }),
+        policy: { maxPerRequest: "0.01", allowedPayTo: [payTo] },
+        store: memoryStore(),
+      });
       expect((await paidFetch(`${server.url}/api`)).status).toBe(200);
       // A v2 offer and a payer that cannot sign without broadcasting: PAYMENT-SIGNATURE {txHash, invoiceId}.
       const sent = JSON.parse(Buffer.from(String(server.requests[1]!.headers["payment-signature"]), "base64").toString("utf8"));

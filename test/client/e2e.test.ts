@@ -6,7 +6,15 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cosmjsPayer, createPaidFetch, fileStore, memoryStore, PolicyViolationError, type CosmjsPayer, type SpendingPolicy } from "../../src/client/index.js";
+import {
+  cosmjsPayer,
+  createPaidFetch,
+  fileStore,
+  memoryStore,
+  PolicyViolationError,
+  type CosmjsPayer,
+  type SpendingPolicy,
+} from "../../src/client/index.js";
 import { runExampleAgent } from "../../src/client/example-agent.js";
 import { startPaidResource, type PaidResource } from "../support/paid-resource.js";
 import { startStack, type Stack } from "../support/stack.js";
@@ -31,16 +39,28 @@ afterAll(async () => {
 
 /** A payer for devnet wallet n (each test its own wallet, so balance deltas are exact). */
 function walletPayer(n: number): CosmjsPayer {
-  const p = cosmjsPayer({ mnemonic: stack.devnet.wallets[n]!.mnemonic, rpc: stack.devnet.rpcUrl, chainId: stack.devnet.chainId, gasPrice: "0.025uneutaro", pollIntervalMs: 100 });
+  const p = cosmjsPayer({
+    mnemonic: stack.devnet.wallets[n]!.mnemonic,
+    rpc: stack.devnet.rpcUrl,
+    chainId: stack.devnet.chainId,
+    gasPrice: "0.025uneutaro",
+    pollIntervalMs: 100,
+  });
   payers.push(p);
   return p;
 }
 const policy = (o: Partial<SpendingPolicy> = {}): SpendingPolicy => ({
-  maxPerRequest: "0.01", maxPerDay: "1", allowedPayTo: [stack.payTo], allowedHosts: ["127.0.0.1"], allowedNetworks: [`cosmos:${stack.devnet.chainId}`], ...o,
+  maxPerRequest: "0.01",
+  maxPerDay: "1",
+  allowedPayTo: [stack.payTo],
+  allowedHosts: ["127.0.0.1"],
+  allowedNetworks: [`cosmos:${stack.devnet.chainId}`],
+  ...o,
 });
 const balanceOf = (n: number) => stack.devnet.balance(stack.devnet.wallets[n]!.address);
 /** What wallet n has spent since `before`, once the server-broadcast txs are included. */
-const spentBy = (n: number, before: bigint, expected: bigint) => expect.poll(() => before - balanceOf(n), { timeout: 10_000 }).toBe(expected);
+const spentBy = (n: number, before: bigint, expected: bigint) =>
+  expect.poll(() => before - balanceOf(n), { timeout: 10_000 }).toBe(expected);
 /** The x402 v2 PaymentPayload the API saw last. */
 const lastPayload = () => JSON.parse(Buffer.from(api.seen.at(-1)!.paymentSignature!, "base64").toString("utf8"));
 
@@ -58,11 +78,15 @@ describe("paidFetch against gate402 on the devnet", () => {
     expect(receipt).toMatchObject({ kind: "invoice", status: "redeemed", amountMicro: "1000", payTo: stack.payTo, method: "GET" });
     // gate402's 402 carries x402 v2: the SDK signed without broadcasting and sent PAYMENT-SIGNATURE.
     expect(api.seen.at(-1)!.proof).toBeUndefined();
-    expect(lastPayload()).toMatchObject({ x402Version: 2, accepted: { scheme: "exact", extra: { invoiceId: receipt!.invoiceId } }, payload: { signedTx: receipt!.signedTx } });
+    expect(lastPayload()).toMatchObject({
+      x402Version: 2,
+      accepted: { scheme: "exact", extra: { invoiceId: receipt!.invoiceId } },
+      payload: { signedTx: receipt!.signedTx },
+    });
     await spentBy(2, before, PRICE + payer.feeMicro);
   });
 
-  it("x402Payload \"txHash\": pays on chain first and sends {txHash, invoiceId} in PAYMENT-SIGNATURE", async () => {
+  it('x402Payload "txHash": pays on chain first and sends {txHash, invoiceId} in PAYMENT-SIGNATURE', async () => {
     const payer = walletPayer(8);
     const before = balanceOf(8);
     const paidFetch = createPaidFetch({ payer, policy: policy(), store: memoryStore(), x402Payload: "txHash" });
@@ -76,7 +100,11 @@ describe("paidFetch against gate402 on the devnet", () => {
 
   it("a POST body is sent again on the retry", async () => {
     const paidFetch = createPaidFetch({ payer: walletPayer(2), policy: policy(), store: memoryStore() });
-    const res = await paidFetch(`${api.url}/api/write`, { method: "POST", body: JSON.stringify({ hello: "world" }), headers: { "content-type": "application/json" } });
+    const res = await paidFetch(`${api.url}/api/write`, {
+      method: "POST",
+      body: JSON.stringify({ hello: "world" }),
+      headers: { "content-type": "application/json" },
+    });
     expect(await res.json()).toMatchObject({ ok: true, method: "POST", body: '{"hello":"world"}' });
     expect(api.seen.slice(-2).map((s) => s.body)).toEqual(['{"hello":"world"}', '{"hello":"world"}']);
   });
@@ -145,7 +173,9 @@ describe("paidFetch against gate402 on the devnet", () => {
     const payer = walletPayer(6);
     const before = balanceOf(6);
     const paidFetch = createPaidFetch({
-      payer, policy: policy(), store: memoryStore(),
+      payer,
+      policy: policy(),
+      store: memoryStore(),
       prepaid: { clientId: account.clientId, key: account.clientKey, topUpMicro: "0.003" },
     });
     for (let i = 0; i < 3; i++) {
@@ -155,7 +185,13 @@ describe("paidFetch against gate402 on the devnet", () => {
     }
     const receipts = await paidFetch.exportReceipts();
     expect(receipts).toHaveLength(1);
-    expect(receipts[0]).toMatchObject({ kind: "deposit", clientId: account.clientId, memo: account.depositMemo, amountMicro: "3000", status: "redeemed" });
+    expect(receipts[0]).toMatchObject({
+      kind: "deposit",
+      clientId: account.clientId,
+      memo: account.depositMemo,
+      amountMicro: "3000",
+      status: "redeemed",
+    });
     expect(before - balanceOf(6)).toBe(3000n + payer.feeMicro);
     // The fourth call finds the balance empty and tops up again, under the same policy.
     expect((await paidFetch(`${api.url}/api/data?n=3`)).status).toBe(200);
@@ -166,7 +202,9 @@ describe("paidFetch against gate402 on the devnet", () => {
     const account = await (await fetch(`${stack.gw.httpUrl}/prepaid/accounts`, { method: "POST" })).json();
     const before = balanceOf(6);
     const paidFetch = createPaidFetch({
-      payer: walletPayer(6), policy: policy({ maxPerRequest: "0.002" }), store: memoryStore(),
+      payer: walletPayer(6),
+      policy: policy({ maxPerRequest: "0.002" }),
+      store: memoryStore(),
       prepaid: { clientId: account.clientId, key: account.clientKey, topUpMicro: 5000n },
     });
     await expect(paidFetch(`${api.url}/api/data`)).rejects.toMatchObject({ code: "PER_REQUEST_CAP" });
@@ -177,7 +215,15 @@ describe("paidFetch against gate402 on the devnet", () => {
     const lines: string[] = [];
     const before = balanceOf(7);
     const summary = await runExampleAgent(
-      { GATE402_URL: `${api.url}/api/data`, RPC: stack.devnet.rpcUrl, MNEMONIC: stack.devnet.wallets[7]!.mnemonic, CHAIN_ID: stack.devnet.chainId, MAX_PER_DAY: "0.004", STATE_FILE: join(dir, "agent.json"), ALLOWED_PAYTO: stack.payTo },
+      {
+        GATE402_URL: `${api.url}/api/data`,
+        RPC: stack.devnet.rpcUrl,
+        MNEMONIC: stack.devnet.wallets[7]!.mnemonic,
+        CHAIN_ID: stack.devnet.chainId,
+        MAX_PER_DAY: "0.004",
+        STATE_FILE: join(dir, "agent.json"),
+        ALLOWED_PAYTO: stack.payTo,
+      },
       (l) => lines.push(l),
     );
     expect(summary).toMatchObject({ paid: 4, stoppedBy: "DAILY_CAP" });

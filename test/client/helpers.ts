@@ -30,7 +30,16 @@ export function spyPayer(impl?: (o: PaymentOrder) => Promise<{ txHash: string }>
 /** An x402 v2 accepts entry for our network, with overrides. */
 export function v2Offer(o: Record<string, unknown> = {}): Record<string, unknown> {
   const id = invoiceId();
-  return { scheme: "exact", network: NETWORK, amount: "1000", asset: "uneutaro", payTo: address(), maxTimeoutSeconds: 300, extra: { invoiceId: id, memo: id, decimals: 6 }, ...o };
+  return {
+    scheme: "exact",
+    network: NETWORK,
+    amount: "1000",
+    asset: "uneutaro",
+    payTo: address(),
+    maxTimeoutSeconds: 300,
+    extra: { invoiceId: id, memo: id, decimals: 6 },
+    ...o,
+  };
 }
 
 /** The full gate402-style 402 for one offer: v2 header, v1 accepts and ClawPurse payment in the body. */
@@ -38,10 +47,20 @@ export function gate402Answer(offer = v2Offer()): { headers: Record<string, stri
   const extra = offer["extra"] as { invoiceId: string; memo: string };
   const amountMicro = String(offer["amount"]);
   return {
-    headers: { "content-type": "application/json", "payment-required": b64({ x402Version: 2, error: "Payment required", resource: { url: "http://x/" }, accepts: [offer] }) },
+    headers: {
+      "content-type": "application/json",
+      "payment-required": b64({ x402Version: 2, error: "Payment required", resource: { url: "http://x/" }, accepts: [offer] }),
+    },
     body: {
       error: "PAYMENT_REQUIRED",
-      payment: { invoiceId: extra.invoiceId, memo: extra.memo, amountMicro, denom: offer["asset"], address: offer["payTo"], network: offer["network"] },
+      payment: {
+        invoiceId: extra.invoiceId,
+        memo: extra.memo,
+        amountMicro,
+        denom: offer["asset"],
+        address: offer["payTo"],
+        network: offer["network"],
+      },
       x402Version: 1,
       accepts: [{ ...offer, amount: undefined, maxAmountRequired: amountMicro }],
     },

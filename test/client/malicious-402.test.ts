@@ -1,6 +1,17 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createPaidFetch, memoryStore, PaymentRejectedError, PolicyViolationError, type SpendingPolicy } from "../../src/client/index.js";
-import { address, b64, fakeServer, gate402Answer, invoiceId, payOnce, spyPayer, v2Offer, type FakeServer, type Handler } from "./helpers.js";
+import {
+  address,
+  b64,
+  fakeServer,
+  gate402Answer,
+  invoiceId,
+  payOnce,
+  spyPayer,
+  v2Offer,
+  type FakeServer,
+  type Handler,
+} from "./helpers.js";
 
 let server: FakeServer | undefined;
 afterEach(async () => {
@@ -9,14 +20,22 @@ afterEach(async () => {
 });
 
 const trusted = address();
-const policy = (o: Partial<SpendingPolicy> = {}): SpendingPolicy => ({ maxPerRequest: "0.010", allowedPayTo: [trusted], allowedHosts: ["127.0.0.1"], ...o });
+const policy = (o: Partial<SpendingPolicy> = {}): SpendingPolicy => ({
+  maxPerRequest: "0.010",
+  allowedPayTo: [trusted],
+  allowedHosts: ["127.0.0.1"],
+  ...o,
+});
 
 /** Serves `handler`, calls paidFetch once, returns the error and the spy payer. */
 async function refusal(handler: Handler, p: SpendingPolicy = policy(), init?: RequestInit) {
   server = await fakeServer(handler);
   const payer = spyPayer();
   const paidFetch = createPaidFetch({ payer, policy: p, store: memoryStore() });
-  const err = await paidFetch(`${server.url}/api/data`, init).then(() => undefined, (e: unknown) => e);
+  const err = await paidFetch(`${server.url}/api/data`, init).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   return { err, payer };
 }
 
@@ -28,10 +47,12 @@ async function expectRefused(handler: Handler, code: string, p?: SpendingPolicy)
   return err as PolicyViolationError;
 }
 
-const raw402 = (headers: Record<string, string>, body: string): Handler => (_req, res) => {
-  res.writeHead(402, { "content-type": "application/json", ...headers });
-  res.end(body);
-};
+const raw402 =
+  (headers: Record<string, string>, body: string): Handler =>
+  (_req, res) => {
+    res.writeHead(402, { "content-type": "application/json", ...headers });
+    res.end(body);
+  };
 
 describe("a hostile 402 is refused before any payment", () => {
   it("a payTo outside allowedPayTo is refused with PAYTO_NOT_ALLOWED", async () => {
@@ -47,11 +68,18 @@ describe("a hostile 402 is refused before any payment", () => {
   });
 
   it("an offer in another denom is refused with DENOM_NOT_ALLOWED", async () => {
-    await expectRefused(payOnce(gate402Answer(v2Offer({ payTo: trusted, asset: "ibc/27394FB092D2ECCD56123C74F36E4C1F926001CEADA9CA97EA622B25F41E5EB2" }))), "DENOM_NOT_ALLOWED");
+    await expectRefused(
+      payOnce(gate402Answer(v2Offer({ payTo: trusted, asset: "ibc/27394FB092D2ECCD56123C74F36E4C1F926001CEADA9CA97EA622B25F41E5EB2" }))),
+      "DENOM_NOT_ALLOWED",
+    );
   });
 
   it("a host outside allowedHosts is refused with HOST_NOT_ALLOWED", async () => {
-    await expectRefused(payOnce(gate402Answer(v2Offer({ payTo: trusted }))), "HOST_NOT_ALLOWED", policy({ allowedHosts: ["api.example.com", "*.example.com"] }));
+    await expectRefused(
+      payOnce(gate402Answer(v2Offer({ payTo: trusted }))),
+      "HOST_NOT_ALLOWED",
+      policy({ allowedHosts: ["api.example.com", "*.example.com"] }),
+    );
   });
 
   it.each([
@@ -89,7 +117,18 @@ describe("a hostile 402 is refused before any payment", () => {
 
   it("a ClawPurse body whose amount and amountMicro disagree is refused with MALFORMED_INVOICE", async () => {
     const id = invoiceId();
-    const body = { error: "PAYMENT_REQUIRED", payment: { invoiceId: id, memo: id, amount: "0.001000", amountMicro: "9000000", denom: "uneutaro", address: trusted, network: "cosmos:Neutaro-1" } };
+    const body = {
+      error: "PAYMENT_REQUIRED",
+      payment: {
+        invoiceId: id,
+        memo: id,
+        amount: "0.001000",
+        amountMicro: "9000000",
+        denom: "uneutaro",
+        address: trusted,
+        network: "cosmos:Neutaro-1",
+      },
+    };
     await expectRefused(raw402({}, JSON.stringify(body)), "MALFORMED_INVOICE");
   });
 
@@ -103,7 +142,11 @@ describe("a hostile 402 is refused before any payment", () => {
 
   it("a prepaid deposit URL on another origin is refused with MALFORMED_INVOICE", async () => {
     const answer = gate402Answer(v2Offer({ payTo: trusted }));
-    const body = { ...answer.body, error: "INSUFFICIENT_BALANCE", prepaid: { depositMemo: "gate402-deposit-abcdefghijklmnop", depositAddress: trusted, depositUrl: "https://evil.example/steal" } };
+    const body = {
+      ...answer.body,
+      error: "INSUFFICIENT_BALANCE",
+      prepaid: { depositMemo: "gate402-deposit-abcdefghijklmnop", depositAddress: trusted, depositUrl: "https://evil.example/steal" },
+    };
     server = await fakeServer(raw402(answer.headers, JSON.stringify(body)));
     const payer = spyPayer();
     const paidFetch = createPaidFetch({ payer, policy: policy(), store: memoryStore(), prepaid: { clientId: "c1", key: "k" } });
@@ -119,17 +162,36 @@ describe("paying a well-formed 402", () => {
     server = await fakeServer(payOnce(gate402Answer(offer)));
     const payer = spyPayer();
     const paidFetch = createPaidFetch({ payer, policy: policy(), store: memoryStore() });
-    const res = await paidFetch(`${server.url}/api/data`, { method: "POST", body: JSON.stringify({ q: "x" }), headers: { "content-type": "application/json" } });
+    const res = await paidFetch(`${server.url}/api/data`, {
+      method: "POST",
+      body: JSON.stringify({ q: "x" }),
+      headers: { "content-type": "application/json" },
+    });
     expect(res.status).toBe(200);
     const extra = offer["extra"] as { invoiceId: string };
-    expect(payer.calls).toEqual([{ payTo: trusted, amountMicro: 2500n, denom: "uneutaro", memo: extra.invoiceId, network: "cosmos:Neutaro-1" }]);
+    expect(payer.calls).toEqual([
+      { payTo: trusted, amountMicro: 2500n, denom: "uneutaro", memo: extra.invoiceId, network: "cosmos:Neutaro-1" },
+    ]);
     const [receipt] = await paidFetch.exportReceipts();
     expect(server.requests).toHaveLength(2);
     const sent = JSON.parse(Buffer.from(String(server.requests[1]!.headers["payment-signature"]), "base64").toString("utf8"));
-    expect(sent).toMatchObject({ x402Version: 2, accepted: { scheme: "exact", network: "cosmos:Neutaro-1", amount: "2500", payTo: trusted }, payload: { txHash: receipt!.txHash, invoiceId: extra.invoiceId } });
+    expect(sent).toMatchObject({
+      x402Version: 2,
+      accepted: { scheme: "exact", network: "cosmos:Neutaro-1", amount: "2500", payTo: trusted },
+      payload: { txHash: receipt!.txHash, invoiceId: extra.invoiceId },
+    });
     expect(server.requests[1]!.headers["x-payment-proof"]).toBeUndefined();
     expect(server.requests.map((r) => r.body)).toEqual(['{"q":"x"}', '{"q":"x"}']);
-    expect(receipt).toMatchObject({ kind: "invoice", invoiceId: extra.invoiceId, amountMicro: "2500", amount: "0.002500", payTo: trusted, method: "POST", url: `${server.url}/api/data`, status: "redeemed" });
+    expect(receipt).toMatchObject({
+      kind: "invoice",
+      invoiceId: extra.invoiceId,
+      amountMicro: "2500",
+      amount: "0.002500",
+      payTo: trusted,
+      method: "POST",
+      url: `${server.url}/api/data`,
+      status: "redeemed",
+    });
   });
 
   it("a second 402 after paying throws PaymentRejectedError with the invoice and tx hash, and never pays twice", async () => {
@@ -143,7 +205,11 @@ describe("paying a well-formed 402", () => {
     const err = await paidFetch(`${server.url}/api/data`).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PaymentRejectedError);
     const [receipt] = await paidFetch.exportReceipts();
-    expect(err).toMatchObject({ txHash: receipt!.txHash, serverCode: "PAYMENT_NOT_FOUND", invoice: { payTo: trusted, amountMicro: 1000n } });
+    expect(err).toMatchObject({
+      txHash: receipt!.txHash,
+      serverCode: "PAYMENT_NOT_FOUND",
+      invoice: { payTo: trusted, amountMicro: 1000n },
+    });
     expect(receipt!.status).toBe("refused");
     expect(payer.calls).toHaveLength(1);
     expect(server.requests).toHaveLength(2);
@@ -151,7 +217,18 @@ describe("paying a well-formed 402", () => {
 
   it("a body-only ClawPurse 402 (no header, no accepts) is paid from payment.amountMicro", async () => {
     const id = invoiceId();
-    const body = { error: "PAYMENT_REQUIRED", payment: { invoiceId: id, memo: id, amount: "0.001000", amountMicro: "1000", denom: "uneutaro", address: trusted, network: "cosmos:Neutaro-1" } };
+    const body = {
+      error: "PAYMENT_REQUIRED",
+      payment: {
+        invoiceId: id,
+        memo: id,
+        amount: "0.001000",
+        amountMicro: "1000",
+        denom: "uneutaro",
+        address: trusted,
+        network: "cosmos:Neutaro-1",
+      },
+    };
     server = await fakeServer(payOnce({ headers: { "content-type": "application/json" }, body }));
     const payer = spyPayer();
     const res = await createPaidFetch({ payer, policy: policy(), store: memoryStore() })(`${server.url}/x`);

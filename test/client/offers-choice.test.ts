@@ -8,9 +8,17 @@ import { offerFacts } from "../../src/client/wallet.js";
 const PAY_TO = toBech32("neutaro", new Uint8Array(20).fill(7));
 const ID = (n: number) => `invoice-${String(n).padStart(12, "0")}`;
 const entry = (amount: string, extra: Record<string, unknown>, over: Record<string, unknown> = {}) => ({
-  scheme: "exact", network: "cosmos:Neutaro-1", amount, asset: "uneutaro", payTo: PAY_TO, maxTimeoutSeconds: 300, extra, ...over,
+  scheme: "exact",
+  network: "cosmos:Neutaro-1",
+  amount,
+  asset: "uneutaro",
+  payTo: PAY_TO,
+  maxTimeoutSeconds: 300,
+  extra,
+  ...over,
 });
-const header = (accepts: unknown[]) => Buffer.from(JSON.stringify({ x402Version: 2, error: "Payment required", resource: { url: "https://a/x" }, accepts })).toString("base64");
+const header = (accepts: unknown[]) =>
+  Buffer.from(JSON.stringify({ x402Version: 2, error: "Payment required", resource: { url: "https://a/x" }, accepts })).toString("base64");
 const policy = compilePolicy({ maxPerRequest: "0.1" });
 
 const accepts = [
@@ -27,11 +35,27 @@ describe("choosing among offers", () => {
     const h = header(accepts);
     const single = readInvoice(h, undefined, policy.acceptance);
     const offers = readOffers(h, undefined, policy.acceptance);
-    expect(offers.map((o) => [o.kind, o.invoiceId])).toEqual([["bundle", ID(2)], ["bundle", ID(3)], ["bundle", ID(4)], ["pass", ID(5)], ["pass", ID(6)]]);
+    expect(offers.map((o) => [o.kind, o.invoiceId])).toEqual([
+      ["bundle", ID(2)],
+      ["bundle", ID(3)],
+      ["bundle", ID(4)],
+      ["pass", ID(5)],
+      ["pass", ID(6)],
+    ]);
     // 1000 for 0.2 NTMPI is cheapest per request but above maxPerRequest 0.1: the cap is on the amount paid.
-    expect(pickOffer(single, offers, "bundle", policy.maxPerRequestMicro)).toMatchObject({ kind: "bundle", invoiceId: ID(3), uses: 100, amountMicro: 30_000n });
+    expect(pickOffer(single, offers, "bundle", policy.maxPerRequestMicro)).toMatchObject({
+      kind: "bundle",
+      invoiceId: ID(3),
+      uses: 100,
+      amountMicro: 30_000n,
+    });
     expect(pickOffer(single, offers, "bundle", 1_000_000n)).toMatchObject({ invoiceId: ID(4) });
-    expect(pickOffer(single, offers, "pass", policy.maxPerRequestMicro)).toMatchObject({ kind: "pass", invoiceId: ID(6), scope: "api", seconds: 86400 });
+    expect(pickOffer(single, offers, "pass", policy.maxPerRequestMicro)).toMatchObject({
+      kind: "pass",
+      invoiceId: ID(6),
+      scope: "api",
+      seconds: 86400,
+    });
     expect(pickOffer(single, offers, "pass", 60_000n)).toMatchObject({ invoiceId: ID(5) });
     expect(pickOffer(single, offers, "single", 1_000_000n)).toMatchObject({ kind: "single", invoiceId: ID(1), uses: 1 });
     expect(pickOffer(single, offers, "pass", 10_000n)).toMatchObject({ kind: "single", invoiceId: ID(1) });
@@ -63,8 +87,13 @@ describe("choosing among offers", () => {
 describe("what an allow says about a bundle or pass", () => {
   const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64");
   it("reads X-Payment-Uses-Left / X-Payment-Pass, else the PAYMENT-RESPONSE extras (proxies that forward only that)", () => {
-    expect(offerFacts(new Response(null, { headers: { "x-payment-uses-left": "3", "x-payment-pass": "a.b.c" } }))).toEqual({ usesLeft: 3, token: "a.b.c" });
-    expect(offerFacts(new Response(null, { headers: { "payment-response": b64({ success: true, usesLeft: 2, pass: "d.e.f" }) } }))).toEqual({ usesLeft: 2, token: "d.e.f" });
+    expect(offerFacts(new Response(null, { headers: { "x-payment-uses-left": "3", "x-payment-pass": "a.b.c" } }))).toEqual({
+      usesLeft: 3,
+      token: "a.b.c",
+    });
+    expect(offerFacts(new Response(null, { headers: { "payment-response": b64({ success: true, usesLeft: 2, pass: "d.e.f" }) } }))).toEqual(
+      { usesLeft: 2, token: "d.e.f" },
+    );
     expect(offerFacts(new Response(null, { headers: { "payment-response": b64({ usesLeft: -1, pass: 7 }) } }))).toEqual({});
     expect(offerFacts(new Response(null, { headers: { "payment-response": "%%%", "x-payment-uses-left": "1e3" } }))).toEqual({});
   });

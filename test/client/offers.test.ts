@@ -44,7 +44,13 @@ afterAll(async () => {
 });
 
 function walletPayer(n: number): CosmjsPayer & { count: () => number } {
-  const p = cosmjsPayer({ mnemonic: stack.devnet.wallets[n]!.mnemonic, rpc: stack.devnet.rpcUrl, chainId: stack.devnet.chainId, gasPrice: "0.025uneutaro", pollIntervalMs: 100 });
+  const p = cosmjsPayer({
+    mnemonic: stack.devnet.wallets[n]!.mnemonic,
+    rpc: stack.devnet.rpcUrl,
+    chainId: stack.devnet.chainId,
+    gasPrice: "0.025uneutaro",
+    pollIntervalMs: 100,
+  });
   payers.push(p);
   let count = 0;
   // A payment is a broadcast (pay) or a transaction signed for the server to broadcast (x402 v2 sign).
@@ -55,7 +61,12 @@ function walletPayer(n: number): CosmjsPayer & { count: () => number } {
   });
 }
 const policy = (o: Partial<SpendingPolicy> = {}): SpendingPolicy => ({
-  maxPerRequest: "0.05", maxPerDay: "1", allowedPayTo: [stack.payTo], allowedHosts: ["127.0.0.1"], allowedNetworks: [`cosmos:${stack.devnet.chainId}`], ...o,
+  maxPerRequest: "0.05",
+  maxPerDay: "1",
+  allowedPayTo: [stack.payTo],
+  allowedHosts: ["127.0.0.1"],
+  allowedNetworks: [`cosmos:${stack.devnet.chainId}`],
+  ...o,
 });
 const balanceOf = (n: number) => stack.devnet.balance(stack.devnet.wallets[n]!.address);
 
@@ -71,7 +82,9 @@ describe("createPaidFetch with offers", () => {
     expect(payer.count()).toBe(3);
     const receipts = await paidFetch.exportReceipts();
     expect(receipts.map((r) => [r.offer, r.uses, r.used, r.amountMicro, r.status])).toEqual([
-      ["bundle", 5, 5, "4000", "redeemed"], ["bundle", 5, 5, "4000", "redeemed"], ["bundle", 5, 2, "4000", "redeemed"],
+      ["bundle", 5, 5, "4000", "redeemed"],
+      ["bundle", 5, 5, "4000", "redeemed"],
+      ["bundle", 5, 2, "4000", "redeemed"],
     ]);
     expect(before - balanceOf(3)).toBe(3n * (4000n + payer.feeMicro));
   });
@@ -94,18 +107,21 @@ describe("createPaidFetch with offers", () => {
     const paidFetch = createPaidFetch({ payer, policy: policy({ maxPerRequest: "0.003" }), store: memoryStore(), prefer: "bundle" });
     for (let i = 0; i < 2; i++) expect((await paidFetch(`${api.url}/api/search/${i}`)).status).toBe(200);
     expect(payer.count()).toBe(2);
-    expect((await paidFetch.exportReceipts()).map((r) => [r.offer, r.amountMicro])).toEqual([[undefined, "1000"], [undefined, "1000"]]);
+    expect((await paidFetch.exportReceipts()).map((r) => [r.offer, r.amountMicro])).toEqual([
+      [undefined, "1000"],
+      [undefined, "1000"],
+    ]);
   });
 
   it("after a restart (same receipt store) a held bundle and a held pass are used again, not paid again", async () => {
     const store = memoryStore();
     const payer = walletPayer(7);
-    const before = createPaidFetch({ payer, policy: policy(), store, prefer: "bundle" });
-    for (let i = 0; i < 2; i++) expect((await before(`${api.url}/api/items/r${i}`)).status).toBe(200);
-    const after = createPaidFetch({ payer, policy: policy(), store, prefer: "bundle" });
-    for (let i = 2; i < 5; i++) expect((await after(`${api.url}/api/items/r${i}`)).status).toBe(200);
+    const beforeRestart = createPaidFetch({ payer, policy: policy(), store, prefer: "bundle" });
+    for (let i = 0; i < 2; i++) expect((await beforeRestart(`${api.url}/api/items/r${i}`)).status).toBe(200);
+    const afterRestart = createPaidFetch({ payer, policy: policy(), store, prefer: "bundle" });
+    for (let i = 2; i < 5; i++) expect((await afterRestart(`${api.url}/api/items/r${i}`)).status).toBe(200);
     expect(payer.count()).toBe(1);
-    expect((await after(`${api.url}/api/items/r5`)).status).toBe(200);
+    expect((await afterRestart(`${api.url}/api/items/r5`)).status).toBe(200);
     expect(payer.count()).toBe(2);
 
     const passStore = memoryStore();

@@ -3,8 +3,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
-  compilePolicy, createPaidFetch, fileStore, memoryStore, PaymentNotSentError, PolicyConfigError,
-  type ApprovalRequest, type PolicyStore, type SpendingPolicy,
+  compilePolicy,
+  createPaidFetch,
+  fileStore,
+  memoryStore,
+  PaymentNotSentError,
+  PolicyConfigError,
+  type ApprovalRequest,
+  type PolicyStore,
+  type SpendingPolicy,
 } from "../../src/client/index.js";
 import { address, fakeServer, gate402Answer, payOnce, spyPayer, v2Offer, type FakeServer, type Handler } from "./helpers.js";
 
@@ -23,12 +30,19 @@ afterAll(async () => {
 
 const payTo = address();
 /** Every request without a proof gets a fresh 402 for `amount`; with a proof, 200. */
-const gate = (amount = "1000"): Handler => (req, res) => payOnce(gate402Answer(v2Offer({ payTo, amount })))(req, res);
+const gate =
+  (amount = "1000"): Handler =>
+  (req, res) =>
+    payOnce(gate402Answer(v2Offer({ payTo, amount })))(req, res);
 const policy = (o: Partial<SpendingPolicy> = {}): SpendingPolicy => ({ maxPerRequest: "0.01", allowedPayTo: [payTo], ...o });
 
 describe("spending policy", () => {
   it("config amounts accept decimal NTMPI strings and bigint uneutaro; all problems are reported together", () => {
-    expect(compilePolicy({ maxPerRequest: "0.5", maxPerHour: 2_000_000n, maxPerDay: "3" })).toMatchObject({ maxPerRequestMicro: 500_000n, maxPerHourMicro: 2_000_000n, maxPerDayMicro: 3_000_000n });
+    expect(compilePolicy({ maxPerRequest: "0.5", maxPerHour: 2_000_000n, maxPerDay: "3" })).toMatchObject({
+      maxPerRequestMicro: 500_000n,
+      maxPerHourMicro: 2_000_000n,
+      maxPerDayMicro: 3_000_000n,
+    });
     const err = (() => {
       try {
         compilePolicy({ maxPerRequest: "0.0000001", maxPerHour: "-1", maxPerDay: "1e3", allowedPayTo: [] });
@@ -44,7 +58,12 @@ describe("spending policy", () => {
     server = await fakeServer(gate());
     let now = Date.parse("2026-01-01T00:00:00Z");
     const payer = spyPayer();
-    const paidFetch = createPaidFetch({ payer, policy: policy({ maxPerHour: "0.002", maxPerDay: "0.003" }), store: memoryStore(), now: () => now });
+    const paidFetch = createPaidFetch({
+      payer,
+      policy: policy({ maxPerHour: "0.002", maxPerDay: "0.003" }),
+      store: memoryStore(),
+      now: () => now,
+    });
     const call = () => paidFetch(`${server!.url}/x`, { idempotencyKey: String(Math.random()) });
     await call();
     now += 30 * 60_000;
@@ -65,13 +84,21 @@ describe("spending policy", () => {
     let answer = false;
     const payer = spyPayer();
     const paidFetch = createPaidFetch({
-      payer, store: memoryStore(),
+      payer,
+      store: memoryStore(),
       policy: policy({ maxPerDay: "0.006", approveAbove: "0.001", approve: async (r) => (asked.push(r), answer) }),
     });
     await paidFetch(`${server.url}/small`);
     expect(asked).toHaveLength(0);
     await expect(paidFetch(`${server.url}/big`)).rejects.toMatchObject({ code: "DENIED_BY_APPROVER" });
-    expect(asked[0]).toMatchObject({ kind: "invoice", method: "GET", url: `${server.url}/big`, payTo, amountMicro: 5000n, denom: "uneutaro" });
+    expect(asked[0]).toMatchObject({
+      kind: "invoice",
+      method: "GET",
+      url: `${server.url}/big`,
+      payTo,
+      amountMicro: 5000n,
+      denom: "uneutaro",
+    });
     answer = true;
     expect((await paidFetch(`${server.url}/big`)).status).toBe(200); // the refused 5000 was released: 1000 + 5000 fits 6000
     await expect(paidFetch(`${server.url}/small`, { idempotencyKey: "2" })).rejects.toMatchObject({ code: "DAILY_CAP" });

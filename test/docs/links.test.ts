@@ -8,7 +8,13 @@ import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
-const DOCS = ["README.md", "helm/gate402/README.md", ...readdirSync(join(ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+const DOCS = [
+  "README.md",
+  "helm/gate402/README.md",
+  ...readdirSync(join(ROOT, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => `docs/${f}`),
+];
 // Top-level entries a code-span path may start with (a path elsewhere is an example, not a pointer).
 const TOP = new Set(readdirSync(ROOT).filter((e) => e !== "node_modules" && !e.startsWith(".git")));
 
@@ -21,7 +27,11 @@ function anchors(markdown: string): Set<string> {
     if (/^\s*```/.test(line)) fenced = !fenced;
     const h = !fenced && /^#{1,6}\s+(.*)$/.exec(line);
     if (!h) continue;
-    const base = h[1]!.trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, "").replace(/\s/g, "-");
+    const base = h[1]!
+      .trim()
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, "")
+      .replace(/\s/g, "-");
     const n = seen.get(base) ?? 0;
     seen.set(base, n + 1);
     out.add(n ? `${base}-${n}` : base);
@@ -30,15 +40,19 @@ function anchors(markdown: string): Set<string> {
 }
 
 /** Text outside fenced code blocks (links and spans there are examples, not pointers). */
-const prose = (md: string) => md.split(/^\s*```.*$/m).filter((_, i) => i % 2 === 0).join("\n");
+const prose = (md: string) =>
+  md
+    .split(/^\s*```.*$/m)
+    .filter((_, i) => i % 2 === 0)
+    .join("\n");
 
 function links(md: string): string[] {
-  return [...prose(md).matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)].map((m) => m[1]!)
-    .filter((t) => !/^[a-z][a-z0-9+.-]*:/i.test(t));
+  return [...prose(md).matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)].map((m) => m[1]!).filter((t) => !/^[a-z][a-z0-9+.-]*:/i.test(t));
 }
 
 function codePaths(md: string): string[] {
-  return [...prose(md).matchAll(/`([^`\s]+)`/g)].map((m) => m[1]!.replace(/^\.\//, "").replace(/[:#].*$/, ""))
+  return [...prose(md).matchAll(/`([^`\s]+)`/g)]
+    .map((m) => m[1]!.replace(/^\.\//, "").replace(/[:#].*$/, ""))
     .filter((p) => p.includes("/") || TOP.has(p))
     .filter((p) => TOP.has(p.split("/")[0]!) && !/[*{}<>…]/.test(p));
 }
@@ -59,7 +73,8 @@ describe.each(DOCS)("%s", (doc) => {
         broken.push(`${target}: no ${relative(ROOT, abs)}`);
         continue;
       }
-      if (anchor && abs.endsWith(".md") && !anchors(readFileSync(abs, "utf8")).has(anchor.toLowerCase())) broken.push(`${target}: no heading #${anchor}`);
+      if (anchor && abs.endsWith(".md") && !anchors(readFileSync(abs, "utf8")).has(anchor.toLowerCase()))
+        broken.push(`${target}: no heading #${anchor}`);
     }
     expect(broken).toEqual([]);
   });
@@ -75,7 +90,8 @@ describe.each(DOCS)("%s", (doc) => {
 
 describe("the checker itself", () => {
   it("finds links, anchors and code paths, and skips URLs and fenced examples", () => {
-    const md = "# A b\n## A b\n[x](docs/nope.md) [y](https://e.org) `src/cli.ts` `GATEWAY_RPC` `/manage/x`\n```\n[z](zz.md) `src/zz.ts`\n```\n";
+    const md =
+      "# A b\n## A b\n[x](docs/nope.md) [y](https://e.org) `src/cli.ts` `GATEWAY_RPC` `/manage/x`\n```\n[z](zz.md) `src/zz.ts`\n```\n";
     expect(links(md)).toEqual(["docs/nope.md"]);
     expect(codePaths(md)).toEqual(["src/cli.ts"]);
     expect([...anchors(md)]).toEqual(["a-b", "a-b-1"]);

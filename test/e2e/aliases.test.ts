@@ -21,7 +21,10 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-interface Answer { status: number; body: any }
+interface Answer {
+  status: number;
+  body: any;
+}
 type Ask = (method: string, target: string, headers?: Record<string, string>, host?: string) => Promise<Answer>;
 
 const TRANSPORTS: Record<string, Ask> = {
@@ -31,20 +34,52 @@ const TRANSPORTS: Record<string, Ask> = {
     return { status, body: status === 200 ? undefined : deniedBody(res) };
   },
   "forward-auth": async (method, target, headers = {}, host = "api.example.com") => {
-    const res = await rawRequest({ port: stack.gw.httpPort, path: "/auth/forward", headers: { "x-forwarded-method": method, "x-forwarded-uri": target, "x-forwarded-host": host, "x-forwarded-proto": "https", ...headers } });
+    const res = await rawRequest({
+      port: stack.gw.httpPort,
+      path: "/auth/forward",
+      headers: {
+        "x-forwarded-method": method,
+        "x-forwarded-uri": target,
+        "x-forwarded-host": host,
+        "x-forwarded-proto": "https",
+        ...headers,
+      },
+    });
     return { status: res.status, body: res.body ? res.json() : undefined };
   },
   "ext-authz": async (method, target, headers = {}, host = "api.example.com") => {
-    const res = await rawRequest({ port: stack.gw.httpPort, method, path: `/ext-authz${target}`, headers: { host, "x-forwarded-proto": "https", ...headers } });
+    const res = await rawRequest({
+      port: stack.gw.httpPort,
+      method,
+      path: `/ext-authz${target}`,
+      headers: { host, "x-forwarded-proto": "https", ...headers },
+    });
     return { status: res.status, body: res.body ? res.json() : undefined };
   },
 };
 
 const PRICED = [
-  "/api/expensive", "/api/expensive/", "/api/expensive//", "/api/expensive/.", "/API/EXPENSIVE", "/Api/Expensive?x=1",
-  "/API/premium/x", "/api/PREMIUM/x", "/api/premium/x", "/api/./expensive", "/x/../api/expensive", "/api/%65xpensive",
+  "/api/expensive",
+  "/api/expensive/",
+  "/api/expensive//",
+  "/api/expensive/.",
+  "/API/EXPENSIVE",
+  "/Api/Expensive?x=1",
+  "/API/premium/x",
+  "/api/PREMIUM/x",
+  "/api/premium/x",
+  "/api/./expensive",
+  "/x/../api/expensive",
+  "/api/%65xpensive",
 ];
-const REFUSED = ["/api/expensive%3F", "/api/expensive%3Fx=1", "/api%2Fexpensive", "/api/expensive%23", "/api%5Cexpensive", "/api/expensive%00"];
+const REFUSED = [
+  "/api/expensive%3F",
+  "/api/expensive%3Fx=1",
+  "/api%2Fexpensive",
+  "/api/expensive%23",
+  "/api%5Cexpensive",
+  "/api/expensive%00",
+];
 
 describe.each(Object.keys(TRANSPORTS))("%s", (name) => {
   const ask = TRANSPORTS[name]!;
@@ -69,7 +104,10 @@ describe.each(Object.keys(TRANSPORTS))("%s", (name) => {
       ["host", ["GET", "/api/x", {}, `${"h".repeat(300)}.example`]],
       ["path", ["GET", `/api/${"p".repeat(9000)}`]],
       ["header", ["GET", "/api/x", { "x-big": "v".repeat(17 * 1024) }]],
-      ["headers in total", ["GET", "/api/x", Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`x-big-${i}`, "v".repeat(15 * 1024)]))]],
+      [
+        "headers in total",
+        ["GET", "/api/x", Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`x-big-${i}`, "v".repeat(15 * 1024)]))],
+      ],
     ];
     for (const [what, args] of cases) {
       const { status, body } = await ask(...args);

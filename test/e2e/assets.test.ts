@@ -37,7 +37,8 @@ let network1: string;
 async function remotePayer(chain: Devnet, w: number): Promise<typeof remote> {
   const wallet = await DirectSecp256k1HdWallet.fromMnemonic(chain.wallets[w]!.mnemonic, { prefix: SECOND.prefix });
   const c = await SigningStargateClient.connectWithSigner(chain.rpcUrl, wallet, {
-    gasPrice: GasPrice.fromString(`0.025${SECOND.denom}`), broadcastPollIntervalMs: 100,
+    gasPrice: GasPrice.fromString(`0.025${SECOND.denom}`),
+    broadcastPollIntervalMs: 100,
   });
   const from = chain.wallets[w]!.address;
   const fee = { amount: [{ denom: SECOND.denom, amount: "5000" }], gas: "200000" };
@@ -63,7 +64,9 @@ beforeAll(async () => {
       GATEWAY_NETWORKS: JSON.stringify([net2]),
       GATEWAY_ROUTES_FILE: join(dir, "routes.yaml"),
       GATEWAY_CHAIN_TIMEOUT_MS: "400",
-      GATEWAY_WATCHER_POLL_MS: "50", GATEWAY_WATCHER_LEASE_POLL_MS: "200", GATEWAY_RPC_HEALTH_MS: "0",
+      GATEWAY_WATCHER_POLL_MS: "50",
+      GATEWAY_WATCHER_LEASE_POLL_MS: "200",
+      GATEWAY_RPC_HEALTH_MS: "0",
       // the chain id is known only once the devnet runs: filled below
       GATEWAY_ASSETS: "",
     },
@@ -118,7 +121,9 @@ describe("an IBC denom as a second asset on the primary network", () => {
     const ok = await prove("/api/ibc", again.payment.invoiceId, paid.txHash);
     expect(httpStatus(ok)).toBe(200);
     expect(JSON.parse(Buffer.from(okResponseHeaders(ok)["payment-response"]!, "base64").toString())).toMatchObject({
-      success: true, transaction: paid.txHash, network: network1,
+      success: true,
+      transaction: paid.txHash,
+      network: network1,
     });
   });
 
@@ -126,10 +131,15 @@ describe("an IBC denom as a second asset on the primary network", () => {
     const { body, v2 } = await quote("/api/two");
     expect(body.payment).toMatchObject({ denom: "uneutaro", currency: "NTMPI", amountMicro: "1000" });
     expect(body.accepts.map((a: { asset: string; maxAmountRequired: string }) => [a.asset, a.maxAmountRequired])).toEqual([
-      ["uneutaro", "1000"], [IBC_ATOM, "3000"],
+      ["uneutaro", "1000"],
+      [IBC_ATOM, "3000"],
     ]);
-    expect(v2.accepts.map((a: { asset: string; amount: string; network: string; payTo: string }) => [a.asset, a.amount, a.network, a.payTo]))
-      .toEqual([["uneutaro", "1000", network1, stack.payTo], [IBC_ATOM, "3000", network1, stack.payTo]]);
+    expect(
+      v2.accepts.map((a: { asset: string; amount: string; network: string; payTo: string }) => [a.asset, a.amount, a.network, a.payTo]),
+    ).toEqual([
+      ["uneutaro", "1000", network1, stack.payTo],
+      [IBC_ATOM, "3000", network1, stack.payTo],
+    ]);
     const [primary, ibc] = body.accepts as { extra: { invoiceId: string } }[];
     expect(primary!.extra.invoiceId).toBe(body.payment.invoiceId);
     expect(ibc!.extra.invoiceId).not.toBe(primary!.extra.invoiceId);
@@ -152,7 +162,8 @@ describe("an asset on a second devnet chain", () => {
   it("an invoice on the second chain paid there is allowed; the watcher indexes both chains", async () => {
     const { body, v2 } = await quote("/api/both-chains");
     expect(body.accepts.map((a: { network: string; asset: string; payTo: string }) => [a.network, a.asset, a.payTo])).toEqual([
-      [network1, "uneutaro", stack.payTo], [NETWORK_2, SECOND.denom, b.wallets[0]!.address],
+      [network1, "uneutaro", stack.payTo],
+      [NETWORK_2, SECOND.denom, b.wallets[0]!.address],
     ]);
     expect(v2.accepts[1]).toMatchObject({ network: NETWORK_2, asset: SECOND.denom, amount: "4000", payTo: b.wallets[0]!.address });
     const inv2 = body.accepts[1].extra.invoiceId as string;
@@ -160,14 +171,26 @@ describe("an asset on a second devnet chain", () => {
     const ok = await prove("/api/both-chains", inv2, tx2);
     expect(httpStatus(ok)).toBe(200);
     expect(JSON.parse(Buffer.from(okResponseHeaders(ok)["payment-response"]!, "base64").toString())).toMatchObject({
-      network: NETWORK_2, transaction: tx2, payer: remote.address,
+      network: NETWORK_2,
+      transaction: tx2,
+      payer: remote.address,
     });
     // Status of the second chain's invoice: its network, denom and address.
     const st = await (await fetch(`${stack.gw.httpUrl}/invoices/${inv2}`)).json();
-    expect(st).toMatchObject({ status: "redeemed", network: NETWORK_2, denom: SECOND.denom, currency: "ATOM2", address: b.wallets[0]!.address });
+    expect(st).toMatchObject({
+      status: "redeemed",
+      network: NETWORK_2,
+      denom: SECOND.denom,
+      currency: "ATOM2",
+      address: b.wallets[0]!.address,
+    });
     // Both watchers recorded their chain's payments, each in its invoice's denom.
     const row = async (tx: string) =>
-      (await stack.gw.store.pool.query("SELECT recipient, denom, amount_micro::text AS amount, status FROM payments WHERE tx_hash = $1", [tx])).rows[0];
+      (
+        await stack.gw.store.pool.query("SELECT recipient, denom, amount_micro::text AS amount, status FROM payments WHERE tx_hash = $1", [
+          tx,
+        ])
+      ).rows[0];
     await waitUntil(async () => (await row(tx2)) !== undefined, 15_000, "second-chain payment indexed");
     expect(await row(tx2)).toEqual({ recipient: b.wallets[0]!.address, denom: SECOND.denom, amount: "4000", status: "matched" });
     const { body: b1 } = await quote("/api/ibc");
@@ -175,7 +198,9 @@ describe("an asset on a second devnet chain", () => {
     await waitUntil(async () => (await row(ibcTx.txHash)) !== undefined, 15_000, "primary-chain IBC payment indexed");
     expect(await row(ibcTx.txHash)).toEqual({ recipient: stack.payTo, denom: IBC_ATOM, amount: "2000", status: "matched" });
     // Invoice only (no hash): found through the watcher's index.
-    expect(httpStatus(await client.check(envoyCheck({ path: "/api/ibc", headers: { "x-payment-proof": b1.payment.invoiceId } })))).toBe(200);
+    expect(httpStatus(await client.check(envoyCheck({ path: "/api/ibc", headers: { "x-payment-proof": b1.payment.invoiceId } })))).toBe(
+      200,
+    );
   });
 
   it("a route priced only on the second chain: its 402 names that chain, and paid there it is allowed", async () => {

@@ -26,10 +26,38 @@ const MALFORMED: [string, Record<string, string>][] = [
   ["PAYMENT-SIGNATURE that is not base64", { "payment-signature": "%%%not base64%%%" }],
   ["PAYMENT-SIGNATURE with invalid JSON", { "payment-signature": b64("{not json") }],
   ["PAYMENT-SIGNATURE with JSON null", { "payment-signature": b64("null") }],
-  ["PAYMENT-SIGNATURE of x402 v1 shape", { "payment-signature": b64(JSON.stringify({ x402Version: 1, scheme: "exact", network: "x", payload: {} })) }],
-  ["PAYMENT-SIGNATURE with another network", { "payment-signature": b64(JSON.stringify({ x402Version: 2, accepted: { scheme: "exact", network: "eip155:8453" }, payload: { txHash: "A".repeat(64) } })) }],
-  ["PAYMENT-SIGNATURE with an unknown scheme", { "payment-signature": b64(JSON.stringify({ x402Version: 2, accepted: { scheme: "upto", network: "cosmos:neutaro-devnet-1" }, payload: { txHash: "A".repeat(64) } })) }],
-  ["X-PAYMENT with a bad tx hash", { "x-payment": b64(JSON.stringify({ x402Version: 1, scheme: "exact", network: "cosmos:neutaro-devnet-1", payload: { txHash: "0x12" } })) }],
+  [
+    "PAYMENT-SIGNATURE of x402 v1 shape",
+    { "payment-signature": b64(JSON.stringify({ x402Version: 1, scheme: "exact", network: "x", payload: {} })) },
+  ],
+  [
+    "PAYMENT-SIGNATURE with another network",
+    {
+      "payment-signature": b64(
+        JSON.stringify({ x402Version: 2, accepted: { scheme: "exact", network: "eip155:8453" }, payload: { txHash: "A".repeat(64) } }),
+      ),
+    },
+  ],
+  [
+    "PAYMENT-SIGNATURE with an unknown scheme",
+    {
+      "payment-signature": b64(
+        JSON.stringify({
+          x402Version: 2,
+          accepted: { scheme: "upto", network: "cosmos:neutaro-devnet-1" },
+          payload: { txHash: "A".repeat(64) },
+        }),
+      ),
+    },
+  ],
+  [
+    "X-PAYMENT with a bad tx hash",
+    {
+      "x-payment": b64(
+        JSON.stringify({ x402Version: 1, scheme: "exact", network: "cosmos:neutaro-devnet-1", payload: { txHash: "0x12" } }),
+      ),
+    },
+  ],
   ["X-PAYMENT with a deeply nested payload", { "x-payment": b64("[".repeat(5000) + "]".repeat(5000)) }],
 ];
 
@@ -59,7 +87,11 @@ describe("bad input never crashes and never charges", () => {
   });
 
   it("a malformed client id or a missing key is 401, not a crash", async () => {
-    const cases: Record<string, string>[] = [{ "x-client-id": "../../etc/passwd", "x-client-key": "k_" + "a".repeat(43) }, { "x-client-id": "c_ok" }, { "x-client-id": "c_ok", "x-client-key": "short" }];
+    const cases: Record<string, string>[] = [
+      { "x-client-id": "../../etc/passwd", "x-client-key": "k_" + "a".repeat(43) },
+      { "x-client-id": "c_ok" },
+      { "x-client-id": "c_ok", "x-client-key": "short" },
+    ];
     for (const headers of cases) {
       const res = await client.check(envoyCheck({ headers }));
       expect(httpStatus(res)).toBe(401);

@@ -60,16 +60,49 @@ describe("pay per request through Caddy forward_auth", () => {
     const body = await res.json();
     const network = `cosmos:${stack.devnet.chainId}`;
     const resource = `${caddy.url}/api/data?x=1`;
-    expect(body).toMatchObject({ error: "PAYMENT_REQUIRED", message: "Payment of 0.001000 NTMPI required for GET /api/data", x402Version: 1 });
-    expect(body.payment).toMatchObject({ amount: "0.001000", amountMicro: "1000", currency: "NTMPI", denom: "uneutaro", address: stack.payTo, network, verifyUrl: `${caddy.url}/invoices/${body.payment.invoiceId}` });
-    expect(body.prepaid).toEqual({ accountsUrl: `${caddy.url}/prepaid/accounts`, depositUrl: `${caddy.url}/prepaid/deposit`, balanceUrl: `${caddy.url}/prepaid/balance/{clientId}` });
-    expect(body.accepts).toEqual([{
-      scheme: "exact", network, maxAmountRequired: "1000", asset: "uneutaro", payTo: stack.payTo, resource, description: body.message,
-      mimeType: "application/json", maxTimeoutSeconds: 300, extra: { invoiceId: body.payment.invoiceId, memo: body.payment.invoiceId, decimals: 6 },
-    }]);
+    expect(body).toMatchObject({
+      error: "PAYMENT_REQUIRED",
+      message: "Payment of 0.001000 NTMPI required for GET /api/data",
+      x402Version: 1,
+    });
+    expect(body.payment).toMatchObject({
+      amount: "0.001000",
+      amountMicro: "1000",
+      currency: "NTMPI",
+      denom: "uneutaro",
+      address: stack.payTo,
+      network,
+      verifyUrl: `${caddy.url}/invoices/${body.payment.invoiceId}`,
+    });
+    expect(body.prepaid).toEqual({
+      accountsUrl: `${caddy.url}/prepaid/accounts`,
+      depositUrl: `${caddy.url}/prepaid/deposit`,
+      balanceUrl: `${caddy.url}/prepaid/balance/{clientId}`,
+    });
+    expect(body.accepts).toEqual([
+      {
+        scheme: "exact",
+        network,
+        maxAmountRequired: "1000",
+        asset: "uneutaro",
+        payTo: stack.payTo,
+        resource,
+        description: body.message,
+        mimeType: "application/json",
+        maxTimeoutSeconds: 300,
+        extra: { invoiceId: body.payment.invoiceId, memo: body.payment.invoiceId, decimals: 6 },
+      },
+    ]);
     const v2 = decode(res.headers.get("payment-required"));
     expect(v2).toMatchObject({ x402Version: 2, resource: { url: resource, mimeType: "application/json" } });
-    expect(v2.accepts[0]).toMatchObject({ scheme: "exact", network, amount: "1000", asset: "uneutaro", payTo: stack.payTo, extra: { invoiceId: body.payment.invoiceId } });
+    expect(v2.accepts[0]).toMatchObject({
+      scheme: "exact",
+      network,
+      amount: "1000",
+      asset: "uneutaro",
+      payTo: stack.payTo,
+      extra: { invoiceId: body.payment.invoiceId },
+    });
     expect(upstream.seen.length).toBe(before);
   });
 
@@ -77,18 +110,29 @@ describe("pay per request through Caddy forward_auth", () => {
     const inv = await invoiceFor();
     const { txHash } = await stack.agent.send(inv.address, BigInt(inv.amountMicro), inv.memo);
     const proof = { "X-Payment-Proof": `${inv.invoiceId}:${txHash}` };
-    const { res, seen } = await upstreamSaw(() => get("/api/data?x=2", { ...proof, "X-Gate402-Paid-By": "spoofed", "X-Gate402-Dry-Run": "spoofed" }));
+    const { res, seen } = await upstreamSaw(() =>
+      get("/api/data?x=2", { ...proof, "X-Gate402-Paid-By": "spoofed", "X-Gate402-Dry-Run": "spoofed" }),
+    );
     expect(await res.json()).toMatchObject({ upstream: true });
     expect(seen.url).toBe("/api/data?x=2");
     expect(seen.headers).toMatchObject({
-      "x-gate402-paid-by": "invoice", "x-gate402-route": "default", "x-gate402-amount-micro": "1000",
-      "x-gate402-payer": stack.agent.address, "x-gate402-tx-hash": txHash, "x-gate402-client-id": "",
+      "x-gate402-paid-by": "invoice",
+      "x-gate402-route": "default",
+      "x-gate402-amount-micro": "1000",
+      "x-gate402-payer": stack.agent.address,
+      "x-gate402-tx-hash": txHash,
+      "x-gate402-client-id": "",
     });
     expect(seen.headers["x-gate402-decision-id"]).toMatch(/^[0-9a-f-]{36}$/);
     expect(seen.headers["x-payment-proof"]).toBeUndefined();
     expect(seen.headers["x-gate402-dry-run"]).toBeUndefined();
     expectNoPlaceholders(seen);
-    expect(decode(res.headers.get("payment-response"))).toEqual({ success: true, transaction: txHash, network: `cosmos:${stack.devnet.chainId}`, payer: stack.agent.address });
+    expect(decode(res.headers.get("payment-response"))).toEqual({
+      success: true,
+      transaction: txHash,
+      network: `cosmos:${stack.devnet.chainId}`,
+      payer: stack.agent.address,
+    });
     expect(res.headers.get("x-prepaid-balance")).toBeNull();
 
     const before = upstream.seen.length;
@@ -103,7 +147,13 @@ describe("pay per request through Caddy forward_auth", () => {
   it("x402 PAYMENT-SIGNATURE works through Caddy and is not passed upstream", async () => {
     const inv = await invoiceFor();
     const { txHash } = await stack.agent.send(inv.address, BigInt(inv.amountMicro), inv.memo);
-    const sig = Buffer.from(JSON.stringify({ x402Version: 2, accepted: { scheme: "exact", network: `cosmos:${stack.devnet.chainId}` }, payload: { txHash, invoiceId: inv.invoiceId } })).toString("base64");
+    const sig = Buffer.from(
+      JSON.stringify({
+        x402Version: 2,
+        accepted: { scheme: "exact", network: `cosmos:${stack.devnet.chainId}` },
+        payload: { txHash, invoiceId: inv.invoiceId },
+      }),
+    ).toString("base64");
     const { seen } = await upstreamSaw(() => get("/api/data", { "PAYMENT-SIGNATURE": sig }));
     expect(seen.headers["payment-signature"]).toBeUndefined();
     expect(seen.headers["x-gate402-tx-hash"]).toBe(txHash);
@@ -111,7 +161,11 @@ describe("pay per request through Caddy forward_auth", () => {
 
   it("the client cannot change what is priced: spoofed X-Forwarded-*, dot segments and query settings are ignored", async () => {
     const before = upstream.seen.length;
-    const spoofed = await get("/api/data", { "X-Forwarded-Uri": "/free/x", "X-Forwarded-Method": "OPTIONS", "X-Forwarded-Host": "evil.example" });
+    const spoofed = await get("/api/data", {
+      "X-Forwarded-Uri": "/free/x",
+      "X-Forwarded-Method": "OPTIONS",
+      "X-Forwarded-Host": "evil.example",
+    });
     expect(spoofed.status).toBe(402);
     expect((await spoofed.json()).message).toBe("Payment of 0.001000 NTMPI required for GET /api/data");
     const dotted = await rawRequest({ port: caddy.port, path: "/free/../api/data" });
@@ -132,7 +186,13 @@ describe("pay per request through Caddy forward_auth", () => {
 
   it("a free route passes with the full x-gate402-* set (empty where n/a), no placeholders", async () => {
     const { res, seen } = await upstreamSaw(() => get("/free/doc"));
-    expect(seen.headers).toMatchObject({ "x-gate402-paid-by": "free", "x-gate402-amount-micro": "0", "x-gate402-payer": "", "x-gate402-tx-hash": "", "x-gate402-client-id": "" });
+    expect(seen.headers).toMatchObject({
+      "x-gate402-paid-by": "free",
+      "x-gate402-amount-micro": "0",
+      "x-gate402-payer": "",
+      "x-gate402-tx-hash": "",
+      "x-gate402-client-id": "",
+    });
     expectNoPlaceholders(seen);
     expect(res.headers.get("payment-response")).toBeNull();
   });
@@ -142,11 +202,20 @@ describe("prepaid through Caddy forward_auth", () => {
   it("a funded account is served with X-Client-Id/X-Client-Key or Bearer, the upstream never sees the key, and an empty one gets 402", async () => {
     const acct = await (await fetch(`${stack.gw.httpUrl}/prepaid/accounts`, { method: "POST" })).json();
     const dep = await stack.agent.send(acct.depositAddress, 2500n, acct.depositMemo);
-    const credited = await fetch(`${stack.gw.httpUrl}/prepaid/deposit`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ clientId: acct.clientId, txHash: dep.txHash }) });
+    const credited = await fetch(`${stack.gw.httpUrl}/prepaid/deposit`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ clientId: acct.clientId, txHash: dep.txHash }),
+    });
     expect(credited.status).toBe(200);
 
     const first = await upstreamSaw(() => get("/api/data", { "X-Client-Id": acct.clientId, "X-Client-Key": acct.clientKey }));
-    expect(first.seen.headers).toMatchObject({ "x-gate402-paid-by": "prepaid", "x-gate402-client-id": acct.clientId, "x-gate402-payer": "", "x-gate402-tx-hash": "" });
+    expect(first.seen.headers).toMatchObject({
+      "x-gate402-paid-by": "prepaid",
+      "x-gate402-client-id": acct.clientId,
+      "x-gate402-payer": "",
+      "x-gate402-tx-hash": "",
+    });
     expect(first.seen.headers["x-client-key"]).toBeUndefined();
     expect(first.seen.headers["x-client-id"]).toBeUndefined();
     expectNoPlaceholders(first.seen);
@@ -171,11 +240,24 @@ describe("prepaid through Caddy forward_auth", () => {
     const created = await fetch(`${caddy.url}/prepaid/accounts`, { method: "POST" });
     expect(created.status).toBe(201);
     const acct = await created.json();
-    const payer = cosmjsPayer({ mnemonic: stack.devnet.wallets[4]!.mnemonic, rpc: stack.devnet.rpcUrl, chainId: stack.devnet.chainId, gasPrice: "0.025uneutaro", pollIntervalMs: 100 });
+    const payer = cosmjsPayer({
+      mnemonic: stack.devnet.wallets[4]!.mnemonic,
+      rpc: stack.devnet.rpcUrl,
+      chainId: stack.devnet.chainId,
+      gasPrice: "0.025uneutaro",
+      pollIntervalMs: 100,
+    });
     try {
       const paidFetch = createPaidFetch({
-        payer, store: memoryStore(),
-        policy: { allowedHosts: ["127.0.0.1"], allowedPayTo: [stack.payTo], allowedNetworks: [`cosmos:${stack.devnet.chainId}`], maxPerRequest: "0.01", maxPerDay: "1" },
+        payer,
+        store: memoryStore(),
+        policy: {
+          allowedHosts: ["127.0.0.1"],
+          allowedPayTo: [stack.payTo],
+          allowedNetworks: [`cosmos:${stack.devnet.chainId}`],
+          maxPerRequest: "0.01",
+          maxPerDay: "1",
+        },
         prepaid: { clientId: acct.clientId, key: acct.clientKey, topUpMicro: "0.003" },
       });
       const before = upstream.seen.length;

@@ -44,19 +44,36 @@ async function serve(): Promise<{ child: ChildProcess; grpc: string }> {
     cwd: ROOT,
     stdio: ["ignore", "ignore", "pipe"],
     env: {
-      PATH: process.env["PATH"], DATABASE_URL: db.url, GATEWAY_HOST: "127.0.0.1",
-      GATEWAY_GRPC_PORT: String(grpcPort), GATEWAY_HTTP_PORT: String(httpPort),
-      GATEWAY_PAYMENT_ADDRESS: devnet.wallets[0]!.address, GATEWAY_RPC: devnet.rpcUrl, GATEWAY_CHAIN_ID: devnet.chainId,
-      GATEWAY_INVOICE_SECRET: "crash-test-invoice-secret-0123456789abcdef0123", JWT_SECRET: "crash-test-jwt-secret-0123456789abcdef0123456789",
-      GATEWAY_WATCHER: "false", GATEWAY_CHECK_DEADLINE_MS: "5000", GATEWAY_DB_BATCH_WINDOW_MS: "2", LOG_LEVEL: "warn",
+      PATH: process.env["PATH"],
+      DATABASE_URL: db.url,
+      GATEWAY_HOST: "127.0.0.1",
+      GATEWAY_GRPC_PORT: String(grpcPort),
+      GATEWAY_HTTP_PORT: String(httpPort),
+      GATEWAY_PAYMENT_ADDRESS: devnet.wallets[0]!.address,
+      GATEWAY_RPC: devnet.rpcUrl,
+      GATEWAY_CHAIN_ID: devnet.chainId,
+      GATEWAY_INVOICE_SECRET: "crash-test-invoice-secret-0123456789abcdef0123",
+      JWT_SECRET: "crash-test-jwt-secret-0123456789abcdef0123456789",
+      GATEWAY_WATCHER: "false",
+      GATEWAY_CHECK_DEADLINE_MS: "5000",
+      GATEWAY_DB_BATCH_WINDOW_MS: "2",
+      LOG_LEVEL: "warn",
     },
   });
   let stderr = "";
   child.stderr!.on("data", (d) => (stderr += d));
-  await expect.poll(async () => {
-    if (child.exitCode !== null) throw new Error(`gate402 serve exited ${child.exitCode}: ${stderr}`);
-    return fetch(`http://127.0.0.1:${httpPort}/health`).then((r) => r.status, () => 0);
-  }, { timeout: 60_000, interval: 200 }).toBe(200);
+  await expect
+    .poll(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`gate402 serve exited ${child.exitCode}: ${stderr}`);
+        return fetch(`http://127.0.0.1:${httpPort}/health`).then(
+          (r) => r.status,
+          () => 0,
+        );
+      },
+      { timeout: 60_000, interval: 200 },
+    )
+    .toBe(200);
   return { child, grpc: `127.0.0.1:${grpcPort}` };
 }
 
@@ -102,8 +119,12 @@ describe("kill -9 during batched commits", () => {
     const first = await serve();
     // Kill once debits are flowing, while batches are in flight.
     const killed = (async () => {
-      await expect.poll(async () => (await store.pool.query(`SELECT count(*)::int AS n FROM (${CALLS}) c`)).rows[0].n,
-        { timeout: 30_000, interval: 20 }).toBeGreaterThan(300);
+      await expect
+        .poll(async () => (await store.pool.query(`SELECT count(*)::int AS n FROM (${CALLS}) c`)).rows[0].n, {
+          timeout: 30_000,
+          interval: 20,
+        })
+        .toBeGreaterThan(300);
       first.child.kill("SIGKILL");
     })();
     const seenBefore = await load(first.grpc, accounts, 40, killed);

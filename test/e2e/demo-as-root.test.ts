@@ -16,7 +16,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 const ROOT = join(import.meta.dirname, "..", "..");
 const AS_ROOT = process.getuid?.() === 0;
 
-function run(cwd: string, args: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  cwd: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ["dist/src/cli.js", ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
@@ -29,7 +33,10 @@ function run(cwd: string, args: string[], env: Record<string, string | undefined
 
 // Embedded Postgres on purpose: no DATABASE_URL of the test run may leak in.
 const env = (extra: Record<string, string> = {}) => ({
-  PATH: process.env["PATH"], HOME: homedir(), LOG_LEVEL: "warn", ...extra,
+  PATH: process.env["PATH"],
+  HOME: homedir(),
+  LOG_LEVEL: "warn",
+  ...extra,
 });
 
 describe.skipIf(!AS_ROOT)("as root in a mode-700 home folder (skipped: not running as root, the case needs uid 0)", () => {
@@ -64,9 +71,20 @@ describe.skipIf(!AS_ROOT)("as root in a mode-700 home folder (skipped: not runni
   }, 180_000);
 
   it("`gate402 dev` with its data inside the private folder: one line naming the folder and the fix, exit 1", async () => {
-    const r = await run(project, ["dev"], env({ GATEWAY_DATA_DIR: join(project, ".data"), GATEWAY_DEVNET_PORT: "0", GATEWAY_GRPC_PORT: "0", GATEWAY_HTTP_PORT: "0" }));
+    const r = await run(
+      project,
+      ["dev"],
+      env({ GATEWAY_DATA_DIR: join(project, ".data"), GATEWAY_DEVNET_PORT: "0", GATEWAY_GRPC_PORT: "0", GATEWAY_HTTP_PORT: "0" }),
+    );
     expect(r.code).toBe(1);
-    const lines = r.stderr.trimEnd().split("\n").filter((l) => !l.startsWith("{")); // pino warnings are JSON
-    expect(lines).toEqual([expect.stringMatching(new RegExp(`^gate402: embedded Postgres runs as user "\\w+" .*cannot enter ${home} \\(mode 700\\); .*GATEWAY_DATA_DIR`))]);
+    const lines = r.stderr
+      .trimEnd()
+      .split("\n")
+      .filter((l) => !l.startsWith("{")); // pino warnings are JSON
+    expect(lines).toEqual([
+      expect.stringMatching(
+        new RegExp(`^gate402: embedded Postgres runs as user "\\w+" .*cannot enter ${home} \\(mode 700\\); .*GATEWAY_DATA_DIR`),
+      ),
+    ]);
   }, 120_000);
 });

@@ -18,10 +18,20 @@ let stack: DevStack;
 let commands: TryItCommand[];
 beforeAll(async () => {
   // The agent command runs the compiled example agent.
-  if (!existsSync(join(ROOT, "dist", "src", "client", "example-agent.js"))) execFileSync("npm", ["run", "build", "--silent"], { cwd: ROOT, stdio: "ignore" });
+  if (!existsSync(join(ROOT, "dist", "src", "client", "example-agent.js")))
+    execFileSync("npm", ["run", "build", "--silent"], { cwd: ROOT, stdio: "ignore" });
   db = await freshDatabase();
   stack = await startDevStack({ ephemeral: true, env: { DATABASE_URL: db.url, LOG_LEVEL: "silent" }, defaultLogLevel: "silent" });
-  commands = tryItCommands({ grpcPort: stack.gw.grpcPort, httpUrl: stack.gw.httpUrl, rpcUrl: stack.devnet.rpcUrl, chainId: stack.devnet.chainId, mnemonic: stack.devnet.wallets[1]!.mnemonic }, ROOT);
+  commands = tryItCommands(
+    {
+      grpcPort: stack.gw.grpcPort,
+      httpUrl: stack.gw.httpUrl,
+      rpcUrl: stack.devnet.rpcUrl,
+      chainId: stack.devnet.chainId,
+      mnemonic: stack.devnet.wallets[1]!.mnemonic,
+    },
+    ROOT,
+  );
 }, 120_000);
 afterAll(async () => {
   await stack?.stop();
@@ -49,7 +59,10 @@ describe("gate402 dev: the printed commands", () => {
   it("buf curl Check through server reflection → PaymentRequired with an invoice", async () => {
     const res = JSON.parse(await run(/ curl --protocol grpc /));
     expect(res.deniedResponse.status.code).toBe("PaymentRequired");
-    expect(JSON.parse(res.deniedResponse.body)).toMatchObject({ error: "PAYMENT_REQUIRED", payment: { address: stack.gw.config.paymentAddress } });
+    expect(JSON.parse(res.deniedResponse.body)).toMatchObject({
+      error: "PAYMENT_REQUIRED",
+      payment: { address: stack.gw.config.paymentAddress },
+    });
   });
 
   it.skipIf(!has("grpcurl"))("grpcurl Check (skipped when grpcurl is not installed) → PaymentRequired", async () => {

@@ -19,10 +19,18 @@ afterAll(async () => {
 /** An Envoy http_service authorization request for `method path` on api.example.com. */
 function envoyAsks(method: string, path: string, headers: Record<string, string> = {}, body?: string) {
   return rawRequest({
-    port: stack.gw.httpPort, method, path: `/ext-authz${path}`, body,
+    port: stack.gw.httpPort,
+    method,
+    path: `/ext-authz${path}`,
+    body,
     headers: {
-      host: "api.example.com", "x-forwarded-proto": "https", "x-request-id": randomUUID(), "x-envoy-internal": "true",
-      "x-envoy-expected-rq-timeout-ms": "200", "content-length": String(Buffer.byteLength(body ?? "")), ...headers,
+      host: "api.example.com",
+      "x-forwarded-proto": "https",
+      "x-request-id": randomUUID(),
+      "x-envoy-internal": "true",
+      "x-envoy-expected-rq-timeout-ms": "200",
+      "content-length": String(Buffer.byteLength(body ?? "")),
+      ...headers,
     },
   });
 }
@@ -35,7 +43,11 @@ describe("Envoy http_service mode (/ext-authz/*)", () => {
     const body = res.json();
     expect(body.error).toBe("PAYMENT_REQUIRED");
     expect(body.message).toBe("Payment of 0.002000 NTMPI required for POST /api/items");
-    expect(body.accepts[0]).toMatchObject({ resource: "https://api.example.com/api/items?x=1", maxAmountRequired: "2000", payTo: stack.payTo });
+    expect(body.accepts[0]).toMatchObject({
+      resource: "https://api.example.com/api/items?x=1",
+      maxAmountRequired: "2000",
+      payTo: stack.payTo,
+    });
     const v2 = JSON.parse(Buffer.from(String(res.headers["payment-required"]), "base64").toString("utf8"));
     expect(v2).toMatchObject({ x402Version: 2, resource: { url: "https://api.example.com/api/items?x=1" } });
   });
@@ -48,8 +60,12 @@ describe("Envoy http_service mode (/ext-authz/*)", () => {
     expect(ok.status).toBe(200);
     expect(ok.body).toBe("");
     expect(ok.headers).toMatchObject({
-      "x-gate402-paid-by": "invoice", "x-gate402-route": "POST /api/items", "x-gate402-amount-micro": "2000",
-      "x-gate402-payer": stack.agent.address, "x-gate402-tx-hash": txHash, "x-gate402-client-id": "",
+      "x-gate402-paid-by": "invoice",
+      "x-gate402-route": "POST /api/items",
+      "x-gate402-amount-micro": "2000",
+      "x-gate402-payer": stack.agent.address,
+      "x-gate402-tx-hash": txHash,
+      "x-gate402-client-id": "",
       "x-envoy-auth-headers-to-remove": "x-payment-proof",
     });
     const receipt = JSON.parse(Buffer.from(String(ok.headers["payment-response"]), "base64").toString("utf8"));
@@ -67,7 +83,7 @@ describe("Envoy http_service mode (/ext-authz/*)", () => {
   });
 
   it("a body forwarded with with_request_body is ignored, even malformed JSON", async () => {
-    const res = await envoyAsks("POST", "/api/items", { "content-type": "application/json" }, "{\"half\":");
+    const res = await envoyAsks("POST", "/api/items", { "content-type": "application/json" }, '{"half":');
     expect(res.status).toBe(402);
     expect(res.json().error).toBe("PAYMENT_REQUIRED");
   });

@@ -31,7 +31,13 @@ describe("fuzz: hostile input on every surface", () => {
     expect(report.inputs).toBe(INPUTS);
     // Every surface was exercised, and the gate answered with its own 400s and 402s.
     for (const surface of ["grpc", "forward-auth", "ext-authz"]) {
-      for (const answer of ["400 INVALID_REQUEST", "400 INVALID_PROOF", "402 PAYMENT_REQUIRED", "402 PROOF_ALREADY_USED", "401 INVALID_CLIENT_CREDENTIALS"]) {
+      for (const answer of [
+        "400 INVALID_REQUEST",
+        "400 INVALID_PROOF",
+        "402 PAYMENT_REQUIRED",
+        "402 PROOF_ALREADY_USED",
+        "401 INVALID_CLIENT_CREDENTIALS",
+      ]) {
         expect(report.statuses[`${surface} ${answer}`] ?? 0, `${surface} ${answer}`).toBeGreaterThan(0);
       }
     }

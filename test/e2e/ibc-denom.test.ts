@@ -16,7 +16,10 @@ let client: ExtAuthzClient;
 let ibcPayer: DemoPayer;
 
 beforeAll(async () => {
-  stack = await startStack({ env: { GATEWAY_DENOM: IBC_ATOM, GATEWAY_CURRENCY: "ATOM", GATEWAY_WATCHER: "false" }, devnet: { extraDenoms: [IBC_ATOM] } });
+  stack = await startStack({
+    env: { GATEWAY_DENOM: IBC_ATOM, GATEWAY_CURRENCY: "ATOM", GATEWAY_WATCHER: "false" },
+    devnet: { extraDenoms: [IBC_ATOM] },
+  });
   client = checkClient(`127.0.0.1:${stack.gw.grpcPort}`);
   // Pays in the voucher, fees in the chain's native denom.
   ibcPayer = await connectPayer(stack.devnet.rpcUrl, stack.devnet.wallets[2]!.mnemonic, IBC_ATOM, `0.025${stack.devnet.denom}`);
@@ -65,10 +68,18 @@ describe("an IBC denom as the payment asset", () => {
   it("a prepaid deposit counts only the IBC denom: uneutaro sent to the deposit address credits nothing", async () => {
     const acct = await (await fetch(`${stack.gw.httpUrl}/prepaid/accounts`, { method: "POST" })).json();
     const native = await stack.agent.send(acct.depositAddress, 5000n, acct.depositMemo);
-    const refused = await fetch(`${stack.gw.httpUrl}/prepaid/deposit`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ clientId: acct.clientId, txHash: native.txHash }) });
+    const refused = await fetch(`${stack.gw.httpUrl}/prepaid/deposit`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ clientId: acct.clientId, txHash: native.txHash }),
+    });
     expect(refused.status).toBe(422);
     const voucher = await ibcPayer.send(acct.depositAddress, 3000n, acct.depositMemo);
-    const credited = await fetch(`${stack.gw.httpUrl}/prepaid/deposit`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ clientId: acct.clientId, txHash: voucher.txHash }) });
+    const credited = await fetch(`${stack.gw.httpUrl}/prepaid/deposit`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ clientId: acct.clientId, txHash: voucher.txHash }),
+    });
     expect(credited.status).toBe(200);
     expect((await stack.gw.store.getAccount(acct.clientId))!.balanceMicro).toBe(3000n);
   });

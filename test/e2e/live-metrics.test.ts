@@ -27,7 +27,11 @@ beforeAll(async () => {
   await client.check(envoyCheck({ headers: proof }));
   const acct = await (await fetch(`${stack.gw.httpUrl}/prepaid/accounts`, { method: "POST" })).json();
   const dep = await stack.agent.send(acct.depositAddress, 5000n, acct.depositMemo);
-  await fetch(`${stack.gw.httpUrl}/prepaid/deposit`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ clientId: acct.clientId, txHash: dep.txHash }) });
+  await fetch(`${stack.gw.httpUrl}/prepaid/deposit`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ clientId: acct.clientId, txHash: dep.txHash }),
+  });
   const prepaid = await client.check(envoyCheck({ headers: { "x-client-id": acct.clientId, "x-client-key": acct.clientKey } }));
   // The upstream failed that request: Envoy's access log gets it refunded.
   await streamAccessLogs(stack.gw.grpcPort, [accessLogMessage([{ metadata: metadataOf(prepaid), status: 503 }])]);
@@ -44,11 +48,22 @@ describe("monitoring against a live /metrics scrape", () => {
   it("exports every metric docs/design.md names", () => {
     const names = exposedMetricNames(exposition);
     for (const m of [
-      "gate402_checks_total", "gate402_check_duration_seconds_count", "gate402_invoices_issued_total", "gate402_payments_total",
-      "gate402_revenue_uneutaro_total", "gate402_prepaid_debits_total", "gate402_chain_requests_total",
-      "gate402_chain_request_duration_seconds_count", "gate402_chain_latest_height", "gate402_chain_watcher_lag_blocks", "gate402_chain_watcher_height",
-      "gate402_refunds_total", "gate402_refunds_uneutaro_total", "gate402_access_log_entries_total",
-    ]) expect(names, m).toContain(m);
+      "gate402_checks_total",
+      "gate402_check_duration_seconds_count",
+      "gate402_invoices_issued_total",
+      "gate402_payments_total",
+      "gate402_revenue_uneutaro_total",
+      "gate402_prepaid_debits_total",
+      "gate402_chain_requests_total",
+      "gate402_chain_request_duration_seconds_count",
+      "gate402_chain_latest_height",
+      "gate402_chain_watcher_lag_blocks",
+      "gate402_chain_watcher_height",
+      "gate402_refunds_total",
+      "gate402_refunds_uneutaro_total",
+      "gate402_access_log_entries_total",
+    ])
+      expect(names, m).toContain(m);
     expect(exposition).toMatch(/gate402_refunds_total\{route="default",method="prepaid",reason="upstream_5xx"\} 1/);
     expect(exposition).toMatch(/gate402_revenue_uneutaro_total\{route="default",method="invoice"\} 1000/);
     expect(exposition).toMatch(/gate402_checks_total\{transport="grpc",outcome="allow",method="prepaid",route="default"\} 1/);
@@ -60,10 +75,14 @@ describe("monitoring against a live /metrics scrape", () => {
   });
 
   it("every metric the Prometheus rules query is in the scrape (or is a recording rule)", () => {
-    const rules = parse(readFileSync("monitoring/prometheus/rules.yaml", "utf8")) as { groups: { rules: { expr: string; record?: string }[] }[] };
+    const rules = parse(readFileSync("monitoring/prometheus/rules.yaml", "utf8")) as {
+      groups: { rules: { expr: string; record?: string }[] }[];
+    };
     const recorded = new Set(rules.groups.flatMap((g) => g.rules.map((r) => r.record).filter(Boolean)));
     const names = exposedMetricNames(exposition);
-    const unknown = rules.groups.flatMap((g) => g.rules.flatMap((r) => metricNamesInExpr(r.expr))).filter((n) => !names.has(n) && !recorded.has(n));
+    const unknown = rules.groups
+      .flatMap((g) => g.rules.flatMap((r) => metricNamesInExpr(r.expr)))
+      .filter((n) => !names.has(n) && !recorded.has(n));
     expect([...new Set(unknown)]).toEqual([]);
   });
 

@@ -16,7 +16,10 @@ import { tcpProxy, type TcpProxy } from "../support/tcp-proxy.js";
 
 /** A prepaid account created through the HTTP API and credited directly in the store. */
 async function fundedAccount(gw: RunningGateway, amountMicro: bigint): Promise<{ clientId: string; clientKey: string }> {
-  const acct = (await (await fetch(`${gw.httpUrl}/prepaid/accounts`, { method: "POST" })).json()) as { clientId: string; clientKey: string };
+  const acct = (await (await fetch(`${gw.httpUrl}/prepaid/accounts`, { method: "POST" })).json()) as {
+    clientId: string;
+    clientKey: string;
+  };
   const txHash = randomBytes(32).toString("hex").toUpperCase();
   const out = await gw.store.creditDeposit({ clientId: acct.clientId, txHash, amountMicro, height: 1, sender: "neutaro1sender" });
   expect(out.kind).toBe("applied");
@@ -40,8 +43,9 @@ describe("a burst of 400 copies of one proof, default settings", () => {
     const { txHash } = await stack.agent.send(inv.address, BigInt(inv.amountMicro), inv.memo);
     const proof = { "x-payment-proof": `${inv.invoiceId}:${txHash}` };
     // From 400 client IPs: the per-IP chain-lookup budget (429) is not what this measures.
-    const results = await Promise.all(Array.from({ length: 400 }, (_, i) =>
-      client.check(envoyCheck({ headers: proof, sourceAddress: `10.1.${i >> 8}.${(i & 255) + 1}` }))));
+    const results = await Promise.all(
+      Array.from({ length: 400 }, (_, i) => client.check(envoyCheck({ headers: proof, sourceAddress: `10.1.${i >> 8}.${(i & 255) + 1}` }))),
+    );
     const statuses = results.map(httpStatus);
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     expect(statuses.filter((s) => s === 503)).toHaveLength(0);
@@ -63,12 +67,23 @@ describe("partition between gate402 and Postgres", () => {
     proxy = await tcpProxy(url.hostname, Number(url.port || 5432));
     url.port = String(proxy.port);
     await base.gw.stop(500);
-    const config = loadConfig({
-      GATEWAY_HOST: "127.0.0.1", GATEWAY_GRPC_PORT: "0", GATEWAY_HTTP_PORT: "0", GATEWAY_PAYMENT_ADDRESS: base.payTo,
-      GATEWAY_RPC: base.devnet.rpcUrl, GATEWAY_CHAIN_ID: base.devnet.chainId, DATABASE_URL: url.toString(),
-      GATEWAY_INVOICE_SECRET: "x".repeat(40) + "-secret", JWT_SECRET: "y".repeat(40) + "-secret",
-      GATEWAY_WATCHER: "false", GATEWAY_CHECK_DEADLINE_MS: String(DEADLINE_MS), GATEWAY_DB_POOL_MAX: "6",
-    }, "production");
+    const config = loadConfig(
+      {
+        GATEWAY_HOST: "127.0.0.1",
+        GATEWAY_GRPC_PORT: "0",
+        GATEWAY_HTTP_PORT: "0",
+        GATEWAY_PAYMENT_ADDRESS: base.payTo,
+        GATEWAY_RPC: base.devnet.rpcUrl,
+        GATEWAY_CHAIN_ID: base.devnet.chainId,
+        DATABASE_URL: url.toString(),
+        GATEWAY_INVOICE_SECRET: "x".repeat(40) + "-secret",
+        JWT_SECRET: "y".repeat(40) + "-secret",
+        GATEWAY_WATCHER: "false",
+        GATEWAY_CHECK_DEADLINE_MS: String(DEADLINE_MS),
+        GATEWAY_DB_POOL_MAX: "6",
+      },
+      "production",
+    );
     gw = await startGateway(config, { log: pino({ level: "silent" }) });
     client = checkClient(`127.0.0.1:${gw.grpcPort}`);
   });
@@ -88,11 +103,14 @@ describe("partition between gate402 and Postgres", () => {
     await Promise.all(Array.from({ length: 6 }, () => gw.store.pool.query("SELECT pg_sleep(0.05)")));
     // The first gateway is stopped; read the database directly, not through the proxy.
     const direct = new pg.Pool({ connectionString: base.db.url, max: 2 });
-    const read = async () => (await direct.query(`SELECT
+    const read = async () =>
+      (
+        await direct.query(`SELECT
         (SELECT count(*)::int FROM ledger_entries) AS entries,
         (SELECT count(*)::int FROM usage_events) AS calls,
         (SELECT sum(balance_micro)::text FROM prepaid_accounts) AS balances,
-        (SELECT count(*)::int FROM redemptions) AS redemptions`)).rows[0];
+        (SELECT count(*)::int FROM redemptions) AS redemptions`)
+      ).rows[0];
     try {
       const before = await read();
       proxy.stall();
@@ -100,11 +118,13 @@ describe("partition between gate402 and Postgres", () => {
         ...Array.from({ length: 30 }, (_, i) => ({ "x-client-id": accts[i % 2]!.clientId, "x-client-key": accts[i % 2]!.clientKey })),
         ...Array.from({ length: 5 }, () => ({ "x-payment-proof": `${inv.invoiceId}:${txHash}` })),
       ];
-      const answers = await Promise.all(checks.map(async (headers, i) => {
-        const t0 = Date.now();
-        const res = await client.check(envoyCheck({ headers, sourceAddress: `10.2.0.${i + 1}` }));
-        return { res, ms: Date.now() - t0 };
-      }));
+      const answers = await Promise.all(
+        checks.map(async (headers, i) => {
+          const t0 = Date.now();
+          const res = await client.check(envoyCheck({ headers, sourceAddress: `10.2.0.${i + 1}` }));
+          return { res, ms: Date.now() - t0 };
+        }),
+      );
       for (const { res, ms } of answers) {
         expect(httpStatus(res)).toBe(503);
         expect(deniedBody(res).error).toBe("STORE_UNAVAILABLE");
@@ -114,10 +134,18 @@ describe("partition between gate402 and Postgres", () => {
       proxy.heal();
       // The held-back statements reach Postgres now; give them time to run (and refuse themselves).
       await new Promise((r) => setTimeout(r, 1500));
-      await expect.poll(async () => (await direct.query(
-        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
-            AND (query LIKE '%ledger_debit_batch%' OR query LIKE '%redeem_invoice%') AND state <> 'idle'`)).rows[0].n,
-      { timeout: 20_000, interval: 100 }).toBe(0);
+      await expect
+        .poll(
+          async () =>
+            (
+              await direct.query(
+                `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+            AND (query LIKE '%ledger_debit_batch%' OR query LIKE '%redeem_invoice%') AND state <> 'idle'`,
+              )
+            ).rows[0].n,
+          { timeout: 20_000, interval: 100 },
+        )
+        .toBe(0);
       expect(await read()).toEqual(before);
       // Service is back: the same proof is redeemed now, once.
       const ok = await client.check(envoyCheck({ headers: { "x-payment-proof": `${inv.invoiceId}:${txHash}` } }));

@@ -11,7 +11,15 @@ import { startGateway, type RunningGateway } from "../../src/app/gateway.js";
 import { loadConfig } from "../../src/config/load.js";
 import { api, BOOTSTRAP_TOKEN, bootstrapAdmin } from "../manage/helpers.js";
 import { checkClient, type ExtAuthzClient } from "../support/extauthz-client.js";
-import { deniedBody, envoyCheck, headersToRemove, httpStatus, okHeaders, okResponseHeaders, type CheckInput } from "../support/check-request.js";
+import {
+  deniedBody,
+  envoyCheck,
+  headersToRemove,
+  httpStatus,
+  okHeaders,
+  okResponseHeaders,
+  type CheckInput,
+} from "../support/check-request.js";
 import { startStack, type Stack } from "../support/stack.js";
 import { headerOf, paymentRequiredOf, signedPayload } from "../support/x402-payloads.js";
 import { ExactCosmosScheme } from "../../src/x402/index.js";
@@ -48,18 +56,35 @@ let admin = "";
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "gate402-offers-"));
   writeFileSync(join(dir, "routes.yaml"), ROUTES);
-  const env = { GATEWAY_ROUTES_FILE: join(dir, "routes.yaml"), GATEWAY_ADMIN_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN, GATEWAY_WATCHER: "false", GATEWAY_RPC_HEALTH_MS: "0",
-  // 50 concurrent redemptions on a loaded 2-core machine: wait for a pool connection rather than 503.
-  GATEWAY_DB_ACQUIRE_TIMEOUT_MS: "15000",
-  // Background work off the Check path that would use the store's pool during the zero-query test.
-  GATEWAY_X402_CONFIRMER_MS: "60000" };
+  const env = {
+    GATEWAY_ROUTES_FILE: join(dir, "routes.yaml"),
+    GATEWAY_ADMIN_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN,
+    GATEWAY_WATCHER: "false",
+    GATEWAY_RPC_HEALTH_MS: "0",
+    // 50 concurrent redemptions on a loaded 2-core machine: wait for a pool connection rather than 503.
+    GATEWAY_DB_ACQUIRE_TIMEOUT_MS: "15000",
+    // Background work off the Check path that would use the store's pool during the zero-query test.
+    GATEWAY_X402_CONFIRMER_MS: "60000",
+  };
   stack = await startStack({ env, start: { clock: () => Date.now() + offsetMs } });
   client = checkClient(`127.0.0.1:${stack.gw.grpcPort}`);
   // A second replica on the same database, with its own in-memory revocation list.
-  const config = loadConfig({ GATEWAY_HOST: "127.0.0.1", GATEWAY_GRPC_PORT: "0", GATEWAY_HTTP_PORT: "0",
-    GATEWAY_PAYMENT_ADDRESS: stack.payTo, GATEWAY_RPC: stack.devnet.rpcUrl, GATEWAY_CHAIN_ID: stack.devnet.chainId,
-    GATEWAY_INVOICE_SECRET: "test-invoice-secret-0123456789abcdef0123456789", JWT_SECRET: "test-jwt-secret-0123456789abcdef0123456789abcd",
-    DATABASE_URL: stack.db.url, LOG_LEVEL: "silent", ...env }, "production");
+  const config = loadConfig(
+    {
+      GATEWAY_HOST: "127.0.0.1",
+      GATEWAY_GRPC_PORT: "0",
+      GATEWAY_HTTP_PORT: "0",
+      GATEWAY_PAYMENT_ADDRESS: stack.payTo,
+      GATEWAY_RPC: stack.devnet.rpcUrl,
+      GATEWAY_CHAIN_ID: stack.devnet.chainId,
+      GATEWAY_INVOICE_SECRET: "test-invoice-secret-0123456789abcdef0123456789",
+      JWT_SECRET: "test-jwt-secret-0123456789abcdef0123456789abcd",
+      DATABASE_URL: stack.db.url,
+      LOG_LEVEL: "silent",
+      ...env,
+    },
+    "production",
+  );
   replica = await startGateway(config, { log: pino({ level: "silent" }) });
   replicaClient = checkClient(`127.0.0.1:${replica.grpcPort}`);
 }, 60_000);
@@ -108,8 +133,17 @@ describe("bundles", () => {
   it("50 concurrent requests with one bundle-of-5 proof: exactly 5 allowed, the rest PROOF_ALREADY_USED", async () => {
     const o = await offerFor("bundle");
     const txHash = await pay(o);
-    const results = await Promise.all(Array.from({ length: 50 }, (_, i) =>
-      client.check(envoyCheck({ path: "/api/search/c", headers: { "x-payment-proof": `${o.invoiceId}:${txHash}` }, sourceAddress: `10.0.2.${i + 1}` }))));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        client.check(
+          envoyCheck({
+            path: "/api/search/c",
+            headers: { "x-payment-proof": `${o.invoiceId}:${txHash}` },
+            sourceAddress: `10.0.2.${i + 1}`,
+          }),
+        ),
+      ),
+    );
     const allowed = results.filter((r) => httpStatus(r) === 200);
     expect(allowed).toHaveLength(5);
     expect(allowed.map((r) => okResponseHeaders(r)["x-payment-uses-left"]).sort()).toEqual(["0", "1", "2", "3", "4"]);
@@ -154,10 +188,17 @@ describe("passes", () => {
     const chainCalls = [vi.spyOn(chain, "getTx"), vi.spyOn(chain, "searchByRecipient"), vi.spyOn(chain, "blockTime")];
     try {
       for (let batch = 0; batch < 10; batch++) {
-        const results = await Promise.all(Array.from({ length: 100 }, (_, i) => client.check(envoyCheck({
-          method: i % 2 ? "GET" : "POST", path: `/api/search/${i}`,
-          headers: i % 3 ? { "x-payment-pass": token } : { authorization: `Bearer ${token}` },
-        }))));
+        const results = await Promise.all(
+          Array.from({ length: 100 }, (_, i) =>
+            client.check(
+              envoyCheck({
+                method: i % 2 ? "GET" : "POST",
+                path: `/api/search/${i}`,
+                headers: i % 3 ? { "x-payment-pass": token } : { authorization: `Bearer ${token}` },
+              }),
+            ),
+          ),
+        );
         for (const r of results) {
           expect(httpStatus(r)).toBe(200);
           expect(okHeaders(r)).toMatchObject({ "x-gate402-paid-by": "pass", "x-gate402-payer": stack.agent.address });
@@ -217,7 +258,10 @@ describe("passes", () => {
       expect(httpStatus(res)).toBe(402);
       const body = deniedBody(res);
       expect(body.error).toBe("PASS_EXPIRED");
-      expect((body.payment.offers as Offer[]).map((x) => [x.kind, x.renewal ?? false])).toEqual([["bundle", false], ["pass", true]]);
+      expect((body.payment.offers as Offer[]).map((x) => [x.kind, x.renewal ?? false])).toEqual([
+        ["bundle", false],
+        ["pass", true],
+      ]);
       expect(body.accepts).toHaveLength(3);
     } finally {
       offsetMs = 0;
@@ -237,7 +281,10 @@ describe("x402 signed-transaction payloads buy offers too", () => {
       const bought = await fetch(url, { headers: { "payment-signature": headerOf(await signedPayload(scheme, pr, pass, pass)) } });
       expect(bought.status).toBe(200);
       const token = bought.headers.get("x-payment-pass")!;
-      expect(JSON.parse(Buffer.from(bought.headers.get("payment-response")!, "base64").toString())).toMatchObject({ success: true, pass: token });
+      expect(JSON.parse(Buffer.from(bought.headers.get("payment-response")!, "base64").toString())).toMatchObject({
+        success: true,
+        pass: token,
+      });
       expect((await fetch(url, { headers: { "x-payment-pass": token } })).status).toBe(200);
       const pr2 = await paymentRequiredOf(url);
       const bundle = pr2.accepts.find((a) => (a.extra as { offer?: string }).offer === "bundle")!;
@@ -256,14 +303,23 @@ describe("reports", () => {
   it("GET /manage/routes shows each route's bundles, scope and passes", async () => {
     const res = await api(stack, "/manage/routes", { token: admin });
     const search = (res.body.routes as Record<string, unknown>[]).find((r) => r["id"] === "search");
-    expect(search).toMatchObject({ scope: "api", bundles: [{ uses: 5, price: "0.004000", priceMicro: "4000" }], passes: [{ seconds: 3600, price: "0.050000", priceMicro: "50000" }] });
-    expect((res.body.routes as Record<string, unknown>[]).find((r) => r["id"] === "upload")).toMatchObject({ scope: "api", passes: [{ seconds: 3600 }] });
+    expect(search).toMatchObject({
+      scope: "api",
+      bundles: [{ uses: 5, price: "0.004000", priceMicro: "4000" }],
+      passes: [{ seconds: 3600, price: "0.050000", priceMicro: "50000" }],
+    });
+    expect((res.body.routes as Record<string, unknown>[]).find((r) => r["id"] === "upload")).toMatchObject({
+      scope: "api",
+      passes: [{ seconds: 3600 }],
+    });
   });
 
   it("revenue by offer kind counts each bundle and pass payment once, and the metric agrees", async () => {
     const res = await api(stack, "/manage/revenue?groupBy=offer", { token: admin });
     expect(res.status).toBe(200);
-    const groups = Object.fromEntries((res.body.groups as { offer: string; invoicesMicro: string; invoicePayments: number }[]).map((g) => [g.offer, g]));
+    const groups = Object.fromEntries(
+      (res.body.groups as { offer: string; invoicesMicro: string; invoicePayments: number }[]).map((g) => [g.offer, g]),
+    );
     // 4 bundles (5 uses each at most) and 3 passes were bought above.
     expect(groups["bundle"]).toMatchObject({ invoicesMicro: "16000", invoicePayments: 4 });
     expect(groups["pass"]).toMatchObject({ invoicesMicro: "150000", invoicePayments: 3 });

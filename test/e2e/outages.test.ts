@@ -69,13 +69,30 @@ describe("Postgres unreachable", () => {
     const { startGateway } = await import("../../src/app/gateway.js");
     const { loadConfig } = await import("../../src/config/load.js");
     const pino = (await import("pino")).default;
-    const config = loadConfig({
-      GATEWAY_HOST: "127.0.0.1", GATEWAY_GRPC_PORT: "0", GATEWAY_HTTP_PORT: "0", GATEWAY_PAYMENT_ADDRESS: base.payTo,
-      GATEWAY_RPC: base.devnet.rpcUrl, GATEWAY_CHAIN_ID: base.devnet.chainId, DATABASE_URL: url.toString(),
-      GATEWAY_INVOICE_SECRET: "x".repeat(40) + "-secret", JWT_SECRET: "y".repeat(40) + "-secret",
-    }, "production");
+    const config = loadConfig(
+      {
+        GATEWAY_HOST: "127.0.0.1",
+        GATEWAY_GRPC_PORT: "0",
+        GATEWAY_HTTP_PORT: "0",
+        GATEWAY_PAYMENT_ADDRESS: base.payTo,
+        GATEWAY_RPC: base.devnet.rpcUrl,
+        GATEWAY_CHAIN_ID: base.devnet.chainId,
+        DATABASE_URL: url.toString(),
+        GATEWAY_INVOICE_SECRET: "x".repeat(40) + "-secret",
+        JWT_SECRET: "y".repeat(40) + "-secret",
+      },
+      "production",
+    );
     const gw = await startGateway(config, { log: pino({ level: "silent" }) });
-    stack = { ...base, gw, stop: async () => { await gw.stop(500); await base.devnet.stop(); await base.db.drop(); } };
+    stack = {
+      ...base,
+      gw,
+      stop: async () => {
+        await gw.stop(500);
+        await base.devnet.stop();
+        await base.db.drop();
+      },
+    };
     client = checkClient(`127.0.0.1:${gw.grpcPort}`);
   });
   afterAll(async () => {

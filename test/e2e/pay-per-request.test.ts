@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkClient, type ExtAuthzClient } from "../support/extauthz-client.js";
-import { deniedBody, deniedHeaders, envoyCheck, headersToRemove, httpStatus, okHeaders, okResponseHeaders, type CheckInput } from "../support/check-request.js";
+import {
+  deniedBody,
+  deniedHeaders,
+  envoyCheck,
+  headersToRemove,
+  httpStatus,
+  okHeaders,
+  okResponseHeaders,
+  type CheckInput,
+} from "../support/check-request.js";
 import { startStack, type Stack } from "../support/stack.js";
 
 let stack: Stack;
@@ -10,7 +19,9 @@ const route = (path: string, price: string, id: string): CheckInput => ({ path, 
 beforeAll(async () => {
   // 50 concurrent Checks share 10 connections: on a loaded machine some wait over the 1 s default for
   // one and would answer 503 STORE_UNAVAILABLE; this file tests redemption, not the pool deadline.
-  stack = await startStack({ env: { GATEWAY_ROUTES: "/api/cheap/*=0.000500,POST /api/write/*=0.002", GATEWAY_DB_ACQUIRE_TIMEOUT_MS: "30000" } });
+  stack = await startStack({
+    env: { GATEWAY_ROUTES: "/api/cheap/*=0.000500,POST /api/write/*=0.002", GATEWAY_DB_ACQUIRE_TIMEOUT_MS: "30000" },
+  });
   client = checkClient(`127.0.0.1:${stack.gw.grpcPort}`);
 });
 afterAll(async () => {
@@ -36,27 +47,54 @@ describe("pay per request through gRPC Check", () => {
     expect(body.error).toBe("PAYMENT_REQUIRED");
     expect(body.message).toBe("Payment of 0.001000 NTMPI required for GET /api/data");
     const p = body.payment;
-    expect(p).toMatchObject({ amount: "0.001000", amountMicro: "1000", currency: "NTMPI", denom: "uneutaro", address: stack.payTo, network: `cosmos:${stack.devnet.chainId}` });
+    expect(p).toMatchObject({
+      amount: "0.001000",
+      amountMicro: "1000",
+      currency: "NTMPI",
+      denom: "uneutaro",
+      address: stack.payTo,
+      network: `cosmos:${stack.devnet.chainId}`,
+    });
     expect(p.memo).toBe(p.invoiceId);
     expect(p.invoiceId).toMatch(/^[A-Za-z0-9_.-]+$/);
     expect(Buffer.byteLength(p.invoiceId)).toBeLessThan(256);
     expect(p.expiresAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(p.verifyUrl).toBe(`https://api.example.com/invoices/${p.invoiceId}`);
     expect(p.clawpurse).toBe(`clawpurse send ${stack.payTo} 0.001000 --memo ${p.invoiceId} --yes`);
-    expect(body.prepaid).toEqual({ accountsUrl: "https://api.example.com/prepaid/accounts", depositUrl: "https://api.example.com/prepaid/deposit", balanceUrl: "https://api.example.com/prepaid/balance/{clientId}" });
+    expect(body.prepaid).toEqual({
+      accountsUrl: "https://api.example.com/prepaid/accounts",
+      depositUrl: "https://api.example.com/prepaid/deposit",
+      balanceUrl: "https://api.example.com/prepaid/balance/{clientId}",
+    });
     expect(body.x402Version).toBe(1);
-    expect(body.accepts).toEqual([{
-      scheme: "exact", network: `cosmos:${stack.devnet.chainId}`, maxAmountRequired: "1000", asset: "uneutaro", payTo: stack.payTo,
-      resource: "https://api.example.com/api/data?x=1", description: body.message, mimeType: "application/json",
-      maxTimeoutSeconds: 300, extra: { invoiceId: p.invoiceId, memo: p.invoiceId, decimals: 6 },
-    }]);
+    expect(body.accepts).toEqual([
+      {
+        scheme: "exact",
+        network: `cosmos:${stack.devnet.chainId}`,
+        maxAmountRequired: "1000",
+        asset: "uneutaro",
+        payTo: stack.payTo,
+        resource: "https://api.example.com/api/data?x=1",
+        description: body.message,
+        mimeType: "application/json",
+        maxTimeoutSeconds: 300,
+        extra: { invoiceId: p.invoiceId, memo: p.invoiceId, decimals: 6 },
+      },
+    ]);
     const v2 = JSON.parse(Buffer.from(headers["payment-required"]!, "base64").toString("utf8"));
     expect(v2).toMatchObject({ x402Version: 2, resource: { url: "https://api.example.com/api/data?x=1", mimeType: "application/json" } });
-    expect(v2.accepts[0]).toMatchObject({ scheme: "exact", amount: "1000", asset: "uneutaro", payTo: stack.payTo, extra: { invoiceId: p.invoiceId } });
+    expect(v2.accepts[0]).toMatchObject({
+      scheme: "exact",
+      amount: "1000",
+      asset: "uneutaro",
+      payTo: stack.payTo,
+      extra: { invoiceId: p.invoiceId },
+    });
   });
 
   it("issuing a 402 writes nothing to the database", async () => {
-    const count = async () => (await stack.gw.store.pool.query("SELECT (SELECT count(*) FROM redemptions) + (SELECT count(*) FROM spent_txs) AS n")).rows[0].n;
+    const count = async () =>
+      (await stack.gw.store.pool.query("SELECT (SELECT count(*) FROM redemptions) + (SELECT count(*) FROM spent_txs) AS n")).rows[0].n;
     const before = await count();
     await Promise.all(Array.from({ length: 20 }, () => invoiceFor()));
     expect(await count()).toBe(before);
@@ -69,7 +107,11 @@ describe("pay per request through gRPC Check", () => {
     const ok = await client.check(envoyCheck({ headers: proof }));
     expect(httpStatus(ok)).toBe(200);
     expect(headersToRemove(ok)).toContain("x-payment-proof");
-    expect(okHeaders(ok)).toMatchObject({ "x-gate402-paid-by": "invoice", "x-gate402-tx-hash": txHash, "x-gate402-payer": stack.agent.address });
+    expect(okHeaders(ok)).toMatchObject({
+      "x-gate402-paid-by": "invoice",
+      "x-gate402-tx-hash": txHash,
+      "x-gate402-payer": stack.agent.address,
+    });
     const receipt = JSON.parse(Buffer.from(okResponseHeaders(ok)["payment-response"]!, "base64").toString());
     expect(receipt).toEqual({ success: true, transaction: txHash, network: `cosmos:${stack.devnet.chainId}`, payer: stack.agent.address });
     const replay = await client.check(envoyCheck({ headers: proof }));
@@ -83,7 +125,11 @@ describe("pay per request through gRPC Check", () => {
     const inv = await invoiceFor();
     const { txHash } = await stack.agent.send(inv.address, BigInt(inv.amountMicro), inv.memo);
     // From 50 client IPs: one IP sending 50 lookups at once would exceed its chain-lookup burst (429).
-    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => client.check(envoyCheck({ headers: { "x-payment-proof": `${inv.invoiceId}:${txHash}` }, sourceAddress: `10.0.1.${i + 1}` }))));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        client.check(envoyCheck({ headers: { "x-payment-proof": `${inv.invoiceId}:${txHash}` }, sourceAddress: `10.0.1.${i + 1}` })),
+      ),
+    );
     const allowed = results.filter((r) => httpStatus(r) === 200);
     expect(allowed).toHaveLength(1);
     for (const r of results.filter((r) => httpStatus(r) !== 200)) expect(deniedBody(r).error).toBe("PROOF_ALREADY_USED");
@@ -106,14 +152,22 @@ describe("pay per request through gRPC Check", () => {
     const network = `cosmos:${stack.devnet.chainId}`;
     const inv2 = await invoiceFor();
     const tx2 = await stack.agent.send(inv2.address, BigInt(inv2.amountMicro), inv2.memo);
-    const v2 = Buffer.from(JSON.stringify({ x402Version: 2, accepted: { scheme: "exact", network }, payload: { txHash: tx2.txHash, invoiceId: inv2.invoiceId } })).toString("base64");
+    const v2 = Buffer.from(
+      JSON.stringify({
+        x402Version: 2,
+        accepted: { scheme: "exact", network },
+        payload: { txHash: tx2.txHash, invoiceId: inv2.invoiceId },
+      }),
+    ).toString("base64");
     const ok2 = await client.check(envoyCheck({ headers: { "payment-signature": v2 } }));
     expect(httpStatus(ok2)).toBe(200);
     expect(headersToRemove(ok2)).toContain("payment-signature");
     expect(okResponseHeaders(ok2)["x-payment-response"]).toBeUndefined();
     const inv1 = await invoiceFor();
     const tx1 = await stack.agent.send(inv1.address, BigInt(inv1.amountMicro), inv1.memo);
-    const v1 = Buffer.from(JSON.stringify({ x402Version: 1, scheme: "exact", network, payload: { txHash: tx1.txHash, invoiceId: inv1.invoiceId } })).toString("base64");
+    const v1 = Buffer.from(
+      JSON.stringify({ x402Version: 1, scheme: "exact", network, payload: { txHash: tx1.txHash, invoiceId: inv1.invoiceId } }),
+    ).toString("base64");
     const ok1 = await client.check(envoyCheck({ headers: { "x-payment": v1 } }));
     expect(httpStatus(ok1)).toBe(200);
     expect(okResponseHeaders(ok1)["x-payment-response"]).toBe(okResponseHeaders(ok1)["payment-response"]);
@@ -134,11 +188,15 @@ describe("pay per request through gRPC Check", () => {
   it("each bad payment is refused with its own code", async () => {
     const under = await invoiceFor();
     const u = await stack.agent.send(under.address, BigInt(under.amountMicro) - 1n, under.memo);
-    expect(deniedBody(await client.check(envoyCheck({ headers: { "x-payment-proof": `${under.invoiceId}:${u.txHash}` } }))).error).toBe("INSUFFICIENT_AMOUNT");
+    expect(deniedBody(await client.check(envoyCheck({ headers: { "x-payment-proof": `${under.invoiceId}:${u.txHash}` } }))).error).toBe(
+      "INSUFFICIENT_AMOUNT",
+    );
 
     const memo = await invoiceFor();
     const m = await stack.agent.send(memo.address, BigInt(memo.amountMicro), "some other memo");
-    expect(deniedBody(await client.check(envoyCheck({ headers: { "x-payment-proof": `${memo.invoiceId}:${m.txHash}` } }))).error).toBe("PAYMENT_NOT_FOUND");
+    expect(deniedBody(await client.check(envoyCheck({ headers: { "x-payment-proof": `${memo.invoiceId}:${m.txHash}` } }))).error).toBe(
+      "PAYMENT_NOT_FOUND",
+    );
 
     const wrongTo = await invoiceFor();
     const w = await stack.agent.send(stack.devnet.wallets[7]!.address, BigInt(wrongTo.amountMicro), wrongTo.memo);

@@ -36,7 +36,13 @@ afterAll(async () => {
 
 const get = (path: string, headers: Record<string, string> = {}) => fetch(`${caddy.url}${path}`, { headers });
 
-interface Payment { invoiceId: string; amountMicro: string; address: string; memo: string; verifyUrl: string }
+interface Payment {
+  invoiceId: string;
+  amountMicro: string;
+  address: string;
+  memo: string;
+  verifyUrl: string;
+}
 
 async function invoiceFor(path: string): Promise<Payment> {
   const res = await get(path);
@@ -46,7 +52,10 @@ async function invoiceFor(path: string): Promise<Payment> {
 
 /** Signs and broadcasts (CheckTx only): the tx sits in the mempool until the next produceBlock(). */
 async function broadcast(p: Payment): Promise<string> {
-  const msg = { typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: agent, toAddress: p.address, amount: [{ denom: "uneutaro", amount: p.amountMicro }] } };
+  const msg = {
+    typeUrl: "/cosmos.bank.v1beta1.MsgSend",
+    value: { fromAddress: agent, toAddress: p.address, amount: [{ denom: "uneutaro", amount: p.amountMicro }] },
+  };
   return (await client.signAndBroadcastSync(agent, [msg], fee, p.memo)).toUpperCase();
 }
 

@@ -32,7 +32,12 @@ let ibcPayer: DemoPayer;
 let foreignPayer: DemoPayer;
 let network: string;
 
-interface Account { clientId: string; clientKey: string; depositMemo: string; depositAddress: string }
+interface Account {
+  clientId: string;
+  clientKey: string;
+  depositMemo: string;
+  depositAddress: string;
+}
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), "gate402-prepaid-assets-"));
@@ -40,9 +45,14 @@ beforeAll(async () => {
   stack = await startStack({
     devnet: { extraDenoms: [IBC, FOREIGN] },
     env: {
-      GATEWAY_ROUTES_FILE: join(dir, "routes.yaml"), GATEWAY_WATCHER_POLL_MS: "50", GATEWAY_WATCHER_LEASE_POLL_MS: "200",
-      GATEWAY_DB_POOL_MAX: "20", GATEWAY_DB_ACQUIRE_TIMEOUT_MS: "30000", GATEWAY_PREPAID_SIGNUP_BURST: "100",
-      GATEWAY_LEDGER_ROLLUP_MS: "60000", GATEWAY_ASSETS: "",
+      GATEWAY_ROUTES_FILE: join(dir, "routes.yaml"),
+      GATEWAY_WATCHER_POLL_MS: "50",
+      GATEWAY_WATCHER_LEASE_POLL_MS: "200",
+      GATEWAY_DB_POOL_MAX: "20",
+      GATEWAY_DB_ACQUIRE_TIMEOUT_MS: "30000",
+      GATEWAY_PREPAID_SIGNUP_BURST: "100",
+      GATEWAY_LEDGER_ROLLUP_MS: "60000",
+      GATEWAY_ASSETS: "",
     },
     envFrom: (devnet) => ({
       GATEWAY_ASSETS: JSON.stringify([{ network: `cosmos:${devnet.chainId}`, denom: IBC, name: "ATOM", decimals: 6 }]),
@@ -107,7 +117,9 @@ describe("prepaid balances per asset", () => {
     expect(httpStatus(ok)).toBe(200);
     expect(okHeaders(ok)["x-gate402-amount-micro"]).toBe("2000");
     expect(okResponseHeaders(ok)).toMatchObject({
-      "x-prepaid-balance-micro": "0", "x-prepaid-paid-asset": `${network} ${IBC}`, "x-prepaid-paid-balance-micro": "3000",
+      "x-prepaid-balance-micro": "0",
+      "x-prepaid-paid-asset": `${network} ${IBC}`,
+      "x-prepaid-paid-balance-micro": "3000",
     });
     // Priced in both, no uneutaro: the IBC price is taken.
     expect(httpStatus(await call(a, "/api/both"))).toBe(200);
@@ -115,8 +127,10 @@ describe("prepaid balances per asset", () => {
     const none = deniedBody(await call(a, "/api/both"));
     expect(none.error).toBe("INSUFFICIENT_BALANCE");
     type Line = { denom: string; amountMicro: string; priceMicro: string };
-    expect(none.prepaid.balances.map((b: Line) => [b.denom, b.amountMicro, b.priceMicro]))
-      .toEqual([["uneutaro", "0", "1000"], [IBC, "0", "3000"]]);
+    expect(none.prepaid.balances.map((b: Line) => [b.denom, b.amountMicro, b.priceMicro])).toEqual([
+      ["uneutaro", "0", "1000"],
+      [IBC, "0", "3000"],
+    ]);
 
     const balance = await api(`/prepaid/balance/${a.clientId}`, { headers: { "x-client-key": a.clientKey } });
     expect(balance.body).toMatchObject({ balanceMicro: "0", balances: [{ network, denom: IBC, amountMicro: "0" }] });
@@ -166,7 +180,9 @@ describe("prepaid balances per asset", () => {
     await closeDueUsage(stack.gw.store.pool, 0);
     const sums = await stack.gw.store.pool.query<{ denom: string | null; calls: string; total: string }>(
       `SELECT denom, sum(call_count)::text AS calls, (-sum(amount_micro))::text AS total FROM ledger_entries
-        WHERE client_id = $1 AND kind = 'usage' GROUP BY denom ORDER BY denom NULLS FIRST`, [a.clientId]);
+        WHERE client_id = $1 AND kind = 'usage' GROUP BY denom ORDER BY denom NULLS FIRST`,
+      [a.clientId],
+    );
     expect(sums.rows).toEqual([
       { denom: null, calls: "20", total: "20000" },
       { denom: IBC, calls: String(ibcBoth.length + ibcOnly.length), total: String(91_000n - ibc) },
@@ -185,10 +201,12 @@ describe("prepaid balances per asset", () => {
     const out = await refundCharge(stack.gw.store.pool, { decisionId, status: 503, reason: "upstream_5xx", windowMs: 600_000 });
     expect(out).toMatchObject({ kind: "refunded", amountMicro: 2000n, network, denom: IBC, clientId: a.clientId });
     expect(await balances(a)).toEqual({ native: 100n, ibc: 2500n });
-    expect(await refundCharge(stack.gw.store.pool, { decisionId, status: 503, reason: "upstream_5xx", windowMs: 600_000 }))
-      .toEqual({ kind: "duplicate" });
-    const row = await stack.gw.store.pool.query(
-      "SELECT denom, amount_micro::text AS amount FROM refunds WHERE decision_id = $1", [decisionId]);
+    expect(await refundCharge(stack.gw.store.pool, { decisionId, status: 503, reason: "upstream_5xx", windowMs: 600_000 })).toEqual({
+      kind: "duplicate",
+    });
+    const row = await stack.gw.store.pool.query("SELECT denom, amount_micro::text AS amount FROM refunds WHERE decision_id = $1", [
+      decisionId,
+    ]);
     expect(row.rows).toEqual([{ denom: IBC, amount: "2000" }]);
     expect(await verifyLedger(stack.gw.store)).toMatchObject({ ok: true });
   });
@@ -207,8 +225,10 @@ describe("prepaid balances per asset", () => {
     await waitUntil(async () => (await row()) !== undefined, 15_000, "foreign-denom deposit indexed");
     expect(await row()).toEqual({ status: "unmatched" });
     expect(await balances(a)).toEqual({ native: 0n, ibc: 1234n });
-    const other = await stack.gw.store.pool.query("SELECT count(*)::int AS n FROM prepaid_balances WHERE client_id = $1 AND denom = $2",
-      [a.clientId, FOREIGN]);
+    const other = await stack.gw.store.pool.query("SELECT count(*)::int AS n FROM prepaid_balances WHERE client_id = $1 AND denom = $2", [
+      a.clientId,
+      FOREIGN,
+    ]);
     expect(other.rows[0].n).toBe(0);
   });
 });

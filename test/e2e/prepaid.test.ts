@@ -13,7 +13,14 @@ const PRICE_MICRO = 250n;
 beforeAll(async () => {
   // A roomy pool: these tests prove atomicity under contention, not the 1 s acquire timeout (→ 503,
   // covered in outages.test.ts), which a loaded CI machine can hit with 500 requests in flight.
-  stack = await startStack({ env: { GATEWAY_ROUTES: `/api/metered/*=${PRICE}`, GATEWAY_DB_POOL_MAX: "20", GATEWAY_DB_ACQUIRE_TIMEOUT_MS: "30000", GATEWAY_PREPAID_SIGNUP_BURST: "100" } });
+  stack = await startStack({
+    env: {
+      GATEWAY_ROUTES: `/api/metered/*=${PRICE}`,
+      GATEWAY_DB_POOL_MAX: "20",
+      GATEWAY_DB_ACQUIRE_TIMEOUT_MS: "30000",
+      GATEWAY_PREPAID_SIGNUP_BURST: "100",
+    },
+  });
   client = checkClient(`127.0.0.1:${stack.gw.grpcPort}`);
 });
 afterAll(async () => {
@@ -21,7 +28,12 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-interface Account { clientId: string; clientKey: string; depositMemo: string; depositAddress: string }
+interface Account {
+  clientId: string;
+  clientKey: string;
+  depositMemo: string;
+  depositAddress: string;
+}
 
 async function api(path: string, init: RequestInit = {}): Promise<{ status: number; body: any }> {
   const res = await fetch(`${stack.gw.httpUrl}${path}`, { ...init, headers: { "content-type": "application/json", ...init.headers } });
@@ -38,7 +50,8 @@ async function deposit(a: Account, amountMicro: bigint): Promise<string> {
   expect(res.status).toBe(200);
   return txHash;
 }
-const metered = (a: Account, key = a.clientKey) => envoyCheck({ path: "/api/metered/q", headers: { "x-client-id": a.clientId, "x-client-key": key } });
+const metered = (a: Account, key = a.clientKey) =>
+  envoyCheck({ path: "/api/metered/q", headers: { "x-client-id": a.clientId, "x-client-key": key } });
 
 describe("prepaid accounts through gRPC Check", () => {
   it("a funded account is debited per request, the key never goes upstream, the balance comes back", async () => {
@@ -48,14 +61,20 @@ describe("prepaid accounts through gRPC Check", () => {
     const ok = await client.check(metered(a));
     expect(httpStatus(ok)).toBe(200);
     expect(headersToRemove(ok)).toEqual(expect.arrayContaining(["x-client-id", "x-client-key"]));
-    expect(okHeaders(ok)).toMatchObject({ "x-gate402-paid-by": "prepaid", "x-gate402-client-id": a.clientId, "x-gate402-amount-micro": "250" });
+    expect(okHeaders(ok)).toMatchObject({
+      "x-gate402-paid-by": "prepaid",
+      "x-gate402-client-id": a.clientId,
+      "x-gate402-amount-micro": "250",
+    });
     expect(okResponseHeaders(ok)).toMatchObject({ "x-prepaid-balance": "0.000750", "x-prepaid-balance-micro": "750" });
   });
 
   it("Authorization: Bearer works as the key and is stripped too", async () => {
     const a = await newAccount();
     await deposit(a, 500n);
-    const ok = await client.check(envoyCheck({ path: "/api/metered/q", headers: { "x-client-id": a.clientId, authorization: `Bearer ${a.clientKey}` } }));
+    const ok = await client.check(
+      envoyCheck({ path: "/api/metered/q", headers: { "x-client-id": a.clientId, authorization: `Bearer ${a.clientKey}` } }),
+    );
     expect(httpStatus(ok)).toBe(200);
     expect(headersToRemove(ok)).toContain("authorization");
   });
@@ -87,15 +106,19 @@ describe("prepaid accounts through gRPC Check", () => {
     // The 100 calls are in the usage detail of the account's open period; closed, they are one rollup entry.
     const calls = await stack.gw.store.pool.query(
       "SELECT sum(amount_micro)::text AS total, count(DISTINCT decision_id)::int AS n FROM usage_events WHERE client_id = $1",
-      [a.clientId]);
+      [a.clientId],
+    );
     expect(calls.rows).toEqual([{ total: String(100n * PRICE_MICRO), n: 100 }]);
     expect((await verifyLedger(stack.gw.store)).ok).toBe(true);
     await closeDueUsage(stack.gw.store.pool, 0);
     const sums = await stack.gw.store.pool.query(
       `SELECT kind, sum(amount_micro)::text AS total, sum(coalesce(call_count, 1))::int AS n
-         FROM ledger_entries WHERE client_id = $1 GROUP BY kind ORDER BY kind`, [a.clientId]);
+         FROM ledger_entries WHERE client_id = $1 GROUP BY kind ORDER BY kind`,
+      [a.clientId],
+    );
     expect(sums.rows).toEqual([
-      { kind: "deposit", total: String(100n * PRICE_MICRO), n: 1 }, { kind: "usage", total: String(-100n * PRICE_MICRO), n: 100 },
+      { kind: "deposit", total: String(100n * PRICE_MICRO), n: 1 },
+      { kind: "usage", total: String(-100n * PRICE_MICRO), n: 100 },
     ]);
     expect((await verifyLedger(stack.gw.store)).ok).toBe(true);
   });
@@ -103,8 +126,9 @@ describe("prepaid accounts through gRPC Check", () => {
   it("a deposit posted 20 times concurrently is credited once", async () => {
     const a = await newAccount();
     const { txHash } = await stack.agent.send(a.depositAddress, 4000n, a.depositMemo);
-    const posts = await Promise.all(Array.from({ length: 20 }, () =>
-      api("/prepaid/deposit", { method: "POST", body: JSON.stringify({ clientId: a.clientId, txHash }) })));
+    const posts = await Promise.all(
+      Array.from({ length: 20 }, () => api("/prepaid/deposit", { method: "POST", body: JSON.stringify({ clientId: a.clientId, txHash }) })),
+    );
     expect(posts.every((p) => p.status === 200)).toBe(true);
     expect(posts.filter((p) => p.body.credited === true)).toHaveLength(1);
     expect((await stack.gw.store.getAccount(a.clientId))?.balanceMicro).toBe(4000n);
@@ -125,7 +149,10 @@ describe("prepaid accounts through gRPC Check", () => {
     const inv = deniedBody(await client.check(envoyCheck())).payment;
     const paid = await stack.agent.send(inv.address, BigInt(inv.amountMicro), inv.memo);
     expect(httpStatus(await client.check(envoyCheck({ headers: { "x-payment-proof": `${inv.invoiceId}:${paid.txHash}` } })))).toBe(200);
-    const asDeposit = await api("/prepaid/deposit", { method: "POST", body: JSON.stringify({ clientId: a.clientId, txHash: paid.txHash }) });
+    const asDeposit = await api("/prepaid/deposit", {
+      method: "POST",
+      body: JSON.stringify({ clientId: a.clientId, txHash: paid.txHash }),
+    });
     expect(asDeposit.status).toBe(422); // its memo is the invoice, not the account's deposit memo
     const dep = await deposit(a, 2000n);
     const inv2 = deniedBody(await client.check(envoyCheck())).payment;

@@ -18,7 +18,10 @@ afterAll(async () => {
 
 /** A well-formed tx hash that pays nothing: every one forces a chain lookup. */
 const randomProof = (sourceAddress?: string) =>
-  envoyCheck({ headers: { "x-payment-proof": randomBytes(32).toString("hex").toUpperCase() }, ...(sourceAddress ? { sourceAddress } : {}) });
+  envoyCheck({
+    headers: { "x-payment-proof": randomBytes(32).toString("hex").toUpperCase() },
+    ...(sourceAddress ? { sourceAddress } : {}),
+  });
 
 describe("chain-lookup rate limit through gRPC Check (burst 3, 1 per second)", () => {
   it("three random tx hashes are looked up; the fourth is 429 RATE_LIMITED with Retry-After; other sources, plain 402s and a later proof still work", async () => {

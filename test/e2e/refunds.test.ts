@@ -34,7 +34,12 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-interface Account { clientId: string; clientKey: string; depositMemo: string; depositAddress: string }
+interface Account {
+  clientId: string;
+  clientKey: string;
+  depositMemo: string;
+  depositAddress: string;
+}
 
 async function api(path: string, init: RequestInit = {}): Promise<{ status: number; body: any }> {
   const res = await fetch(`${stack.gw.httpUrl}${path}`, { ...init, headers: { "content-type": "application/json", ...init.headers } });
@@ -55,7 +60,9 @@ async function balanceMicro(a: Account): Promise<bigint> {
 
 /** A prepaid allow; @returns its ext_authz dynamic metadata (decision_id, method, route). */
 async function prepaidAllow(a: Account): Promise<Record<string, string>> {
-  const res = await client.check(envoyCheck({ path: "/api/metered/q", contextExtensions: METERED, headers: { "x-client-id": a.clientId, "x-client-key": a.clientKey } }));
+  const res = await client.check(
+    envoyCheck({ path: "/api/metered/q", contextExtensions: METERED, headers: { "x-client-id": a.clientId, "x-client-key": a.clientKey } }),
+  );
   expect(httpStatus(res)).toBe(200);
   return metadataOf(res);
 }
@@ -71,10 +78,13 @@ async function invoiceAllow(): Promise<{ proof: Record<string, string>; metadata
   return { proof, metadata: metadataOf(res) };
 }
 
-const retry = (proof: Record<string, string>) => client.check(envoyCheck({ path: "/api/metered/q", contextExtensions: METERED, headers: proof }));
+const retry = (proof: Record<string, string>) =>
+  client.check(envoyCheck({ path: "/api/metered/q", contextExtensions: METERED, headers: proof }));
 
 async function refundRows(): Promise<Array<{ decision_id: string; charge: string; amount_micro: string; status: number; reason: string }>> {
-  const res = await stack.gw.store.pool.query("SELECT decision_id, charge, amount_micro::text, status, reason FROM refunds ORDER BY decision_id");
+  const res = await stack.gw.store.pool.query(
+    "SELECT decision_id, charge, amount_micro::text, status, reason FROM refunds ORDER BY decision_id",
+  );
   return res.rows;
 }
 
@@ -93,8 +103,12 @@ describe("refunds from Envoy's gRPC access log", () => {
     expect(invoice.failed.metadata).toMatchObject({ method: "invoice", route: "metered" });
 
     const entries: LoggedRequest[] = [
-      { metadata: prepaid.ok, status: 200 }, { metadata: prepaid.failed, status: 503 }, { metadata: prepaid.missing, status: 404 },
-      { metadata: invoice.ok.metadata, status: 200 }, { metadata: invoice.failed.metadata, status: 503 }, { metadata: invoice.missing.metadata, status: 404 },
+      { metadata: prepaid.ok, status: 200 },
+      { metadata: prepaid.failed, status: 503 },
+      { metadata: prepaid.missing, status: 404 },
+      { metadata: invoice.ok.metadata, status: 200 },
+      { metadata: invoice.failed.metadata, status: 503 },
+      { metadata: invoice.missing.metadata, status: 404 },
     ];
     const batch = accessLogMessage(entries);
     // The same entries twice on one stream (a resend), and at the same time to the other replica.
@@ -104,14 +118,18 @@ describe("refunds from Envoy's gRPC access log", () => {
     ]);
 
     const rows = await refundRows();
-    expect(rows.map((r) => [r.decision_id, r.charge, r.amount_micro, r.status, r.reason]).sort()).toEqual([
-      [prepaid.failed.decision_id, "prepaid", "250", 503, "upstream_5xx"],
-      [invoice.failed.metadata.decision_id, "invoice", "250", 503, "upstream_5xx"],
-    ].sort());
+    expect(rows.map((r) => [r.decision_id, r.charge, r.amount_micro, r.status, r.reason]).sort()).toEqual(
+      [
+        [prepaid.failed.decision_id, "prepaid", "250", 503, "upstream_5xx"],
+        [invoice.failed.metadata.decision_id, "invoice", "250", 503, "upstream_5xx"],
+      ].sort(),
+    );
     // Exactly one debit given back.
     expect(await balanceMicro(a)).toBe(8n * PRICE_MICRO);
     const ledger = await stack.gw.store.pool.query(
-      "SELECT kind, amount_micro::text, ref FROM ledger_entries WHERE client_id = $1 AND kind = 'refund'", [a.clientId]);
+      "SELECT kind, amount_micro::text, ref FROM ledger_entries WHERE client_id = $1 AND kind = 'refund'",
+      [a.clientId],
+    );
     expect(ledger.rows).toEqual([{ kind: "refund", amount_micro: "250", ref: prepaid.failed.decision_id }]);
     expect(await verifyLedger(stack.gw.store)).toMatchObject({ ok: true });
 
@@ -127,7 +145,8 @@ describe("refunds from Envoy's gRPC access log", () => {
       (await counter(replica, "gate402_refunds_total", { route: "metered", method, reason: "upstream_5xx" }));
     expect(await refunded("prepaid")).toBe(1);
     expect(await refunded("invoice")).toBe(1);
-    const duplicates = (await counter(stack.gw, "gate402_access_log_entries_total", { result: "duplicate" })) +
+    const duplicates =
+      (await counter(stack.gw, "gate402_access_log_entries_total", { result: "duplicate" })) +
       (await counter(replica, "gate402_access_log_entries_total", { result: "duplicate" }));
     expect(duplicates).toBe(4);
   });
@@ -137,10 +156,14 @@ describe("refunds from Envoy's gRPC access log", () => {
     await streamAccessLogs(stack.gw.grpcPort, [accessLogMessage([{ metadata, status: 502, flags: ["upstream_connection_failure"] }])]);
     const second = await retry(proof);
     expect(httpStatus(second)).toBe(200);
-    await streamAccessLogs(replica.grpcPort, [accessLogMessage([{ metadata: metadataOf(second), status: 504, flags: ["upstream_request_timeout"] }])]);
+    await streamAccessLogs(replica.grpcPort, [
+      accessLogMessage([{ metadata: metadataOf(second), status: 504, flags: ["upstream_request_timeout"] }]),
+    ]);
     expect(httpStatus(await retry(proof))).toBe(200);
     expect(deniedBody(await retry(proof)).error).toBe("PROOF_ALREADY_USED");
-    const res = await stack.gw.store.pool.query("SELECT uses, uses_left FROM redemptions WHERE invoice_id = $1", [proof["x-payment-proof"]!.split(":")[0]]);
+    const res = await stack.gw.store.pool.query("SELECT uses, uses_left FROM redemptions WHERE invoice_id = $1", [
+      proof["x-payment-proof"]!.split(":")[0],
+    ]);
     expect(res.rows[0]).toEqual({ uses: 1, uses_left: 0 });
   });
 
@@ -150,14 +173,16 @@ describe("refunds from Envoy's gRPC access log", () => {
     const before = await refundRows();
     const denied = metadataOf(await client.check(envoyCheck({ path: "/api/metered/q", contextExtensions: METERED })));
     expect(denied.reason).toBe("PAYMENT_REQUIRED");
-    await streamAccessLogs(stack.gw.grpcPort, [accessLogMessage([
-      { metadata: { decision_id: "3f0c4d1e-0000-4000-8000-000000000000", method: "prepaid", route: "metered" }, status: 503 },
-      { metadata: { decision_id: "opa-42" }, status: 500, namespace: "envoy.filters.http.opa" },
-      { metadata: denied, status: 503 },
-      // The router's per-attempt log: the retry that followed may have succeeded.
-      { metadata: charged, status: 503, logType: "UpstreamEnd" },
-      { metadata: charged, status: 429 },
-    ])]);
+    await streamAccessLogs(stack.gw.grpcPort, [
+      accessLogMessage([
+        { metadata: { decision_id: "3f0c4d1e-0000-4000-8000-000000000000", method: "prepaid", route: "metered" }, status: 503 },
+        { metadata: { decision_id: "opa-42" }, status: 500, namespace: "envoy.filters.http.opa" },
+        { metadata: denied, status: 503 },
+        // The router's per-attempt log: the retry that followed may have succeeded.
+        { metadata: charged, status: 503, logType: "UpstreamEnd" },
+        { metadata: charged, status: 429 },
+      ]),
+    ]);
     expect(await refundRows()).toEqual(before);
     expect(await balanceMicro(a)).toBe(3n * PRICE_MICRO);
   });
@@ -186,7 +211,9 @@ describe("refunds during a database outage", () => {
     const url = new URL(stack.gw.databaseUrl);
     const proxy = await tcpProxy(url.hostname, Number(url.port || 5432));
     url.port = String(proxy.port);
-    const flaky = await startGateway(loadConfig({ ...envOf(stack.gw), DATABASE_URL: url.toString() }, "production"), { log: pino({ level: "silent" }) });
+    const flaky = await startGateway(loadConfig({ ...envOf(stack.gw), DATABASE_URL: url.toString() }, "production"), {
+      log: pino({ level: "silent" }),
+    });
     try {
       const a = await fundedAccount(2n * PRICE_MICRO);
       const charged = await prepaidAllow(a);
@@ -211,8 +238,16 @@ describe("refunds during a database outage", () => {
 function envOf(gw: RunningGateway): Record<string, string> {
   const c = gw.config;
   return {
-    GATEWAY_HOST: "127.0.0.1", GATEWAY_GRPC_PORT: "0", GATEWAY_HTTP_PORT: "0", GATEWAY_PAYMENT_ADDRESS: c.paymentAddress,
-    GATEWAY_RPC: c.rpcUrls.join(","), GATEWAY_CHAIN_ID: c.chainId, GATEWAY_INVOICE_SECRET: c.invoiceSecret, JWT_SECRET: c.jwtSecret,
-    DATABASE_URL: c.databaseUrl!, GATEWAY_WATCHER: "false", LOG_LEVEL: "silent",
+    GATEWAY_HOST: "127.0.0.1",
+    GATEWAY_GRPC_PORT: "0",
+    GATEWAY_HTTP_PORT: "0",
+    GATEWAY_PAYMENT_ADDRESS: c.paymentAddress,
+    GATEWAY_RPC: c.rpcUrls.join(","),
+    GATEWAY_CHAIN_ID: c.chainId,
+    GATEWAY_INVOICE_SECRET: c.invoiceSecret,
+    JWT_SECRET: c.jwtSecret,
+    DATABASE_URL: c.databaseUrl!,
+    GATEWAY_WATCHER: "false",
+    LOG_LEVEL: "silent",
   };
 }

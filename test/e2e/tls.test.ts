@@ -26,8 +26,13 @@ beforeAll(async () => {
   envoyClient = pki.leaf(ca, "envoy", "client");
   stack = await startStack({
     env: {
-      GATEWAY_TLS_CERT_FILE: serving.certFile, GATEWAY_TLS_KEY_FILE: serving.keyFile, GATEWAY_TLS_CLIENT_CA_FILE: ca.certFile,
-      GATEWAY_TLS_MANAGE_CLIENT_CERT: "true", GATEWAY_TLS_RELOAD_MS: "200", GATEWAY_HEALTH_GRPC_PORT: "0", GATEWAY_WATCHER: "false",
+      GATEWAY_TLS_CERT_FILE: serving.certFile,
+      GATEWAY_TLS_KEY_FILE: serving.keyFile,
+      GATEWAY_TLS_CLIENT_CA_FILE: ca.certFile,
+      GATEWAY_TLS_MANAGE_CLIENT_CERT: "true",
+      GATEWAY_TLS_RELOAD_MS: "200",
+      GATEWAY_HEALTH_GRPC_PORT: "0",
+      GATEWAY_WATCHER: "false",
     },
   });
 });
@@ -36,18 +41,30 @@ afterAll(async () => {
   pki.cleanup();
 });
 
-interface Reply { status: number; body: string; peer: X509Certificate }
+interface Reply {
+  status: number;
+  body: string;
+  peer: X509Certificate;
+}
 /** One HTTPS request trusting only the test CA, optionally with a client certificate. */
 function https(path: string, client?: CertFiles): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = request({
-      host: "127.0.0.1", port: stack.gw.httpPort, path, method: "GET", agent: false, ca: readFileSync(ca.certFile),
-      ...(client ? { cert: readFileSync(client.certFile), key: readFileSync(client.keyFile) } : {}),
-    }, (res) => {
-      let body = "";
-      res.on("data", (d: Buffer) => (body += d.toString()));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body, peer: (res.socket as TLSSocket).getPeerX509Certificate()! }));
-    });
+    const req = request(
+      {
+        host: "127.0.0.1",
+        port: stack.gw.httpPort,
+        path,
+        method: "GET",
+        agent: false,
+        ca: readFileSync(ca.certFile),
+        ...(client ? { cert: readFileSync(client.certFile), key: readFileSync(client.keyFile) } : {}),
+      },
+      (res) => {
+        let body = "";
+        res.on("data", (d: Buffer) => (body += d.toString()));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body, peer: (res.socket as TLSSocket).getPeerX509Certificate()! }));
+      },
+    );
     req.on("error", reject);
     req.end();
   });
@@ -55,11 +72,21 @@ function https(path: string, client?: CertFiles): Promise<Reply> {
 
 function grpcPeer(port: number): Promise<X509Certificate> {
   return new Promise((resolve, reject) => {
-    const s = connect({ host: "127.0.0.1", port, ca: readFileSync(ca.certFile), ALPNProtocols: ["h2"], cert: readFileSync(envoyClient.certFile), key: readFileSync(envoyClient.keyFile) }, () => {
-      const peer = s.getPeerX509Certificate()!;
-      s.end();
-      resolve(peer);
-    });
+    const s = connect(
+      {
+        host: "127.0.0.1",
+        port,
+        ca: readFileSync(ca.certFile),
+        ALPNProtocols: ["h2"],
+        cert: readFileSync(envoyClient.certFile),
+        key: readFileSync(envoyClient.keyFile),
+      },
+      () => {
+        const peer = s.getPeerX509Certificate()!;
+        s.end();
+        resolve(peer);
+      },
+    );
     s.on("error", reject);
   });
 }
@@ -70,7 +97,10 @@ describe("gate402 with TLS from its configuration", () => {
     const res = await bufCheck(stack.gw.grpcPort, loadEnvoyFixture("envoy-get-priced.json"), tls);
     expect(res.deniedResponse.status.code).toBe("PaymentRequired");
     expect(JSON.parse(res.deniedResponse.body).payment.address).toBe(stack.payTo);
-    const err = await bufHealth(stack.gw.grpcPort, "", { caFile: ca.certFile }).then(() => null, (e: unknown) => e);
+    const err = await bufHealth(stack.gw.grpcPort, "", { caFile: ca.certFile }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(BufCurlError);
   });
 
@@ -113,8 +143,12 @@ describe("the image's HEALTHCHECK command", () => {
     const line = /^HEALTHCHECK .*?CMD (\[.*\])$/m.exec(dockerfile)![1]!;
     const [cmd, ...args] = JSON.parse(line) as string[];
     const { execFile } = await import("node:child_process");
-    const exitCode = (env: Record<string, string>) => new Promise<number>((resolve) =>
-      execFile(cmd!, args, { env: { ...process.env, ...env }, timeout: 10_000 }, (err) => resolve(err ? Number((err as { code?: number }).code ?? 1) : 0)));
+    const exitCode = (env: Record<string, string>) =>
+      new Promise<number>((resolve) =>
+        execFile(cmd!, args, { env: { ...process.env, ...env }, timeout: 10_000 }, (err) =>
+          resolve(err ? Number((err as { code?: number }).code ?? 1) : 0),
+        ),
+      );
     expect(await exitCode({ GATEWAY_TLS_CERT_FILE: serving.certFile, GATEWAY_HTTP_PORT: String(stack.gw.httpPort) })).toBe(0);
     expect(await exitCode({ GATEWAY_HTTP_PORT: String(stack.gw.httpPort) })).toBe(1); // plain http to the TLS port
   });

@@ -43,18 +43,33 @@ describe("usage rollups through the gateway", () => {
     const { txHash } = await stack.agent.send(a.depositAddress, 100n * PRICE_MICRO, a.depositMemo);
     expect((await api("/prepaid/deposit", { method: "POST", body: JSON.stringify({ clientId: a.clientId, txHash }) })).status).toBe(200);
 
-    const results = await Promise.all(Array.from({ length: 40 }, () =>
-      client.check(envoyCheck({ path: "/api/metered/q", contextExtensions: METERED, headers: { "x-client-id": a.clientId, "x-client-key": a.clientKey } }))));
+    const results = await Promise.all(
+      Array.from({ length: 40 }, () =>
+        client.check(
+          envoyCheck({
+            path: "/api/metered/q",
+            contextExtensions: METERED,
+            headers: { "x-client-id": a.clientId, "x-client-key": a.clientKey },
+          }),
+        ),
+      ),
+    );
     expect(results.map(httpStatus)).toEqual(Array(40).fill(200));
     const failed = metadataOf(results[17]!);
 
     const pool = stack.gw.store.pool;
     // No further call of this account: the gateway's sweep closes the ended period into the ledger.
-    const kinds = async () => (await pool.query<{ kind: string; calls: string | null }>(
-      "SELECT kind, sum(call_count)::text AS calls FROM ledger_entries WHERE client_id = $1 GROUP BY kind ORDER BY kind",
-      [a.clientId])).rows;
-    await expect.poll(kinds, { timeout: 20_000, interval: 200 })
-      .toEqual([{ kind: "deposit", calls: null }, { kind: "usage", calls: "40" }]);
+    const kinds = async () =>
+      (
+        await pool.query<{ kind: string; calls: string | null }>(
+          "SELECT kind, sum(call_count)::text AS calls FROM ledger_entries WHERE client_id = $1 GROUP BY kind ORDER BY kind",
+          [a.clientId],
+        )
+      ).rows;
+    await expect.poll(kinds, { timeout: 20_000, interval: 200 }).toEqual([
+      { kind: "deposit", calls: null },
+      { kind: "usage", calls: "40" },
+    ]);
     const detail = await pool.query("SELECT route_id, amount_micro::text FROM usage_events WHERE decision_id = $1", [failed.decision_id]);
     expect(detail.rows).toEqual([{ route_id: "metered", amount_micro: "250" }]);
 

@@ -31,13 +31,25 @@ beforeAll(async () => {
   merchant = stack.devnet.wallets[5]!.address; // the app's own address: gate402 holds nothing
   const facilitator = new HTTPFacilitatorClient({
     url: `${stack.gw.httpUrl}/x402`,
-    createAuthHeaders: async () => ({ verify: { authorization: `Bearer ${TOKEN}` }, settle: { authorization: `Bearer ${TOKEN}` }, supported: {} }),
+    createAuthHeaders: async () => ({
+      verify: { authorization: `Bearer ${TOKEN}` },
+      settle: { authorization: `Bearer ${TOKEN}` },
+      supported: {},
+    }),
   });
   const resourceServer = new x402ResourceServer(facilitator).register(network as `${string}:${string}`, new ExactCosmosServerScheme());
   const app = express();
-  app.use(paymentMiddleware({
-    "GET /weather": { accepts: { scheme: "exact", price: "0.002", network: network as `${string}:${string}`, payTo: merchant, maxTimeoutSeconds: 120 }, description: "Weather" },
-  }, resourceServer));
+  app.use(
+    paymentMiddleware(
+      {
+        "GET /weather": {
+          accepts: { scheme: "exact", price: "0.002", network: network as `${string}:${string}`, payTo: merchant, maxTimeoutSeconds: 120 },
+          description: "Weather",
+        },
+      },
+      resourceServer,
+    ),
+  );
   app.get("/weather", (_req, res) => {
     handled++;
     res.json({ weather: "sunny" });
@@ -62,7 +74,11 @@ describe("gate402 as facilitator for @x402/express", () => {
   });
 
   it("verify and settle need the shared token when one is configured", async () => {
-    const res = await fetch(`${stack.gw.httpUrl}/x402/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    const res = await fetch(`${stack.gw.httpUrl}/x402/verify`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
     expect(res.status).toBe(401);
   });
 
@@ -98,7 +114,12 @@ describe("gate402 as facilitator for @x402/express", () => {
   });
 
   it("a client in broadcast mode (tx-hash payload) pays too; the facilitator checks the included tx and redeems it once", async () => {
-    const hashPayer = await x402Payer({ rpcUrl: stack.devnet.rpcUrl, mnemonic: stack.devnet.wallets[9]!.mnemonic, network, mode: "broadcast" });
+    const hashPayer = await x402Payer({
+      rpcUrl: stack.devnet.rpcUrl,
+      mnemonic: stack.devnet.wallets[9]!.mnemonic,
+      network,
+      mode: "broadcast",
+    });
     const before = stack.devnet.balance(merchant);
     const res = await hashPayer.fetch(`${appUrl}/weather`);
     expect(res.status).toBe(200);

@@ -74,7 +74,9 @@ describe("@x402/fetch pays gate402 with a signed transaction", () => {
     const res = await payer.fetch(`${stack.gw.httpUrl}/ext-authz/api/data`);
     expect(res.status).toBe(200);
     const header = payer.header(payer.payloads.at(-1)!);
-    const replays = await Promise.all([1, 2, 3].map(() => fetch(`${stack.gw.httpUrl}/ext-authz/api/data`, { headers: { "payment-signature": header } })));
+    const replays = await Promise.all(
+      [1, 2, 3].map(() => fetch(`${stack.gw.httpUrl}/ext-authz/api/data`, { headers: { "payment-signature": header } })),
+    );
     for (const r of replays) {
       expect(r.status).toBe(402);
       expect((await r.json()).error).toBe("PROOF_ALREADY_USED");
@@ -91,7 +93,11 @@ describe("@x402/fetch pays gate402 with a signed transaction", () => {
     const v1 = Buffer.from(JSON.stringify({ x402Version: 1, scheme: "exact", network, payload })).toString("base64");
     const res = await fetch(`${stack.gw.httpUrl}/ext-authz/api/data`, { headers: { "x-payment": v1 } });
     expect(res.status).toBe(200);
-    expect(JSON.parse(Buffer.from(res.headers.get("x-payment-response")!, "base64").toString())).toMatchObject({ success: true, network, payer: (await signer.getAccounts())[0]!.address });
+    expect(JSON.parse(Buffer.from(res.headers.get("x-payment-response")!, "base64").toString())).toMatchObject({
+      success: true,
+      network,
+      payer: (await signer.getAccounts())[0]!.address,
+    });
     await scheme.disconnect();
   });
 

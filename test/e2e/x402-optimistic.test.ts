@@ -18,7 +18,14 @@ const CAP = 5000n;
 beforeAll(async () => {
   stack = await startStack({
     blockTimeMs: 0,
-    env: { GATEWAY_ROUTES: "GET /api/data=0.001,GET /api/big=0.01", GATEWAY_X402_MAX_UNCONFIRMED: "0.005", GATEWAY_X402_CONFIRM_ABOVE: "0.005", GATEWAY_X402_CONFIRMER_MS: "50", GATEWAY_WATCHER: "false", GATEWAY_RATE_LIMIT_PER_SEC: "0" },
+    env: {
+      GATEWAY_ROUTES: "GET /api/data=0.001,GET /api/big=0.01",
+      GATEWAY_X402_MAX_UNCONFIRMED: "0.005",
+      GATEWAY_X402_CONFIRM_ABOVE: "0.005",
+      GATEWAY_X402_CONFIRMER_MS: "50",
+      GATEWAY_WATCHER: "false",
+      GATEWAY_RATE_LIMIT_PER_SEC: "0",
+    },
   });
 });
 afterAll(async () => {
@@ -79,17 +86,21 @@ describe("optimistic settlement of signed payments is bounded", () => {
       headers.push(headerOf(await signedPayload(scheme, pr, pr.accepts[0]!)));
     }
     const capRefusedBefore = await metric("gate402_x402_settlements_total", 'result="refused_cap"');
-    const results = await Promise.all(headers.map(async (h) => {
-      const res = await fetch(url(), { headers: { "payment-signature": h } });
-      return { status: res.status, error: res.status === 200 ? undefined : (await res.json()).error as string };
-    }));
+    const results = await Promise.all(
+      headers.map(async (h) => {
+        const res = await fetch(url(), { headers: { "payment-signature": h } });
+        return { status: res.status, error: res.status === 200 ? undefined : ((await res.json()).error as string) };
+      }),
+    );
     const allowed = results.filter((r) => r.status === 200).length;
     expect(results.every((r) => r.status === 200 || r.status === 402)).toBe(true);
     expect(allowed).toBeGreaterThanOrEqual(1);
     expect(allowed * Number(PRICE)).toBeLessThanOrEqual(Number(CAP));
     // Only the allowed ones count against the cap; refusals and CheckTx-refused txs left nothing behind.
     expect((await settlements().payerState(address)).unconfirmedMicro).toBe(BigInt(allowed) * PRICE);
-    expect(await metric("gate402_x402_settlements_total", 'result="refused_cap"') - capRefusedBefore).toBeGreaterThanOrEqual(50 - 5 - results.filter((r) => r.error === "PAYMENT_NOT_FOUND").length);
+    expect((await metric("gate402_x402_settlements_total", 'result="refused_cap"')) - capRefusedBefore).toBeGreaterThanOrEqual(
+      50 - 5 - results.filter((r) => r.error === "PAYMENT_NOT_FOUND").length,
+    );
     const paidBefore = stack.devnet.balance(stack.payTo);
     await stack.devnet.produceBlock();
     expect(stack.devnet.balance(stack.payTo) - paidBefore).toBe(BigInt(allowed) * PRICE);
@@ -101,7 +112,9 @@ describe("optimistic settlement of signed payments is bounded", () => {
     const { scheme, address } = await newScheme(10_000_000n);
     const big = `${stack.gw.httpUrl}/ext-authz/api/big`;
     let answered = false;
-    const pending = pay(scheme, big).finally(() => { answered = true; });
+    const pending = pay(scheme, big).finally(() => {
+      answered = true;
+    });
     // No block yet: the request waits for inclusion instead of being allowed.
     await new Promise((r) => setTimeout(r, 700));
     expect(answered).toBe(false);

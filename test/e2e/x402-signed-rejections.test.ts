@@ -18,7 +18,10 @@ let offsetMs = 0;
 const refusedHashes: string[] = [];
 
 beforeAll(async () => {
-  stack = await startStack({ env: { GATEWAY_ROUTES: "GET /api/data=0.001", GATEWAY_INVOICE_TTL: "60" }, start: { clock: () => Date.now() + offsetMs } });
+  stack = await startStack({
+    env: { GATEWAY_ROUTES: "GET /api/data=0.001", GATEWAY_INVOICE_TTL: "60" },
+    start: { clock: () => Date.now() + offsetMs },
+  });
   const signer = await DirectSecp256k1HdWallet.fromMnemonic(stack.devnet.wallets[4]!.mnemonic, { prefix: "neutaro" });
   scheme = new ExactCosmosScheme({ signer, rpc: stack.devnet.rpcUrl, gasPrice: "0.025uneutaro", pendingSequenceMs: 0 });
 });

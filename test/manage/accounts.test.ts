@@ -11,7 +11,10 @@ let admin: string;
 
 beforeAll(async () => {
   // Only the management extension: the payment watcher would write the payments table these tests move aside.
-  stack = await startStack({ env: { GATEWAY_ADMIN_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN, GATEWAY_ROUTES: "/api/metered/*=0.000250" }, start: { extensions: [manageExtension()] } });
+  stack = await startStack({
+    env: { GATEWAY_ADMIN_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN, GATEWAY_ROUTES: "/api/metered/*=0.000250" },
+    start: { extensions: [manageExtension()] },
+  });
   client = checkClient(`127.0.0.1:${stack.gw.grpcPort}`);
   admin = await bootstrapAdmin(stack);
 });
@@ -20,7 +23,8 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const metered = (clientId: string, key: string) => envoyCheck({ path: "/api/metered/q", headers: { "x-client-id": clientId, "x-client-key": key } });
+const metered = (clientId: string, key: string) =>
+  envoyCheck({ path: "/api/metered/q", headers: { "x-client-id": clientId, "x-client-key": key } });
 // The payment watcher's migration (0003) may or may not be present: each test chooses its branch by
 // moving the real table aside while it runs.
 let hidden = false;
@@ -43,7 +47,13 @@ describe("accounts", () => {
     expect(a.clientKey).toMatch(/^k_/);
     await credit(a.clientId, "5000");
     const shown = await api(stack, `/manage/accounts/${a.clientId}`, { token: admin });
-    expect(shown.body).toMatchObject({ clientId: a.clientId, status: "active", balance: "0.005000", balanceMicro: "5000", ledgerEntries: "1" });
+    expect(shown.body).toMatchObject({
+      clientId: a.clientId,
+      status: "active",
+      balance: "0.005000",
+      balanceMicro: "5000",
+      ledgerEntries: "1",
+    });
     expect(shown.body.recentLedger).toMatchObject([{ kind: "credit", amountMicro: "5000", seq: "1" }]);
     expect(shown.body).not.toHaveProperty("clientKey");
     const alias = await api(stack, `/manage/wallet/${a.clientId}`, { token: admin });
@@ -60,7 +70,9 @@ describe("accounts", () => {
     for (let i = 0; i < 3; i++) expect(httpStatus(await client.check(metered(a.clientId, a.clientKey)))).toBe(200);
     const shown = (await api(stack, `/manage/accounts/${a.clientId}`, { token: admin })).body;
     expect(shown).toMatchObject({
-      balanceMicro: "4250", ledgerEntries: "1", openUsage: { calls: 3, totalMicro: "750", total: "0.000750" },
+      balanceMicro: "4250",
+      ledgerEntries: "1",
+      openUsage: { calls: 3, totalMicro: "750", total: "0.000750" },
     });
     await credit(a.clientId, "1");
     const after = (await api(stack, `/manage/accounts/${a.clientId}`, { token: admin })).body;
@@ -126,7 +138,9 @@ describe("payments and revenue", () => {
     for (let i = 0; i < 2; i++) expect(httpStatus(await client.check(metered(a.clientId, a.clientKey)))).toBe(200);
     const inv = deniedBody(await client.check(envoyCheck({ path: "/api/other" }))).payment;
     const paid = await stack.agent.send(inv.address, BigInt(inv.amountMicro), inv.memo);
-    expect(httpStatus(await client.check(envoyCheck({ path: "/api/other", headers: { "x-payment-proof": `${inv.invoiceId}:${paid.txHash}` } })))).toBe(200);
+    expect(
+      httpStatus(await client.check(envoyCheck({ path: "/api/other", headers: { "x-payment-proof": `${inv.invoiceId}:${paid.txHash}` } }))),
+    ).toBe(200);
 
     const payments = await api(stack, "/manage/payments?limit=10", { token: admin });
     expect(payments.body.source).toBe("redemptions+deposits");

@@ -22,7 +22,9 @@ beforeAll(async () => {
   await new Promise<void>((r) => jwks.listen(0, "127.0.0.1", r));
   stack = await startStack({
     env: {
-      GATEWAY_ADMIN_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN, GATEWAY_OIDC_ISSUER: OIDC_ISSUER, GATEWAY_OIDC_AUDIENCE: OIDC_AUDIENCE,
+      GATEWAY_ADMIN_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN,
+      GATEWAY_OIDC_ISSUER: OIDC_ISSUER,
+      GATEWAY_OIDC_AUDIENCE: OIDC_AUDIENCE,
       GATEWAY_OIDC_JWKS_URL: `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json`,
     },
   });
@@ -33,31 +35,58 @@ afterAll(async () => {
 });
 
 const now = () => Math.floor(Date.now() / 1000);
-const localClaims = (over: JWTPayload = {}): JWTPayload => ({ iss: "gate402", aud: "gate402-manage", sub: "root-admin", role: "admin", iat: now(), exp: now() + 600, ...over });
+const localClaims = (over: JWTPayload = {}): JWTPayload => ({
+  iss: "gate402",
+  aud: "gate402-manage",
+  sub: "root-admin",
+  role: "admin",
+  iat: now(),
+  exp: now() + 600,
+  ...over,
+});
 const hs256 = (claims: JWTPayload, secret: string | Uint8Array = JWT_SECRET) =>
   new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).sign(typeof secret === "string" ? new TextEncoder().encode(secret) : secret);
 const oidcToken = (claims: JWTPayload, key: CryptoKey = idpKey) =>
-  new SignJWT({ iss: OIDC_ISSUER, aud: OIDC_AUDIENCE, sub: "alice@idp", iat: now(), exp: now() + 600, ...claims }).setProtectedHeader({ alg: "RS256", kid: "k1" }).sign(key);
+  new SignJWT({ iss: OIDC_ISSUER, aud: OIDC_AUDIENCE, sub: "alice@idp", iat: now(), exp: now() + 600, ...claims })
+    .setProtectedHeader({ alg: "RS256", kid: "k1" })
+    .sign(key);
 const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
 const readAccounts = (token: string) => api(stack, "/manage/accounts", { token });
 
 describe("first-admin bootstrap", () => {
   it("refuses a wrong bootstrap token and a registration without any credential", async () => {
-    const wrong = await api(stack, "/manage/auth/register", { method: "POST", body: { username: "mallory", password: "long enough password" }, headers: { "x-bootstrap-token": "x".repeat(36) } });
+    const wrong = await api(stack, "/manage/auth/register", {
+      method: "POST",
+      body: { username: "mallory", password: "long enough password" },
+      headers: { "x-bootstrap-token": "x".repeat(36) },
+    });
     expect(wrong).toMatchObject({ status: 401, body: { error: "UNAUTHORIZED" } });
-    const none = await api(stack, "/manage/auth/register", { method: "POST", body: { username: "mallory", password: "long enough password" } });
+    const none = await api(stack, "/manage/auth/register", {
+      method: "POST",
+      body: { username: "mallory", password: "long enough password" },
+    });
     expect(none.status).toBe(401);
   });
 
   it("works exactly once, even for 6 racing requests; afterwards it is refused", async () => {
-    const race = await Promise.all(Array.from({ length: 6 }, (_, i) =>
-      api(stack, "/manage/auth/register", { method: "POST", body: { username: `first-${i}`, password: "correct horse battery", bootstrapToken: BOOTSTRAP_TOKEN } })));
+    const race = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        api(stack, "/manage/auth/register", {
+          method: "POST",
+          body: { username: `first-${i}`, password: "correct horse battery", bootstrapToken: BOOTSTRAP_TOKEN },
+        }),
+      ),
+    );
     const created = race.filter((r) => r.status === 201);
     expect(created).toHaveLength(1);
     expect(race.filter((r) => r.status === 403).every((r) => r.body.error === "BOOTSTRAP_CLOSED")).toBe(true);
     expect(created[0]!.body).toMatchObject({ role: "admin", createdBy: "bootstrap" });
     admin = await login(stack, created[0]!.body.username, "correct horse battery");
-    const again = await api(stack, "/manage/auth/register", { method: "POST", body: { username: "second-admin", password: "correct horse battery" }, headers: { "x-bootstrap-token": BOOTSTRAP_TOKEN } });
+    const again = await api(stack, "/manage/auth/register", {
+      method: "POST",
+      body: { username: "second-admin", password: "correct horse battery" },
+      headers: { "x-bootstrap-token": BOOTSTRAP_TOKEN },
+    });
     expect(again).toMatchObject({ status: 403, body: { error: "BOOTSTRAP_CLOSED" } });
   });
 });
@@ -82,23 +111,42 @@ describe("login", () => {
 
 describe("roles", () => {
   it("an admin registers a viewer, who reads but gets 403 FORBIDDEN on every write", async () => {
-    const reg = await api(stack, "/manage/auth/register", { method: "POST", token: admin, body: { username: "auditor", password: "viewer password 1", role: "viewer" } });
+    const reg = await api(stack, "/manage/auth/register", {
+      method: "POST",
+      token: admin,
+      body: { username: "auditor", password: "viewer password 1", role: "viewer" },
+    });
     expect(reg).toMatchObject({ status: 201, body: { role: "viewer" } });
     const viewer = await login(stack, "auditor", "viewer password 1");
-    for (const path of ["/manage/accounts", "/manage/ledger", "/manage/ledger/verify", "/manage/payments", "/manage/revenue", "/manage/routes"]) {
+    for (const path of [
+      "/manage/accounts",
+      "/manage/ledger",
+      "/manage/ledger/verify",
+      "/manage/payments",
+      "/manage/revenue",
+      "/manage/routes",
+    ]) {
       expect((await api(stack, path, { token: viewer })).status, path).toBe(200);
     }
     const acct = (await api(stack, "/manage/accounts", { method: "POST", token: admin })).body.clientId;
     const writes: [string, unknown?][] = [
-      ["/manage/accounts"], ["/manage/wallet"], [`/manage/accounts/${acct}/suspend`], [`/manage/accounts/${acct}/resume`],
-      [`/manage/accounts/${acct}/rotate-key`], ["/manage/routes/reload"],
+      ["/manage/accounts"],
+      ["/manage/wallet"],
+      [`/manage/accounts/${acct}/suspend`],
+      [`/manage/accounts/${acct}/resume`],
+      [`/manage/accounts/${acct}/rotate-key`],
+      ["/manage/routes/reload"],
       ["/manage/transactions", { kind: "credit", clientId: acct, amount: "1", reason: "viewer tries" }],
     ];
     for (const [path, body] of writes) {
       const res = await api(stack, path, { method: "POST", token: viewer, body, headers: { "idempotency-key": "viewer-1" } });
       expect(res, path).toMatchObject({ status: 403, body: { error: "FORBIDDEN" } });
     }
-    const reg2 = await api(stack, "/manage/auth/register", { method: "POST", token: viewer, body: { username: "escalate", password: "viewer password 1", role: "admin" } });
+    const reg2 = await api(stack, "/manage/auth/register", {
+      method: "POST",
+      token: viewer,
+      body: { username: "escalate", password: "viewer password 1", role: "admin" },
+    });
     expect(reg2.status).toBe(403);
     expect((await api(stack, `/manage/accounts/${acct}`, { token: admin })).body.balanceMicro).toBe("0");
   });
@@ -119,7 +167,10 @@ describe("token attacks are refused with 401", () => {
   });
 
   it("HS256 signed with the identity provider's RSA public key as the secret (algorithm confusion)", async () => {
-    const asOidc = await hs256({ iss: OIDC_ISSUER, aud: OIDC_AUDIENCE, sub: "x", iat: now(), exp: now() + 600, gate402_role: "admin" }, new TextEncoder().encode(idpPublicPem));
+    const asOidc = await hs256(
+      { iss: OIDC_ISSUER, aud: OIDC_AUDIENCE, sub: "x", iat: now(), exp: now() + 600, gate402_role: "admin" },
+      new TextEncoder().encode(idpPublicPem),
+    );
     expect((await readAccounts(asOidc)).status).toBe(401);
     const asLocal = await hs256(localClaims(), new TextEncoder().encode(idpPublicPem));
     expect((await readAccounts(asLocal)).status).toBe(401);

@@ -28,9 +28,13 @@ const ADMIN_PASSWORD = "correct horse battery";
 beforeAll(async () => {
   stack = await startStack({
     env: {
-      GATEWAY_ADMIN_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN, GATEWAY_LOGIN_LOCKOUT_SECONDS: String(LOCKOUT_SECONDS), GATEWAY_LOGIN_WINDOW_SECONDS: String(WINDOW_SECONDS),
-      GATEWAY_LOGIN_MAX_FAILURES: String(MAX_FAILURES), GATEWAY_LOGIN_MAX_FAILURES_PER_ADDRESS: String(MAX_PER_ADDRESS),
-      GATEWAY_REVOCATION_POLL_MS: String(POLL_MS), GATEWAY_WATCHER: "false",
+      GATEWAY_ADMIN_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN,
+      GATEWAY_LOGIN_LOCKOUT_SECONDS: String(LOCKOUT_SECONDS),
+      GATEWAY_LOGIN_WINDOW_SECONDS: String(WINDOW_SECONDS),
+      GATEWAY_LOGIN_MAX_FAILURES: String(MAX_FAILURES),
+      GATEWAY_LOGIN_MAX_FAILURES_PER_ADDRESS: String(MAX_PER_ADDRESS),
+      GATEWAY_REVOCATION_POLL_MS: String(POLL_MS),
+      GATEWAY_WATCHER: "false",
     },
   });
   b = { gw: await stack.replica() };
@@ -53,7 +57,11 @@ async function within(limitMs: number, fn: () => Promise<boolean>): Promise<numb
 }
 
 async function newOperator(username: string, role: "admin" | "viewer" = "viewer"): Promise<string> {
-  const res = await api(stack, "/manage/auth/register", { method: "POST", token: admin, body: { username, password: "operator password 1", role } });
+  const res = await api(stack, "/manage/auth/register", {
+    method: "POST",
+    token: admin,
+    body: { username, password: "operator password 1", role },
+  });
   expect(res.status).toBe(201);
   return login(stack, username, "operator password 1");
 }
@@ -160,7 +168,10 @@ describe("disabled and deleted operators", () => {
   });
 
   it("the last enabled admin can be neither disabled nor deleted; with a second admin it can", async () => {
-    expect(await api(stack, `/manage/operators/${ADMIN}`, { method: "DELETE", token: admin })).toMatchObject({ status: 409, body: { error: "LAST_ADMIN" } });
+    expect(await api(stack, `/manage/operators/${ADMIN}`, { method: "DELETE", token: admin })).toMatchObject({
+      status: 409,
+      body: { error: "LAST_ADMIN" },
+    });
     expect((await api(stack, `/manage/operators/${ADMIN}/disable`, { method: "POST", token: admin })).status).toBe(409);
     const second = await newOperator("second-admin", "admin");
     expect((await api(stack, `/manage/operators/${ADMIN}/disable`, { method: "POST", token: second })).status).toBe(200);

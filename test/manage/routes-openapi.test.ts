@@ -16,7 +16,8 @@ let dir: string;
 let file: string;
 const registered: { method: string; url: string }[] = [];
 
-const yaml = (price: string) => `routes:\n  - id: search\n    method: GET\n    pattern: /api/search/*\n    price: "${price}"\n  - pattern: /api/free/*\n    free: true\n`;
+const yaml = (price: string) =>
+  `routes:\n  - id: search\n    method: GET\n    pattern: /api/search/*\n    price: "${price}"\n  - pattern: /api/free/*\n    free: true\n`;
 
 /** Writes like an editor: a temp file renamed over the old one. */
 function writeRoutes(text: string): void {
@@ -32,9 +33,10 @@ beforeAll(async () => {
     env: { GATEWAY_ADMIN_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN, GATEWAY_ROUTES_FILE: file, GATEWAY_ROUTES: "/api/env/*=0.5" },
     start: {
       extensions: [
-        (ctx) => void ctx.http.addHook("onRoute", (r: RouteOptions) => {
-          for (const m of [r.method].flat()) registered.push({ method: String(m), url: r.url });
-        }),
+        (ctx) =>
+          void ctx.http.addHook("onRoute", (r: RouteOptions) => {
+            for (const m of [r.method].flat()) registered.push({ method: String(m), url: r.url });
+          }),
         manageExtension(),
       ],
       routeReloadDebounceMs: 50,
@@ -119,6 +121,11 @@ describe("OpenAPI", () => {
     expect(missing).toEqual([]);
     const documented = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops as object).map((m) => `${m.toUpperCase()} ${p}`));
     expect(documented).toHaveLength(manage.length);
-    expect(doc.paths["/manage/transactions"].post.requestBody.content["application/json"].schema.properties.kind.enum).toEqual(["credit", "refund", "adjustment", "transfer"]);
+    expect(doc.paths["/manage/transactions"].post.requestBody.content["application/json"].schema.properties.kind.enum).toEqual([
+      "credit",
+      "refund",
+      "adjustment",
+      "transfer",
+    ]);
   });
 });

@@ -18,7 +18,11 @@ afterAll(async () => {
 });
 
 const row = async (key: string) =>
-  (await pool.query<{ failures: number; locked_until: Date | null }>("SELECT failures, locked_until FROM login_failures WHERE key = $1", [key])).rows[0];
+  (
+    await pool.query<{ failures: number; locked_until: Date | null }>("SELECT failures, locked_until FROM login_failures WHERE key = $1", [
+      key,
+    ])
+  ).rows[0];
 
 describe("login throttle", () => {
   it("locks at max, counts nothing and extends nothing while locked, and unlocks after the lockout", async () => {

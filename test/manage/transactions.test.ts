@@ -28,14 +28,25 @@ describe("POST /manage/transactions idempotency", () => {
     const key = idemKey();
     const first = await transact(stack, admin, { kind: "credit", clientId: a.clientId, amount: "1.5", reason: "welcome credit" }, key);
     expect(first.status).toBe(201);
-    expect(first.body).toMatchObject({ kind: "credit", amount: "1.500000", amountMicro: "1500000", outcome: "applied", operator: "root-admin" });
+    expect(first.body).toMatchObject({
+      kind: "credit",
+      amount: "1.500000",
+      amountMicro: "1500000",
+      outcome: "applied",
+      operator: "root-admin",
+    });
     expect(first.headers.get("idempotent-replayed")).toBe("false");
     const again = await transact(stack, admin, { kind: "credit", clientId: a.clientId, amount: "1.5", reason: "welcome credit" }, key);
     expect(again.status).toBe(201);
     expect(again.body).toEqual(first.body);
     expect(again.headers.get("idempotent-replayed")).toBe("true");
     // amountMicro is the same request as amount: same canonical hash
-    const micro = await transact(stack, admin, { kind: "credit", clientId: a.clientId, amountMicro: "1500000", reason: "welcome credit" }, key);
+    const micro = await transact(
+      stack,
+      admin,
+      { kind: "credit", clientId: a.clientId, amountMicro: "1500000", reason: "welcome credit" },
+      key,
+    );
     expect(micro.body).toEqual(first.body);
     expect(await balance(a.clientId)).toBe(1_500_000n);
     const stored = await api(stack, `/manage/transactions/${first.body.id}`, { token: admin });
@@ -46,7 +57,10 @@ describe("POST /manage/transactions idempotency", () => {
     const a = await newAccount(stack, admin);
     const key = idemKey();
     expect((await transact(stack, admin, { kind: "credit", clientId: a.clientId, amount: "1", reason: "r" }, key)).status).toBe(201);
-    for (const other of [{ amount: "2", reason: "r" }, { amount: "1", reason: "another reason" }]) {
+    for (const other of [
+      { amount: "2", reason: "r" },
+      { amount: "1", reason: "another reason" },
+    ]) {
       const res = await transact(stack, admin, { kind: "credit", clientId: a.clientId, ...other }, key);
       expect(res).toMatchObject({ status: 409, body: { error: "IDEMPOTENCY_CONFLICT" } });
     }
@@ -56,7 +70,11 @@ describe("POST /manage/transactions idempotency", () => {
   it("20 concurrent posts with one key apply once and all get the same answer", async () => {
     const a = await newAccount(stack, admin);
     const key = idemKey();
-    const all = await Promise.all(Array.from({ length: 20 }, () => transact(stack, admin, { kind: "credit", clientId: a.clientId, amountMicro: "777", reason: "race" }, key)));
+    const all = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        transact(stack, admin, { kind: "credit", clientId: a.clientId, amountMicro: "777", reason: "race" }, key),
+      ),
+    );
     const distinct = [...new Set(all.map((r) => JSON.stringify([r.status, r.body])))];
     expect(distinct, distinct.join("\n")).toHaveLength(1);
     expect(all.filter((r) => r.headers.get("idempotent-replayed") === "false")).toHaveLength(1);
@@ -65,7 +83,11 @@ describe("POST /manage/transactions idempotency", () => {
 
   it("a missing Idempotency-Key or a malformed body is a 400", async () => {
     const a = await newAccount(stack, admin);
-    const noKey = await api(stack, "/manage/transactions", { method: "POST", token: admin, body: { kind: "credit", clientId: a.clientId, amount: "1", reason: "r" } });
+    const noKey = await api(stack, "/manage/transactions", {
+      method: "POST",
+      token: admin,
+      body: { kind: "credit", clientId: a.clientId, amount: "1", reason: "r" },
+    });
     expect(noKey).toMatchObject({ status: 400, body: { error: "IDEMPOTENCY_KEY_REQUIRED" } });
     for (const body of [
       { kind: "credit", clientId: a.clientId, amount: "1.0000001", reason: "r" },
@@ -85,13 +107,19 @@ describe("money movements", () => {
   it("an adjustment may be negative but never below zero; the refusal is replayed too", async () => {
     const a = await newAccount(stack, admin);
     await transact(stack, admin, { kind: "credit", clientId: a.clientId, amountMicro: "1000", reason: "seed" });
-    expect((await transact(stack, admin, { kind: "adjustment", clientId: a.clientId, amount: "-0.000400", reason: "correction" })).status).toBe(201);
+    expect(
+      (await transact(stack, admin, { kind: "adjustment", clientId: a.clientId, amount: "-0.000400", reason: "correction" })).status,
+    ).toBe(201);
     const key = idemKey();
     const over = await transact(stack, admin, { kind: "adjustment", clientId: a.clientId, amountMicro: "-601", reason: "too much" }, key);
     expect(over).toMatchObject({ status: 422, body: { error: "INSUFFICIENT_BALANCE", outcome: "refused" } });
-    expect((await transact(stack, admin, { kind: "adjustment", clientId: a.clientId, amountMicro: "-601", reason: "too much" }, key)).body).toEqual(over.body);
+    expect(
+      (await transact(stack, admin, { kind: "adjustment", clientId: a.clientId, amountMicro: "-601", reason: "too much" }, key)).body,
+    ).toEqual(over.body);
     expect(await balance(a.clientId)).toBe(600n);
-    expect((await transact(stack, admin, { kind: "refund", clientId: a.clientId, amountMicro: "50", reason: "bad answer on /api/x" })).status).toBe(201);
+    expect(
+      (await transact(stack, admin, { kind: "refund", clientId: a.clientId, amountMicro: "50", reason: "bad answer on /api/x" })).status,
+    ).toBe(201);
     expect(await balance(a.clientId)).toBe(650n);
   });
 
@@ -102,9 +130,16 @@ describe("money movements", () => {
     const t = await transact(stack, admin, { kind: "transfer", from: a.clientId, to: b.clientId, amount: "0.003", reason: "move" });
     expect(t.status).toBe(201);
     expect(t.body.entries.map((e: any) => [e.clientId, e.kind, e.amountMicro, e.balanceAfterMicro])).toEqual([
-      [a.clientId, "transfer_out", "-3000", "2000"], [b.clientId, "transfer_in", "3000", "3000"],
+      [a.clientId, "transfer_out", "-3000", "2000"],
+      [b.clientId, "transfer_in", "3000", "3000"],
     ]);
-    const ghost = await transact(stack, admin, { kind: "transfer", from: a.clientId, to: "c_does_not_exist", amountMicro: "1", reason: "x" });
+    const ghost = await transact(stack, admin, {
+      kind: "transfer",
+      from: a.clientId,
+      to: "c_does_not_exist",
+      amountMicro: "1",
+      reason: "x",
+    });
     expect(ghost).toMatchObject({ status: 404, body: { error: "ACCOUNT_NOT_FOUND" } });
     const broke = await transact(stack, admin, { kind: "transfer", from: a.clientId, to: b.clientId, amountMicro: "2001", reason: "x" });
     expect(broke.status).toBe(422);
@@ -119,7 +154,13 @@ describe("money movements", () => {
     const transfers = Array.from({ length: 1000 }, () => {
       const from = rnd(10);
       const to = (from + 1 + rnd(9)) % 10;
-      return { kind: "transfer", from: accounts[from]!.clientId, to: accounts[to]!.clientId, amountMicro: String(1 + rnd(300)), reason: "load" };
+      return {
+        kind: "transfer",
+        from: accounts[from]!.clientId,
+        to: accounts[to]!.clientId,
+        amountMicro: String(1 + rnd(300)),
+        reason: "load",
+      };
     });
     const results = await Promise.all(transfers.map((t) => transact(stack, admin, t)));
     const statuses = results.map((r) => r.status);
@@ -127,11 +168,17 @@ describe("money movements", () => {
     const applied = statuses.filter((s) => s === 201).length;
     expect(applied).toBeGreaterThan(500);
     const ids = accounts.map((a) => a.clientId);
-    const rows = await stack.gw.store.pool.query<{ balance_micro: string }>("SELECT balance_micro::text FROM prepaid_accounts WHERE client_id = ANY($1)", [ids]);
+    const rows = await stack.gw.store.pool.query<{ balance_micro: string }>(
+      "SELECT balance_micro::text FROM prepaid_accounts WHERE client_id = ANY($1)",
+      [ids],
+    );
     const balances = rows.rows.map((r) => BigInt(r.balance_micro));
     expect(balances.every((b) => b >= 0n)).toBe(true);
     expect(balances.reduce((s, b) => s + b, 0n)).toBe(100_000n);
-    const outs = await stack.gw.store.pool.query("SELECT count(*)::int AS n FROM ledger_entries WHERE kind = 'transfer_out' AND client_id = ANY($1)", [ids]);
+    const outs = await stack.gw.store.pool.query(
+      "SELECT count(*)::int AS n FROM ledger_entries WHERE kind = 'transfer_out' AND client_id = ANY($1)",
+      [ids],
+    );
     expect(outs.rows[0].n).toBe(applied);
     expect((await api(stack, "/manage/ledger/verify", { token: admin })).body).toMatchObject({ ok: true });
   });
@@ -153,10 +200,13 @@ describe("ledger", () => {
     expect(await runVerifyLedger(stack.gw.databaseUrl, ok.stream)).toBe(0);
     expect(JSON.parse(ok.text())).toMatchObject({ ok: true });
     const a = await newAccount(stack, admin);
-    for (const n of ["100", "200", "300"]) await transact(stack, admin, { kind: "credit", clientId: a.clientId, amountMicro: n, reason: "t" });
+    for (const n of ["100", "200", "300"])
+      await transact(stack, admin, { kind: "credit", clientId: a.clientId, amountMicro: n, reason: "t" });
     const pool = stack.gw.store.pool;
     await pool.query("ALTER TABLE ledger_entries DISABLE TRIGGER ledger_entries_append_only");
-    await pool.query("UPDATE ledger_entries SET amount_micro = 250, balance_after_micro = 350 WHERE client_id = $1 AND seq = 2", [a.clientId]);
+    await pool.query("UPDATE ledger_entries SET amount_micro = 250, balance_after_micro = 350 WHERE client_id = $1 AND seq = 2", [
+      a.clientId,
+    ]);
     await pool.query("ALTER TABLE ledger_entries ENABLE TRIGGER ledger_entries_append_only");
     const res = await api(stack, "/manage/ledger/verify", { token: admin });
     expect(res.body).toEqual({ ok: false, firstBroken: { clientId: a.clientId, seq: "2", problem: "hash_mismatch" } });

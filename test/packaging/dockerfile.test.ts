@@ -4,7 +4,10 @@ import { describe, expect, it } from "vitest";
 import { ROOT } from "./helpers.js";
 
 // No Docker engine here: parse the Dockerfile and check the properties the image must have.
-interface Instr { cmd: string; args: string; }
+interface Instr {
+  cmd: string;
+  args: string;
+}
 function parseDockerfile(text: string): Instr[] {
   const joined = text.replace(/\\\r?\n/g, " "); // line continuations
   return joined
@@ -33,7 +36,10 @@ describe("Dockerfile", () => {
     expect(stages(instrs)).toHaveLength(2);
     // a Node LTS line in support (22 or 24); build and runtime on the same line
     expect(build![0]!.args).toMatch(/^node:(22|24)[\w.-]*-slim AS build$/);
-    const buildRuns = build!.filter((i) => i.cmd === "RUN").map((i) => i.args).join("\n");
+    const buildRuns = build!
+      .filter((i) => i.cmd === "RUN")
+      .map((i) => i.args)
+      .join("\n");
     expect(buildRuns).toMatch(/npm ci\b/);
     expect(buildRuns).not.toMatch(/--omit=dev/);
     expect(buildRuns).toMatch(/npm run build/);
@@ -51,7 +57,12 @@ describe("Dockerfile", () => {
     expect(runtime!.some((i) => i.cmd === "COPY" && /--from=build .*dist/.test(i.args))).toBe(true);
     // the devnet workspace package is compiled in the build stage but never shipped (an optional dependency)
     expect(build!.some((i) => i.cmd === "COPY" && /^packages\/devnet\/src\b/.test(i.args))).toBe(true);
-    expect(runtime!.filter((i) => i.cmd === "COPY").map((i) => i.args).join("\n")).not.toMatch(/packages|--from=build \/app\/packages/);
+    expect(
+      runtime!
+        .filter((i) => i.cmd === "COPY")
+        .map((i) => i.args)
+        .join("\n"),
+    ).not.toMatch(/packages|--from=build \/app\/packages/);
   });
 
   it("runs as a numeric non-root user so Kubernetes can verify runAsNonRoot", () => {
@@ -60,7 +71,10 @@ describe("Dockerfile", () => {
   });
 
   it("writes nothing outside /tmp at run time (read-only root filesystem)", () => {
-    const env = runtime!.filter((i) => i.cmd === "ENV").map((i) => i.args).join(" ");
+    const env = runtime!
+      .filter((i) => i.cmd === "ENV")
+      .map((i) => i.args)
+      .join(" ");
     expect(env).toMatch(/GATEWAY_DATA_DIR=\/tmp\//);
     expect(env).toMatch(/HOME=\/tmp/);
     // no VOLUME or writes declared after switching user
@@ -81,7 +95,9 @@ describe("Dockerfile", () => {
   });
 
   it("keeps build inputs and excludes local state from the build context", () => {
-    const ignore = readFileSync(resolve(ROOT, ".dockerignore"), "utf8").split("\n").map((l) => l.trim());
+    const ignore = readFileSync(resolve(ROOT, ".dockerignore"), "utf8")
+      .split("\n")
+      .map((l) => l.trim());
     for (const p of ["node_modules", "dist", ".git", ".data"]) expect(ignore).toContain(p);
     for (const p of ["src", "proto", "migrations", "package.json", "package-lock.json", "tsconfig.json"]) {
       expect(ignore).not.toContain(p);

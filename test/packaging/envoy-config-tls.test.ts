@@ -56,8 +56,12 @@ function problems(type: protobuf.Type, value: unknown, path: string): string[] {
       const resolved = field.resolvedType;
       if (resolved instanceof protobuf.Enum) {
         if (!(String(item) in resolved.values)) out.push(`${at}: ${String(item)} is not a ${resolved.fullName}`);
-      } else if (resolved instanceof protobuf.Type && !resolved.fullName.startsWith(".google.protobuf.") || resolved?.fullName === ".google.protobuf.Any") {
-        if (field.map) for (const [k, mv] of Object.entries(item as object)) out.push(...problems(resolved as protobuf.Type, mv, `${at}.${k}`));
+      } else if (
+        (resolved instanceof protobuf.Type && !resolved.fullName.startsWith(".google.protobuf.")) ||
+        resolved?.fullName === ".google.protobuf.Any"
+      ) {
+        if (field.map)
+          for (const [k, mv] of Object.entries(item as object)) out.push(...problems(resolved as protobuf.Type, mv, `${at}.${k}`));
         else out.push(...problems(resolved as protobuf.Type, item, at));
       }
     });

@@ -14,7 +14,10 @@ import { ROOT } from "./helpers.js";
 const camel = (k: string) => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 // protojson omits zero values; an omitted UPPER_CASE string is an enum's zero value (lb_policy: ROUND_ROBIN).
 const isDefault = (v: unknown) =>
-  v === false || v === 0 || v === "" || (typeof v === "string" && /^[A-Z][A-Z0-9_]*$/.test(v)) ||
+  v === false ||
+  v === 0 ||
+  v === "" ||
+  (typeof v === "string" && /^[A-Z][A-Z0-9_]*$/.test(v)) ||
   (typeof v === "object" && v !== null && Object.keys(v).length === 0);
 
 /**
@@ -36,7 +39,12 @@ function dropped(input: unknown, output: unknown, path = "$"): string[] {
 async function asBootstrap(yamlText: string): Promise<any> {
   const image = await envoyConfigImage();
   const input = parse(yamlText);
-  const out = JSON.parse(await runBuf(["convert", image, "--type", "envoy.config.bootstrap.v3.Bootstrap", "--from", "-#format=json", "--to", "-#format=json"], JSON.stringify(input)));
+  const out = JSON.parse(
+    await runBuf(
+      ["convert", image, "--type", "envoy.config.bootstrap.v3.Bootstrap", "--from", "-#format=json", "--to", "-#format=json"],
+      JSON.stringify(input),
+    ),
+  );
   const lost = dropped(input, out);
   if (lost.length) throw new Error(`fields unknown to Envoy: ${lost.join(", ")}`);
   return out;
@@ -56,7 +64,11 @@ describe("deploy/envoy/envoy.yaml against the upstream Envoy protos", () => {
     });
     const [status, metadata] = log.filter.andFilter.filters;
     expect(status.statusCodeFilter.comparison).toMatchObject({ op: "GE", value: { defaultValue: 500 } });
-    expect(metadata.metadataFilter.matcher).toEqual({ filter: "envoy.filters.http.ext_authz", path: [{ key: "decision_id" }], value: { presentMatch: true } });
+    expect(metadata.metadataFilter.matcher).toEqual({
+      filter: "envoy.filters.http.ext_authz",
+      path: [{ key: "decision_id" }],
+      value: { presentMatch: true },
+    });
     // The access log goes to the same cluster (the ext_authz port) as Check.
     const authz = hcm.httpFilters.find((f: any) => f.name === "envoy.filters.http.ext_authz").typedConfig;
     expect(authz.grpcService.envoyGrpc.clusterName).toBe(log.typedConfig.commonConfig.grpcService.envoyGrpc.clusterName);

@@ -15,7 +15,8 @@ const DOCS = ["README.md", "helm/gate402/README.md"];
 /** `helm template …` lines of ```sh blocks, continuation lines joined, comments dropped. */
 function helmTemplateCommands(markdown: string): string[] {
   const blocks = [...markdown.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
-  return blocks.flatMap((b) => b.replace(/\\\n\s*/g, " ").split("\n"))
+  return blocks
+    .flatMap((b) => b.replace(/\\\n\s*/g, " ").split("\n"))
     .map((l) => l.replace(/\s+#.*$/, "").trim())
     .filter((l) => l.startsWith("helm template "));
 }
@@ -42,7 +43,15 @@ describe.each(DOCS)("%s", (doc) => {
 });
 
 describe("kubeVersion", () => {
-  const base = ["template", "gate402", CHART, "--set", "config.paymentAddress=neutaro1qypqxpq9qcrsszg2pvxq6rs0zqg3yyc5lzv7xu", "--set", "secrets.databaseUrl=postgres://gate402:pw@db:5432/gate402"];
+  const base = [
+    "template",
+    "gate402",
+    CHART,
+    "--set",
+    "config.paymentAddress=neutaro1qypqxpq9qcrsszg2pvxq6rs0zqg3yyc5lzv7xu",
+    "--set",
+    "secrets.databaseUrl=postgres://gate402:pw@db:5432/gate402",
+  ];
 
   it("renders for 1.24 and later, refuses 1.23 with helm's message", async () => {
     expect((await run(HELM, [...base, "--kube-version", "1.24.0"])).code).toBe(0);
@@ -55,8 +64,13 @@ describe("kubeVersion", () => {
 describe("ext_authz timeouts", () => {
   it("every `timeout:` in the docs, the chart values and the Envoy example is 2s", () => {
     const files = [
-      "README.md", "helm/gate402/README.md", "helm/gate402/values.yaml", "deploy/envoy/envoy.yaml",
-      ...readdirSync(join(ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`),
+      "README.md",
+      "helm/gate402/README.md",
+      "helm/gate402/values.yaml",
+      "deploy/envoy/envoy.yaml",
+      ...readdirSync(join(ROOT, "docs"))
+        .filter((f) => f.endsWith(".md"))
+        .map((f) => `docs/${f}`),
     ];
     const found: string[] = [];
     for (const f of files) {

@@ -26,9 +26,17 @@ describe("helm chart", () => {
     const { docs, code, stderr } = await helmTemplate(BASE_SET);
     expect(stderr).not.toMatch(/Error/);
     expect(code).toBe(0);
-    expect(kinds(docs)).toEqual(
-      ["ConfigMap", "Deployment", "HorizontalPodAutoscaler", "Job", "PodDisruptionBudget", "Secret", "Secret", "Service", "ServiceAccount"],
-    );
+    expect(kinds(docs)).toEqual([
+      "ConfigMap",
+      "Deployment",
+      "HorizontalPodAutoscaler",
+      "Job",
+      "PodDisruptionBudget",
+      "Secret",
+      "Secret",
+      "Service",
+      "ServiceAccount",
+    ]);
     const svc = findDoc(docs, "Service");
     expect(svc.spec.ports).toEqual([
       expect.objectContaining({ name: "grpc", port: 9191, appProtocol: "grpc" }),
@@ -45,7 +53,10 @@ describe("helm chart", () => {
     const c = pod.containers[0];
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
     expect(c.securityContext).toMatchObject({
-      runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] },
+      runAsNonRoot: true,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ["ALL"] },
     });
     expect(c.livenessProbe.grpc).toEqual({ port: 9191 });
     expect(c.readinessProbe.grpc).toEqual({ port: 9191 });
@@ -55,7 +66,15 @@ describe("helm chart", () => {
     expect(c.resources.requests).toBeDefined();
     const env = Object.fromEntries(c.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
     expect(env.GATEWAY_PAYMENT_ADDRESS).toMatch(/^neutaro1/);
-    for (const k of ["GATEWAY_RPC", "GATEWAY_CHAIN_ID", "GATEWAY_DEFAULT_PRICE", "GATEWAY_MIN_CONFIRMATIONS", "GATEWAY_INVOICE_TTL", "GATEWAY_PREPAID", "LOG_LEVEL"]) {
+    for (const k of [
+      "GATEWAY_RPC",
+      "GATEWAY_CHAIN_ID",
+      "GATEWAY_DEFAULT_PRICE",
+      "GATEWAY_MIN_CONFIRMATIONS",
+      "GATEWAY_INVOICE_TTL",
+      "GATEWAY_PREPAID",
+      "LOG_LEVEL",
+    ]) {
       expect(typeof env[k], k).toBe("string");
     }
     expect(env.GATEWAY_ROUTES_FILE).toBe("/etc/gate402/routes.yaml");
@@ -117,7 +136,9 @@ describe("helm chart", () => {
   it("an application chart can include gate402.sidecarContainer next to its Envoy", async () => {
     const app = resolve(ROOT, "test/packaging/fixtures/app-with-sidecar");
     const res = await helmTemplate([], {
-      release: "app", chart: app, extraArgs: ["-f", resolve(CHART, "examples/sidecar-values.yaml")],
+      release: "app",
+      chart: app,
+      extraArgs: ["-f", resolve(CHART, "examples/sidecar-values.yaml")],
     });
     expect(res.stderr).not.toMatch(/Error/);
     const deploy = res.docs.find((d) => d.kind === "Deployment" && d.metadata.name === "my-api")!;
@@ -153,7 +174,9 @@ describe("helm chart", () => {
     const hcm = envoy.static_resources.listeners[0].filter_chains[0].filters[0].typed_config;
     const authz = hcm.http_filters.find((f: any) => f.name === "envoy.filters.http.ext_authz").typed_config;
     expect(authz).toMatchObject({
-      transport_api_version: "V3", failure_mode_allow: false, status_on_error: { code: 503 },
+      transport_api_version: "V3",
+      failure_mode_allow: false,
+      status_on_error: { code: 503 },
       grpc_service: { envoy_grpc: { cluster_name: "gate402" } },
     });
     const routes = hcm.route_config.virtual_hosts[0].routes;
@@ -191,15 +214,21 @@ describe("helm chart", () => {
     const mount = c.volumeMounts.find((m: any) => m.name === "gate402-tls");
     expect(pod.volumes.find((v: any) => v.name === "gate402-tls").secret.secretName).toBe("gate402-tls");
     expect(env).toMatchObject({
-      GATEWAY_TLS_CERT_FILE: `${mount.mountPath}/tls.crt`, GATEWAY_TLS_KEY_FILE: `${mount.mountPath}/tls.key`,
-      GATEWAY_TLS_CLIENT_CA_FILE: `${mount.mountPath}/ca.crt`, GATEWAY_TLS_MANAGE_CLIENT_CERT: "true",
-      GATEWAY_TLS_RELOAD_MS: "10000", GATEWAY_HEALTH_GRPC_PORT: "9192",
+      GATEWAY_TLS_CERT_FILE: `${mount.mountPath}/tls.crt`,
+      GATEWAY_TLS_KEY_FILE: `${mount.mountPath}/tls.key`,
+      GATEWAY_TLS_CLIENT_CA_FILE: `${mount.mountPath}/ca.crt`,
+      GATEWAY_TLS_MANAGE_CLIENT_CERT: "true",
+      GATEWAY_TLS_RELOAD_MS: "10000",
+      GATEWAY_HEALTH_GRPC_PORT: "9192",
     });
     for (const p of ["startupProbe", "livenessProbe", "readinessProbe"]) expect(c[p].grpc).toEqual({ port: 9192 });
     expect(c.ports.map((p: any) => p.containerPort)).toEqual([9191, 4020, 9192]);
     // Prometheus scrapes the HTTPS port, verifying it with the Secret's CA
     const sm = findDoc((await helmTemplate([...BASE_SET, ...TLS_FLAGS, "monitoring.serviceMonitor.enabled=true"])).docs, "ServiceMonitor");
-    expect(sm.spec.endpoints[0]).toMatchObject({ scheme: "https", tlsConfig: { serverName: "gate402.default.svc.cluster.local", ca: { secret: { name: "gate402-tls", key: "ca.crt" } } } });
+    expect(sm.spec.endpoints[0]).toMatchObject({
+      scheme: "https",
+      tlsConfig: { serverName: "gate402.default.svc.cluster.local", ca: { secret: { name: "gate402-tls", key: "ca.crt" } } },
+    });
     // the health-only port is for the kubelet, not for the Service
     expect(findDoc(docs, "Service").spec.ports.map((p: any) => p.port)).toEqual([9191, 4020]);
     // without mtls: TLS only, no client CA
@@ -228,7 +257,9 @@ describe("helm chart", () => {
     expect(tls.sni).toBe("gate402.default.svc.cluster.local");
     expect(tls.common_tls_context).toEqual({
       alpn_protocols: ["h2"],
-      tls_certificates: [{ certificate_chain: { filename: "/etc/envoy/gate402-tls/tls.crt" }, private_key: { filename: "/etc/envoy/gate402-tls/tls.key" } }],
+      tls_certificates: [
+        { certificate_chain: { filename: "/etc/envoy/gate402-tls/tls.crt" }, private_key: { filename: "/etc/envoy/gate402-tls/tls.key" } },
+      ],
       validation_context: {
         trusted_ca: { filename: "/etc/envoy/gate402-tls/ca.crt" },
         match_typed_subject_alt_names: [{ san_type: "DNS", matcher: { exact: "gate402.default.svc.cluster.local" } }],
@@ -236,7 +267,9 @@ describe("helm chart", () => {
     });
     // the upstream (application) cluster is untouched, and without tls there is no transport_socket at all
     expect(envoy.static_resources.clusters.find((c: any) => c.name === "upstream").transport_socket).toBeUndefined();
-    const plain = parse(findDoc((await helmTemplate([...BASE_SET, "integrations.envoy.enabled=true"])).docs, "ConfigMap", "-envoy").data["envoy.yaml"]);
+    const plain = parse(
+      findDoc((await helmTemplate([...BASE_SET, "integrations.envoy.enabled=true"])).docs, "ConfigMap", "-envoy").data["envoy.yaml"],
+    );
     expect(plain.static_resources.clusters.find((c: any) => c.name === "gate402").transport_socket).toBeUndefined();
   });
 
@@ -245,9 +278,14 @@ describe("helm chart", () => {
     const policy = findDoc(docs, "BackendTLSPolicy");
     expect(policy.spec).toEqual({
       targetRefs: [{ group: "", kind: "Service", name: "gate402", sectionName: "grpc" }],
-      validation: { caCertificateRefs: [{ group: "", kind: "ConfigMap", name: "gate402-ca" }], hostname: "gate402.default.svc.cluster.local" },
+      validation: {
+        caCertificateRefs: [{ group: "", kind: "ConfigMap", name: "gate402-ca" }],
+        hostname: "gate402.default.svc.cluster.local",
+      },
     });
-    expect(findDoc(docs, "Service").spec.ports.find((p: any) => p.name === "grpc").port).toBe(findDoc(docs, "SecurityPolicy").spec.extAuth.grpc.backendRefs[0].port);
+    expect(findDoc(docs, "Service").spec.ports.find((p: any) => p.name === "grpc").port).toBe(
+      findDoc(docs, "SecurityPolicy").spec.extAuth.grpc.backendRefs[0].port,
+    );
     const missing = await helmTemplate([...BASE_SET, ...ALL_FLAGS, "tls.enabled=true", "tls.secretName=s"]);
     expect(missing.stderr).toMatch(/backendTLS\.caConfigMap .* is required/);
     expect((await helmTemplate([...BASE_SET, ...ALL_FLAGS])).docs.some((d) => d.kind === "BackendTLSPolicy")).toBe(false);

@@ -70,7 +70,12 @@ export async function helmTemplate(
   args.push("--namespace", opts.namespace ?? "default", ...(opts.extraArgs ?? []));
   for (const s of sets) args.push("--set", s);
   const res = await run(HELM, args);
-  const docs = res.code === 0 ? parseAllDocuments(res.stdout).map((d) => d.toJS()).filter((d) => d) : [];
+  const docs =
+    res.code === 0
+      ? parseAllDocuments(res.stdout)
+          .map((d) => d.toJS())
+          .filter((d) => d)
+      : [];
   return { ...res, docs };
 }
 

@@ -33,7 +33,9 @@ async function validateBuiltin(doc: Obj): Promise<void> {
 /** Required-field checks for the CRDs we render (no CRD schemas offline). Returns problems. */
 function crdProblems(doc: Obj): string[] {
   const p: string[] = [];
-  const need = (cond: unknown, what: string) => { if (!cond) p.push(`${doc.kind} ${doc.metadata?.name}: ${what}`); };
+  const need = (cond: unknown, what: string) => {
+    if (!cond) p.push(`${doc.kind} ${doc.metadata?.name}: ${what}`);
+  };
   const s = doc.spec ?? {};
   switch (doc.kind) {
     case "ServiceMonitor":
@@ -48,7 +50,8 @@ function crdProblems(doc: Obj): string[] {
       need(s.groups?.length, "spec.groups");
       for (const g of s.groups ?? []) {
         need(g.name && g.rules?.length, "groups[].name/rules");
-        for (const r of g.rules ?? []) need(r.expr && Boolean(r.record) !== Boolean(r.alert), `rule ${r.record ?? r.alert}: expr and one of record|alert`);
+        for (const r of g.rules ?? [])
+          need(r.expr && Boolean(r.record) !== Boolean(r.alert), `rule ${r.record ?? r.alert}: expr and one of record|alert`);
       }
       break;
     case "AuthorizationPolicy":
@@ -57,15 +60,21 @@ function crdProblems(doc: Obj): string[] {
       need(s.rules?.length, "spec.rules (an empty CUSTOM policy matches nothing)");
       break;
     case "Telemetry":
-      need(s.accessLogging?.length && s.accessLogging.every((a: Obj) => a.providers?.length && a.providers.every((p: Obj) => p.name)),
-        "spec.accessLogging[].providers[].name");
+      need(
+        s.accessLogging?.length && s.accessLogging.every((a: Obj) => a.providers?.length && a.providers.every((p: Obj) => p.name)),
+        "spec.accessLogging[].providers[].name",
+      );
       break;
     case "SecurityPolicy": {
       need(s.targetRefs?.length && s.targetRefs.every((t: Obj) => t.group && t.kind && t.name), "spec.targetRefs[]");
       const ea = s.extAuth ?? {};
       need(Boolean(ea.grpc) !== Boolean(ea.http), "spec.extAuth: exactly one of grpc|http");
-      need(ea.grpc?.backendRefs?.length && ea.grpc.backendRefs.every((b: Obj) => b.name && Number.isInteger(b.port)), "extAuth.grpc.backendRefs[].name/port");
-      for (const c of ea.contextExtensions ?? []) need(c.name && ["Value", "ValueRef"].includes(c.type ?? "Value"), "contextExtensions[].name/type");
+      need(
+        ea.grpc?.backendRefs?.length && ea.grpc.backendRefs.every((b: Obj) => b.name && Number.isInteger(b.port)),
+        "extAuth.grpc.backendRefs[].name/port",
+      );
+      for (const c of ea.contextExtensions ?? [])
+        need(c.name && ["Value", "ValueRef"].includes(c.type ?? "Value"), "contextExtensions[].name/type");
       break;
     }
     case "ReferenceGrant":
@@ -75,8 +84,12 @@ function crdProblems(doc: Obj): string[] {
     case "BackendTLSPolicy":
       need(s.targetRefs?.length && s.targetRefs.every((t: Obj) => t.group !== undefined && t.kind && t.name), "spec.targetRefs[]");
       need(s.validation?.hostname, "spec.validation.hostname");
-      need(Boolean(s.validation?.caCertificateRefs?.length) !== Boolean(s.validation?.wellKnownCACertificates), "spec.validation: exactly one of caCertificateRefs|wellKnownCACertificates");
-      for (const r of s.validation?.caCertificateRefs ?? []) need(r.group !== undefined && r.kind && r.name, "caCertificateRefs[].group/kind/name");
+      need(
+        Boolean(s.validation?.caCertificateRefs?.length) !== Boolean(s.validation?.wellKnownCACertificates),
+        "spec.validation: exactly one of caCertificateRefs|wellKnownCACertificates",
+      );
+      for (const r of s.validation?.caCertificateRefs ?? [])
+        need(r.group !== undefined && r.kind && r.name, "caCertificateRefs[].group/kind/name");
       break;
     default:
       p.push(`${doc.kind}: no CRD check written`);
@@ -97,7 +110,11 @@ async function manifestProblems(docs: Obj[]): Promise<string[]> {
       problems.push(`${id}: bad metadata.name`);
     }
     if (BUILTIN.has(doc.apiVersion)) {
-      try { await validateBuiltin(doc); } catch (err) { problems.push(`${id}: ${(err as Error).message}`); }
+      try {
+        await validateBuiltin(doc);
+      } catch (err) {
+        problems.push(`${id}: ${(err as Error).message}`);
+      }
     } else {
       problems.push(...crdProblems(doc));
     }

@@ -5,7 +5,9 @@ import { createMetrics, initOfferMetrics } from "../../src/observability/metrics
 import { exposedMetricNames, metricNamesInExpr } from "../support/metrics-names.js";
 import { ROOT } from "./helpers.js";
 
-const dashboard = JSON.parse(readFileSync(resolve(ROOT, "monitoring/grafana/gate402-dashboard.json"), "utf8")) as { panels: { title: string; targets: { expr: string }[] }[] };
+const dashboard = JSON.parse(readFileSync(resolve(ROOT, "monitoring/grafana/gate402-dashboard.json"), "utf8")) as {
+  panels: { title: string; targets: { expr: string }[] }[];
+};
 const OFFER_PANELS = ["Revenue by offer kind (NTMPI per hour)", "Pass checks by result", "Passes issued and pass-paid requests"];
 
 describe("offer and pass panels", () => {
@@ -18,8 +20,12 @@ describe("offer and pass panels", () => {
     const m = createMetrics();
     initOfferMetrics(m);
     const exposed = exposedMetricNames(await m.registry.metrics());
-    const used = dashboard.panels.filter((p) => OFFER_PANELS.includes(p.title)).flatMap((p) => p.targets.flatMap((t) => metricNamesInExpr(t.expr)));
-    expect(used).toEqual(expect.arrayContaining(["gate402_offer_revenue_uneutaro_total", "gate402_pass_checks_total", "gate402_passes_issued_total"]));
+    const used = dashboard.panels
+      .filter((p) => OFFER_PANELS.includes(p.title))
+      .flatMap((p) => p.targets.flatMap((t) => metricNamesInExpr(t.expr)));
+    expect(used).toEqual(
+      expect.arrayContaining(["gate402_offer_revenue_uneutaro_total", "gate402_pass_checks_total", "gate402_passes_issued_total"]),
+    );
     // gate402_checks_total only appears after the first check; its presence is covered by the live scrape test.
     expect(used.filter((n) => n !== "gate402_checks_total" && !exposed.has(n))).toEqual([]);
   });

@@ -23,13 +23,22 @@ describe("Prometheus rules", () => {
   it("every alert in rules.yaml has a firing and a quiet unit test", () => {
     const rules = parse(readFileSync(resolve(DIR, "rules.yaml"), "utf8"));
     const tests = parse(readFileSync(resolve(DIR, "rules.test.yaml"), "utf8"));
-    const alerts: string[] = rules.groups.flatMap((g: any) => g.rules).filter((r: any) => r.alert).map((r: any) => r.alert);
+    const alerts: string[] = rules.groups
+      .flatMap((g: any) => g.rules)
+      .filter((r: any) => r.alert)
+      .map((r: any) => r.alert);
     const cases = tests.tests.flatMap((t: any) => t.alert_rule_test ?? []);
     expect(alerts.length).toBeGreaterThanOrEqual(5);
     for (const a of alerts) {
       const mine = cases.filter((c: any) => c.alertname === a);
-      expect(mine.some((c: any) => c.exp_alerts.length > 0), `${a} fires somewhere`).toBe(true);
-      expect(mine.some((c: any) => c.exp_alerts.length === 0), `${a} stays quiet somewhere`).toBe(true);
+      expect(
+        mine.some((c: any) => c.exp_alerts.length > 0),
+        `${a} fires somewhere`,
+      ).toBe(true);
+      expect(
+        mine.some((c: any) => c.exp_alerts.length === 0),
+        `${a} stays quiet somewhere`,
+      ).toBe(true);
     }
   });
 

@@ -13,7 +13,14 @@ describe("chart: refunds of upstream failures", () => {
     const { docs } = await helmTemplate([...BASE_SET, "config.refundOn=5xx\\,404", "config.refundWindow=120"]);
     const env = Object.fromEntries(findDoc(docs, "Deployment").spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
     expect(env).toMatchObject({ GATEWAY_REFUND_ON: "5xx,404", GATEWAY_REFUND_WINDOW: "120" });
-    const config = loadConfig({ GATEWAY_PAYMENT_ADDRESS: env.GATEWAY_PAYMENT_ADDRESS, GATEWAY_REFUND_ON: env.GATEWAY_REFUND_ON, GATEWAY_REFUND_WINDOW: env.GATEWAY_REFUND_WINDOW }, "dev");
+    const config = loadConfig(
+      {
+        GATEWAY_PAYMENT_ADDRESS: env.GATEWAY_PAYMENT_ADDRESS,
+        GATEWAY_REFUND_ON: env.GATEWAY_REFUND_ON,
+        GATEWAY_REFUND_WINDOW: env.GATEWAY_REFUND_WINDOW,
+      },
+      "dev",
+    );
     expect(config.refundPolicy.refunds(404)).toBe(true);
     expect(config.refundWindowSeconds).toBe(120);
   });
@@ -23,18 +30,36 @@ describe("chart: refunds of upstream failures", () => {
     const { docs } = await helmTemplate([...BASE_SET, ...set]);
     const env = Object.fromEntries(findDoc(docs, "Deployment").spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
     expect(env).toMatchObject({
-      GATEWAY_LEDGER_ROLLUPS: "false", GATEWAY_LEDGER_ROLLUP_MS: "5000", GATEWAY_USAGE_RETENTION: "14", GATEWAY_USAGE_MAINTENANCE_MS: "0",
+      GATEWAY_LEDGER_ROLLUPS: "false",
+      GATEWAY_LEDGER_ROLLUP_MS: "5000",
+      GATEWAY_USAGE_RETENTION: "14",
+      GATEWAY_USAGE_MAINTENANCE_MS: "0",
     });
-    const config = loadConfig({ GATEWAY_PAYMENT_ADDRESS: env.GATEWAY_PAYMENT_ADDRESS, GATEWAY_LEDGER_ROLLUPS: env.GATEWAY_LEDGER_ROLLUPS,
-      GATEWAY_LEDGER_ROLLUP_MS: env.GATEWAY_LEDGER_ROLLUP_MS,
-      GATEWAY_USAGE_RETENTION: env.GATEWAY_USAGE_RETENTION, GATEWAY_USAGE_MAINTENANCE_MS: env.GATEWAY_USAGE_MAINTENANCE_MS }, "dev");
-    expect([config.ledgerRollups, config.ledgerRollupMs, config.usageRetentionDays, config.usageMaintenanceMs])
-      .toEqual([false, 5000, 14, 0]);
+    const config = loadConfig(
+      {
+        GATEWAY_PAYMENT_ADDRESS: env.GATEWAY_PAYMENT_ADDRESS,
+        GATEWAY_LEDGER_ROLLUPS: env.GATEWAY_LEDGER_ROLLUPS,
+        GATEWAY_LEDGER_ROLLUP_MS: env.GATEWAY_LEDGER_ROLLUP_MS,
+        GATEWAY_USAGE_RETENTION: env.GATEWAY_USAGE_RETENTION,
+        GATEWAY_USAGE_MAINTENANCE_MS: env.GATEWAY_USAGE_MAINTENANCE_MS,
+      },
+      "dev",
+    );
+    expect([config.ledgerRollups, config.ledgerRollupMs, config.usageRetentionDays, config.usageMaintenanceMs]).toEqual([
+      false,
+      5000,
+      14,
+      0,
+    ]);
     const defaults = await helmTemplate(BASE_SET);
-    const defaultEnv = Object.fromEntries(findDoc(defaults.docs, "Deployment").spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
+    const defaultEnv = Object.fromEntries(
+      findDoc(defaults.docs, "Deployment").spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]),
+    );
     expect(defaultEnv).toMatchObject({
-      GATEWAY_LEDGER_ROLLUPS: "true", GATEWAY_LEDGER_ROLLUP_MS: "60000",
-      GATEWAY_USAGE_RETENTION: "7", GATEWAY_USAGE_MAINTENANCE_MS: "3600000",
+      GATEWAY_LEDGER_ROLLUPS: "true",
+      GATEWAY_LEDGER_ROLLUP_MS: "60000",
+      GATEWAY_USAGE_RETENTION: "7",
+      GATEWAY_USAGE_MAINTENANCE_MS: "3600000",
     });
     expect((await helmTemplate([...BASE_SET, "config.usageRetention=0"])).code).not.toBe(0);
     expect((await helmTemplate([...BASE_SET, "config.ledgerRollupMs=3600001"])).code).not.toBe(0);
@@ -47,7 +72,10 @@ describe("chart: refunds of upstream failures", () => {
     expect(cron.spec.schedule).toBe("17 * * * *");
     const container = cron.spec.jobTemplate.spec.template.spec.containers[0];
     expect(container.args).toEqual(["node", "dist/src/cli.js", "maintain"]);
-    expect(Object.fromEntries(container.env.map((e: any) => [e.name, e.value]))).toEqual({ GATEWAY_USAGE_RETENTION: "10", DATABASE_URL_FILE: "/etc/gate402-secrets/DATABASE_URL" });
+    expect(Object.fromEntries(container.env.map((e: any) => [e.name, e.value]))).toEqual({
+      GATEWAY_USAGE_RETENTION: "10",
+      DATABASE_URL_FILE: "/etc/gate402-secrets/DATABASE_URL",
+    });
   });
 
   it("values.schema.json refuses a refund set gate402 would refuse", async () => {

@@ -27,7 +27,9 @@ describe("routes ConfigMap → gate402 route parser", () => {
 `);
     const rules = parseRoutesYaml(yaml, "rendered ConfigMap");
     expect(rules.map((r) => [r.id, r.method, r.priceMicro])).toEqual([
-      ["premium-data", "GET", 10_000n], ["/api/cheap/*", undefined, 1n], ["/api/health", undefined, 0n],
+      ["premium-data", "GET", 10_000n],
+      ["/api/cheap/*", undefined, 1n],
+      ["/api/health", undefined, 0n],
     ]);
     expect(rules[0]!.matches("/api/premium/x/y")).toBe(true);
   });

@@ -13,7 +13,15 @@ let db: TestDatabase;
 let replicas: PgStore[];
 // Generous deadlines and bounds: this proves correctness under contention on a loaded 2-core machine.
 const open = (over: Parameters<typeof createPgStore>[0] extends infer O ? Partial<O> : never = {}) =>
-  createPgStore({ databaseUrl: db.url, poolMax: 8, statementTimeoutMs: 60_000, connectTimeoutMs: 60_000, defaultDeadlineMs: 90_000, queueMax: 20_000, ...over });
+  createPgStore({
+    databaseUrl: db.url,
+    poolMax: 8,
+    statementTimeoutMs: 60_000,
+    connectTimeoutMs: 60_000,
+    defaultDeadlineMs: 90_000,
+    queueMax: 20_000,
+    ...over,
+  });
 
 beforeAll(async () => {
   db = await freshDatabase();
@@ -24,8 +32,14 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const debit = (a: TestAccount, amountMicro: bigint, ref: string): DebitInput =>
-  ({ clientId: a.clientId, keyHash: a.keyHash, amountMicro, routeId: "r", method: "GET", ref });
+const debit = (a: TestAccount, amountMicro: bigint, ref: string): DebitInput => ({
+  clientId: a.clientId,
+  keyHash: a.keyHash,
+  amountMicro,
+  routeId: "r",
+  method: "GET",
+  ref,
+});
 
 /**
  * The calls charged to an account, by decision id: its usage detail rows (rollups, the default) or its
@@ -83,7 +97,16 @@ describe("group commit of prepaid debits", () => {
       const acct = await newAccount(store);
       await fund(store, acct.clientId, 5000n);
       const outcomes = await Promise.all(Array.from({ length: 8 }, (_, i) => store.debit(debit(acct, 1000n, `p-${i}`))));
-      expect(outcomes.map((o) => o.kind)).toEqual(["applied", "applied", "applied", "applied", "applied", "insufficient", "insufficient", "insufficient"]);
+      expect(outcomes.map((o) => o.kind)).toEqual([
+        "applied",
+        "applied",
+        "applied",
+        "applied",
+        "applied",
+        "insufficient",
+        "insufficient",
+        "insufficient",
+      ]);
       expect(outcomes.slice(0, 5).map((o) => (o.kind === "applied" ? o.balanceMicro : -1n))).toEqual([4000n, 3000n, 2000n, 1000n, 0n]);
       const rows = await callsOf(store, acct.clientId);
       expect(rows.map((r) => r.ref)).toEqual(["p-0", "p-1", "p-2", "p-3", "p-4"]);
@@ -117,7 +140,10 @@ describe("group commit of prepaid debits", () => {
         { kind: "applied", balanceMicro: 5n, entryId: expect.any(String) },
         { kind: "insufficient", balanceMicro: 5n },
       ]);
-      expect((await callsOf(store, acct.clientId)).map((r) => [r.ref, r.amount_micro])).toEqual([["a", "3"], ["c", "2"]]);
+      expect((await callsOf(store, acct.clientId)).map((r) => [r.ref, r.amount_micro])).toEqual([
+        ["a", "3"],
+        ["c", "2"],
+      ]);
       expect((await verifyLedger(store)).ok).toBe(true);
     } finally {
       await store.close();
@@ -134,7 +160,9 @@ describe("group commit of prepaid debits", () => {
       const refused = settled.filter((s) => s.status === "rejected");
       expect(refused).toHaveLength(7);
       for (const r of refused) expect((r as PromiseRejectedResult).reason.name).toBe("StoreUnavailableError");
-      expect(settled.filter((s) => s.status === "fulfilled").map((s) => (s as PromiseFulfilledResult<DebitOutcome>).value.kind)).toEqual(Array(5).fill("applied"));
+      expect(settled.filter((s) => s.status === "fulfilled").map((s) => (s as PromiseFulfilledResult<DebitOutcome>).value.kind)).toEqual(
+        Array(5).fill("applied"),
+      );
       expect((await callsOf(store, acct.clientId)).map((r) => r.ref)).toEqual(["q-0", "q-1", "q-2", "q-3", "q-4"]);
       expect(Date.now() - t0).toBeLessThan(10_000);
     } finally {

@@ -24,8 +24,14 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const debit = (a: TestAccount, ref: string): DebitInput =>
-  ({ clientId: a.clientId, keyHash: a.keyHash, amountMicro: 10n, routeId: "r", method: "GET", ref });
+const debit = (a: TestAccount, ref: string): DebitInput => ({
+  clientId: a.clientId,
+  keyHash: a.keyHash,
+  amountMicro: 10n,
+  routeId: "r",
+  method: "GET",
+  ref,
+});
 
 /** Settles `p` and says how long it took. */
 async function timed<T>(p: Promise<T>): Promise<{ err: unknown; value?: T; ms: number }> {
@@ -54,14 +60,19 @@ const ENTRIES_SQL =
 
 /** Waits until no backend of this database runs one of our money functions any more. */
 async function quiescent(): Promise<void> {
-  await expect.poll(async () => {
-    const res = await direct.pool.query(
-      `SELECT count(*)::int AS n FROM pg_stat_activity
+  await expect
+    .poll(
+      async () => {
+        const res = await direct.pool.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
         WHERE datname = current_database() AND pid <> pg_backend_pid()
           AND (query LIKE '%ledger_debit_batch%' OR query LIKE '%redeem_invoice%') AND state <> 'idle'`,
-    );
-    return res.rows[0].n;
-  }, { timeout: 20_000, interval: 100 }).toBe(0);
+        );
+        return res.rows[0].n;
+      },
+      { timeout: 20_000, interval: 100 },
+    )
+    .toBe(0);
 }
 
 describe("deadline-bound money writes", () => {
@@ -76,10 +87,16 @@ describe("deadline-bound money writes", () => {
       await locker.query("BEGIN");
       await locker.query("SELECT 1 FROM prepaid_accounts WHERE client_id = $1 FOR UPDATE", [acct.clientId]);
       // An uncommitted claim of the same tx: the redemption's INSERT … ON CONFLICT waits for it.
-      await locker.query("INSERT INTO spent_txs (tx_hash, purpose, invoice_id) VALUES ($1, 'invoice', $2)", [input.txHash, input.invoiceId]);
+      await locker.query("INSERT INTO spent_txs (tx_hash, purpose, invoice_id) VALUES ($1, 'invoice', $2)", [
+        input.txHash,
+        input.invoiceId,
+      ]);
       const before = await moneyState();
       const deadlineAt = Date.now() + 400;
-      const [d, r] = await Promise.all([timed(store.debit(debit(acct, "late"), { deadlineAt })), timed(store.redeem(input, { deadlineAt }))]);
+      const [d, r] = await Promise.all([
+        timed(store.debit(debit(acct, "late"), { deadlineAt })),
+        timed(store.redeem(input, { deadlineAt })),
+      ]);
       for (const t of [d, r]) {
         expect(t.err).toBeInstanceOf(StoreUnavailableError);
         expect(t.ms).toBeLessThan(400 + 1000);
@@ -153,7 +170,10 @@ describe("deadline-bound money writes", () => {
       // Statements still reach Postgres and commit in time; only their answers are held back.
       proxy.stall("answers");
       const deadlineAt = Date.now() + 600;
-      const [d, r] = await Promise.all([timed(store.debit(debit(acct, "held"), { deadlineAt })), timed(store.redeem(input, { deadlineAt }))]);
+      const [d, r] = await Promise.all([
+        timed(store.debit(debit(acct, "held"), { deadlineAt })),
+        timed(store.redeem(input, { deadlineAt })),
+      ]);
       expect(d.err).toBeInstanceOf(StoreUnavailableError);
       expect(r.err).toBeInstanceOf(StoreUnavailableError);
       proxy.heal();
@@ -162,7 +182,8 @@ describe("deadline-bound money writes", () => {
       // The refund closed the call's usage period first: the chain holds the call, then its refund.
       const entries = await direct.pool.query(ENTRIES_SQL, [acct.clientId]);
       expect(entries.rows.slice(1)).toEqual([
-        { kind: "usage", amount_micro: "-10", ref: "held" }, { kind: "refund", amount_micro: "10", ref: "held" },
+        { kind: "usage", amount_micro: "-10", ref: "held" },
+        { kind: "refund", amount_micro: "10", ref: "held" },
       ]);
       expect((await verifyLedger(direct)).ok).toBe(true);
       // The redemption did commit; the next copy of the proof gets the use it paid for, once.
@@ -174,7 +195,13 @@ describe("deadline-bound money writes", () => {
       const url = new URL(db.url);
       url.port = String(proxy.port);
       // Gives up on late answers quickly: the connection is discarded before the link heals.
-      const impatient = createPgStore({ databaseUrl: url.toString(), poolMax: 2, statementTimeoutMs: 30_000, connectTimeoutMs: 30_000, lateOutcomeMs: 200 });
+      const impatient = createPgStore({
+        databaseUrl: url.toString(),
+        poolMax: 2,
+        statementTimeoutMs: 30_000,
+        connectTimeoutMs: 30_000,
+        lateOutcomeMs: 200,
+      });
       try {
         const acct = await newAccount(direct);
         await fund(direct, acct.clientId, 1000n);
@@ -185,10 +212,13 @@ describe("deadline-bound money writes", () => {
         await new Promise((res) => setTimeout(res, 800)); // the batch's connection is gone now
         expect((await direct.getAccount(acct.clientId))?.balanceMicro).toBe(990n); // it did commit
         proxy.heal();
-        await expect.poll(async () => (await direct.getAccount(acct.clientId))?.balanceMicro, { timeout: 20_000, interval: 100 }).toBe(1000n);
+        await expect
+          .poll(async () => (await direct.getAccount(acct.clientId))?.balanceMicro, { timeout: 20_000, interval: 100 })
+          .toBe(1000n);
         const entries = await direct.pool.query(ENTRIES_SQL, [acct.clientId]);
         expect(entries.rows.slice(1)).toEqual([
-          { kind: "usage", amount_micro: "-10", ref: "lost" }, { kind: "refund", amount_micro: "10", ref: "lost" },
+          { kind: "usage", amount_micro: "-10", ref: "lost" },
+          { kind: "refund", amount_micro: "10", ref: "lost" },
         ]);
         expect((await verifyLedger(direct)).ok).toBe(true);
       } finally {

@@ -43,15 +43,23 @@ describe("prepaid debit", () => {
   it("an applied debit returns the remaining balance and the id of the ledger entry that holds it", async () => {
     const acct = await newAccount(store);
     await fund(store, acct.clientId, 5000n);
-    const out = await store.debit({ clientId: acct.clientId, keyHash: acct.keyHash, amountMicro: 1500n, routeId: "r", method: "POST", ref: "dec-1" });
+    const out = await store.debit({
+      clientId: acct.clientId,
+      keyHash: acct.keyHash,
+      amountMicro: 1500n,
+      routeId: "r",
+      method: "POST",
+      ref: "dec-1",
+    });
     expect(out).toMatchObject({ kind: "applied", balanceMicro: 3500n });
     if (out.kind !== "applied") return;
     const detail = await store.pool.query("SELECT amount_micro::text, route_id, method FROM usage_events WHERE decision_id = 'dec-1'");
     expect(detail.rows).toEqual([{ amount_micro: "1500", route_id: "r", method: "POST" }]);
     // The id was drawn when the period opened; the usage entry carries it once the period closes.
     await closeAllPeriods(store.pool);
-    const entry = await store.pool.query(
-      "SELECT kind, amount_micro::text, call_count::int, first_ref FROM ledger_entries WHERE id = $1", [out.entryId]);
+    const entry = await store.pool.query("SELECT kind, amount_micro::text, call_count::int, first_ref FROM ledger_entries WHERE id = $1", [
+      out.entryId,
+    ]);
     expect(entry.rows[0]).toEqual({ kind: "usage", amount_micro: "-1500", call_count: 1, first_ref: "dec-1" });
   });
 
@@ -69,7 +77,14 @@ describe("prepaid debit", () => {
     const acct = await newAccount(store);
     await fund(store, acct.clientId, 5000n);
     await store.pool.query("UPDATE prepaid_accounts SET status = 'suspended' WHERE client_id = $1", [acct.clientId]);
-    const out = await store.debit({ clientId: acct.clientId, keyHash: acct.keyHash, amountMicro: 100n, routeId: "r", method: "GET", ref: "x" });
+    const out = await store.debit({
+      clientId: acct.clientId,
+      keyHash: acct.keyHash,
+      amountMicro: 100n,
+      routeId: "r",
+      method: "GET",
+      ref: "x",
+    });
     expect(out).toEqual({ kind: "suspended" });
     expect((await store.getAccount(acct.clientId))?.balanceMicro).toBe(5000n);
     expect(await ledgerCount(acct.clientId)).toBe(1);
@@ -78,7 +93,14 @@ describe("prepaid debit", () => {
   it("a debit above the balance is insufficient, reports the balance and writes nothing", async () => {
     const acct = await newAccount(store);
     await fund(store, acct.clientId, 999n);
-    const out = await store.debit({ clientId: acct.clientId, keyHash: acct.keyHash, amountMicro: 1000n, routeId: "r", method: "GET", ref: "x" });
+    const out = await store.debit({
+      clientId: acct.clientId,
+      keyHash: acct.keyHash,
+      amountMicro: 1000n,
+      routeId: "r",
+      method: "GET",
+      ref: "x",
+    });
     expect(out).toEqual({ kind: "insufficient", balanceMicro: 999n });
     expect(await ledgerCount(acct.clientId)).toBe(1);
   });
@@ -93,7 +115,9 @@ describe("prepaid debit", () => {
   it("the ledger refuses UPDATE and DELETE of entries", async () => {
     const acct = await newAccount(store);
     await fund(store, acct.clientId, 10n);
-    await expect(store.pool.query("UPDATE ledger_entries SET amount_micro = 1 WHERE client_id = $1", [acct.clientId])).rejects.toThrow(/append-only/);
+    await expect(store.pool.query("UPDATE ledger_entries SET amount_micro = 1 WHERE client_id = $1", [acct.clientId])).rejects.toThrow(
+      /append-only/,
+    );
     await expect(store.pool.query("DELETE FROM ledger_entries WHERE client_id = $1", [acct.clientId])).rejects.toThrow(/append-only/);
   });
 });

@@ -22,10 +22,9 @@ describe("prepaid deposits", () => {
     expect(tally(outcomes)).toEqual({ applied: 1, replayed: 19 });
     for (const o of outcomes) expect(o).toMatchObject({ balanceMicro: 5_000_000n });
     expect((await store.getAccount(acct.clientId))?.balanceMicro).toBe(5_000_000n);
-    const entries = await store.pool.query(
-      "SELECT kind, amount_micro::text, tx_hash FROM ledger_entries WHERE client_id = $1",
-      [acct.clientId],
-    );
+    const entries = await store.pool.query("SELECT kind, amount_micro::text, tx_hash FROM ledger_entries WHERE client_id = $1", [
+      acct.clientId,
+    ]);
     expect(entries.rows).toEqual([{ kind: "deposit", amount_micro: "5000000", tx_hash: tx }]);
   });
 

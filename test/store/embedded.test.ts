@@ -52,9 +52,14 @@ describe("embedded postgres failures: one line with the cause and the fix", () =
     await new Promise<void>((r) => holder.listen(0, "127.0.0.1", () => r()));
     const port = (holder.address() as AddressInfo).port;
     try {
-      const err = await startEmbeddedPostgres({ dataDir: join(dir, "pg"), port, ephemeral: true }).then(() => undefined, (e: unknown) => e);
+      const err = await startEmbeddedPostgres({ dataDir: join(dir, "pg"), port, ephemeral: true }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(EmbeddedPostgresError);
-      expect((err as Error).message).toMatch(/^the Postgres server stopped at start \(exit \d+\): .*(could not bind|could not create any TCP\/IP sockets).*; /);
+      expect((err as Error).message).toMatch(
+        /^the Postgres server stopped at start \(exit \d+\): .*(could not bind|could not create any TCP\/IP sockets).*; /,
+      );
       expect((err as Error).message).not.toContain("\n");
       expect(existsSync(join(dir, "pg"))).toBe(false);
     } finally {
@@ -68,7 +73,9 @@ describe("embedded postgres failures: one line with the cause and the fix", () =
     try {
       mkdirSync(join(dir, "pg"));
       writeFileSync(join(dir, "pg", "PG_VERSION"), "17\n");
-      await expect(startEmbeddedPostgres({ dataDir: join(dir, "pg") })).rejects.toThrow(new RegExp(`^${join(dir, "pg")} holds a cluster gate402 did not create .*; choose another data directory`));
+      await expect(startEmbeddedPostgres({ dataDir: join(dir, "pg") })).rejects.toThrow(
+        new RegExp(`^${join(dir, "pg")} holds a cluster gate402 did not create .*; choose another data directory`),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -76,7 +76,14 @@ export function tally<T extends { kind: string }>(outcomes: readonly T[]): Recor
 export async function openContendedStore(): Promise<{ store: PgStore; db: TestDatabase; close(): Promise<void> }> {
   const db = await freshDatabase();
   const store = createPgStore({ databaseUrl: db.url, poolMax: 20, statementTimeoutMs: 10_000, connectTimeoutMs: 30_000 });
-  return { store, db, close: async () => { await store.close(); await db.drop(); } };
+  return {
+    store,
+    db,
+    close: async () => {
+      await store.close();
+      await db.drop();
+    },
+  };
 }
 
 /**
@@ -89,7 +96,9 @@ export async function chargedCalls(pool: pg.Pool, clientId: string): Promise<{ n
     `SELECT (SELECT count(*) FROM ledger_entries WHERE client_id = $1 AND kind = 'debit')
           + (SELECT count(*) FROM usage_events WHERE client_id = $1) AS n,
             ((SELECT coalesce(-sum(amount_micro), 0) FROM ledger_entries WHERE client_id = $1 AND kind = 'debit')
-          + (SELECT coalesce(sum(amount_micro), 0) FROM usage_events WHERE client_id = $1))::text AS total`, [clientId]);
+          + (SELECT coalesce(sum(amount_micro), 0) FROM usage_events WHERE client_id = $1))::text AS total`,
+    [clientId],
+  );
   return { n: Number(res.rows[0]!.n), total: BigInt(res.rows[0]!.total) };
 }
 
@@ -101,7 +110,9 @@ export async function chainedCalls(pool: pg.Pool, clientId: string): Promise<{ n
   const res = await pool.query<{ n: string; total: string }>(
     `SELECT coalesce(sum(CASE kind WHEN 'debit' THEN 1 ELSE call_count END), 0)::text AS n,
             coalesce(-sum(amount_micro), 0)::text AS total
-       FROM ledger_entries WHERE client_id = $1 AND kind IN ('debit', 'usage')`, [clientId]);
+       FROM ledger_entries WHERE client_id = $1 AND kind IN ('debit', 'usage')`,
+    [clientId],
+  );
   return { n: Number(res.rows[0]!.n), total: BigInt(res.rows[0]!.total) };
 }
 

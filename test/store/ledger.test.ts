@@ -16,11 +16,28 @@ afterEach(async () => {
 async function setup(): Promise<PgStore> {
   const db: TestDatabase = await freshDatabase();
   const store = createPgStore({ databaseUrl: db.url, statementTimeoutMs: 10_000, connectTimeoutMs: 30_000, ledgerRollups: false });
-  cleanups.push(() => db.drop(), () => store.close());
+  cleanups.push(
+    () => db.drop(),
+    () => store.close(),
+  );
   return store;
 }
 
-const ODD = ["", "|", "1:|", "-", "a|b:c", "naïve", "日本語", "emoji 🧾💸", "quote ' \" \\", "line\nbreak\ttab", "e\u0301", "\u202Eltr", "%s$1"];
+const ODD = [
+  "",
+  "|",
+  "1:|",
+  "-",
+  "a|b:c",
+  "naïve",
+  "日本語",
+  "emoji 🧾💸",
+  "quote ' \" \\",
+  "line\nbreak\ttab",
+  "e\u0301",
+  "\u202Eltr",
+  "%s$1",
+];
 
 function pick<T>(xs: readonly T[]): T {
   return xs[randomInt(xs.length)] as T;
@@ -50,18 +67,34 @@ function randomFields(i: number): LedgerHashFields {
 describe("ledger hash chain", () => {
   it("the SQL and JS entry hashes agree on 300 entries with NULLs and odd characters", async () => {
     const store = await setup();
-    const cases = Array.from({ length: 300 }, (_, i) => ({ prev: i % 7 ? randomBytes(32).toString("hex") : pick(ODD), f: randomFields(i) }));
+    const cases = Array.from({ length: 300 }, (_, i) => ({
+      prev: i % 7 ? randomBytes(32).toString("hex") : pick(ODD),
+      f: randomFields(i),
+    }));
     const res = await store.pool.query<{ h: string }>(
       `SELECT ledger_entry_hash(prev, client_id, seq::bigint, kind, amount::bigint, balance::bigint, ref, route_id,
                                 method, tx_hash, created_at::timestamptz) AS h
          FROM json_to_recordset($1::json) AS t(i int, prev text, client_id text, seq text, kind text, amount text,
               balance text, ref text, route_id text, method text, tx_hash text, created_at text)
         ORDER BY i`,
-      [JSON.stringify(cases.map(({ prev, f }, i) => ({
-        i, prev, client_id: f.clientId, seq: f.seq.toString(), kind: f.kind, amount: f.amountMicro.toString(),
-        balance: f.balanceAfterMicro.toString(), ref: f.ref, route_id: f.routeId, method: f.method, tx_hash: f.txHash,
-        created_at: f.createdAt.toISOString(),
-      })))],
+      [
+        JSON.stringify(
+          cases.map(({ prev, f }, i) => ({
+            i,
+            prev,
+            client_id: f.clientId,
+            seq: f.seq.toString(),
+            kind: f.kind,
+            amount: f.amountMicro.toString(),
+            balance: f.balanceAfterMicro.toString(),
+            ref: f.ref,
+            route_id: f.routeId,
+            method: f.method,
+            tx_hash: f.txHash,
+            created_at: f.createdAt.toISOString(),
+          })),
+        ),
+      ],
     );
     expect(res.rows.map((r) => r.h)).toEqual(cases.map(({ prev, f }) => ledgerEntryHash(prev, f)));
   });

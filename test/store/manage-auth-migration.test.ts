@@ -7,7 +7,9 @@ import { migrate, migrationsDir, MIGRATIONS_TABLE } from "../../src/store/migrat
 import { createPool } from "../../src/store/pool.js";
 import { emptyDatabase, type TestDatabase } from "../support/db.js";
 
-const SHIPPED = readdirSync(migrationsDir()).filter((f) => f.endsWith(".sql")).sort();
+const SHIPPED = readdirSync(migrationsDir())
+  .filter((f) => f.endsWith(".sql"))
+  .sort();
 let db: TestDatabase | undefined;
 afterAll(() => db?.drop());
 
@@ -18,11 +20,21 @@ describe("0008_manage-auth-hardening on a database with operators from 0004", ()
     const silent = { info: () => {}, warn: () => {}, error: () => {} };
     const upTo0004 = SHIPPED.indexOf("0004_management.sql") + 1;
     expect(upTo0004).toBeGreaterThan(0);
-    await runner({ databaseUrl: db.url, dir: migrationsDir(), migrationsTable: MIGRATIONS_TABLE, direction: "up", count: upTo0004, logger: silent });
+    await runner({
+      databaseUrl: db.url,
+      dir: migrationsDir(),
+      migrationsTable: MIGRATIONS_TABLE,
+      direction: "up",
+      count: upTo0004,
+      logger: silent,
+    });
     const pool = createPool({ databaseUrl: db.url, poolMax: 2 });
     try {
       const hash = await hashPassword("an old operator password", { ln: 10, r: 8, p: 1 });
-      await pool.query("INSERT INTO operators (username, password_hash, role, bootstrap, created_by) VALUES ('old-admin', $1, 'admin', true, 'bootstrap'), ('old-viewer', $1, 'viewer', false, 'old-admin')", [hash]);
+      await pool.query(
+        "INSERT INTO operators (username, password_hash, role, bootstrap, created_by) VALUES ('old-admin', $1, 'admin', true, 'bootstrap'), ('old-viewer', $1, 'viewer', false, 'old-admin')",
+        [hash],
+      );
       await migrate(db.url);
       const admin = await findOperator(pool, "old-admin");
       expect(admin).toMatchObject({ username: "old-admin", role: "admin", disabledAt: null });

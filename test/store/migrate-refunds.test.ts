@@ -26,7 +26,15 @@ afterAll(async () => {
 describe("migration 0006_refunds", () => {
   it("keeps redemptions, debits and operator refunds written before it valid, and makes new uses refundable", async () => {
     db = await emptyDatabase();
-    await runner({ databaseUrl: db.url, dir: migrationsDir(), migrationsTable: MIGRATIONS_TABLE, direction: "up", count: 4, logger: silent, singleTransaction: true });
+    await runner({
+      databaseUrl: db.url,
+      dir: migrationsDir(),
+      migrationsTable: MIGRATIONS_TABLE,
+      direction: "up",
+      count: 4,
+      logger: silent,
+      singleTransaction: true,
+    });
     store = createPgStore({ databaseUrl: db.url, statementTimeoutMs: 10_000, connectTimeoutMs: 30_000 });
     const pool = store.pool;
     // Before 0005–0006: a 2-use redemption with one use taken, a debit with its decision id, an operator refund.
@@ -36,7 +44,8 @@ describe("migration 0006_refunds", () => {
     await pool.query(
       `INSERT INTO redemptions (invoice_id, tx_hash, route_id, method, price_micro, paid_micro, payer, uses, uses_left)
        VALUES ($1, $2, $3, $4, $5, $6, $7, 2, 1)`,
-      [old.invoiceId, old.txHash, old.routeId, old.method, old.priceMicro.toString(), old.paidMicro.toString(), old.payer]);
+      [old.invoiceId, old.txHash, old.routeId, old.method, old.priceMicro.toString(), old.paidMicro.toString(), old.payer],
+    );
     await createAccount(pool, { clientId: "c-old", keyHash: sha256Hex("k"), depositMemo: "m-old" });
     const base = { clientId: "c-old", routeId: "r", method: "GET", txHash: null };
     await applyMovement(pool, { ...base, kind: "credit", amountMicro: 1000n, ref: "manage:1" });
@@ -51,10 +60,16 @@ describe("migration 0006_refunds", () => {
     // The old use carries no decision id: nothing to refund for it. The next use does.
     const next = randomUUID();
     expect(await store.redeem({ ...old, decisionId: next })).toEqual({ kind: "applied", usesLeft: 0 });
-    expect(await refundCharge(pool, { decisionId: next, status: 500, reason: "upstream_5xx", windowMs: 60_000 })).toMatchObject({ kind: "refunded", charge: "invoice" });
+    expect(await refundCharge(pool, { decisionId: next, status: 500, reason: "upstream_5xx", windowMs: 60_000 })).toMatchObject({
+      kind: "refunded",
+      charge: "invoice",
+    });
     expect(await store.findRedemption(old.invoiceId)).toMatchObject({ usesLeft: 1 });
     // A debit from before the migration already carried its decision id.
-    expect(await refundCharge(pool, { decisionId: oldDebit, status: 503, reason: "upstream_5xx", windowMs: 60_000 })).toMatchObject({ kind: "refunded", amountMicro: 300n });
+    expect(await refundCharge(pool, { decisionId: oldDebit, status: 503, reason: "upstream_5xx", windowMs: 60_000 })).toMatchObject({
+      kind: "refunded",
+      amountMicro: 300n,
+    });
     expect((await store.getAccount("c-old"))!.balanceMicro).toBe(1005n);
     expect(await verifyLedger(store)).toMatchObject({ ok: true });
   });

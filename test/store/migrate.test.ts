@@ -8,7 +8,10 @@ import { emptyDatabase, type TestDatabase } from "../support/db.js";
 
 const dbs: TestDatabase[] = [];
 /** Every migration shipped in migrations/, in order ("0001_prepaid-ledger", …). */
-const SHIPPED = readdirSync(migrationsDir()).filter((f) => f.endsWith(".sql")).map((f) => f.replace(/\.sql$/, "")).sort();
+const SHIPPED = readdirSync(migrationsDir())
+  .filter((f) => f.endsWith(".sql"))
+  .map((f) => f.replace(/\.sql$/, ""))
+  .sort();
 afterEach(async () => {
   for (const db of dbs.splice(0)) await db.drop();
 });
@@ -35,7 +38,9 @@ describe("migrate", () => {
         `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> $1 ORDER BY 1`,
         [MIGRATIONS_TABLE],
       );
-      expect(tables.rows.map((r) => r.table_name)).toEqual(expect.arrayContaining(["ledger_entries", "prepaid_accounts", "redemptions", "spent_txs"]));
+      expect(tables.rows.map((r) => r.table_name)).toEqual(
+        expect.arrayContaining(["ledger_entries", "prepaid_accounts", "redemptions", "spent_txs"]),
+      );
     });
   });
 
@@ -59,9 +64,15 @@ describe("migrate", () => {
                 WHERE c.table_schema = 'public' AND c.column_name LIKE '%\\_micro'`),
     );
     // The core money columns exist and, like every other *_micro column, carry the comment.
-    expect(cols.rows.map((r) => `${r.table_name}.${r.column_name}`)).toEqual(expect.arrayContaining([
-      "prepaid_accounts.balance_micro", "ledger_entries.amount_micro", "ledger_entries.balance_after_micro", "redemptions.price_micro", "redemptions.paid_micro",
-    ]));
+    expect(cols.rows.map((r) => `${r.table_name}.${r.column_name}`)).toEqual(
+      expect.arrayContaining([
+        "prepaid_accounts.balance_micro",
+        "ledger_entries.amount_micro",
+        "ledger_entries.balance_after_micro",
+        "redemptions.price_micro",
+        "redemptions.paid_micro",
+      ]),
+    );
     // Balances in other assets (migration 0012) name their unit by the row's denom.
     for (const row of cols.rows) expect(row.comment, `${row.table_name}.${row.column_name}`).toMatch(/^(uneutaro|smallest unit of denom)/);
   });
@@ -83,7 +94,14 @@ describe("down migrations", () => {
     dbs.push(db);
     await migrate(db.url);
     const silent = { info: () => {}, warn: () => {}, error: () => {} };
-    await runner({ databaseUrl: db.url, dir: migrationsDir(), migrationsTable: MIGRATIONS_TABLE, direction: "down", count: Infinity, logger: silent });
+    await runner({
+      databaseUrl: db.url,
+      dir: migrationsDir(),
+      migrationsTable: MIGRATIONS_TABLE,
+      direction: "down",
+      count: Infinity,
+      logger: silent,
+    });
     await withClient(db.url, async (c) => {
       const left = await c.query(
         `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> $1

@@ -1,4 +1,4 @@
-import pg from "pg";
+import type pg from "pg";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RevokedPasses } from "../../src/core/passes/revocations.js";
@@ -57,8 +57,12 @@ describe("pass revocations (Postgres LISTEN/NOTIFY)", () => {
   });
 
   it("a follower whose connection was killed reconnects and reloads the revocation it could not hear", async () => {
-    const listenerPids = async () => (await pool.query<{ pid: number }>(
-      "SELECT pid FROM pg_stat_activity WHERE application_name = 'gate402-revocations' AND datname = current_database()")).rows.map((r) => r.pid);
+    const listenerPids = async () =>
+      (
+        await pool.query<{ pid: number }>(
+          "SELECT pid FROM pg_stat_activity WHERE application_name = 'gate402-revocations' AND datname = current_database()",
+        )
+      ).rows.map((r) => r.pid);
     for (const f of followers.splice(0)) await f.stop();
     const list = await follow(1000);
     const [old] = await listenerPids();

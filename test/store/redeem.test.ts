@@ -61,7 +61,14 @@ describe("invoice redemption", () => {
       "SELECT route_id, method, price_micro::text, paid_micro::text, payer, uses FROM redemptions WHERE invoice_id = $1",
       [input.invoiceId],
     );
-    expect(res.rows[0]).toEqual({ route_id: "weather", method: "POST", price_micro: "2500", paid_micro: "3000", payer: "neutaro1abc", uses: 1 });
+    expect(res.rows[0]).toEqual({
+      route_id: "weather",
+      method: "POST",
+      price_micro: "2500",
+      paid_micro: "3000",
+      payer: "neutaro1abc",
+      uses: 1,
+    });
   });
 
   it("uses below 1 is a programming error", async () => {

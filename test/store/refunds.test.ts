@@ -22,7 +22,14 @@ async function debited(price: bigint, funds: bigint) {
   const acct = await newAccount(store);
   await fund(store, acct.clientId, funds);
   const decisionId = randomUUID();
-  const out = await store.debit({ clientId: acct.clientId, keyHash: acct.keyHash, amountMicro: price, routeId: "search", method: "GET", ref: decisionId });
+  const out = await store.debit({
+    clientId: acct.clientId,
+    keyHash: acct.keyHash,
+    amountMicro: price,
+    routeId: "search",
+    method: "GET",
+    ref: decisionId,
+  });
   expect(out.kind).toBe("applied");
   return { acct, decisionId };
 }
@@ -35,18 +42,29 @@ describe("refund of a prepaid debit", () => {
     const outcomes = await Promise.all(Array.from({ length: 20 }, () => refund(decisionId)));
     expect(tally(outcomes)).toEqual({ refunded: 1, duplicate: 19 });
     expect(outcomes.find((o) => o.kind === "refunded")).toEqual({
-      kind: "refunded", charge: "prepaid", routeId: "search", amountMicro: 777n, clientId: acct.clientId,
+      kind: "refunded",
+      charge: "prepaid",
+      routeId: "search",
+      amountMicro: 777n,
+      clientId: acct.clientId,
     });
     expect(await balance(acct.clientId)).toBe(1000n);
     const entries = await store.pool.query(
       `SELECT kind, amount_micro::text, ref, route_id, method, call_count::int, first_ref
          FROM ledger_entries WHERE client_id = $1 ORDER BY seq`,
-      [acct.clientId]);
+      [acct.clientId],
+    );
     // The refund closed the open usage period first: the chain holds the call (a rollup of one), then its refund.
     expect(entries.rows.map((r) => r.kind)).toEqual(["deposit", "usage", "refund"]);
     expect(entries.rows[1]).toMatchObject({ kind: "usage", amount_micro: "-777", call_count: 1, first_ref: decisionId });
     expect(entries.rows[2]).toEqual({
-      kind: "refund", amount_micro: "777", ref: decisionId, route_id: "search", method: "GET", call_count: null, first_ref: null,
+      kind: "refund",
+      amount_micro: "777",
+      ref: decisionId,
+      route_id: "search",
+      method: "GET",
+      call_count: null,
+      first_ref: null,
     });
     expect(await verifyLedger(store)).toMatchObject({ ok: true });
   });
@@ -81,7 +99,12 @@ describe("refund of an invoice use", () => {
     expect(await store.redeem(input)).toEqual({ kind: "applied", usesLeft: 0 });
     const outcomes = await Promise.all(Array.from({ length: 10 }, () => refund(decisionId, { charge: "invoice" })));
     expect(tally(outcomes)).toEqual({ refunded: 1, duplicate: 9 });
-    expect(outcomes.find((o) => o.kind === "refunded")).toMatchObject({ charge: "invoice", amountMicro: 900n, invoiceId: input.invoiceId, routeId: "api-data" });
+    expect(outcomes.find((o) => o.kind === "refunded")).toMatchObject({
+      charge: "invoice",
+      amountMicro: 900n,
+      invoiceId: input.invoiceId,
+      routeId: "api-data",
+    });
     expect(await store.findRedemption(input.invoiceId)).toMatchObject({ usesLeft: 1 });
     const retry = { ...input, decisionId: randomUUID() };
     expect(await store.redeem(retry)).toEqual({ kind: "applied", usesLeft: 0 });

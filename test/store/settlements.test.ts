@@ -21,7 +21,16 @@ afterAll(() => close());
 const settlements = () => pgSettlements(store.pool);
 function reserveInput(o: Partial<ReserveInput> = {}): ReserveInput {
   const r = redeemInput();
-  return { ...r, priceMicro: 1000n, paidMicro: 1000n, payer: `neutaro1payer${++n}`, optimistic: true, capMicro: 5000n, expiresAt: new Date(Date.now() + 60_000), ...o };
+  return {
+    ...r,
+    priceMicro: 1000n,
+    paidMicro: 1000n,
+    payer: `neutaro1payer${++n}`,
+    optimistic: true,
+    capMicro: 5000n,
+    expiresAt: new Date(Date.now() + 60_000),
+    ...o,
+  };
 }
 
 describe("signed-payment settlements", () => {

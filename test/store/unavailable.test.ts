@@ -37,7 +37,10 @@ describe("store outages", () => {
       // Without a listener of the store's own, pg emits this connection's 'error' on the checked-out
       // client with nobody listening: an uncaught exception that fails this run.
       // Settled into a value at once: the rejection may arrive before the terminate call returns.
-      const running = client.query("SELECT pg_sleep(5)").then(() => undefined, (err: unknown) => err);
+      const running = client.query("SELECT pg_sleep(5)").then(
+        () => undefined,
+        (err: unknown) => err,
+      );
       await admin.query("SELECT pg_terminate_backend($1)", [pid]);
       expect(await running).toBeInstanceOf(Error);
       await new Promise((r) => setTimeout(r, 100));
@@ -115,12 +118,17 @@ describe("store outages", () => {
       try {
         const pending = timed(slow.debit(debitOf(acct.clientId, acct.keyHash)));
         // Not on `locker`: inside its transaction pg_stat_activity is a frozen snapshot.
-        await expect.poll(async () => {
-          const res = await slow.pool.query(
-            "SELECT pg_terminate_backend(pid) AS t FROM pg_stat_activity WHERE application_name = 'gate402' AND wait_event_type = 'Lock'",
-          );
-          return res.rowCount;
-        }, { timeout: 5000, interval: 50 }).toBeGreaterThan(0);
+        await expect
+          .poll(
+            async () => {
+              const res = await slow.pool.query(
+                "SELECT pg_terminate_backend(pid) AS t FROM pg_stat_activity WHERE application_name = 'gate402' AND wait_event_type = 'Lock'",
+              );
+              return res.rowCount;
+            },
+            { timeout: 5000, interval: 50 },
+          )
+          .toBeGreaterThan(0);
         const debit = await pending;
         expect(debit.err).toBeInstanceOf(StoreUnavailableError);
       } finally {

@@ -21,7 +21,18 @@ describe("removal of never-funded prepaid accounts", () => {
     const oldSpent = await newAccount(store);
     await fund(store, oldFunded.clientId, 1000n);
     await fund(store, oldSpent.clientId, 500n);
-    expect((await store.debit({ clientId: oldSpent.clientId, keyHash: oldSpent.keyHash, amountMicro: 500n, routeId: "r", method: "GET", ref: "d-1" })).kind).toBe("applied");
+    expect(
+      (
+        await store.debit({
+          clientId: oldSpent.clientId,
+          keyHash: oldSpent.keyHash,
+          amountMicro: 500n,
+          routeId: "r",
+          method: "GET",
+          ref: "d-1",
+        })
+      ).kind,
+    ).toBe("applied");
     for (const a of [oldEmpty, oldFunded, oldSpent]) await age(a.clientId, 8 * 86_400);
     await age(youngEmpty.clientId, 3600);
 
@@ -35,7 +46,10 @@ describe("removal of never-funded prepaid accounts", () => {
     for (let round = 0; round < 20; round++) {
       const a = await newAccount(store);
       await age(a.clientId, 8 * 86_400);
-      const [removed] = await Promise.all([removeUnfundedAccounts(store.pool, 7 * 86_400), fund(store, a.clientId, 100n).catch(() => "unknown")]);
+      const [removed] = await Promise.all([
+        removeUnfundedAccounts(store.pool, 7 * 86_400),
+        fund(store, a.clientId, 100n).catch(() => "unknown"),
+      ]);
       const account = await store.getAccount(a.clientId);
       // Either the sweep won (no account, and the deposit was refused), or the deposit did (account kept, funded).
       if (account) expect(account.balanceMicro).toBe(100n);

@@ -14,7 +14,14 @@ let store: PgStore;
 
 beforeAll(async () => {
   db = await freshDatabase();
-  store = createPgStore({ databaseUrl: db.url, poolMax: 4, statementTimeoutMs: 60_000, connectTimeoutMs: 60_000, defaultDeadlineMs: 90_000, ledgerRollups: true });
+  store = createPgStore({
+    databaseUrl: db.url,
+    poolMax: 4,
+    statementTimeoutMs: 60_000,
+    connectTimeoutMs: 60_000,
+    defaultDeadlineMs: 90_000,
+    ledgerRollups: true,
+  });
 });
 afterAll(async () => {
   await store?.close();
@@ -33,18 +40,36 @@ describe("usage export and maintenance commands", () => {
     const acct = await newAccount(store);
     await fund(store, acct.clientId, 1_000_000_000_000n);
     const start = new Date(Date.now() - 1000);
-    const outcomes = await Promise.all(Array.from({ length: 30 }, (_, i) => store.debit({
-      clientId: acct.clientId, keyHash: acct.keyHash, amountMicro: 9_007_199_254n + BigInt(i), routeId: i === 0 ? 'a,"b"' : "r", method: "POST", ref: `x-${i}`,
-    })));
+    const outcomes = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        store.debit({
+          clientId: acct.clientId,
+          keyHash: acct.keyHash,
+          amountMicro: 9_007_199_254n + BigInt(i),
+          routeId: i === 0 ? 'a,"b"' : "r",
+          method: "POST",
+          ref: `x-${i}`,
+        }),
+      ),
+    );
     expect(tally(outcomes)).toEqual({ applied: 30 });
 
     const nd = sink();
     expect(await runExportUsage(db.url, { since: start, format: "ndjson" }, nd.out)).toBe(0);
-    const rows = nd.text().trimEnd().split("\n").map((l) => JSON.parse(l) as Record<string, string>);
+    const rows = nd
+      .text()
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, string>);
     expect(rows).toHaveLength(30);
     expect(rows.map((r) => r.decisionId).sort()).toEqual(Array.from({ length: 30 }, (_, i) => `x-${i}`).sort());
     expect(rows.reduce((s, r) => s + BigInt(r.amountMicro!), 0n)).toBe(30n * 9_007_199_254n + 435n);
-    expect(rows.find((r) => r.decisionId === "x-0")).toMatchObject({ clientId: acct.clientId, routeId: 'a,"b"', method: "POST", amountMicro: "9007199254" });
+    expect(rows.find((r) => r.decisionId === "x-0")).toMatchObject({
+      clientId: acct.clientId,
+      routeId: 'a,"b"',
+      method: "POST",
+      amountMicro: "9007199254",
+    });
 
     const csv = sink();
     expect(await runExportUsage(db.url, { since: start, format: "csv" }, csv.out)).toBe(0);

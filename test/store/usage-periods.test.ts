@@ -19,8 +19,13 @@ let db: TestDatabase;
 const stores: PgStore[] = [];
 const open = (over: Parameters<typeof createPgStore>[0] extends infer O ? Partial<O> : never = {}) => {
   const s = createPgStore({
-    databaseUrl: db.url, poolMax: 8, statementTimeoutMs: 60_000, connectTimeoutMs: 60_000, defaultDeadlineMs: 90_000,
-    queueMax: 20_000, ...over,
+    databaseUrl: db.url,
+    poolMax: 8,
+    statementTimeoutMs: 60_000,
+    connectTimeoutMs: 60_000,
+    defaultDeadlineMs: 90_000,
+    queueMax: 20_000,
+    ...over,
   });
   stores.push(s);
   return s;
@@ -34,8 +39,14 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const debit = (a: TestAccount, amountMicro: bigint, ref: string): DebitInput =>
-  ({ clientId: a.clientId, keyHash: a.keyHash, amountMicro, routeId: "r", method: "GET", ref });
+const debit = (a: TestAccount, amountMicro: bigint, ref: string): DebitInput => ({
+  clientId: a.clientId,
+  keyHash: a.keyHash,
+  amountMicro,
+  routeId: "r",
+  method: "GET",
+  ref,
+});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const refund = (store: PgStore, decisionId: string) =>
   refundCharge(store.pool, { decisionId, status: 503, reason: "upstream_5xx", windowMs: 600_000 });
@@ -45,13 +56,16 @@ async function entriesOf(store: PgStore, clientId: string) {
   type Row = { kind: string; amount_micro: string; call_count: Text; first_ref: Text; last_ref: Text; ref: Text };
   const res = await store.pool.query<Row>(
     "SELECT kind, amount_micro::text, call_count::text, first_ref, last_ref, ref FROM ledger_entries WHERE client_id = $1 ORDER BY seq",
-    [clientId]);
+    [clientId],
+  );
   return res.rows;
 }
 
 async function openPeriod(store: PgStore, clientId: string) {
   const res = await store.pool.query<{ calls: string | null; total: string | null }>(
-    "SELECT usage_calls::text AS calls, usage_total_micro::text AS total FROM prepaid_accounts WHERE client_id = $1", [clientId]);
+    "SELECT usage_calls::text AS calls, usage_total_micro::text AS total FROM prepaid_accounts WHERE client_id = $1",
+    [clientId],
+  );
   return res.rows[0]!;
 }
 
@@ -95,7 +109,16 @@ describe("usage rollups per period", () => {
       expect(debits).toEqual([]);
     }
     // Each rollup equals its own detail, and its calls lie within one period.
-    type Rollup = { client_id: string; seq: string; n: string; call_count: string; total: string; amount: string; span_ms: number; batches: number };
+    type Rollup = {
+      client_id: string;
+      seq: string;
+      n: string;
+      call_count: string;
+      total: string;
+      amount: string;
+      span_ms: number;
+      batches: number;
+    };
     const rollups = await a.pool.query<Rollup>(
       `SELECT e.client_id, e.seq::text, d.n::text, e.call_count::text, d.total::text, (-e.amount_micro)::text AS amount,
               d.span_ms, d.batches
@@ -103,7 +126,8 @@ describe("usage rollups per period", () => {
          LEFT JOIN (SELECT client_id, ledger_seq, count(*) AS n, sum(amount_micro) AS total, count(DISTINCT xmin::text)::int AS batches,
                            (extract(epoch FROM max(created_at) - min(created_at)) * 1000)::int AS span_ms
                       FROM usage_events GROUP BY 1, 2) d ON d.client_id = e.client_id AND d.ledger_seq = e.seq
-        WHERE e.kind = 'usage'`);
+        WHERE e.kind = 'usage'`,
+    );
     for (const r of rollups.rows) {
       expect([r.n, r.total]).toEqual([r.call_count, r.amount]);
       expect(r.span_ms).toBeLessThan(PERIOD);
@@ -127,8 +151,13 @@ describe("usage rollups per period", () => {
     expect(await openPeriod(store, acct.clientId)).toEqual({ calls: "20", total: String(20n * 100n + 190n) });
 
     // Inside the open period: the refund closes it first (all 20 calls), then refunds exactly one call.
-    expect(await refund(store, "one-7"))
-      .toEqual({ kind: "refunded", charge: "prepaid", routeId: "r", amountMicro: 107n, clientId: acct.clientId });
+    expect(await refund(store, "one-7")).toEqual({
+      kind: "refunded",
+      charge: "prepaid",
+      routeId: "r",
+      amountMicro: 107n,
+      clientId: acct.clientId,
+    });
     expect(await openPeriod(store, acct.clientId)).toEqual({ calls: null, total: null });
     // A new period opens with the next calls; refund one of them, and one more of the closed period.
     const second = await Promise.all(Array.from({ length: 5 }, (_, i) => store.debit(debit(acct, 1000n + BigInt(i), `two-${i}`))));
@@ -184,7 +213,9 @@ describe("usage rollups per period", () => {
     await perCall.debit(debit(acct, 20n, "c1"));
     const entries = await entriesOf(rollups, acct.clientId);
     expect(entries.map((e) => [e.kind, e.amount_micro, e.ref ?? e.first_ref])).toEqual([
-      ["deposit", "1000", expect.any(String)], ["usage", "-10", "r1"], ["debit", "-20", "c1"],
+      ["deposit", "1000", expect.any(String)],
+      ["usage", "-10", "r1"],
+      ["debit", "-20", "c1"],
     ]);
     expect(await verifyLedger(rollups)).toMatchObject({ ok: true });
   }, 60_000);
@@ -249,7 +280,8 @@ describe("usage rollups per period", () => {
     expect(await closeDueUsage(b.pool, PERIOD)).toBe(1);
     expect(await Promise.all([closeDueUsage(a.pool, PERIOD), closeDueUsage(b.pool, PERIOD)])).toEqual([0, 0]);
     const usage = await a.pool.query<{ client_id: string; n: number; calls: string }>(
-      "SELECT client_id, count(*)::int AS n, sum(call_count)::text AS calls FROM ledger_entries WHERE kind = 'usage' GROUP BY 1");
+      "SELECT client_id, count(*)::int AS n, sum(call_count)::text AS calls FROM ledger_entries WHERE kind = 'usage' GROUP BY 1",
+    );
     const mine = usage.rows.filter((r) => due.some((d) => d.clientId === r.client_id) || r.client_id === fresh.clientId);
     expect(mine).toHaveLength(40); // each due period closed exactly once; the fresh one not yet
     expect(mine.every((r) => r.n === 1 && r.calls === "1")).toBe(true);

@@ -15,10 +15,16 @@ import { fund, newAccount, tally } from "./helpers.js";
 let db: TestDatabase;
 let store: PgStore;
 let other: PgStore;
-const open = () => createPgStore({
-  databaseUrl: db.url, poolMax: 4, statementTimeoutMs: 60_000, connectTimeoutMs: 60_000, defaultDeadlineMs: 90_000,
-  ledgerRollups: true, batchWindowMs: 20,
-});
+const open = () =>
+  createPgStore({
+    databaseUrl: db.url,
+    poolMax: 4,
+    statementTimeoutMs: 60_000,
+    connectTimeoutMs: 60_000,
+    defaultDeadlineMs: 90_000,
+    ledgerRollups: true,
+    batchWindowMs: 20,
+  });
 
 beforeAll(async () => {
   db = await freshDatabase();
@@ -40,7 +46,8 @@ const range = (from: number, to: number) => Array.from({ length: to - from + 1 }
 async function partitions(): Promise<string[]> {
   const res = await store.pool.query<{ name: string }>(
     `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-      WHERE i.inhparent = 'usage_events'::regclass AND c.relname <> 'usage_events_default' ORDER BY 1`);
+      WHERE i.inhparent = 'usage_events'::regclass AND c.relname <> 'usage_events_default' ORDER BY 1`,
+  );
   return res.rows.map((r) => r.name);
 }
 
@@ -52,17 +59,34 @@ describe("usage retention", () => {
   it("drops exactly the expired day partitions; refunds, revenue and the chain stay exact after the drop", async () => {
     const acct = await newAccount(store);
     await fund(store, acct.clientId, 1_000_000n);
-    const outcomes = await Promise.all(Array.from({ length: 50 }, (_, i) =>
-      store.debit({ clientId: acct.clientId, keyHash: acct.keyHash, amountMicro: 1000n + BigInt(i), routeId: i % 2 ? "odd" : "even", method: "GET", ref: `k-${i}` })));
+    const outcomes = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        store.debit({
+          clientId: acct.clientId,
+          keyHash: acct.keyHash,
+          amountMicro: 1000n + BigInt(i),
+          routeId: i % 2 ? "odd" : "even",
+          method: "GET",
+          ref: `k-${i}`,
+        }),
+      ),
+    );
     expect(tally(outcomes)).toEqual({ applied: 50 });
     const refund = (decisionId: string, requestedAt?: Date) =>
       refundCharge(store.pool, {
-        decisionId, status: 504, reason: "upstream_timeout", windowMs: 600_000, ...(requestedAt ? { requestedAt } : {}),
+        decisionId,
+        status: 504,
+        reason: "upstream_timeout",
+        windowMs: 600_000,
+        ...(requestedAt ? { requestedAt } : {}),
       });
     expect(await refund("k-3")).toMatchObject({ kind: "refunded", amountMicro: 1003n });
     const window = { from: `${day(-1)}T00:00:00Z`, to: `${day(2)}T00:00:00Z`, groupBy: "route" as const };
     const before = await revenue(store.pool, window);
-    expect(before.groups.map((g) => [(g as Record<string, unknown>).route, g.prepaidRequests])).toEqual([["even", 25], ["odd", 25]]);
+    expect(before.groups.map((g) => [(g as Record<string, unknown>).route, g.prepaidRequests])).toEqual([
+      ["even", 25],
+      ["odd", 25],
+    ]);
 
     // The test makes past days; the migration made today … today + 2.
     await createPast(-10, -1);
@@ -75,7 +99,11 @@ describe("usage retention", () => {
 
     // Eight days later: today's detail expires too; partitions ahead are made from that day.
     const later = new Date(todayMs + 8 * DAY + 3_600_000);
-    expect(await maintainUsage(store.pool, { retentionDays: 7, now: later })).toEqual({ ran: true, created: range(8, 10), dropped: range(-7, 0) });
+    expect(await maintainUsage(store.pool, { retentionDays: 7, now: later })).toEqual({
+      ran: true,
+      created: range(8, 10),
+      dropped: range(-7, 0),
+    });
     expect(await partitions()).toEqual([...range(1, 2), ...range(8, 10)]);
     expect((await store.pool.query("SELECT count(*)::int AS n FROM usage_events")).rows[0].n).toBe(0);
 
@@ -123,7 +151,9 @@ describe("usage retention", () => {
   it("a day whose rows already sit in the default partition does not stop maintenance", async () => {
     await store.pool.query(
       `INSERT INTO usage_events (decision_id, client_id, route_id, method, amount_micro, ledger_seq, created_at)
-       VALUES ('stray', 'nobody', 'r', 'GET', 1, 1, $1::timestamptz)`, [`${day(40)}T12:00:00Z`]);
+       VALUES ('stray', 'nobody', 'r', 'GET', 1, 1, $1::timestamptz)`,
+      [`${day(40)}T12:00:00Z`],
+    );
     await createPast(-60, -60);
     const done = await maintainUsage(store.pool, { retentionDays: 7, now: new Date(todayMs + 39 * DAY) });
     expect(done).toMatchObject({ ran: true, created: [part(39), part(41)] });

@@ -17,8 +17,15 @@ let db: TestDatabase;
 let replicas: PgStore[];
 const open = (over: Parameters<typeof createPgStore>[0] extends infer O ? Partial<O> : never = {}) =>
   createPgStore({
-    databaseUrl: db.url, poolMax: 8, statementTimeoutMs: 60_000, connectTimeoutMs: 60_000, defaultDeadlineMs: 90_000,
-    queueMax: 20_000, ledgerRollups: true, ledgerRollupMs: 0, ...over,
+    databaseUrl: db.url,
+    poolMax: 8,
+    statementTimeoutMs: 60_000,
+    connectTimeoutMs: 60_000,
+    defaultDeadlineMs: 90_000,
+    queueMax: 20_000,
+    ledgerRollups: true,
+    ledgerRollupMs: 0,
+    ...over,
   });
 
 beforeAll(async () => {
@@ -30,8 +37,14 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const debit = (a: TestAccount, amountMicro: bigint, ref: string, routeId = "r"): DebitInput =>
-  ({ clientId: a.clientId, keyHash: a.keyHash, amountMicro, routeId, method: "GET", ref });
+const debit = (a: TestAccount, amountMicro: bigint, ref: string, routeId = "r"): DebitInput => ({
+  clientId: a.clientId,
+  keyHash: a.keyHash,
+  amountMicro,
+  routeId,
+  method: "GET",
+  ref,
+});
 
 describe("usage rollups", () => {
   it("10,000 debits over 10 accounts from two replicas: exact balances, rollups sum to the detail, chains verify, one entry per account per batch", async () => {
@@ -59,12 +72,15 @@ describe("usage rollups", () => {
       expect((await a.getAccount(acct.clientId))?.balanceMicro).toBe(price / 2n);
       const detail = await a.pool.query<{ n: number; total: string; refs: number }>(
         "SELECT count(*)::int AS n, sum(amount_micro)::text AS total, count(DISTINCT decision_id)::int AS refs FROM usage_events WHERE client_id = $1",
-        [acct.clientId]);
+        [acct.clientId],
+      );
       expect(detail.rows[0]).toEqual({ n: 900, total: String(900n * price), refs: 900 });
       const rollups = await a.pool.query<{ calls: string; total: string; debits: number }>(
         `SELECT sum(call_count)::text AS calls, (-sum(amount_micro))::text AS total,
                 count(*) FILTER (WHERE kind = 'debit')::int AS debits
-           FROM ledger_entries WHERE client_id = $1 AND kind IN ('usage', 'debit')`, [acct.clientId]);
+           FROM ledger_entries WHERE client_id = $1 AND kind IN ('usage', 'debit')`,
+        [acct.clientId],
+      );
       expect(rollups.rows[0]).toEqual({ calls: "900", total: String(900n * price), debits: 0 });
     }
     // Each rollup equals its own detail (count and total), not just per account.
@@ -72,20 +88,26 @@ describe("usage rollups", () => {
       `SELECT e.client_id, e.seq FROM ledger_entries e
          LEFT JOIN (SELECT client_id, ledger_seq, count(*) AS n, sum(amount_micro) AS total FROM usage_events GROUP BY 1, 2) d
            ON d.client_id = e.client_id AND d.ledger_seq = e.seq
-        WHERE e.kind = 'usage' AND (d.n IS DISTINCT FROM e.call_count OR d.total IS DISTINCT FROM -e.amount_micro)`);
+        WHERE e.kind = 'usage' AND (d.n IS DISTINCT FROM e.call_count OR d.total IS DISTINCT FROM -e.amount_micro)`,
+    );
     expect(mismatched.rows).toEqual([]);
 
     // Every applied outcome names the usage entry that holds its call.
-    const holder = new Map((await a.pool.query<{ decision_id: string; id: string }>(
-      `SELECT u.decision_id, e.id::text AS id FROM usage_events u
-         JOIN ledger_entries e ON e.client_id = u.client_id AND e.seq = u.ledger_seq AND e.kind = 'usage'`)).rows
-      .map((r) => [r.decision_id, r.id]));
+    const holder = new Map(
+      (
+        await a.pool.query<{ decision_id: string; id: string }>(
+          `SELECT u.decision_id, e.id::text AS id FROM usage_events u
+         JOIN ledger_entries e ON e.client_id = u.client_id AND e.seq = u.ledger_seq AND e.kind = 'usage'`,
+        )
+      ).rows.map((r) => [r.decision_id, r.id]),
+    );
     outcomes.forEach((o, i) => {
       if (o.kind === "applied") expect(o.entryId).toBe(holder.get(refOf[i]!));
     });
 
     const usage = await a.pool.query<{ rows: number; batches: number }>(
-      "SELECT count(*)::int AS rows, count(DISTINCT xmin::text)::int AS batches FROM ledger_entries WHERE kind = 'usage'");
+      "SELECT count(*)::int AS rows, count(DISTINCT xmin::text)::int AS batches FROM ledger_entries WHERE kind = 'usage'",
+    );
     const { rows, batches } = usage.rows[0]!;
     // One usage entry per account per batch (≤ 10 accounts in a batch), and far fewer entries than calls.
     expect(rows).toBeLessThanOrEqual(10 * batches);
@@ -105,13 +127,25 @@ describe("usage rollups", () => {
       expect(entries.size).toBeLessThan(20); // calls shared rollups
       const refund = (decisionId: string) =>
         refundCharge(store.pool, { decisionId, status: 503, reason: "upstream_5xx", windowMs: 600_000 });
-      expect(await refund("one-7")).toEqual({ kind: "refunded", charge: "prepaid", routeId: "r", amountMicro: 107n, clientId: acct.clientId });
+      expect(await refund("one-7")).toEqual({
+        kind: "refunded",
+        charge: "prepaid",
+        routeId: "r",
+        amountMicro: 107n,
+        clientId: acct.clientId,
+      });
       expect(await refund("one-13")).toMatchObject({ kind: "refunded", amountMicro: 113n });
       expect(await refund("one-7")).toEqual({ kind: "duplicate" });
       expect(await refund("none-such")).toEqual({ kind: "unknown" });
       expect((await store.getAccount(acct.clientId))?.balanceMicro).toBe(100_000n - spent + 107n + 113n);
-      const refunds = await store.pool.query("SELECT ref, amount_micro::text FROM ledger_entries WHERE client_id = $1 AND kind = 'refund' ORDER BY seq", [acct.clientId]);
-      expect(refunds.rows).toEqual([{ ref: "one-7", amount_micro: "107" }, { ref: "one-13", amount_micro: "113" }]);
+      const refunds = await store.pool.query(
+        "SELECT ref, amount_micro::text FROM ledger_entries WHERE client_id = $1 AND kind = 'refund' ORDER BY seq",
+        [acct.clientId],
+      );
+      expect(refunds.rows).toEqual([
+        { ref: "one-7", amount_micro: "107" },
+        { ref: "one-13", amount_micro: "113" },
+      ]);
       expect(await verifyLedger(store)).toMatchObject({ ok: true });
       // The management API shows each rollup's call count and first/last decision id.
       const usage = (await listEntries(store.pool, { clientId: acct.clientId, limit: 100 })).filter((e) => e.kind === "usage");
@@ -131,7 +165,8 @@ describe("usage rollups", () => {
     await Promise.all([store.debit(debit(acct, 10n, "t-1")), store.debit(debit(acct, 20n, "t-2"))]);
     expect(await verifyLedger(store)).toMatchObject({ ok: true });
     await store.pool.query("UPDATE usage_events SET amount_micro = 11 WHERE decision_id = 't-1'");
-    const seq = (await store.pool.query<{ s: string }>("SELECT ledger_seq::text AS s FROM usage_events WHERE decision_id = 't-1'")).rows[0]!.s;
+    const seq = (await store.pool.query<{ s: string }>("SELECT ledger_seq::text AS s FROM usage_events WHERE decision_id = 't-1'")).rows[0]!
+      .s;
     expect(await verifyLedger(store)).toEqual({ ok: false, clientId: acct.clientId, seq: BigInt(seq), problem: "usage_mismatch" });
     await store.pool.query("UPDATE usage_events SET amount_micro = 10 WHERE decision_id = 't-1'");
     await store.pool.query("DELETE FROM usage_events WHERE decision_id = 't-2'");

@@ -62,12 +62,19 @@ export function httpEntry(r: LoggedRequest, n = 0): object {
     },
     protocol_version: "HTTP11",
     request: {
-      request_method: "GET", scheme: "https", authority: "api.example.com", path: r.path ?? "/api/metered/q",
-      user_agent: "agent/1.0", request_id: `req-${n}`, request_headers_bytes: "210",
+      request_method: "GET",
+      scheme: "https",
+      authority: "api.example.com",
+      path: r.path ?? "/api/metered/q",
+      user_agent: "agent/1.0",
+      request_id: `req-${n}`,
+      request_headers_bytes: "210",
       request_headers: { "x-request-id": `req-${n}` },
     },
     response: {
-      response_code: { value: r.status }, response_headers_bytes: "90", response_body_bytes: "17",
+      response_code: { value: r.status },
+      response_headers_bytes: "90",
+      response_body_bytes: "17",
       response_code_details: r.status >= 500 ? "upstream_reset_before_response_started{connection_termination}" : "via_upstream",
       response_headers: { "content-type": "application/json" },
     },
@@ -87,9 +94,15 @@ export function accessLogMessage(requests: readonly LoggedRequest[], first = tru
 
 /** A TCP proxy's log message (no ext_authz decision in it). */
 export function tcpAccessLogMessage(): Buffer {
-  return Buffer.from(MESSAGE.encode(MESSAGE.fromObject({
-    tcp_logs: { log_entry: [{ common_properties: { upstream_cluster: "db" }, connection_properties: { received_bytes: "10", sent_bytes: "20" } }] },
-  })).finish());
+  return Buffer.from(
+    MESSAGE.encode(
+      MESSAGE.fromObject({
+        tcp_logs: {
+          log_entry: [{ common_properties: { upstream_cluster: "db" }, connection_properties: { received_bytes: "10", sent_bytes: "20" } }],
+        },
+      }),
+    ).finish(),
+  );
 }
 
 /**
@@ -100,7 +113,10 @@ export function streamAccessLogs(port: number, messages: readonly Buffer[]): Pro
   const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
   return new Promise<void>((resolve, reject) => {
     const call = client.makeClientStreamRequest<Buffer, Buffer>(
-      STREAM_METHOD, (b) => b, (b) => b, { deadline: Date.now() + 60_000 },
+      STREAM_METHOD,
+      (b) => b,
+      (b) => b,
+      { deadline: Date.now() + 60_000 },
       (err) => {
         client.close();
         if (err) reject(err);

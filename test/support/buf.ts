@@ -21,7 +21,11 @@ const TIMEOUT_MS = 30_000;
 
 /** Raised when buf exits non-zero; `grpcCode` is the gRPC status name buf reported, if any. */
 export class BufCurlError extends Error {
-  constructor(readonly exitCode: number | null, readonly stderr: string, readonly grpcCode?: string) {
+  constructor(
+    readonly exitCode: number | null,
+    readonly stderr: string,
+    readonly grpcCode?: string,
+  ) {
     super(`buf exited ${exitCode}: ${stderr.trim().slice(0, 500)}`);
   }
 }

@@ -32,8 +32,13 @@ const CADDY = process.env["CADDY_BIN"] ?? "caddy";
 
 /** Every header gate402 adds upstream on allow (src/core/answers.ts UPSTREAM_HEADERS), as Caddy spells them. */
 export const COPIED_HEADERS = [
-  "X-Gate402-Decision-Id", "X-Gate402-Paid-By", "X-Gate402-Route", "X-Gate402-Amount-Micro",
-  "X-Gate402-Payer", "X-Gate402-Client-Id", "X-Gate402-Tx-Hash",
+  "X-Gate402-Decision-Id",
+  "X-Gate402-Paid-By",
+  "X-Gate402-Route",
+  "X-Gate402-Amount-Micro",
+  "X-Gate402-Payer",
+  "X-Gate402-Client-Id",
+  "X-Gate402-Tx-Hash",
 ];
 /** Client-facing headers of an allow answer, passed to the client only when the answer has them. */
 export const RECEIPT_HEADERS = ["Payment-Response", "X-Payment-Response", "X-Prepaid-Balance", "X-Prepaid-Balance-Micro"];
@@ -97,7 +102,9 @@ ${protectedRoute("", "/auth/forward", o.gate, o.upstream)}
 export function requireCaddy(): string {
   const res = spawnSync(CADDY, ["version"], { encoding: "utf8", timeout: 10_000 });
   if (res.error || res.status !== 0) {
-    throw new Error(`Caddy is required for this test but \`${CADDY} version\` failed (${res.error?.message ?? res.stderr}). Install the Debian package \`caddy\` (2.6.2) or set CADDY_BIN.`);
+    throw new Error(
+      `Caddy is required for this test but \`${CADDY} version\` failed (${res.error?.message ?? res.stderr}). Install the Debian package \`caddy\` (2.6.2) or set CADDY_BIN.`,
+    );
   }
   return res.stdout.trim();
 }
@@ -107,16 +114,33 @@ export async function startCaddy(opts: CaddyOptions): Promise<CaddyProxy> {
   requireCaddy();
   const dir = await mkdtemp(join(tmpdir(), "gate402-caddy-"));
   const port = await freePort();
-  const caddyfile = gate402Caddyfile({ listen: `http://:${port}`, bind: "127.0.0.1", gate: `127.0.0.1:${opts.gatePort}`, upstream: `127.0.0.1:${opts.upstreamPort}`, storage: join(dir, "storage") });
+  const caddyfile = gate402Caddyfile({
+    listen: `http://:${port}`,
+    bind: "127.0.0.1",
+    gate: `127.0.0.1:${opts.gatePort}`,
+    upstream: `127.0.0.1:${opts.upstreamPort}`,
+    storage: join(dir, "storage"),
+  });
   const file = join(dir, "Caddyfile");
   await writeFile(file, caddyfile);
-  const env = { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: dir, XDG_DATA_HOME: join(dir, "data"), XDG_CONFIG_HOME: join(dir, "config"), XDG_CACHE_HOME: join(dir, "cache") };
+  const env = {
+    PATH: process.env["PATH"] ?? "/usr/bin:/bin",
+    HOME: dir,
+    XDG_DATA_HOME: join(dir, "data"),
+    XDG_CONFIG_HOME: join(dir, "config"),
+    XDG_CACHE_HOME: join(dir, "cache"),
+  };
   const child = spawn(CADDY, ["run", "--config", file, "--adapter", "caddyfile"], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
   let logs = "";
-  const keep = (chunk: Buffer) => { logs = (logs + chunk.toString("utf8")).slice(-65_536); };
+  const keep = (chunk: Buffer) => {
+    logs = (logs + chunk.toString("utf8")).slice(-65_536);
+  };
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
-  const cleanup = async () => { await stopChild(child); await rm(dir, { recursive: true, force: true }); };
+  const cleanup = async () => {
+    await stopChild(child);
+    await rm(dir, { recursive: true, force: true });
+  };
   try {
     await waitForPort(port, child, () => logs);
   } catch (err) {
@@ -138,7 +162,10 @@ async function waitForPort(port: number, child: ChildProcess, logs: () => string
   for (let i = 0; i < 100; i++) {
     if (child.exitCode !== null) throw new Error(`caddy exited with code ${child.exitCode}:\n${logs()}`);
     const up = await new Promise<boolean>((resolve) => {
-      const s = connect(port, "127.0.0.1", () => { s.destroy(); resolve(true); });
+      const s = connect(port, "127.0.0.1", () => {
+        s.destroy();
+        resolve(true);
+      });
       s.on("error", () => resolve(false));
     });
     if (up) return;

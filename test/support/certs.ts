@@ -7,8 +7,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-export interface CertFiles { readonly certFile: string; readonly keyFile: string }
-export interface Ca extends CertFiles { readonly name: string }
+export interface CertFiles {
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+export interface Ca extends CertFiles {
+  readonly name: string;
+}
 
 const openssl = (args: string[], cwd: string) => execFileSync("openssl", args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
 
@@ -21,8 +26,30 @@ export class TestPki {
   ca(name: string): Ca {
     const certFile = join(this.dir, `${name}.crt`);
     const keyFile = join(this.dir, `${name}.key`);
-    openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", keyFile, "-out", certFile,
-      "-days", "2", "-subj", `/CN=${name}`, "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"], this.dir);
+    openssl(
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        keyFile,
+        "-out",
+        certFile,
+        "-days",
+        "2",
+        "-subj",
+        `/CN=${name}`,
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+      ],
+      this.dir,
+    );
     return { name, certFile, keyFile };
   }
 
@@ -32,12 +59,37 @@ export class TestPki {
     const keyFile = join(this.dir, `${name}.key`);
     const csr = join(this.dir, `${name}.csr`);
     const ext = join(this.dir, `${name}.ext`);
-    writeFileSync(ext, kind === "server"
-      ? "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n"
-      : "extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n");
-    openssl(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", keyFile, "-out", csr, "-subj", `/CN=${name}`], this.dir);
-    openssl(["x509", "-req", "-in", csr, "-CA", ca.certFile, "-CAkey", ca.keyFile, "-set_serial", String(1000 + this.serial++),
-      "-days", "2", "-extfile", ext, "-out", certFile], this.dir);
+    writeFileSync(
+      ext,
+      kind === "server"
+        ? "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n"
+        : "extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n",
+    );
+    openssl(
+      ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", keyFile, "-out", csr, "-subj", `/CN=${name}`],
+      this.dir,
+    );
+    openssl(
+      [
+        "x509",
+        "-req",
+        "-in",
+        csr,
+        "-CA",
+        ca.certFile,
+        "-CAkey",
+        ca.keyFile,
+        "-set_serial",
+        String(1000 + this.serial++),
+        "-days",
+        "2",
+        "-extfile",
+        ext,
+        "-out",
+        certFile,
+      ],
+      this.dir,
+    );
     return { certFile, keyFile };
   }
 

@@ -25,16 +25,25 @@ export function envoyCheck(i: CheckInput = {}): object {
   const scheme = i.scheme ?? "https";
   const id = randomUUID();
   const headers: Record<string, string> = {
-    ":authority": host, ":method": method, ":path": path, ":scheme": scheme,
-    "user-agent": "agent/1.0", "x-forwarded-proto": scheme, "x-request-id": id,
-    "x-envoy-expected-rq-timeout-ms": "15000", accept: "application/json",
+    ":authority": host,
+    ":method": method,
+    ":path": path,
+    ":scheme": scheme,
+    "user-agent": "agent/1.0",
+    "x-forwarded-proto": scheme,
+    "x-request-id": id,
+    "x-envoy-expected-rq-timeout-ms": "15000",
+    accept: "application/json",
     ...Object.fromEntries(Object.entries(i.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
   };
   return {
     attributes: {
       source: { address: { socket_address: { address: i.sourceAddress ?? "10.0.0.7", port_value: 51234 } } },
       destination: { address: { socket_address: { address: "10.0.0.9", port_value: 8080 } } },
-      request: { time: { seconds: String(Math.floor(Date.now() / 1000)), nanos: 0 }, http: { id, method, headers, path, host, scheme, protocol: "HTTP/1.1" } },
+      request: {
+        time: { seconds: String(Math.floor(Date.now() / 1000)), nanos: 0 },
+        http: { id, method, headers, path, host, scheme, protocol: "HTTP/1.1" },
+      },
       context_extensions: i.contextExtensions ?? {},
     },
   };
@@ -44,8 +53,15 @@ export function envoyCheck(i: CheckInput = {}): object {
 export function httpStatus(res: DecodedCheckResponse): number {
   if (res.ok_response || res.status?.code === 0) return 200;
   const code = (res.denied_response as { status?: { code?: string | number } } | null)?.status?.code;
-  const names: Record<string, number> = { PaymentRequired: 402, BadRequest: 400, Unauthorized: 401, Forbidden: 403, TooManyRequests: 429, ServiceUnavailable: 503 };
-  return typeof code === "number" ? code : names[String(code)] ?? -1;
+  const names: Record<string, number> = {
+    PaymentRequired: 402,
+    BadRequest: 400,
+    Unauthorized: 401,
+    Forbidden: 403,
+    TooManyRequests: 429,
+    ServiceUnavailable: 503,
+  };
+  return typeof code === "number" ? code : (names[String(code)] ?? -1);
 }
 
 type HVO = { header?: { key?: string; value?: string } };

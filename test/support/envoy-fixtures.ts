@@ -11,7 +11,9 @@ export const ENVOY_FIXTURE_DIR = join(protoRoot(), "..", "test", "fixtures", "en
 
 /** Fixture file names, sorted, e.g. "envoy-get-priced.json". */
 export function envoyFixtureNames(): string[] {
-  return readdirSync(ENVOY_FIXTURE_DIR).filter((f) => f.endsWith(".json")).sort();
+  return readdirSync(ENVOY_FIXTURE_DIR)
+    .filter((f) => f.endsWith(".json"))
+    .sort();
 }
 
 /** Parsed fixture with `${NAME}` replaced by vars[NAME]; unknown placeholders stay as they are. */

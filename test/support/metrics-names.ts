@@ -7,8 +7,20 @@ import { spawn } from "node:child_process";
 
 // PromQL words that look like identifiers but are not metric names.
 const KEYWORDS = new Set([
-  "and", "or", "unless", "bool", "offset", "inf", "nan", "atan2",
-  "by", "without", "on", "ignoring", "group_left", "group_right",
+  "and",
+  "or",
+  "unless",
+  "bool",
+  "offset",
+  "inf",
+  "nan",
+  "atan2",
+  "by",
+  "without",
+  "on",
+  "ignoring",
+  "group_left",
+  "group_right",
 ]);
 
 /** Metric names referenced by one PromQL expression (functions, labels and keywords excluded). */
@@ -80,9 +92,7 @@ export function promtoolCheckMetrics(text: string): Promise<{ ok: boolean; outpu
     let output = "";
     child.stdout.on("data", (d) => (output += d));
     child.stderr.on("data", (d) => (output += d));
-    child.on("error", (err) =>
-      reject(new Error(`promtool not runnable (${err.message}); install it: apt-get install -y prometheus`)),
-    );
+    child.on("error", (err) => reject(new Error(`promtool not runnable (${err.message}); install it: apt-get install -y prometheus`)));
     child.on("close", (code) => resolve({ ok: code === 0, output }));
     child.stdin.end(text);
   });

@@ -30,16 +30,29 @@ export async function startPaidResource(grpcAddress: string, httpApi?: string): 
     req.on("end", async () => {
       const body = Buffer.concat(chunks).toString("utf8");
       if (httpApi && req.url!.startsWith("/prepaid/")) {
-        const upstream = await fetch(`${httpApi}${req.url}`, { method: req.method!, headers: { "content-type": req.headers["content-type"] ?? "application/json" }, ...(body && { body }) });
+        const upstream = await fetch(`${httpApi}${req.url}`, {
+          method: req.method!,
+          headers: { "content-type": req.headers["content-type"] ?? "application/json" },
+          ...(body && { body }),
+        });
         res.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "application/json" });
         res.end(await upstream.text());
         return;
       }
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers[k] = v;
-      seen.push({ method: req.method!, path: req.url!, proof: headers["x-payment-proof"], paymentSignature: headers["payment-signature"], clientId: headers["x-client-id"], body });
+      seen.push({
+        method: req.method!,
+        path: req.url!,
+        proof: headers["x-payment-proof"],
+        paymentSignature: headers["payment-signature"],
+        clientId: headers["x-client-id"],
+        body,
+      });
       try {
-        const decision = await client.check(envoyCheck({ method: req.method!, path: req.url!, host: headers["host"] ?? "127.0.0.1", scheme: "http", headers }));
+        const decision = await client.check(
+          envoyCheck({ method: req.method!, path: req.url!, host: headers["host"] ?? "127.0.0.1", scheme: "http", headers }),
+        );
         const status = httpStatus(decision);
         if (status !== 200) {
           res.writeHead(status, deniedHeaders(decision));

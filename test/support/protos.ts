@@ -9,9 +9,7 @@ import protobuf from "protobufjs";
 import { protoRoot } from "../../src/transport/envoy/protos.js";
 
 export const UPSTREAM_DEPS = join(protoRoot(), "..", "node_modules", "@grpc", "grpc-js-xds", "deps");
-export const UPSTREAM_INCLUDES = ["envoy-api", "xds", "googleapis", "protoc-gen-validate"].map((d) =>
-  join(UPSTREAM_DEPS, d),
-);
+export const UPSTREAM_INCLUDES = ["envoy-api", "xds", "googleapis", "protoc-gen-validate"].map((d) => join(UPSTREAM_DEPS, d));
 /** protobufjs ships google/protobuf/descriptor.proto (needed by upstream option annotations). */
 const PROTOBUFJS_DIR = join(protoRoot(), "..", "node_modules", "protobufjs");
 

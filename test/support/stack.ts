@@ -40,10 +40,16 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const db = await freshDatabase();
   const payTo = devnet.wallets[0]!.address;
   const env = {
-    GATEWAY_HOST: "127.0.0.1", GATEWAY_GRPC_PORT: "0", GATEWAY_HTTP_PORT: "0",
-    GATEWAY_PAYMENT_ADDRESS: payTo, GATEWAY_RPC: devnet.rpcUrl, GATEWAY_CHAIN_ID: devnet.chainId,
-    GATEWAY_INVOICE_SECRET: "test-invoice-secret-0123456789abcdef0123456789", JWT_SECRET: "test-jwt-secret-0123456789abcdef0123456789abcd",
-    DATABASE_URL: db.url, LOG_LEVEL: process.env["TEST_LOG_LEVEL"] ?? "silent",
+    GATEWAY_HOST: "127.0.0.1",
+    GATEWAY_GRPC_PORT: "0",
+    GATEWAY_HTTP_PORT: "0",
+    GATEWAY_PAYMENT_ADDRESS: payTo,
+    GATEWAY_RPC: devnet.rpcUrl,
+    GATEWAY_CHAIN_ID: devnet.chainId,
+    GATEWAY_INVOICE_SECRET: "test-invoice-secret-0123456789abcdef0123456789",
+    JWT_SECRET: "test-jwt-secret-0123456789abcdef0123456789abcd",
+    DATABASE_URL: db.url,
+    LOG_LEVEL: process.env["TEST_LOG_LEVEL"] ?? "silent",
     ...opts.env,
     ...opts.envFrom?.(devnet),
   };
@@ -64,7 +70,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   };
   const agent = await payer(1);
   return {
-    devnet, gw, db, payTo, agent, payer, replica,
+    devnet,
+    gw,
+    db,
+    payTo,
+    agent,
+    payer,
+    replica,
     async stop() {
       for (const p of payers) p.disconnect();
       for (const r of replicas) await r.stop(1000);

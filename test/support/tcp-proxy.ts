@@ -56,18 +56,33 @@ export async function tcpProxy(targetHost: string, targetPort: number): Promise<
   const port = (server.address() as { port: number }).port;
   return {
     port,
-    cut() { down = true; for (const l of links) drop(l); },
-    restore() { down = false; },
-    stall(what = "all") { stalled = true; answersOnly = what === "answers"; },
+    cut() {
+      down = true;
+      for (const l of links) drop(l);
+    },
+    restore() {
+      down = false;
+    },
+    stall(what = "all") {
+      stalled = true;
+      answersOnly = what === "answers";
+    },
     heal() {
       stalled = false;
       for (const l of links) {
         for (const b of l.toUpstream.splice(0)) if (!l.upstream.destroyed) l.upstream.write(b);
         for (const b of l.toClient.splice(0)) if (!l.client.destroyed) l.client.write(b);
-        if (l.clientEnded) { l.upstream.end(); links.delete(l); }
+        if (l.clientEnded) {
+          l.upstream.end();
+          links.delete(l);
+        }
         if (l.upstreamEnded) drop(l);
       }
     },
-    close: () => new Promise<void>((r) => { for (const l of links) drop(l); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        for (const l of links) drop(l);
+        server.close(() => r());
+      }),
   };
 }

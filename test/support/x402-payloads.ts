@@ -20,7 +20,12 @@ export async function paymentRequiredOf(url: string, init?: RequestInit): Promis
 }
 
 /** The payload `scheme` signs for `signFor`, presented as accepting `accepted`. */
-export async function signedPayload(scheme: ExactCosmosScheme, pr: PaymentRequired, signFor: PaymentRequirements, accepted = pr.accepts[0]!): Promise<PaymentPayload> {
+export async function signedPayload(
+  scheme: ExactCosmosScheme,
+  pr: PaymentRequired,
+  signFor: PaymentRequirements,
+  accepted = pr.accepts[0]!,
+): Promise<PaymentPayload> {
   const { payload } = await scheme.createPaymentPayload(2, signFor);
   return { x402Version: 2, resource: pr.resource, accepted, payload };
 }

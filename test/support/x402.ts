@@ -30,13 +30,19 @@ export async function x402Payer(
   const [acc] = await signer.getAccounts();
   const client = new x402Client();
   registerExactCosmosScheme(client, { ...o, signer, rpc: o.rpcUrl });
-  client.setSpendControls({ allowedAssets: [{ network: o.network as `${string}:${string}`, asset: o.denom ?? "uneutaro", maxAmountPerPayment: o.maxMicro ?? "1000000" }] });
+  client.setSpendControls({
+    allowedAssets: [
+      { network: o.network as `${string}:${string}`, asset: o.denom ?? "uneutaro", maxAmountPerPayment: o.maxMicro ?? "1000000" },
+    ],
+  });
   const payloads: PaymentPayload[] = [];
   client.onAfterPaymentCreation(async (ctx) => {
     payloads.push(ctx.paymentPayload);
   });
   return {
-    address: acc!.address, client, payloads,
+    address: acc!.address,
+    client,
+    payloads,
     fetch: wrapFetchWithPayment(fetch, client),
     header: (p) => encodePaymentSignatureHeader(p),
     close: async () => {},

@@ -23,8 +23,13 @@ describe("access log entries (upstream-encoded) → logged responses", () => {
   it("keeps the decision, pay method, route, status, set flags and the request's start time", () => {
     const [entry] = read({ metadata: allow, status: 504, flags: ["upstream_request_timeout", "upstream_retry_limit_exceeded"] });
     expect(entry).toEqual({
-      decisionId: "d-1", payMethod: "prepaid", routeId: "search", denied: false, status: 504,
-      flags: new Set(["upstream_request_timeout", "upstream_retry_limit_exceeded"]), startedAt: expect.any(Date),
+      decisionId: "d-1",
+      payMethod: "prepaid",
+      routeId: "search",
+      denied: false,
+      status: 504,
+      flags: new Set(["upstream_request_timeout", "upstream_retry_limit_exceeded"]),
+      startedAt: expect.any(Date),
     } satisfies LoggedResponse);
     // The helper stamps start_time one second before now, in whole seconds.
     expect(Math.abs(Date.now() - 1000 - entry!.startedAt!.getTime())).toBeLessThan(3000);
@@ -39,7 +44,11 @@ describe("access log entries (upstream-encoded) → logged responses", () => {
   });
 
   it("marks a deny's metadata as denied", () => {
-    expect(read({ metadata: { decision_id: "d-2", reason: "PAYMENT_REQUIRED" }, status: 402 })[0]).toMatchObject({ decisionId: "d-2", denied: true, payMethod: undefined });
+    expect(read({ metadata: { decision_id: "d-2", reason: "PAYMENT_REQUIRED" }, status: 402 })[0]).toMatchObject({
+      decisionId: "d-2",
+      denied: true,
+      payMethod: undefined,
+    });
   });
 
   it("skips entries without a decision, upstream attempt logs and periodic logs; keeps DownstreamEnd", () => {
@@ -67,15 +76,19 @@ describe("StreamAccessLogs on the gRPC port", () => {
   const seen: LoggedResponse[][] = [];
   beforeAll(async () => {
     server = createExtAuthzServer({
-      check: async () => { throw new Error("no checks here"); },
-      services: [{
-        name: "envoy.service.accesslog.v3.AccessLogService",
-        ...accessLogService(async (entries) => {
-          // Slow sink: batches must still be handled one at a time, in order, all before the reply.
-          await new Promise((r) => setTimeout(r, 5));
-          seen.push([...entries]);
-        }),
-      }],
+      check: async () => {
+        throw new Error("no checks here");
+      },
+      services: [
+        {
+          name: "envoy.service.accesslog.v3.AccessLogService",
+          ...accessLogService(async (entries) => {
+            // Slow sink: batches must still be handled one at a time, in order, all before the reply.
+            await new Promise((r) => setTimeout(r, 5));
+            seen.push([...entries]);
+          }),
+        },
+      ],
     });
     port = await server.listen(0, "127.0.0.1");
   });
@@ -83,7 +96,9 @@ describe("StreamAccessLogs on the gRPC port", () => {
 
   it("hands every batch to the sink in order and answers when the stream ends", async () => {
     seen.length = 0;
-    const batches = Array.from({ length: 12 }, (_, i) => accessLogMessage([{ metadata: { ...allow, decision_id: `d-${i}` }, status: 500 + i }], i === 0));
+    const batches = Array.from({ length: 12 }, (_, i) =>
+      accessLogMessage([{ metadata: { ...allow, decision_id: `d-${i}` }, status: 500 + i }], i === 0),
+    );
     await streamAccessLogs(port, [tcpAccessLogMessage(), ...batches]);
     expect(seen.map((b) => b.map((e) => e.decisionId))).toEqual(batches.map((_, i) => [`d-${i}`]));
   });
@@ -92,15 +107,32 @@ describe("StreamAccessLogs on the gRPC port", () => {
     seen.length = 0;
     const schema = await upstreamImage();
     const entry = (id: string, code: number) => ({
-      commonProperties: { metadata: { filterMetadata: { "envoy.filters.http.ext_authz": { decision_id: id, method: "invoice", route: "r" } } }, responseFlags: { noHealthyUpstream: code >= 500 } },
+      commonProperties: {
+        metadata: { filterMetadata: { "envoy.filters.http.ext_authz": { decision_id: id, method: "invoice", route: "r" } } },
+        responseFlags: { noHealthyUpstream: code >= 500 },
+      },
       response: { responseCode: code },
     });
     const body = [
       { identifier: { node: { id: "envoy-1" }, logName: "gate402" }, httpLogs: { logEntry: [entry("b-1", 503)] } },
       { httpLogs: { logEntry: [entry("b-2", 200)] } },
-    ].map((m) => JSON.stringify(m)).join("\n");
-    await runBuf(["curl", "--schema", schema, "--protocol", "grpc", "--http2-prior-knowledge", "-d", "@-",
-      `http://127.0.0.1:${port}/envoy.service.accesslog.v3.AccessLogService/StreamAccessLogs`], body);
+    ]
+      .map((m) => JSON.stringify(m))
+      .join("\n");
+    await runBuf(
+      [
+        "curl",
+        "--schema",
+        schema,
+        "--protocol",
+        "grpc",
+        "--http2-prior-knowledge",
+        "-d",
+        "@-",
+        `http://127.0.0.1:${port}/envoy.service.accesslog.v3.AccessLogService/StreamAccessLogs`,
+      ],
+      body,
+    );
     expect(seen.flat()).toEqual([
       { decisionId: "b-1", payMethod: "invoice", routeId: "r", denied: false, status: 503, flags: new Set(["no_healthy_upstream"]) },
       { decisionId: "b-2", payMethod: "invoice", routeId: "r", denied: false, status: 200, flags: new Set() },
@@ -111,7 +143,12 @@ describe("StreamAccessLogs on the gRPC port", () => {
     seen.length = 0;
     const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
     const answered = new Promise<grpc.ServiceError | null>((resolve) => {
-      const call = client.makeClientStreamRequest<Buffer, Buffer>(STREAM_METHOD, (b) => b, (b) => b, (err) => resolve(err));
+      const call = client.makeClientStreamRequest<Buffer, Buffer>(
+        STREAM_METHOD,
+        (b) => b,
+        (b) => b,
+        (err) => resolve(err),
+      );
       // Like Envoy: write and keep the stream open.
       call.write(accessLogMessage([{ metadata: { ...allow, decision_id: "open-1" }, status: 503 }]));
     });
@@ -129,15 +166,27 @@ describe("shutdown with a stuck sink", () => {
   it("draining never holds the shutdown past the grace period", async () => {
     let received = false;
     const server = createExtAuthzServer({
-      check: async () => { throw new Error("no checks here"); },
-      services: [{
-        name: "envoy.service.accesslog.v3.AccessLogService",
-        ...accessLogService(() => { received = true; return new Promise<void>(() => {}); }), // the database never answers
-      }],
+      check: async () => {
+        throw new Error("no checks here");
+      },
+      services: [
+        {
+          name: "envoy.service.accesslog.v3.AccessLogService",
+          ...accessLogService(() => {
+            received = true;
+            return new Promise<void>(() => {});
+          }), // the database never answers
+        },
+      ],
     });
     const port = await server.listen(0, "127.0.0.1");
     const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-    const call = client.makeClientStreamRequest<Buffer, Buffer>(STREAM_METHOD, (b) => b, (b) => b, () => {});
+    const call = client.makeClientStreamRequest<Buffer, Buffer>(
+      STREAM_METHOD,
+      (b) => b,
+      (b) => b,
+      () => {},
+    );
     call.write(accessLogMessage([{ metadata: { decision_id: "stuck", method: "prepaid", route: "r" }, status: 503 }]));
     for (let i = 0; i < 200 && !received; i++) await new Promise((r) => setTimeout(r, 25));
     expect(received).toBe(true);

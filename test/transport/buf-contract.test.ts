@@ -14,17 +14,34 @@ const invoiceBody = {
   error: "PAYMENT_REQUIRED",
   message: "Payment of 0.001000 NTMPI required for GET /api/data",
   payment: {
-    invoiceId: "inv_1", memo: "inv_1", amount: "0.001000", amountMicro: "1000", currency: "NTMPI",
-    denom: "uneutaro", address: PAY_TO, network: "cosmos:Neutaro-1", expiresAt: "2026-11-21T12:05:00Z",
-    verifyUrl: "/invoices/inv_1", clawpurse: `clawpurse send ${PAY_TO} 0.001000 --memo inv_1 --yes`,
+    invoiceId: "inv_1",
+    memo: "inv_1",
+    amount: "0.001000",
+    amountMicro: "1000",
+    currency: "NTMPI",
+    denom: "uneutaro",
+    address: PAY_TO,
+    network: "cosmos:Neutaro-1",
+    expiresAt: "2026-11-21T12:05:00Z",
+    verifyUrl: "/invoices/inv_1",
+    clawpurse: `clawpurse send ${PAY_TO} 0.001000 --memo inv_1 --yes`,
   },
   prepaid: { accountsUrl: "/prepaid/accounts", depositUrl: "/prepaid/deposit", balanceUrl: "/prepaid/balance/{clientId}" },
   x402Version: 1,
-  accepts: [{
-    scheme: "exact", network: "cosmos:Neutaro-1", maxAmountRequired: "1000", asset: "uneutaro", payTo: PAY_TO,
-    resource: "http://api.example.com/api/data", description: "data", mimeType: "application/json",
-    maxTimeoutSeconds: 300, extra: { invoiceId: "inv_1", memo: "inv_1", decimals: 6 },
-  }],
+  accepts: [
+    {
+      scheme: "exact",
+      network: "cosmos:Neutaro-1",
+      maxAmountRequired: "1000",
+      asset: "uneutaro",
+      payTo: PAY_TO,
+      resource: "http://api.example.com/api/data",
+      description: "data",
+      mimeType: "application/json",
+      maxTimeoutSeconds: 300,
+      extra: { invoiceId: "inv_1", memo: "inv_1", decimals: 6 },
+    },
+  ],
 };
 
 /** Stub core: proof header → allow; "/boom" → throws; otherwise 402. */
@@ -32,14 +49,26 @@ async function check(facts: RequestFacts): Promise<Decision> {
   if (facts.path === "/boom") throw new Error("unexpected bug");
   if (facts.headers["x-payment-proof"]) {
     return {
-      kind: "allow", decisionId: "allow-1", method: "invoice", routeId: "data", priceMicro: 1000n,
-      upstreamHeaders: { "x-gate402-paid": "1000" }, headersToRemove: ["x-payment-proof"],
+      kind: "allow",
+      decisionId: "allow-1",
+      method: "invoice",
+      routeId: "data",
+      priceMicro: 1000n,
+      upstreamHeaders: { "x-gate402-paid": "1000" },
+      headersToRemove: ["x-payment-proof"],
       responseHeaders: { "PAYMENT-RESPONSE": PAYMENT_RESPONSE },
     };
   }
   return {
-    kind: "deny", decisionId: "deny-1", method: "none", routeId: "data", outcome: "payment_required",
-    status: 402, reason: "PAYMENT_REQUIRED", headers: { "PAYMENT-REQUIRED": PAYMENT_REQUIRED_HEADER }, body: invoiceBody,
+    kind: "deny",
+    decisionId: "deny-1",
+    method: "none",
+    routeId: "data",
+    outcome: "payment_required",
+    status: 402,
+    reason: "PAYMENT_REQUIRED",
+    headers: { "PAYMENT-REQUIRED": PAYMENT_REQUIRED_HEADER },
+    body: invoiceBody,
   };
 }
 

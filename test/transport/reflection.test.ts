@@ -15,7 +15,9 @@ let server: ExtAuthzServer;
 let port: number;
 beforeAll(async () => {
   // The core's answer does not matter here; what reached it does.
-  server = createExtAuthzServer({ check: async (facts) => (seen.push(facts), invalidRequestDecision(new InvalidCheckRequestError(["test"]))) });
+  server = createExtAuthzServer({
+    check: async (facts) => (seen.push(facts), invalidRequestDecision(new InvalidCheckRequestError(["test"]))),
+  });
   port = await server.listen(0, "127.0.0.1");
 });
 afterAll(() => server.shutdown(500));
@@ -43,7 +45,10 @@ describe("gRPC server reflection (buf curl without --schema)", () => {
   });
 
   it("without reflection, buf curl cannot resolve the method (so the test above really used reflection)", async () => {
-    const bare = createExtAuthzServer({ check: async () => invalidRequestDecision(new InvalidCheckRequestError(["x"])), reflection: false });
+    const bare = createExtAuthzServer({
+      check: async () => invalidRequestDecision(new InvalidCheckRequestError(["x"])),
+      reflection: false,
+    });
     const barePort = await bare.listen(0, "127.0.0.1");
     try {
       await expect(bufReflect(barePort, "grpc.health.v1.Health/Check", { service: "" })).rejects.toBeInstanceOf(BufCurlError);

@@ -76,7 +76,10 @@ describe("CheckRequest → RequestFacts", () => {
     ["headers that are not a map", checkRequest({ method: "GET", path: "/", headers: ["a"] })],
     ["a header_map entry without a key", checkRequest({ method: "GET", path: "/", header_map: { headers: [{ value: "v" }] } })],
     ["raw_value that is not bytes", checkRequest({ method: "GET", path: "/", header_map: { headers: [{ key: "a", raw_value: "v" }] } })],
-    ["a negative port", checkRequest({ method: "GET", path: "/" }, { source: { address: { socket_address: { address: "10.0.0.1", port_value: -1 } } } })],
+    [
+      "a negative port",
+      checkRequest({ method: "GET", path: "/" }, { source: { address: { socket_address: { address: "10.0.0.1", port_value: -1 } } } }),
+    ],
     ["context_extensions with a number", checkRequest({ method: "GET", path: "/" }, { context_extensions: { price: 1 } })],
     ["not an object", "junk"],
   ])("rejects a CheckRequest with %s as InvalidCheckRequestError", (_label, input) => {

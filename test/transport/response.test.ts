@@ -3,18 +3,37 @@ import type { AllowDecision, DenyDecision } from "../../src/core/decision.js";
 import { httpStatusName, rpcCodeForDeny, toCheckResponse } from "../../src/transport/envoy/response.js";
 
 const deny = (over: Partial<DenyDecision> = {}): DenyDecision => ({
-  kind: "deny", decisionId: "d-1", method: "none", routeId: "r", outcome: "payment_required",
-  status: 402, reason: "PAYMENT_REQUIRED", headers: {}, body: { error: "PAYMENT_REQUIRED", n: "1" }, ...over,
+  kind: "deny",
+  decisionId: "d-1",
+  method: "none",
+  routeId: "r",
+  outcome: "payment_required",
+  status: 402,
+  reason: "PAYMENT_REQUIRED",
+  headers: {},
+  body: { error: "PAYMENT_REQUIRED", n: "1" },
+  ...over,
 });
 const allow = (over: Partial<AllowDecision> = {}): AllowDecision => ({
-  kind: "allow", decisionId: "a-1", method: "invoice", routeId: "data", priceMicro: 1000n,
-  upstreamHeaders: {}, headersToRemove: [], responseHeaders: {}, ...over,
+  kind: "allow",
+  decisionId: "a-1",
+  method: "invoice",
+  routeId: "data",
+  priceMicro: 1000n,
+  upstreamHeaders: {},
+  headersToRemove: [],
+  responseHeaders: {},
+  ...over,
 });
 
 describe("Decision → CheckResponse", () => {
   it.each([
-    [400, 7, "BadRequest"], [401, 16, "Unauthorized"], [402, 7, "PaymentRequired"],
-    [403, 7, "Forbidden"], [429, 8, "TooManyRequests"], [503, 14, "ServiceUnavailable"],
+    [400, 7, "BadRequest"],
+    [401, 16, "Unauthorized"],
+    [402, 7, "PaymentRequired"],
+    [403, 7, "Forbidden"],
+    [429, 8, "TooManyRequests"],
+    [503, 14, "ServiceUnavailable"],
   ])("a %i deny carries gRPC code %i and HTTP status %s", (status, rpc, name) => {
     const res = toCheckResponse(deny({ status }));
     expect([res.status.code, res.denied_response?.status.code]).toEqual([rpc, name]);
@@ -25,7 +44,8 @@ describe("Decision → CheckResponse", () => {
     const res = toCheckResponse(deny({ headers: { "PAYMENT-REQUIRED": "eyJ9" } }));
     expect(JSON.parse(res.denied_response!.body)).toEqual({ error: "PAYMENT_REQUIRED", n: "1" });
     expect(res.denied_response!.headers.map((h) => [h.header.key, h.header.value])).toEqual([
-      ["content-type", "application/json"], ["PAYMENT-REQUIRED", "eyJ9"],
+      ["content-type", "application/json"],
+      ["PAYMENT-REQUIRED", "eyJ9"],
     ]);
   });
 
@@ -41,7 +61,11 @@ describe("Decision → CheckResponse", () => {
 
   it("an allow overwrites upstream and response headers and removes proof headers", () => {
     const res = toCheckResponse(
-      allow({ upstreamHeaders: { "x-gate402-client": "c1" }, headersToRemove: ["X-Payment-Proof"], responseHeaders: { "PAYMENT-RESPONSE": "e30=" } }),
+      allow({
+        upstreamHeaders: { "x-gate402-client": "c1" },
+        headersToRemove: ["X-Payment-Proof"],
+        responseHeaders: { "PAYMENT-RESPONSE": "e30=" },
+      }),
     );
     expect(res.status.code).toBe(0);
     expect(res.denied_response).toBeUndefined();
@@ -51,7 +75,9 @@ describe("Decision → CheckResponse", () => {
       response_headers_to_add: [{ header: { key: "PAYMENT-RESPONSE", value: "e30=" }, append_action: "OVERWRITE_IF_EXISTS_OR_ADD" }],
     });
     expect(res.dynamic_metadata.fields).toEqual({
-      decision_id: { stringValue: "a-1" }, method: { stringValue: "invoice" }, route: { stringValue: "data" },
+      decision_id: { stringValue: "a-1" },
+      method: { stringValue: "invoice" },
+      route: { stringValue: "data" },
     });
   });
 });

@@ -24,8 +24,15 @@ async function start(check: (facts: RequestFacts) => Promise<Decision>) {
 
 const request = { attributes: { request: { http: { method: "get", path: "/api/data?q=1", host: "api.test" } } } };
 const paymentRequired: Decision = {
-  kind: "deny", decisionId: "d-1", method: "none", routeId: "data", outcome: "payment_required",
-  status: 402, reason: "PAYMENT_REQUIRED", headers: {}, body: { error: "PAYMENT_REQUIRED" },
+  kind: "deny",
+  decisionId: "d-1",
+  method: "none",
+  routeId: "data",
+  outcome: "payment_required",
+  status: 402,
+  reason: "PAYMENT_REQUIRED",
+  headers: {},
+  body: { error: "PAYMENT_REQUIRED" },
 };
 
 describe("ext_authz gRPC server", () => {

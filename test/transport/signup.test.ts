@@ -10,7 +10,10 @@ import { CHAIN_ID, DENOM, INVOICE_SECRET, PAY_TO } from "../unit/builders.js";
 import { FakeChain, FakeStore } from "../unit/fakes.js";
 
 let app: FastifyInstance | undefined;
-afterEach(async () => { await app?.close(); app = undefined; });
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+});
 
 const TOKEN = "signup-token-0123456789abcdef";
 
@@ -22,17 +25,31 @@ function build(env: Record<string, string>) {
   app = Fastify();
   installErrorHandler(app);
   prepaidRoutes(app, {
-    config, store, chain: new FakeChain(), codec: new InvoiceCodec(INVOICE_SECRET, PAY_TO, DENOM, CHAIN_ID), metrics: createMetrics(),
-    log: pino({ level: "silent" }), version: "test", check: async () => { throw new Error("not used"); }, clock: () => now,
+    config,
+    store,
+    chain: new FakeChain(),
+    codec: new InvoiceCodec(INVOICE_SECRET, PAY_TO, DENOM, CHAIN_ID),
+    metrics: createMetrics(),
+    log: pino({ level: "silent" }),
+    version: "test",
+    check: async () => {
+      throw new Error("not used");
+    },
+    clock: () => now,
   });
   return { app, store, advance: (ms: number) => void (now += ms) };
 }
 
-const signUp = (a: FastifyInstance, headers: Record<string, string> = {}) => a.inject({ method: "POST", url: "/prepaid/accounts", headers });
+const signUp = (a: FastifyInstance, headers: Record<string, string> = {}) =>
+  a.inject({ method: "POST", url: "/prepaid/accounts", headers });
 
 describe("GATEWAY_PREPAID_SIGNUP", () => {
   it("open: each client IP gets its burst, then 429 + Retry-After; another IP is unaffected; the bucket refills", async () => {
-    const { app, store, advance } = build({ GATEWAY_PREPAID_SIGNUP: "open", GATEWAY_PREPAID_SIGNUP_BURST: "3", GATEWAY_PREPAID_SIGNUP_PER_HOUR: "60" });
+    const { app, store, advance } = build({
+      GATEWAY_PREPAID_SIGNUP: "open",
+      GATEWAY_PREPAID_SIGNUP_BURST: "3",
+      GATEWAY_PREPAID_SIGNUP_PER_HOUR: "60",
+    });
     const from = (ip: string) => ({ "x-forwarded-for": `203.0.113.9, ${ip}` });
     for (let i = 0; i < 3; i++) expect((await signUp(app, from("198.51.100.1"))).statusCode).toBe(201);
     const limited = await signUp(app, from("198.51.100.1"));
@@ -63,7 +80,9 @@ describe("GATEWAY_PREPAID_SIGNUP", () => {
   });
 
   it("token mode without a token is a configuration error", () => {
-    expect(() => loadConfig({ GATEWAY_PAYMENT_ADDRESS: PAY_TO, GATEWAY_PREPAID_SIGNUP: "token" }, "dev")).toThrow(/GATEWAY_PREPAID_SIGNUP_TOKEN/);
+    expect(() => loadConfig({ GATEWAY_PAYMENT_ADDRESS: PAY_TO, GATEWAY_PREPAID_SIGNUP: "token" }, "dev")).toThrow(
+      /GATEWAY_PREPAID_SIGNUP_TOKEN/,
+    );
   });
 
   it("closed: 403 SIGNUP_CLOSED, nothing created", async () => {

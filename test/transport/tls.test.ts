@@ -34,10 +34,23 @@ async function check(facts: RequestFacts): Promise<Decision> {
     slowStarted();
     await new Promise<void>((r) => (releaseSlow = r));
   }
-  return { kind: "allow", decisionId: `allow-${facts.path}`, method: "free", routeId: "r", priceMicro: 0n, upstreamHeaders: {}, headersToRemove: [], responseHeaders: {} };
+  return {
+    kind: "allow",
+    decisionId: `allow-${facts.path}`,
+    method: "free",
+    routeId: "r",
+    priceMicro: 0n,
+    upstreamHeaders: {},
+    headersToRemove: [],
+    responseHeaders: {},
+  };
 }
 
-interface Running { server: ExtAuthzServer; port: number; reloader: TlsReloader }
+interface Running {
+  server: ExtAuthzServer;
+  port: number;
+  reloader: TlsReloader;
+}
 async function start(files: { certFile: string; keyFile: string; clientCaFile?: string }): Promise<Running> {
   const reloader = createTlsReloader(files, 60_000, pino({ level: "silent" }));
   const credentials = new ReloadableServerCredentials(reloader.current());
@@ -46,25 +59,37 @@ async function start(files: { certFile: string; keyFile: string; clientCaFile?: 
   const port = await server.listen(0, "127.0.0.1");
   return { server, port, reloader };
 }
-const stop = async (r?: Running) => { r?.reloader.stop(); await r?.server.shutdown(500); };
+const stop = async (r?: Running) => {
+  r?.reloader.stop();
+  await r?.server.shutdown(500);
+};
 
 /** The certificate the server presents to a new connection (verified against `caFile`). */
 function servedCertificate(port: number, caFile: string, clientCert?: CertFiles): Promise<X509Certificate> {
   return new Promise((resolve, reject) => {
-    const socket = connect({
-      host: "127.0.0.1", port, ca: readFileSync(caFile), ALPNProtocols: ["h2"],
-      ...(clientCert ? { cert: readFileSync(clientCert.certFile), key: readFileSync(clientCert.keyFile) } : {}),
-    }, () => {
-      const peer = socket.getPeerX509Certificate();
-      socket.end();
-      peer ? resolve(peer) : reject(new Error("no peer certificate"));
-    });
+    const socket = connect(
+      {
+        host: "127.0.0.1",
+        port,
+        ca: readFileSync(caFile),
+        ALPNProtocols: ["h2"],
+        ...(clientCert ? { cert: readFileSync(clientCert.certFile), key: readFileSync(clientCert.keyFile) } : {}),
+      },
+      () => {
+        const peer = socket.getPeerX509Certificate();
+        socket.end();
+        peer ? resolve(peer) : reject(new Error("no peer certificate"));
+      },
+    );
     socket.on("error", reject);
   });
 }
 
 const bufError = async (p: Promise<unknown>): Promise<BufCurlError> => {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(BufCurlError);
   return err as BufCurlError;
 };
@@ -80,7 +105,9 @@ afterAll(() => pki.cleanup());
 
 describe("TLS on the ext_authz port (GATEWAY_TLS_CERT_FILE / GATEWAY_TLS_KEY_FILE)", () => {
   let tls: Running;
-  beforeAll(async () => { tls = await start(serverFiles); });
+  beforeAll(async () => {
+    tls = await start(serverFiles);
+  });
   afterAll(() => stop(tls));
 
   it("buf curl with the CA runs Check and Health", async () => {
@@ -103,7 +130,9 @@ describe("TLS on the ext_authz port (GATEWAY_TLS_CERT_FILE / GATEWAY_TLS_KEY_FIL
 
 describe("mTLS (GATEWAY_TLS_CLIENT_CA_FILE)", () => {
   let mtls: Running;
-  beforeAll(async () => { mtls = await start({ ...serverFiles, clientCaFile: ca.certFile }); });
+  beforeAll(async () => {
+    mtls = await start({ ...serverFiles, clientCaFile: ca.certFile });
+  });
   afterAll(() => stop(mtls));
 
   it("a client certificate from the configured CA is accepted", async () => {
@@ -124,7 +153,10 @@ describe("certificate rotation without a restart", () => {
   it("new connections get the rotated certificate; a check in flight on the old connection completes", async () => {
     const rotating = pki.leaf(ca, "rotating", "server");
     const running = await start({ ...rotating, clientCaFile: ca.certFile });
-    const grpcClient = checkClient(`127.0.0.1:${running.port}`, grpc.credentials.createSsl(readFileSync(ca.certFile), readFileSync(client.keyFile), readFileSync(client.certFile)));
+    const grpcClient = checkClient(
+      `127.0.0.1:${running.port}`,
+      grpc.credentials.createSsl(readFileSync(ca.certFile), readFileSync(client.keyFile), readFileSync(client.certFile)),
+    );
     try {
       const before = await servedCertificate(running.port, ca.certFile, client);
       expect(await grpcClient.health()).toBe("SERVING");

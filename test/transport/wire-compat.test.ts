@@ -121,7 +121,10 @@ describe("our proto subset is wire-compatible with upstream Envoy ext_authz v3",
         expect(match, `${type.fullName}.${field.name}`).toBeDefined();
         // Message/enum types compare by resolved full name (the .proto may spell them relatively).
         const shape = (f: protobuf.Field) => [
-          f.name, f.resolvedType?.fullName ?? f.type, f.repeated, f instanceof protobuf.MapField ? f.keyType : undefined,
+          f.name,
+          f.resolvedType?.fullName ?? f.type,
+          f.repeated,
+          f instanceof protobuf.MapField ? f.keyType : undefined,
         ];
         expect(shape(match!)).toEqual(shape(field));
       }
@@ -151,14 +154,22 @@ describe("our proto subset is wire-compatible with upstream Envoy ext_authz v3",
 
   it("our rendered 402 decodes with upstream as PaymentRequired with its headers and metadata", () => {
     const rendered = toCheckResponse({
-      kind: "deny", decisionId: "d-9", method: "none", routeId: "data", outcome: "payment_required",
-      status: 402, reason: "PAYMENT_REQUIRED", headers: { "PAYMENT-REQUIRED": "abc" }, body: { error: "PAYMENT_REQUIRED" },
+      kind: "deny",
+      decisionId: "d-9",
+      method: "none",
+      routeId: "data",
+      outcome: "payment_required",
+      status: 402,
+      reason: "PAYMENT_REQUIRED",
+      headers: { "PAYMENT-REQUIRED": "abc" },
+      body: { error: "PAYMENT_REQUIRED" },
     });
     const { received } = crossDecode("envoy.service.auth.v3.CheckResponse", rendered, ours, upstream);
     expect(received.status).toEqual({ code: 7, message: "PAYMENT_REQUIRED" });
     expect(received.denied_response.status.code).toBe("PaymentRequired");
     expect(received.denied_response.headers.map((h: { header: { key: string } }) => h.header.key)).toEqual([
-      "content-type", "PAYMENT-REQUIRED",
+      "content-type",
+      "PAYMENT-REQUIRED",
     ]);
     expect(received.dynamic_metadata.fields.decision_id).toEqual({ stringValue: "d-9" });
   });

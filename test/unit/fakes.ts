@@ -1,8 +1,16 @@
 import type { ChainPort, ChainTx } from "../../src/ports/chain.js";
 import { ChainUnavailableError, StoreUnavailableError } from "../../src/ports/errors.js";
 import type {
-  DebitInput, DebitOutcome, DepositInput, DepositOutcome, NewAccount, PrepaidAccount, RedeemInput, RedeemOutcome,
-  RedemptionRecord, StorePort,
+  DebitInput,
+  DebitOutcome,
+  DepositInput,
+  DepositOutcome,
+  NewAccount,
+  PrepaidAccount,
+  RedeemInput,
+  RedeemOutcome,
+  RedemptionRecord,
+  StorePort,
 } from "../../src/ports/store.js";
 
 type TxClaim = { readonly kind: "invoice"; readonly invoiceId: string } | { readonly kind: "deposit"; readonly clientId: string };
@@ -43,8 +51,12 @@ export class FakeStore implements StorePort {
     }
     this.txClaims.set(input.txHash, { kind: "invoice", invoiceId: input.invoiceId });
     this.redemptions.set(input.invoiceId, {
-      invoiceId: input.invoiceId, txHash: input.txHash, usesLeft: input.uses - 1, redeemedAt: new Date(this.clock()),
-      payer: input.payer, paidMicro: input.paidMicro,
+      invoiceId: input.invoiceId,
+      txHash: input.txHash,
+      usesLeft: input.uses - 1,
+      redeemedAt: new Date(this.clock()),
+      payer: input.payer,
+      paidMicro: input.paidMicro,
     });
     return { kind: "applied", usesLeft: input.uses - 1 };
   }
@@ -59,7 +71,13 @@ export class FakeStore implements StorePort {
     await this.enter();
     if (this.accounts.has(a.clientId)) throw new Error(`duplicate key value violates unique constraint (client_id=${a.clientId})`);
     if ([...this.accounts.values()].some((x) => x.account.depositMemo === a.depositMemo)) throw new Error("duplicate deposit memo");
-    const account: PrepaidAccount = { clientId: a.clientId, balanceMicro: 0n, depositMemo: a.depositMemo, status: "active", createdAt: new Date(this.clock()) };
+    const account: PrepaidAccount = {
+      clientId: a.clientId,
+      balanceMicro: 0n,
+      depositMemo: a.depositMemo,
+      status: "active",
+      createdAt: new Date(this.clock()),
+    };
     this.accounts.set(a.clientId, { account, keyHash: a.keyHash });
     return account;
   }

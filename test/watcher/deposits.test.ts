@@ -20,12 +20,31 @@ describe("deposits by memo", () => {
 
   const balance = async (clientId: string) => (await s.gw.store.getAccount(clientId))!.balanceMicro;
   const entries = async (clientId: string) =>
-    (await s.gw.store.pool.query("SELECT count(*)::int AS n FROM ledger_entries WHERE client_id = $1 AND kind = 'deposit'", [clientId])).rows[0].n as number;
-  const status = async (txHash: string) => (await s.gw.store.pool.query("SELECT status, client_id FROM payments WHERE tx_hash = $1", [txHash])).rows[0];
+    (await s.gw.store.pool.query("SELECT count(*)::int AS n FROM ledger_entries WHERE client_id = $1 AND kind = 'deposit'", [clientId]))
+      .rows[0].n as number;
+  const status = async (txHash: string) =>
+    (await s.gw.store.pool.query("SELECT status, client_id FROM payments WHERE tx_hash = $1", [txHash])).rows[0];
   const post = (clientId: string, txHash: string) =>
-    fetch(`${s.gw.httpUrl}/prepaid/deposit`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ clientId, txHash }) });
+    fetch(`${s.gw.httpUrl}/prepaid/deposit`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ clientId, txHash }),
+    });
   const deposit = async (memo: string, amounts: readonly bigint[], wallet = 1) =>
-    broadcastSpread(s.devnet, s.query, [await presign(s.devnet, s.query, wallet, s.payTo, amounts.map((a) => ({ amountMicro: a, memo })))], 10);
+    broadcastSpread(
+      s.devnet,
+      s.query,
+      [
+        await presign(
+          s.devnet,
+          s.query,
+          wallet,
+          s.payTo,
+          amounts.map((a) => ({ amountMicro: a, memo })),
+        ),
+      ],
+      10,
+    );
 
   it("the watcher credits a deposit by memo on its own, and a later POST replays without crediting again", async () => {
     const { account } = await createPrepaidAccount(s.gw.store);
@@ -59,21 +78,30 @@ describe("deposits by memo", () => {
     const amounts = Array.from({ length: 20 }, (_, i) => BigInt(10_000 + i));
     const txs = await deposit(account.depositMemo, amounts, 2);
     // Fire every POST (twice, concurrently) while the watcher is indexing the same blocks.
-    const answers = await Promise.all([...txs, ...txs].map(async (tx) => {
-      for (let i = 0; i < 100; i++) {
-        const res = await post(account.clientId, tx);
-        if (res.status === 200) return (await res.json()) as { credited: boolean };
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      throw new Error(`deposit ${tx} never accepted`);
-    }));
-    await waitUntil(async () => (await s.gw.store.pool.query("SELECT count(*)::int AS n FROM payments WHERE client_id = $1", [account.clientId])).rows[0].n === 20, 10_000, "all 20 recorded");
+    const answers = await Promise.all(
+      [...txs, ...txs].map(async (tx) => {
+        for (let i = 0; i < 100; i++) {
+          const res = await post(account.clientId, tx);
+          if (res.status === 200) return (await res.json()) as { credited: boolean };
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        throw new Error(`deposit ${tx} never accepted`);
+      }),
+    );
+    await waitUntil(
+      async () =>
+        (await s.gw.store.pool.query("SELECT count(*)::int AS n FROM payments WHERE client_id = $1", [account.clientId])).rows[0].n === 20,
+      10_000,
+      "all 20 recorded",
+    );
     const sum = amounts.reduce((a, b) => a + b, 0n);
     expect(await balance(account.clientId)).toBe(sum);
     expect(await entries(account.clientId)).toBe(20);
     // Who won each race varies; that every tx was credited by exactly one path does not.
     expect(answers.filter((a) => a.credited).length).toBeLessThanOrEqual(20);
-    const claims = await s.gw.store.pool.query("SELECT count(*)::int AS n FROM spent_txs WHERE client_id = $1 AND purpose = 'deposit'", [account.clientId]);
+    const claims = await s.gw.store.pool.query("SELECT count(*)::int AS n FROM spent_txs WHERE client_id = $1 AND purpose = 'deposit'", [
+      account.clientId,
+    ]);
     expect(claims.rows[0].n).toBe(20);
   });
 });

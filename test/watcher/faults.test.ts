@@ -28,7 +28,14 @@ describe("chain faults", () => {
   let nonce = 0;
 
   beforeAll(async () => {
-    s = await startWatcherStack({ accounts: 2, env: { GATEWAY_CHAIN_TIMEOUT_MS: String(DEADLINE_MS), GATEWAY_WATCHER_TIMEOUT_MS: "1000", GATEWAY_WATCHER_REREAD_BLOCKS: String(REREAD_BLOCKS) } });
+    s = await startWatcherStack({
+      accounts: 2,
+      env: {
+        GATEWAY_CHAIN_TIMEOUT_MS: String(DEADLINE_MS),
+        GATEWAY_WATCHER_TIMEOUT_MS: "1000",
+        GATEWAY_WATCHER_REREAD_BLOCKS: String(REREAD_BLOCKS),
+      },
+    });
     client = checkClient(`127.0.0.1:${s.gw.grpcPort}`);
     tmpl = s.codec.verify(deniedBody(await client.check(envoyCheck())).payment.invoiceId)!;
   });
@@ -41,7 +48,16 @@ describe("chain faults", () => {
   /** Issues `n` invoices and signs a payment for each (the sequence query needs a healthy chain). */
   async function signed(n: number, wallet = 1): Promise<{ invs: Invoice[]; txs: Uint8Array[] }> {
     const invs = Array.from({ length: n }, () => s.codec.issue({ ...tmpl, nonce: `f${++nonce}` }));
-    return { invs, txs: await presign(s.devnet, s.query, wallet, s.payTo, invs.map((i) => ({ amountMicro: i.amountMicro, memo: i.id }))) };
+    return {
+      invs,
+      txs: await presign(
+        s.devnet,
+        s.query,
+        wallet,
+        s.payTo,
+        invs.map((i) => ({ amountMicro: i.amountMicro, memo: i.id })),
+      ),
+    };
   }
   /** Broadcasts (broadcast_tx_sync is never faulted here) and waits for the block. */
   async function send(p: { invs: Invoice[]; txs: Uint8Array[] }): Promise<{ inv: Invoice; tx: string }[]> {
@@ -83,7 +99,11 @@ describe("chain faults", () => {
         s.devnet.faults.clear();
       }
       expect((await timed({ "x-payment-proof": `${before!.inv.id}:${before!.tx}` })).status).toBe(200);
-      await waitUntil(async () => (await Promise.all(during.map((d) => recorded(d.tx)))).every(Boolean), 8_000, "payments made during the fault recorded");
+      await waitUntil(
+        async () => (await Promise.all(during.map((d) => recorded(d.tx)))).every(Boolean),
+        8_000,
+        "payments made during the fault recorded",
+      );
       for (const d of during) expect((await timed({ "x-payment-proof": d.inv.id })).status).toBe(200);
       await waitUntil(async () => (await lag()) <= 5, 5_000, "watcher lag back to a few blocks");
     });
@@ -98,7 +118,11 @@ describe("chain faults", () => {
       // answered from what the index shows, not by waiting for the chain deadline (margin: loaded machine)
       expect(fresh.ms).toBeLessThan(DEADLINE_MS + 400);
       const more = [...(await paid(10)), ...(await paid(10))];
-      await waitUntil(async () => (await Promise.all([...batch, ...more].map((d) => recorded(d.tx)))).every(Boolean), 20_000, "every payment recorded despite the lagging index");
+      await waitUntil(
+        async () => (await Promise.all([...batch, ...more].map((d) => recorded(d.tx)))).every(Boolean),
+        20_000,
+        "every payment recorded despite the lagging index",
+      );
       expect((await timed({ "x-payment-proof": batch[0]!.inv.id })).status).toBe(200);
     } finally {
       s.devnet.faults.clear();

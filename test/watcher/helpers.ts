@@ -23,8 +23,11 @@ export const FEE = { amount: [{ denom: "uneutaro", amount: "5000" }], gas: "2000
 
 /** Fast watcher settings for tests. */
 export const FAST_WATCHER_ENV: Record<string, string> = {
-  GATEWAY_WATCHER_POLL_MS: "50", GATEWAY_WATCHER_LEASE_POLL_MS: "200", GATEWAY_WATCHER_MARGIN_BLOCKS: "1",
-  GATEWAY_WATCHER_REREAD_BLOCKS: "10", GATEWAY_RPC_HEALTH_MS: "0",
+  GATEWAY_WATCHER_POLL_MS: "50",
+  GATEWAY_WATCHER_LEASE_POLL_MS: "200",
+  GATEWAY_WATCHER_MARGIN_BLOCKS: "1",
+  GATEWAY_WATCHER_REREAD_BLOCKS: "10",
+  GATEWAY_RPC_HEALTH_MS: "0",
 };
 
 export interface WatcherStack {
@@ -50,19 +53,35 @@ export async function startWatcherStack(o: WatcherStackOptions = {}): Promise<Wa
   const devnet = await startDevnet({ blockTimeMs: o.blockTimeMs ?? 50, accounts: o.accounts ?? 4 });
   const db = await freshDatabase();
   const payTo = devnet.wallets[0]!.address;
-  const config = loadConfig({
-    GATEWAY_HOST: "127.0.0.1", GATEWAY_GRPC_PORT: "0", GATEWAY_HTTP_PORT: "0",
-    GATEWAY_PAYMENT_ADDRESS: payTo, GATEWAY_RPC: devnet.rpcUrl, GATEWAY_CHAIN_ID: devnet.chainId,
-    GATEWAY_INVOICE_SECRET: INVOICE_SECRET, JWT_SECRET: "watcher-test-jwt-secret-0123456789abcdef0123",
-    DATABASE_URL: db.url, LOG_LEVEL: process.env["TEST_LOG_LEVEL"] ?? "silent",
-    ...FAST_WATCHER_ENV, ...o.env,
-  }, "production");
+  const config = loadConfig(
+    {
+      GATEWAY_HOST: "127.0.0.1",
+      GATEWAY_GRPC_PORT: "0",
+      GATEWAY_HTTP_PORT: "0",
+      GATEWAY_PAYMENT_ADDRESS: payTo,
+      GATEWAY_RPC: devnet.rpcUrl,
+      GATEWAY_CHAIN_ID: devnet.chainId,
+      GATEWAY_INVOICE_SECRET: INVOICE_SECRET,
+      JWT_SECRET: "watcher-test-jwt-secret-0123456789abcdef0123",
+      DATABASE_URL: db.url,
+      LOG_LEVEL: process.env["TEST_LOG_LEVEL"] ?? "silent",
+      ...FAST_WATCHER_ENV,
+      ...o.env,
+    },
+    "production",
+  );
   const log = pino({ level: config.logLevel });
   const gw = await startGateway(config, { log, ...o.start });
   const codec = new InvoiceCodec(INVOICE_SECRET, payTo, config.denom, config.chainId);
   const query = await StargateClient.connect(devnet.rpcUrl);
   return {
-    devnet, db, gw, payTo, codec, log, query,
+    devnet,
+    db,
+    gw,
+    payTo,
+    codec,
+    log,
+    query,
     async stop() {
       query.disconnect();
       await gw.stop(500);
@@ -76,8 +95,15 @@ export async function startWatcherStack(o: WatcherStackOptions = {}): Promise<Wa
 export function extraWatcher(s: WatcherStack, instance: string, onPass?: (r: PassResult) => void): StartedWatcher {
   const scan = createScanChain([s.devnet.rpcUrl], 2000);
   const w = startPaymentWatcher({
-    databaseUrl: s.db.url, chain: scan.port, payTo: s.payTo, denom: "uneutaro", codec: s.codec, store: s.gw.store,
-    log: s.log, instance, onPass,
+    databaseUrl: s.db.url,
+    chain: scan.port,
+    payTo: s.payTo,
+    denom: "uneutaro",
+    codec: s.codec,
+    store: s.gw.store,
+    log: s.log,
+    instance,
+    onPass,
     settings: { pollMs: 50, leasePollMs: 200, marginBlocks: 1, rereadBlocks: 10, minConfirmations: 1 },
   });
   return { ...w, stop: () => w.stop().finally(scan.stop), crash: () => w.crash().finally(scan.stop) };
@@ -96,7 +122,13 @@ export interface PaymentSpec {
 }
 
 /** Signs `specs` from wallet `w` with consecutive sequences (no broadcast). */
-export async function presign(devnet: Devnet, query: StargateClient, w: number, to: string, specs: readonly PaymentSpec[]): Promise<Uint8Array[]> {
+export async function presign(
+  devnet: Devnet,
+  query: StargateClient,
+  w: number,
+  to: string,
+  specs: readonly PaymentSpec[],
+): Promise<Uint8Array[]> {
   // The sequence first: callers sign for many wallets at once, and a request sent after the others'
   // CPU-bound key derivation and signing would go out on a socket idle for seconds (see below).
   const from = devnet.wallets[w]!.address;
@@ -105,7 +137,10 @@ export async function presign(devnet: Devnet, query: StargateClient, w: number, 
   const signer = await SigningStargateClient.offline(wallet);
   const out: Uint8Array[] = [];
   for (const [i, p] of specs.entries()) {
-    const msg = { typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: from, toAddress: to, amount: [{ denom: p.denom ?? "uneutaro", amount: p.amountMicro.toString() }] } };
+    const msg = {
+      typeUrl: "/cosmos.bank.v1beta1.MsgSend",
+      value: { fromAddress: from, toAddress: to, amount: [{ denom: p.denom ?? "uneutaro", amount: p.amountMicro.toString() }] },
+    };
     const raw = await signer.sign(from, [msg], FEE, p.memo, { accountNumber, sequence: sequence + i, chainId: devnet.chainId });
     out.push(TxRaw.encode(raw).finish());
     // Signing never waits on I/O: without a turn of the event loop now and then, hundreds of signatures
@@ -122,7 +157,12 @@ export async function presign(devnet: Devnet, query: StargateClient, w: number, 
  * they spread over about total/perBlock blocks. Each wallet's txs go in sequence order.
  * @returns tx hashes (uppercase) in broadcast order
  */
-export async function broadcastSpread(devnet: Devnet, query: StargateClient, perWallet: readonly Uint8Array[][], perBlock: number): Promise<string[]> {
+export async function broadcastSpread(
+  devnet: Devnet,
+  query: StargateClient,
+  perWallet: readonly Uint8Array[][],
+  perBlock: number,
+): Promise<string[]> {
   const queue: Uint8Array[] = [];
   const longest = Math.max(...perWallet.map((t) => t.length));
   for (let i = 0; i < longest; i++) for (const txs of perWallet) if (txs[i]) queue.push(txs[i]!);

@@ -118,7 +118,8 @@ describe("payments on two networks", () => {
     expect(await row(depositB)).toMatchObject({ status: "deposit", client_id: account.clientId, denom: "uatom", amount: "70000" });
     expect(await row(depositA)).toMatchObject({ status: "deposit", client_id: account.clientId, denom: "uneutaro" });
     expect(await s.gw.store.getAccount(account.clientId)).toMatchObject({
-      balanceMicro: 50_000n, balances: [{ network: NETWORK_2, denom: "uatom", balanceMicro: 70_000n }],
+      balanceMicro: 50_000n,
+      balances: [{ network: NETWORK_2, denom: "uatom", balanceMicro: 70_000n }],
     });
   });
 

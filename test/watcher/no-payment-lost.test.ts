@@ -22,11 +22,23 @@ async function template(client: ExtAuthzClient, s: WatcherStack): Promise<Invoic
 async function signAll(s: WatcherStack, invoices: readonly Invoice[]): Promise<Uint8Array[][]> {
   const per: Invoice[][] = Array.from({ length: PAYERS }, () => []);
   invoices.forEach((inv, i) => per[i % PAYERS]!.push(inv));
-  return Promise.all(per.map((invs, w) => presign(s.devnet, s.query, w + 1, s.payTo, invs.map((inv) => ({ amountMicro: inv.amountMicro, memo: inv.id })))));
+  return Promise.all(
+    per.map((invs, w) =>
+      presign(
+        s.devnet,
+        s.query,
+        w + 1,
+        s.payTo,
+        invs.map((inv) => ({ amountMicro: inv.amountMicro, memo: inv.id })),
+      ),
+    ),
+  );
 }
 
 async function counts(s: WatcherStack): Promise<{ rows: number; distinct: number; matched: number }> {
-  const r = await s.gw.store.pool.query("SELECT count(*)::int AS rows, count(DISTINCT tx_hash)::int AS distinct, count(*) FILTER (WHERE status = 'matched')::int AS matched FROM payments");
+  const r = await s.gw.store.pool.query(
+    "SELECT count(*)::int AS rows, count(DISTINCT tx_hash)::int AS distinct, count(*) FILTER (WHERE status = 'matched')::int AS matched FROM payments",
+  );
   return r.rows[0];
 }
 
@@ -34,12 +46,14 @@ async function counts(s: WatcherStack): Promise<{ rows: number; distinct: number
 async function redeemAll(client: ExtAuthzClient, invoices: readonly Invoice[]): Promise<number[]> {
   const statuses: number[] = new Array(invoices.length);
   let next = 0;
-  await Promise.all(Array.from({ length: 16 }, async () => {
-    while (next < invoices.length) {
-      const i = next++;
-      statuses[i] = httpStatus(await client.check(envoyCheck({ headers: { "x-payment-proof": invoices[i]!.id } })));
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < invoices.length) {
+        const i = next++;
+        statuses[i] = httpStatus(await client.check(envoyCheck({ headers: { "x-payment-proof": invoices[i]!.id } })));
+      }
+    }),
+  );
   return statuses;
 }
 
@@ -75,7 +89,6 @@ describe("payment watcher: no payment is lost", () => {
       s.devnet.faults.clear();
     }
   }, 240_000); // signing 2,000 txs dominates; generous for a loaded CI machine
-
 });
 
 describe("payment watcher: downtime", () => {
@@ -113,7 +126,9 @@ describe("payment watcher: downtime", () => {
       await waitUntil(async () => (await counts(s)).rows >= warm.length + n, 30_000, "catch-up");
       const seconds = (Date.now() - started) / 1000;
       // The figure docs/watcher.md and the report quote (catch-up rate).
-      process.stdout.write(`watcher catch-up: ${n} payments over ${s.devnet.height() - cursor} blocks in ${seconds.toFixed(2)} s = ${(n / seconds).toFixed(0)} payments/s\n`);
+      process.stdout.write(
+        `watcher catch-up: ${n} payments over ${s.devnet.height() - cursor} blocks in ${seconds.toFixed(2)} s = ${(n / seconds).toFixed(0)} payments/s\n`,
+      );
     } finally {
       await second.stop();
     }

@@ -16,19 +16,41 @@ describe("payment watcher: one writer at a time", () => {
   const written = new Map<string, number>();
   let a: StartedWatcher;
   let b: StartedWatcher;
-  const count = async () => (await s.gw.store.pool.query("SELECT count(*)::int AS n, count(DISTINCT tx_hash)::int AS d FROM payments")).rows[0] as { n: number; d: number };
+  const count = async () =>
+    (await s.gw.store.pool.query("SELECT count(*)::int AS n, count(DISTINCT tx_hash)::int AS d FROM payments")).rows[0] as {
+      n: number;
+      d: number;
+    };
   const track = (name: string) => (r: { recorded: number }) => void written.set(name, (written.get(name) ?? 0) + r.recorded);
 
   async function pay(n: number, tag: string): Promise<string[]> {
     const invoices = invoicesLike(s.codec, tmpl, n, tag);
     const per = Array.from({ length: PAYERS }, (_, w) => invoices.filter((_, i) => i % PAYERS === w));
-    const signed = await Promise.all(per.map((invs, w) => presign(s.devnet, s.query, w + 1, s.payTo, invs.map((i) => ({ amountMicro: i.amountMicro, memo: i.id })))));
+    const signed = await Promise.all(
+      per.map((invs, w) =>
+        presign(
+          s.devnet,
+          s.query,
+          w + 1,
+          s.payTo,
+          invs.map((i) => ({ amountMicro: i.amountMicro, memo: i.id })),
+        ),
+      ),
+    );
     return broadcastSpread(s.devnet, s.query, signed, 10);
   }
 
   beforeAll(async () => {
     s = await startWatcherStack({ accounts: PAYERS + 1, env: { GATEWAY_WATCHER: "false" } });
-    tmpl = s.codec.issue({ amountMicro: 1000n, method: "GET", routeId: "default", expiresAt: Math.floor(Date.now() / 1000) + 3600, issueHeight: 1, nonce: "t", uses: 1 });
+    tmpl = s.codec.issue({
+      amountMicro: 1000n,
+      method: "GET",
+      routeId: "default",
+      expiresAt: Math.floor(Date.now() / 1000) + 3600,
+      issueHeight: 1,
+      nonce: "t",
+      uses: 1,
+    });
     a = extraWatcher(s, "a", track("a"));
     b = extraWatcher(s, "b", track("b"));
   });
@@ -85,6 +107,7 @@ describe("payment watcher: one writer at a time", () => {
     await pay(50, "after-crash");
     await waitUntil(async () => (await count()).n >= 200, 10_000, "payments after crash recorded");
     expect(await count()).toEqual({ n: 200, d: 200 });
-    if (name === "a") a = extraWatcher(s, "a2"); else b = extraWatcher(s, "b2"); // afterAll stops a live one
+    if (name === "a") a = extraWatcher(s, "a2");
+    else b = extraWatcher(s, "b2"); // afterAll stops a live one
   });
 });

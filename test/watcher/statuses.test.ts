@@ -38,26 +38,47 @@ describe("payment statuses", () => {
     // block that includes both, from another wallet (in a later pass or the same one: chain order decides).
     const sent = await broadcastSpread(s.devnet, s.query, [signed], 10);
     specs.forEach((sp, i) => hashes.set(sp.key, sent[i]!));
-    const [dup3] = await broadcastSpread(s.devnet, s.query, [await presign(s.devnet, s.query, 2, s.payTo, [{ amountMicro: p, memo: inv["dup"]!.id }])], 1);
+    const [dup3] = await broadcastSpread(
+      s.devnet,
+      s.query,
+      [await presign(s.devnet, s.query, 2, s.payTo, [{ amountMicro: p, memo: inv["dup"]!.id }])],
+      1,
+    );
     hashes.set("dup-3", dup3!);
-    await waitUntil(async () => (await s.gw.store.pool.query("SELECT count(*)::int AS n FROM payments")).rows[0].n >= specs.length + 1, 10_000, "all recorded");
+    await waitUntil(
+      async () => (await s.gw.store.pool.query("SELECT count(*)::int AS n FROM payments")).rows[0].n >= specs.length + 1,
+      10_000,
+      "all recorded",
+    );
   });
   afterAll(async () => {
     client?.close();
     await s?.stop();
   });
 
-  const statusOf = async (key: string) => (await s.gw.store.pool.query("SELECT status FROM payments WHERE tx_hash = $1", [hashes.get(key)])).rows[0]?.status;
+  const statusOf = async (key: string) =>
+    (await s.gw.store.pool.query("SELECT status FROM payments WHERE tx_hash = $1", [hashes.get(key)])).rows[0]?.status;
   const present = async (i: Invoice) => client.check(envoyCheck({ headers: { "x-payment-proof": i.id } }));
 
   it("every payment is recorded with the status that says what it was", async () => {
     const got: Record<string, string> = {};
     for (const key of hashes.keys()) got[key] = await statusOf(key);
     expect(got).toEqual({
-      matched: "matched", overpaid: "overpaid", underpaid: "underpaid", unmatched: "unmatched", forged: "unmatched",
-      "dup-1": "matched", "dup-2": "duplicate", "dup-3": "duplicate", late: "late", "late-lapsed": "late",
+      matched: "matched",
+      overpaid: "overpaid",
+      underpaid: "underpaid",
+      unmatched: "unmatched",
+      forged: "unmatched",
+      "dup-1": "matched",
+      "dup-2": "duplicate",
+      "dup-3": "duplicate",
+      late: "late",
+      "late-lapsed": "late",
     });
-    const other = await s.gw.store.pool.query("SELECT amount_micro::text AS a, expected_micro::text AS e FROM payments WHERE tx_hash = $1", [hashes.get("overpaid")]);
+    const other = await s.gw.store.pool.query(
+      "SELECT amount_micro::text AS a, expected_micro::text AS e FROM payments WHERE tx_hash = $1",
+      [hashes.get("overpaid")],
+    );
     expect(other.rows[0]).toEqual({ a: String(tmpl.amountMicro * 3n), e: String(tmpl.amountMicro) });
   });
 
@@ -83,13 +104,22 @@ describe("payment statuses", () => {
     expect(order[1]).toBeLessThan(order[2]!);
     expect(httpStatus(await present(inv["dup"]!))).toBe(200);
     expect(deniedBody(await present(inv["dup"]!)).error).toBe("PROOF_ALREADY_USED");
-    const body = await (await fetch(`${s.gw.httpUrl}/invoices/${inv["dup"]!.id}`)).json() as { status: string; txHash: string; payments: { txHash: string; status: string; amountMicro: string }[] };
+    const body = (await (await fetch(`${s.gw.httpUrl}/invoices/${inv["dup"]!.id}`)).json()) as {
+      status: string;
+      txHash: string;
+      payments: { txHash: string; status: string; amountMicro: string }[];
+    };
     expect(body.status).toBe("redeemed");
     expect(body.txHash).toBe(hashes.get("dup-1"));
     expect(body.payments.map((p) => [p.txHash, p.status])).toEqual([
-      [hashes.get("dup-1"), "matched"], [hashes.get("dup-2"), "duplicate"], [hashes.get("dup-3"), "duplicate"],
+      [hashes.get("dup-1"), "matched"],
+      [hashes.get("dup-2"), "duplicate"],
+      [hashes.get("dup-3"), "duplicate"],
     ]);
-    const late = await (await fetch(`${s.gw.httpUrl}/invoices/${inv["lapsed"]!.id}`)).json() as { status: string; payments: { status: string }[] };
+    const late = (await (await fetch(`${s.gw.httpUrl}/invoices/${inv["lapsed"]!.id}`)).json()) as {
+      status: string;
+      payments: { status: string }[];
+    };
     expect(late).toMatchObject({ status: "expired", payments: [{ status: "late" }] });
   });
 });

@@ -6,7 +6,12 @@
 import { toBase64 } from "@cosmjs/encoding";
 import { BaseAccount, ModuleAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/auth/v1beta1/query";
-import { QueryAllBalancesRequest, QueryAllBalancesResponse, QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
+import {
+  QueryAllBalancesRequest,
+  QueryAllBalancesResponse,
+  QueryBalanceRequest,
+  QueryBalanceResponse,
+} from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
 import { SimulateRequest, SimulateResponse } from "cosmjs-types/cosmos/tx/v1beta1/service";
 import { Any } from "cosmjs-types/google/protobuf/any";
@@ -29,7 +34,12 @@ function accountAny(acc: AccountInfo): Any {
   const pubKey = acc.pubkey
     ? Any.fromPartial({ typeUrl: "/cosmos.crypto.secp256k1.PubKey", value: PubKey.encode({ key: acc.pubkey }).finish() })
     : undefined;
-  const base = BaseAccount.fromPartial({ address: acc.address, pubKey, accountNumber: BigInt(acc.accountNumber), sequence: BigInt(acc.sequence) });
+  const base = BaseAccount.fromPartial({
+    address: acc.address,
+    pubKey,
+    accountNumber: BigInt(acc.accountNumber),
+    sequence: BigInt(acc.sequence),
+  });
   if (acc.moduleName) {
     const value = ModuleAccount.encode(ModuleAccount.fromPartial({ baseAccount: base, name: acc.moduleName, permissions: [] })).finish();
     return Any.fromPartial({ typeUrl: "/cosmos.auth.v1beta1.ModuleAccount", value });
@@ -61,7 +71,10 @@ function simulate(chain: Chain, data: Uint8Array): QueryResult {
   const req = SimulateRequest.decode(data);
   try {
     const gasUsed = chain.simulate(req.txBytes);
-    const res = SimulateResponse.fromPartial({ gasInfo: { gasWanted: gasUsed, gasUsed }, result: { data: new Uint8Array(), log: "", events: [], msgResponses: [] } });
+    const res = SimulateResponse.fromPartial({
+      gasInfo: { gasWanted: gasUsed, gasUsed },
+      result: { data: new Uint8Array(), log: "", events: [], msgResponses: [] },
+    });
     return ok(SimulateResponse.encode(res).finish());
   } catch (e) {
     if (e instanceof TxError) return fail(e.code, e.log, e.codespace);
@@ -91,6 +104,16 @@ export function abciQuery(chain: Chain, path: string, data: Uint8Array): QueryRe
 /** abci_query result JSON for `height`. */
 export function abciQueryJson(r: QueryResult, height: number): object {
   return {
-    response: { code: r.code, log: r.log, info: "", index: "0", key: null, value: toBase64(r.value), proofOps: null, height: String(height), codespace: r.codespace },
+    response: {
+      code: r.code,
+      log: r.log,
+      info: "",
+      index: "0",
+      key: null,
+      value: toBase64(r.value),
+      proofOps: null,
+      height: String(height),
+      codespace: r.codespace,
+    },
   };
 }

@@ -47,7 +47,13 @@ function checkGasAndFee(tx: DecodedTx, ctx: AnteContext, mode: AnteMode): void {
   }
 }
 
-function checkSigner(tx: DecodedTx, i: number, view: LedgerView, ctx: AnteContext, mode: AnteMode): { acc: AccountInfo; pubkey: Uint8Array } {
+function checkSigner(
+  tx: DecodedTx,
+  i: number,
+  view: LedgerView,
+  ctx: AnteContext,
+  mode: AnteMode,
+): { acc: AccountInfo; pubkey: Uint8Array } {
   const signer = tx.signers[i]!;
   const acc = view.account(signer);
   if (!acc) throw new TxError(SdkCode.unknownAddress, `account ${signer} does not exist: unknown address`);
@@ -69,7 +75,10 @@ function checkFeeFunds(tx: DecodedTx, view: LedgerView): void {
   for (const c of tx.feeCoins) {
     const have = view.balance(payer, c.denom);
     if (have < c.amountMicro) {
-      throw new TxError(SdkCode.insufficientFunds, `insufficient funds to pay for fees; ${have}${c.denom} < ${coinsString(tx.feeCoins)}: insufficient funds`);
+      throw new TxError(
+        SdkCode.insufficientFunds,
+        `insufficient funds to pay for fees; ${have}${c.denom} < ${coinsString(tx.feeCoins)}: insufficient funds`,
+      );
     }
   }
 }

@@ -37,7 +37,8 @@ export function validateBasic(msgs: readonly BankMsg[]): void {
     const outs = m.value.outputs.map((o) => toCoinsMicro(o.coins));
     [...ins, ...outs].forEach(checkPositive);
     if (outs.length === 0) throw new TxError(SdkCode.noSignatures, "no outputs to send transaction: no outputs", "bank");
-    const a = sumCoins(ins), b = sumCoins(outs);
+    const a = sumCoins(ins),
+      b = sumCoins(outs);
     const same = a.size === b.size && [...a].every(([d, v]) => b.get(d) === v);
     if (!same) throw new TxError(4, "sum inputs != sum outputs", "bank");
   }

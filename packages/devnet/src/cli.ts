@@ -57,7 +57,12 @@ export async function runDevnet(flags: DevnetFlags): Promise<void> {
   const faults = faultsOf(flags);
   const { startDevnet } = await import("./devnet.js"); // loaded only when the devnet runs (fast --help)
   const devnet = await startDevnet({
-    host: flags.host, port: flags.port, blockTimeMs: flags.blockTimeMs, chainId: flags.chainId, prefix: flags.prefix, denom: flags.denom,
+    host: flags.host,
+    port: flags.port,
+    blockTimeMs: flags.blockTimeMs,
+    chainId: flags.chainId,
+    prefix: flags.prefix,
+    denom: flags.denom,
     accounts: flags.accounts,
   });
   devnet.faults.set(faults);
@@ -93,7 +98,12 @@ export function devnetCommand(): Command {
     .option("--accounts <n>", "funded wallets to create", whole, 10)
     .option("--stall-ms <n>", "fault: delay every RPC answer by n ms", whole)
     .option("--drop", "fault: destroy connections without answering")
-    .addOption(new Option("--error <kind>", "fault: http500 = HTTP 500 with a JSON-RPC error, rpc = HTTP 200 with a JSON-RPC error").choices(["http500", "rpc"]))
+    .addOption(
+      new Option("--error <kind>", "fault: http500 = HTTP 500 with a JSON-RPC error, rpc = HTTP 200 with a JSON-RPC error").choices([
+        "http500",
+        "rpc",
+      ]),
+    )
     .option("--garbage", "fault: answer with bytes that are not JSON")
     .option("--index-lag-blocks <n>", "fault: tx / tx_search do not see the txs of the newest n blocks", whole)
     .option("--skip-heights <n>", "fault: the next block jumps n heights", whole)

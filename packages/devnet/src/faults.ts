@@ -37,7 +37,15 @@ export const faultUpdateSchema = z
 
 export type FaultUpdate = z.infer<typeof faultUpdateSchema>;
 
-const NORMAL: FaultConfig = Object.freeze({ stallMs: 0, drop: false, error: "none", garbage: false, indexLagBlocks: 0, skipHeights: 0, methods: [] });
+const NORMAL: FaultConfig = Object.freeze({
+  stallMs: 0,
+  drop: false,
+  error: "none",
+  garbage: false,
+  indexLagBlocks: 0,
+  skipHeights: 0,
+  methods: [],
+});
 
 /** Live fault switches of one devnet. */
 export class DevnetFaults {

@@ -71,7 +71,7 @@ export class TxIndex {
     let best: readonly TxRecord[] | undefined;
     for (const c of conditions) {
       if (c.op !== "=" || c.key === "tx.height") continue;
-      const list = c.key === "tx.hash" ? this.hashList(c.operand) : this.postings.get(`${c.key}=${c.operand}`) ?? [];
+      const list = c.key === "tx.hash" ? this.hashList(c.operand) : (this.postings.get(`${c.key}=${c.operand}`) ?? []);
       if (!best || list.length < best.length) best = list;
     }
     if (best) return best;

@@ -17,7 +17,10 @@ export interface Condition {
 
 /** Thrown for a query that does not parse. */
 export class QueryParseError extends Error {
-  constructor(readonly query: string, why: string) {
+  constructor(
+    readonly query: string,
+    why: string,
+  ) {
     super(`failed to parse query "${query}": ${why}`);
     this.name = "QueryParseError";
   }
@@ -54,12 +57,18 @@ export function parseQuery(query: string): Condition[] {
 
 function compareNumbers(value: number, op: Op, operand: number): boolean {
   switch (op) {
-    case "=": return value === operand;
-    case "<": return value < operand;
-    case "<=": return value <= operand;
-    case ">": return value > operand;
-    case ">=": return value >= operand;
-    default: return false;
+    case "=":
+      return value === operand;
+    case "<":
+      return value < operand;
+    case "<=":
+      return value <= operand;
+    case ">":
+      return value > operand;
+    case ">=":
+      return value >= operand;
+    default:
+      return false;
   }
 }
 
@@ -74,11 +83,15 @@ export function matchesValue(value: string, c: Condition): boolean {
 
 /** Inclusive height range implied by the tx.height conditions (others ignored). */
 export function heightRange(conditions: readonly Condition[]): { min: number; max: number } {
-  let min = 1, max = Number.MAX_SAFE_INTEGER;
+  let min = 1,
+    max = Number.MAX_SAFE_INTEGER;
   for (const c of conditions) {
     if (c.key !== "tx.height") continue;
     const n = Math.floor(Number(c.operand));
-    if (c.op === "=") { min = Math.max(min, n); max = Math.min(max, n); }
+    if (c.op === "=") {
+      min = Math.max(min, n);
+      max = Math.min(max, n);
+    }
     if (c.op === ">=") min = Math.max(min, n);
     if (c.op === ">") min = Math.max(min, n + 1);
     if (c.op === "<=") max = Math.min(max, n);

@@ -15,7 +15,8 @@ function blockAt(node: RpcNode, height: number | undefined): BlockRecord {
   }
   const block = node.chain.block(height);
   // A skipped height looks like a pruned one.
-  if (!block) throw internalError(`height ${height} is not available, lowest height is ${node.chain.nextHeightAfter(height) ?? latest.height}`);
+  if (!block)
+    throw internalError(`height ${height} is not available, lowest height is ${node.chain.nextHeightAfter(height) ?? latest.height}`);
   return block;
 }
 
@@ -25,7 +26,13 @@ const status: Handler = (node) =>
 const abciInfo: Handler = (node) => {
   const latest = node.chain.latest;
   return {
-    response: { data: "neutaro", version: "0.47.13", app_version: "1", last_block_height: String(latest.height), last_block_app_hash: toBase64(fromHex(latest.appHash)) },
+    response: {
+      data: "neutaro",
+      version: "0.47.13",
+      app_version: "1",
+      last_block_height: String(latest.height),
+      last_block_app_hash: toBase64(fromHex(latest.appHash)),
+    },
   };
 };
 
@@ -75,5 +82,10 @@ export const infoMethods: Record<string, Handler> = {
   block,
   block_results: blockResults,
   blockchain,
-  num_unconfirmed_txs: (node) => ({ n_txs: String(node.chain.mempoolSize), total: String(node.chain.mempoolSize), total_bytes: "0", txs: null }),
+  num_unconfirmed_txs: (node) => ({
+    n_txs: String(node.chain.mempoolSize),
+    total: String(node.chain.mempoolSize),
+    total_bytes: "0",
+    txs: null,
+  }),
 };

@@ -78,7 +78,13 @@ function waitForTx(node: RpcNode, hash: string): Promise<BlockRecord> {
 const broadcastCommit: Handler = async (node, params) => {
   const r = checkTx(node, params);
   const checkResult = { ...r, events: [] };
-  if (r.code !== 0) return { check_tx: txResultJson(checkResult), deliver_tx: txResultJson({ ...checkResult, code: 0, log: "" }), hash: r.hash, height: "0" };
+  if (r.code !== 0)
+    return {
+      check_tx: txResultJson(checkResult),
+      deliver_tx: txResultJson({ ...checkResult, code: 0, log: "" }),
+      hash: r.hash,
+      height: "0",
+    };
   const block = await waitForTx(node, r.hash);
   const record = block.txs.find((t) => t.hash === r.hash)!;
   return { check_tx: txResultJson(checkResult), deliver_tx: txResultJson(record.result), hash: r.hash, height: String(block.height) };

@@ -43,7 +43,12 @@ function headerJson(block: BlockRecord, prev: BlockRecord | undefined, chainId: 
 
 function lastCommitJson(block: BlockRecord, prev: BlockRecord | undefined): object {
   if (!prev) return { height: "0", round: 0, block_id: EMPTY_BLOCK_ID, signatures: [] };
-  const signature = { block_id_flag: 2, validator_address: VALIDATOR_ADDRESS, timestamp: rfc3339Nanos(block.timeMs), signature: FAKE_SIGNATURE };
+  const signature = {
+    block_id_flag: 2,
+    validator_address: VALIDATOR_ADDRESS,
+    timestamp: rfc3339Nanos(block.timeMs),
+    signature: FAKE_SIGNATURE,
+  };
   return { height: String(prev.height), round: 0, block_id: blockIdJson(prev), signatures: [signature] };
 }
 
@@ -63,7 +68,12 @@ export function blockJson(block: BlockRecord, prev: BlockRecord | undefined, cha
 /** A block_meta of the `blockchain` method. */
 export function blockMetaJson(block: BlockRecord, prev: BlockRecord | undefined, chainId: string): object {
   const size = block.txs.reduce((n, t) => n + t.bytes.length, 500);
-  return { block_id: blockIdJson(block), block_size: String(size), header: headerJson(block, prev, chainId), num_txs: String(block.txs.length) };
+  return {
+    block_id: blockIdJson(block),
+    block_size: String(size),
+    header: headerJson(block, prev, chainId),
+    num_txs: String(block.txs.length),
+  };
 }
 
 /** ResponseDeliverTx / ResponseCheckTx JSON (0.37: attributes are plain strings). */

@@ -62,13 +62,7 @@ function aminoSignBytes(tx: DecodedTx, chainId: string, accountNumber: number, s
  * Verifies signature `i` of `tx` against `pubkey`.
  * @throws TxError 4 (unauthorized) when the signature does not verify or the sign mode is unsupported
  */
-export function verifySignature(
-  tx: DecodedTx,
-  i: number,
-  pubkey: Uint8Array,
-  chainId: string,
-  accountNumber: number,
-): void {
+export function verifySignature(tx: DecodedTx, i: number, pubkey: Uint8Array, chainId: string, accountNumber: number): void {
   const cacheKey = `${tx.hash}|${i}|${chainId}|${accountNumber}`;
   if (verified.has(cacheKey)) return;
   const info = tx.authInfo.signerInfos[i]!;

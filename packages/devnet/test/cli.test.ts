@@ -8,7 +8,18 @@ describe("devnet CLI", () => {
   it("prints a working RPC URL, the chain id and funded wallets, applies fault flags, and stops on SIGINT", async () => {
     const lines: string[] = [];
     vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => void lines.push(args.join(" ")));
-    const running = runDevnetCli(["--port", "0", "--block-time-ms", "0", "--chain-id", "cli-chain-3", "--accounts", "3", "--index-lag-blocks", "2"]);
+    const running = runDevnetCli([
+      "--port",
+      "0",
+      "--block-time-ms",
+      "0",
+      "--chain-id",
+      "cli-chain-3",
+      "--accounts",
+      "3",
+      "--index-lag-blocks",
+      "2",
+    ]);
     for (let i = 0; i < 100 && !lines.some((l) => l.includes("wallet2")); i++) await new Promise((r) => setTimeout(r, 50));
     const url = /devnet RPC:\s+(http:\/\/\S+)/.exec(lines.join("\n"))?.[1];
     expect(url).toBeDefined();

@@ -21,7 +21,16 @@ describe("devnet fault injection", () => {
 
   /** Sends a payment and commits it; returns its hash and height. */
   async function pay(amount: string): Promise<{ hash: string; height: number }> {
-    const hash = await alice.client.signAndBroadcastSync(alice.address, [{ typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: alice.address, toAddress: devnet.wallets[1]!.address, amount: [{ denom: DENOM, amount }] } }], FIXED_FEE);
+    const hash = await alice.client.signAndBroadcastSync(
+      alice.address,
+      [
+        {
+          typeUrl: "/cosmos.bank.v1beta1.MsgSend",
+          value: { fromAddress: alice.address, toAddress: devnet.wallets[1]!.address, amount: [{ denom: DENOM, amount }] },
+        },
+      ],
+      FIXED_FEE,
+    );
     return { hash, height: await devnet.produceBlock() };
   }
 
@@ -45,7 +54,10 @@ describe("devnet fault injection", () => {
 
   it("error http500 answers HTTP 500, error rpc answers a JSON-RPC error", async () => {
     devnet.faults.set({ error: "http500" });
-    const res = await fetch(devnet.rpcUrl, { method: "POST", body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "status", params: {} }) });
+    const res = await fetch(devnet.rpcUrl, {
+      method: "POST",
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "status", params: {} }),
+    });
     expect(res.status).toBe(500);
     await expect(tm.status()).rejects.toThrow(/500/);
     devnet.faults.set({ error: "rpc" });
@@ -58,7 +70,10 @@ describe("devnet fault injection", () => {
 
   it("garbage answers a body that is not JSON", async () => {
     devnet.faults.set({ garbage: true });
-    const res = await fetch(devnet.rpcUrl, { method: "POST", body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "status", params: {} }) });
+    const res = await fetch(devnet.rpcUrl, {
+      method: "POST",
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "status", params: {} }),
+    });
     expect(res.status).toBe(200);
     const text = await res.text();
     expect(() => JSON.parse(text)).toThrow();

@@ -31,8 +31,15 @@ describe("devnet under load", () => {
       const { accountNumber, sequence } = await query.getSequence(from);
       const txs: Uint8Array[] = [];
       for (let i = 0; i < PER_WALLET; i++) {
-        const msg = { typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: from, toAddress: payee, amount: [{ denom: DENOM, amount: "1" }] } };
-        const raw = await signer.sign(from, [msg], FIXED_FEE, `w${w}-${i}`, { accountNumber, sequence: sequence + i, chainId: devnet.chainId });
+        const msg = {
+          typeUrl: "/cosmos.bank.v1beta1.MsgSend",
+          value: { fromAddress: from, toAddress: payee, amount: [{ denom: DENOM, amount: "1" }] },
+        };
+        const raw = await signer.sign(from, [msg], FIXED_FEE, `w${w}-${i}`, {
+          accountNumber,
+          sequence: sequence + i,
+          chainId: devnet.chainId,
+        });
         txs.push(TxRaw.encode(raw).finish());
       }
       perWallet.push(txs);
@@ -41,11 +48,13 @@ describe("devnet under load", () => {
     const startHeight = devnet.height();
     // wallets in parallel; each wallet's txs in sequence order, as a client must send them
     const hashes = (
-      await Promise.all(perWallet.map(async (txs) => {
-        const out: string[] = [];
-        for (const tx of txs) out.push(await query.broadcastTxSync(tx));
-        return out;
-      }))
+      await Promise.all(
+        perWallet.map(async (txs) => {
+          const out: string[] = [];
+          for (const tx of txs) out.push(await query.broadcastTxSync(tx));
+          return out;
+        }),
+      )
     ).flat();
     expect(new Set(hashes).size).toBe(WALLETS * PER_WALLET);
     const last = devnet.height();

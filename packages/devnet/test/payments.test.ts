@@ -55,7 +55,9 @@ describe("devnet payments with real cosmjs clients", () => {
     expect(tx).not.toBeNull();
     expect(tx!.hash).toMatch(/^[0-9A-F]{64}$/);
     expect(decodeTxRaw(tx!.tx).body.memo).toBe(memo);
-    const transfers = tx!.events.filter((e) => e.type === "transfer").map((e) => Object.fromEntries(e.attributes.map((a) => [a.key, a.value])));
+    const transfers = tx!.events
+      .filter((e) => e.type === "transfer")
+      .map((e) => Object.fromEntries(e.attributes.map((a) => [a.key, a.value])));
     expect(transfers).toContainEqual({ recipient: devnet.feeCollector, sender: alice.address, amount: "5000uneutaro" });
     expect(transfers).toContainEqual({ recipient: payee, sender: alice.address, amount: "2500uneutaro" });
     const msg = tx!.events.find((e) => e.type === "message" && e.attributes.some((a) => a.key === "action"));
@@ -76,7 +78,10 @@ describe("devnet payments with real cosmjs clients", () => {
     expect(all.map((t) => t.hash)).toEqual([first.transactionHash, second.transactionHash]);
     const later = await bob.client.searchTx(`transfer.recipient='${payee}' AND tx.height>=${second.height}`);
     expect(later.map((t) => t.hash)).toEqual([second.transactionHash]);
-    const bySender = await bob.client.searchTx([{ key: "message.sender", value: bob.address }, { key: "tx.height", value: first.height }]);
+    const bySender = await bob.client.searchTx([
+      { key: "message.sender", value: bob.address },
+      { key: "tx.height", value: first.height },
+    ]);
     expect(bySender.map((t) => t.hash)).toContain(first.transactionHash);
   });
 

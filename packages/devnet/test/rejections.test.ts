@@ -27,7 +27,10 @@ describe("devnet CheckTx rejects what an SDK 0.47 node rejects", () => {
 
   async function signed(opts: { sequence?: number; chainId?: string; fee?: StdFee; amount?: string } = {}): Promise<Uint8Array> {
     const acc = await query.getSequence(from);
-    const msg = { typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: from, toAddress: to(), amount: [{ denom: DENOM, amount: opts.amount ?? "100" }] } };
+    const msg = {
+      typeUrl: "/cosmos.bank.v1beta1.MsgSend",
+      value: { fromAddress: from, toAddress: to(), amount: [{ denom: DENOM, amount: opts.amount ?? "100" }] },
+    };
     const raw = await offline.sign(from, [msg], opts.fee ?? FIXED_FEE, "", {
       accountNumber: acc.accountNumber,
       sequence: opts.sequence ?? acc.sequence,
@@ -37,7 +40,10 @@ describe("devnet CheckTx rejects what an SDK 0.47 node rejects", () => {
   }
 
   async function rejection(tx: Uint8Array): Promise<BroadcastTxError> {
-    const err = await query.broadcastTxSync(tx).then(() => undefined, (e: unknown) => e);
+    const err = await query.broadcastTxSync(tx).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(BroadcastTxError);
     return err as BroadcastTxError;
   }
@@ -90,7 +96,17 @@ describe("devnet CheckTx rejects what an SDK 0.47 node rejects", () => {
     const client = await SigningStargateClient.connectWithSigner(devnet.rpcUrl, amino, { gasPrice: GAS_PRICE });
     const sender = (await amino.getAccounts())[0]!.address;
     const before = devnet.balance(to());
-    const hash = await client.signAndBroadcastSync(sender, [{ typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: sender, toAddress: to(), amount: [{ denom: DENOM, amount: "777" }] } }], "auto", "amino");
+    const hash = await client.signAndBroadcastSync(
+      sender,
+      [
+        {
+          typeUrl: "/cosmos.bank.v1beta1.MsgSend",
+          value: { fromAddress: sender, toAddress: to(), amount: [{ denom: DENOM, amount: "777" }] },
+        },
+      ],
+      "auto",
+      "amino",
+    );
     await devnet.produceBlock();
     expect((await client.getTx(hash))?.code).toBe(0);
     expect(devnet.balance(to()) - before).toBe(777n);
@@ -103,7 +119,16 @@ describe("devnet CheckTx rejects what an SDK 0.47 node rejects", () => {
     const sender = (await wallet.getAccounts())[0]!.address;
     const [r1, r2] = [devnet.wallets[6]!.address, devnet.wallets[7]!.address];
     const coins = (n: string) => [{ denom: DENOM, amount: n }];
-    const msg = { typeUrl: "/cosmos.bank.v1beta1.MsgMultiSend", value: { inputs: [{ address: sender, coins: coins("30") }], outputs: [{ address: r1, coins: coins("10") }, { address: r2, coins: coins("20") }] } };
+    const msg = {
+      typeUrl: "/cosmos.bank.v1beta1.MsgMultiSend",
+      value: {
+        inputs: [{ address: sender, coins: coins("30") }],
+        outputs: [
+          { address: r1, coins: coins("10") },
+          { address: r2, coins: coins("20") },
+        ],
+      },
+    };
     const hash = await client.signAndBroadcastSync(sender, [msg], "auto");
     const height = await devnet.produceBlock();
     const tx = await client.getTx(hash);

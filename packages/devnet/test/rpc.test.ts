@@ -16,7 +16,10 @@ describe("devnet CometBFT 0.37 RPC shapes", () => {
     alice = await signerFor(devnet, 0);
     // 7 payments, one per block, to one payee
     for (let i = 0; i < 7; i++) {
-      const msg = { typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: alice.address, toAddress: devnet.wallets[2]!.address, amount: [{ denom: DENOM, amount: String(100 + i) }] } };
+      const msg = {
+        typeUrl: "/cosmos.bank.v1beta1.MsgSend",
+        value: { fromAddress: alice.address, toAddress: devnet.wallets[2]!.address, amount: [{ denom: DENOM, amount: String(100 + i) }] },
+      };
       hashes.push(await alice.client.signAndBroadcastSync(alice.address, [msg], FIXED_FEE, `m${i}`));
       const h = await devnet.produceBlock();
       if (i === 0) firstHeight = h;
@@ -85,15 +88,22 @@ describe("devnet CometBFT 0.37 RPC shapes", () => {
 
   it("GET /<method>?args works CometBFT URI style", async () => {
     const res = await fetch(`${devnet.rpcUrl}/tx?hash=0x${hashes[1]}`);
-    const body = (await res.json()) as { result: { height: string; tx_result: { events: Array<{ attributes: Array<{ key: string; index: boolean }> }> } } };
+    const body = (await res.json()) as {
+      result: { height: string; tx_result: { events: Array<{ attributes: Array<{ key: string; index: boolean }> }> } };
+    };
     expect(body.result.height).toBe(String(firstHeight + 1));
     expect(body.result.tx_result.events.flatMap((e) => e.attributes).every((a) => a.index === true)).toBe(true);
-    const search = (await (await fetch(`${devnet.rpcUrl}/tx_search?query="tx.height=${firstHeight}"`)).json()) as { result: { total_count: string } };
+    const search = (await (await fetch(`${devnet.rpcUrl}/tx_search?query="tx.height=${firstHeight}"`)).json()) as {
+      result: { total_count: string };
+    };
     expect(search.result.total_count).toBe("1");
   });
 
   it("broadcast_tx_commit answers once the tx is in a block, with its DeliverTx result", async () => {
-    const msg = { typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: alice.address, toAddress: devnet.wallets[3]!.address, amount: [{ denom: DENOM, amount: "42" }] } };
+    const msg = {
+      typeUrl: "/cosmos.bank.v1beta1.MsgSend",
+      value: { fromAddress: alice.address, toAddress: devnet.wallets[3]!.address, amount: [{ denom: DENOM, amount: "42" }] },
+    };
     const { accountNumber, sequence } = await alice.client.getSequence(alice.address);
     const raw = await alice.client.sign(alice.address, [msg], FIXED_FEE, "commit", { accountNumber, sequence, chainId: devnet.chainId });
     const { TxRaw } = await import("cosmjs-types/cosmos/tx/v1beta1/tx");

@@ -45,7 +45,10 @@ export function presentedPass(headers: Readonly<Record<string, string>>): Presen
  * marked as its renewal. A malformed or foreign-signed token is a 400 INVALID_PROOF with the offers.
  */
 export async function decidePass(
-  deps: CoreDeps, passes: NonNullable<CoreDeps["passes"]>, scope: RequestScope, pass: PresentedPass,
+  deps: CoreDeps,
+  passes: NonNullable<CoreDeps["passes"]>,
+  scope: RequestScope,
+  pass: PresentedPass,
 ): Promise<Decision> {
   const nowSec = Math.floor(deps.clock() / 1000);
   const verdict = await passes.tokens.verify(pass.token, nowSec);

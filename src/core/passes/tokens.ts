@@ -59,12 +59,17 @@ export function createPassTokens(ring: PassKeyring): PassTokens {
   keys.set(ring.signing.kid, ring.signing.secret);
   // Only signature-checked claims enter; expiry and revocation are checked on every use.
   const verified = new Map<string, PassClaims>();
-  const judge = (claims: PassClaims, nowSec: number): PassVerdict => (nowSec >= claims.exp ? { kind: "expired", claims } : { kind: "valid", claims });
+  const judge = (claims: PassClaims, nowSec: number): PassVerdict =>
+    nowSec >= claims.exp ? { kind: "expired", claims } : { kind: "valid", claims };
   return {
     issue(c, iat) {
       return new SignJWT({ scope: c.scope, payer: c.payer })
         .setProtectedHeader({ alg: "HS256", kid: ring.signing.kid, typ: PASS_TOKEN_TYPE })
-        .setIssuer(ISSUER).setSubject(c.payer).setJti(c.jti).setIssuedAt(iat).setExpirationTime(c.exp)
+        .setIssuer(ISSUER)
+        .setSubject(c.payer)
+        .setJti(c.jti)
+        .setIssuedAt(iat)
+        .setExpirationTime(c.exp)
         .sign(ring.signing.secret);
     },
     async verify(token, nowSec) {
@@ -73,18 +78,32 @@ export function createPassTokens(ring: PassKeyring): PassTokens {
       if (token.length > MAX_TOKEN_CHARS) return { kind: "invalid", message: "pass token too long" };
       let payload: JWTPayload;
       try {
-        ({ payload } = await jwtVerify(token, (header) => {
-          const key = header.kid === undefined ? undefined : keys.get(header.kid);
-          if (!key) throw new errors.JWKSNoMatchingKey("unknown pass key id");
-          return key;
-        }, { algorithms: ["HS256"], typ: PASS_TOKEN_TYPE, issuer: ISSUER, requiredClaims: ["jti", "exp"], currentDate: new Date(nowSec * 1000) }));
+        ({ payload } = await jwtVerify(
+          token,
+          (header) => {
+            const key = header.kid === undefined ? undefined : keys.get(header.kid);
+            if (!key) throw new errors.JWKSNoMatchingKey("unknown pass key id");
+            return key;
+          },
+          {
+            algorithms: ["HS256"],
+            typ: PASS_TOKEN_TYPE,
+            issuer: ISSUER,
+            requiredClaims: ["jti", "exp"],
+            currentDate: new Date(nowSec * 1000),
+          },
+        ));
       } catch (err) {
         // The signature was checked before the claims: an expired token's payload is authentic.
         if (err instanceof errors.JWTExpired) {
           const claims = claimsOf(err.payload);
           return claims ? { kind: "expired", claims } : { kind: "invalid", message: "pass token lacks scope, payer or jti" };
         }
-        return { kind: "invalid", message: err instanceof errors.JWKSNoMatchingKey ? "pass token signed by an unknown key" : "pass token signature or claims invalid" };
+        return {
+          kind: "invalid",
+          message:
+            err instanceof errors.JWKSNoMatchingKey ? "pass token signed by an unknown key" : "pass token signature or claims invalid",
+        };
       }
       const claims = claimsOf(payload);
       if (!claims) return { kind: "invalid", message: "pass token lacks scope, payer or jti" };

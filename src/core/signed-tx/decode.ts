@@ -74,7 +74,8 @@ export function decodeSignedTx(signedTx: string): DecodeResult {
   if (body.messages.length !== 1 || body.messages[0]!.typeUrl !== MSG_SEND_TYPE_URL) {
     return bad(`signedTx must carry exactly one ${MSG_SEND_TYPE_URL}`);
   }
-  if (authInfo.signerInfos.length !== 1 || raw.signatures.length !== 1) return bad("signedTx must have exactly one signer and one signature");
+  if (authInfo.signerInfos.length !== 1 || raw.signatures.length !== 1)
+    return bad("signedTx must have exactly one signer and one signature");
   let send: MsgSend;
   try {
     send = MsgSend.decode(body.messages[0]!.value);
@@ -97,8 +98,17 @@ export function decodeSignedTx(signedTx: string): DecodeResult {
   return {
     ok: true,
     tx: {
-      bytes, hash: toHex(sha256(bytes)).toUpperCase(), raw, body, authInfo, send, memo: body.memo, pubkey,
-      sequence: info.sequence, signMode, timeoutHeight: body.timeoutHeight,
+      bytes,
+      hash: toHex(sha256(bytes)).toUpperCase(),
+      raw,
+      body,
+      authInfo,
+      send,
+      memo: body.memo,
+      pubkey,
+      sequence: info.sequence,
+      signMode,
+      timeoutHeight: body.timeoutHeight,
     },
   };
 }

@@ -41,16 +41,35 @@ export async function paySigned(deps: CoreDeps, scope: RequestScope, proof: Sign
   // Settling reads the signer's account and broadcasts: it takes from the client's chain-lookup budget.
   const taken = deps.chainLookupLimiter?.take(clientKey(facts.sourceAddress));
   if (taken && !taken.ok) return denyRateLimited(scope, "invoice", taken.retryAfterSeconds);
-  const settled = await settleSigned(deps.signedTx, tx, proof.signed.authorization, {
-    chainId: deps.signedTx.chainId, prefix: deps.signedTx.prefix, payTo: deps.terms.payTo, denom: deps.terms.denom,
-    minAmountMicro: inv.amountMicro, memo: inv.id, expiresAt: inv.expiresAt, nowSec: Math.floor(deps.clock() / 1000),
-    latestHeight: deps.lastKnownHeight(),
-  }, { invoiceId: inv.id, routeId: inv.routeId, method: inv.method, priceMicro: inv.amountMicro, uses: inv.uses });
+  const settled = await settleSigned(
+    deps.signedTx,
+    tx,
+    proof.signed.authorization,
+    {
+      chainId: deps.signedTx.chainId,
+      prefix: deps.signedTx.prefix,
+      payTo: deps.terms.payTo,
+      denom: deps.terms.denom,
+      minAmountMicro: inv.amountMicro,
+      memo: inv.id,
+      expiresAt: inv.expiresAt,
+      nowSec: Math.floor(deps.clock() / 1000),
+      latestHeight: deps.lastKnownHeight(),
+    },
+    { invoiceId: inv.id, routeId: inv.routeId, method: inv.method, priceMicro: inv.amountMicro, uses: inv.uses },
+  );
   if (!settled.ok) return refuse(settled.reason, settled.message, settled.txHash, inv.id);
   const { txHash, payer } = settled;
   deps.events.payment({
-    kind: "invoice", result: "accepted", reason: "none", routeId: price.routeId, invoiceId: inv.id, txHash, payer,
-    amountMicro: settled.paidMicro, decisionId,
+    kind: "invoice",
+    result: "accepted",
+    reason: "none",
+    routeId: price.routeId,
+    invoiceId: inv.id,
+    txHash,
+    payer,
+    amountMicro: settled.paidMicro,
+    decisionId,
   });
   deps.events.revenue({ routeId: price.routeId, method: "invoice", amountMicro: inv.amountMicro });
   // A bundle's uses left, or the pass a pass invoice bought (offer-redeem.ts); nothing for a single request.

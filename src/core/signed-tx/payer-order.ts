@@ -17,7 +17,10 @@ export class PayerOrder {
    * @param maxWaitMs longest wait for the previous sequence, ms
    * @param maxPayers payers remembered (least recently used forgotten first)
    */
-  constructor(private readonly maxWaitMs = 1000, private readonly maxPayers = 10_000) {}
+  constructor(
+    private readonly maxWaitMs = 1000,
+    private readonly maxPayers = 10_000,
+  ) {}
 
   /**
    * Runs `settle` for the payment of `payer` with `sequence` once it is its turn (see the class docs).

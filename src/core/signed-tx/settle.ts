@@ -51,28 +51,46 @@ export type SettleResult =
   | { readonly ok: true; readonly txHash: string; readonly payer: string; readonly paidMicro: bigint; readonly confirmed: boolean }
   | { readonly ok: false; readonly reason: ReasonCode; readonly message: string; readonly txHash?: string; readonly payer?: string };
 
-const refusal = (reason: ReasonCode, message: string, txHash?: string, payer?: string): SettleResult => ({ ok: false, reason, message, txHash, payer });
+const refusal = (reason: ReasonCode, message: string, txHash?: string, payer?: string): SettleResult => ({
+  ok: false,
+  reason,
+  message,
+  txHash,
+  payer,
+});
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * Off-chain verification only (facilitator /verify, and the first step of settle): the rules of
  * verify.ts against the signer's account on chain, and that neither the tx nor the memo paid before.
  */
-export async function verifySigned(deps: SignedTxDeps, tx: SignedPayment, auth: SignedAuthorization | undefined, x: SignedExpectations): Promise<SettleResult> {
+export async function verifySigned(
+  deps: SignedTxDeps,
+  tx: SignedPayment,
+  auth: SignedAuthorization | undefined,
+  x: SignedExpectations,
+): Promise<SettleResult> {
   return (await verifyWithAccount(deps, tx, auth, x)).result;
 }
 
 /** verifySigned, and the sequence the chain expects next from the signer (when it was read). */
 async function verifyWithAccount(
-  deps: SignedTxDeps, tx: SignedPayment, auth: SignedAuthorization | undefined, x: SignedExpectations,
+  deps: SignedTxDeps,
+  tx: SignedPayment,
+  auth: SignedAuthorization | undefined,
+  x: SignedExpectations,
 ): Promise<{ result: SettleResult; nextSequence?: bigint }> {
   const terms = checkTerms(tx, auth, x);
   if (!terms.ok) return { result: refusal(terms.reason, terms.message, tx.hash) };
-  if (await deps.settlements.isSpent(tx.hash, x.memo)) return { result: refusal("PROOF_ALREADY_USED", "This payment has already been redeemed", tx.hash, terms.payer) };
+  if (await deps.settlements.isSpent(tx.hash, x.memo))
+    return { result: refusal("PROOF_ALREADY_USED", "This payment has already been redeemed", tx.hash, terms.payer) };
   const account = await deps.broadcaster.getAccount(tx.send.fromAddress);
   const check = checkSignedPayment(tx, auth, x, account);
   if (!check.ok) return { result: refusal(check.reason, check.message, tx.hash, terms.payer) };
-  return { result: { ok: true, txHash: tx.hash, payer: check.payer, paidMicro: check.paidMicro, confirmed: false }, nextSequence: account?.sequence };
+  return {
+    result: { ok: true, txHash: tx.hash, payer: check.payer, paidMicro: check.paidMicro, confirmed: false },
+    nextSequence: account?.sequence,
+  };
 }
 
 /** SDK ErrWrongSequence, and its CheckTx log. */
@@ -112,7 +130,11 @@ async function waitForInclusion(deps: SignedTxDeps, hash: string): Promise<{ cod
  * @param expiresAtSec unix seconds after which the confirmer gives an unseen tx up
  */
 export async function settleSigned(
-  deps: SignedTxDeps, tx: SignedPayment, auth: SignedAuthorization | undefined, x: SignedExpectations, b: SettleBinding,
+  deps: SignedTxDeps,
+  tx: SignedPayment,
+  auth: SignedAuthorization | undefined,
+  x: SignedExpectations,
+  b: SettleBinding,
 ): Promise<SettleResult> {
   const { result: verified, nextSequence } = await verifyWithAccount(deps, tx, auth, x);
   if (!verified.ok) return verified;
@@ -123,22 +145,49 @@ export async function settleSigned(
 
 /** The cap reservation, broadcast and (when not optimistic) the wait for inclusion of a verified payment. */
 async function reserveAndBroadcast(
-  deps: SignedTxDeps, tx: SignedPayment, x: SignedExpectations, b: SettleBinding, payer: string, paidMicro: bigint,
+  deps: SignedTxDeps,
+  tx: SignedPayment,
+  x: SignedExpectations,
+  b: SettleBinding,
+  payer: string,
+  paidMicro: bigint,
 ): Promise<SettleResult> {
   const optimistic = deps.mode === "optimistic" && (deps.confirmAboveMicro === undefined || b.priceMicro <= deps.confirmAboveMicro);
   const reserved = await deps.settlements.reserve({
-    txHash: tx.hash, invoiceId: b.invoiceId, routeId: b.routeId, method: b.method, priceMicro: b.priceMicro, paidMicro, payer,
-    uses: b.uses, optimistic, capMicro: deps.maxUnconfirmedMicro, expiresAt: new Date((x.expiresAt + 600) * 1000),
+    txHash: tx.hash,
+    invoiceId: b.invoiceId,
+    routeId: b.routeId,
+    method: b.method,
+    priceMicro: b.priceMicro,
+    paidMicro,
+    payer,
+    uses: b.uses,
+    optimistic,
+    capMicro: deps.maxUnconfirmedMicro,
+    expiresAt: new Date((x.expiresAt + 600) * 1000),
   });
   switch (reserved.kind) {
-    case "reserved": break;
-    case "replayed": case "invoice_used": return refusal("PROOF_ALREADY_USED", "This payment has already been redeemed", tx.hash, payer);
+    case "reserved":
+      break;
+    case "replayed":
+    case "invoice_used":
+      return refusal("PROOF_ALREADY_USED", "This payment has already been redeemed", tx.hash, payer);
     case "payer_blocked":
       deps.onSettlement?.("refused_blocked");
-      return refusal("SETTLEMENT_REFUSED", `A signed payment of ${payer} failed on chain after it was accepted: pay with a confirmed transaction (txHash payload) instead`, tx.hash, payer);
+      return refusal(
+        "SETTLEMENT_REFUSED",
+        `A signed payment of ${payer} failed on chain after it was accepted: pay with a confirmed transaction (txHash payload) instead`,
+        tx.hash,
+        payer,
+      );
     case "over_cap":
       deps.onSettlement?.("refused_cap");
-      return refusal("SETTLEMENT_REFUSED", `${payer} already has ${reserved.unconfirmedMicro} uneutaro of unconfirmed payments: retry once they are included`, tx.hash, payer);
+      return refusal(
+        "SETTLEMENT_REFUSED",
+        `${payer} already has ${reserved.unconfirmedMicro} uneutaro of unconfirmed payments: retry once they are included`,
+        tx.hash,
+        payer,
+      );
   }
   let check;
   try {
@@ -150,7 +199,12 @@ async function reserveAndBroadcast(
   if (check.code !== 0) {
     await deps.settlements.release(tx.hash);
     deps.onSettlement?.("checktx_refused");
-    return refusal("PAYMENT_NOT_FOUND", `The chain refused the signed transaction at CheckTx (code ${check.code}): ${check.log}`, tx.hash, payer);
+    return refusal(
+      "PAYMENT_NOT_FOUND",
+      `The chain refused the signed transaction at CheckTx (code ${check.code}): ${check.log}`,
+      tx.hash,
+      payer,
+    );
   }
   if (optimistic) {
     deps.onSettlement?.("optimistic");
@@ -161,7 +215,12 @@ async function reserveAndBroadcast(
     // Not included in time: undo the claim so the same payment can be presented again by tx hash.
     await deps.settlements.release(tx.hash);
     deps.onSettlement?.("timeout");
-    return refusal("AWAITING_CONFIRMATION", `Transaction ${tx.hash} was broadcast but is not included yet: present it again (txHash payload) once it is`, tx.hash, payer);
+    return refusal(
+      "AWAITING_CONFIRMATION",
+      `Transaction ${tx.hash} was broadcast but is not included yet: present it again (txHash payload) once it is`,
+      tx.hash,
+      payer,
+    );
   }
   if (included.code !== 0) {
     await deps.settlements.finish(tx.hash, { kind: "failed", code: included.code });

@@ -73,7 +73,8 @@ export function checkTerms(tx: SignedPayment, auth: SignedAuthorization | undefi
     if (auth.from !== tx.send.fromAddress || auth.to !== tx.send.toAddress || auth.denom !== x.denom || auth.amount !== paid.toString()) {
       return no("INVALID_PROOF", "payload.authorization does not match the signed MsgSend");
     }
-    if (auth.timeoutAt !== undefined && x.nowSec > auth.timeoutAt) return no("INVOICE_EXPIRED", "The signed payment's authorization timed out");
+    if (auth.timeoutAt !== undefined && x.nowSec > auth.timeoutAt)
+      return no("INVOICE_EXPIRED", "The signed payment's authorization timed out");
   }
   if (tx.timeoutHeight > 0n && x.latestHeight > 0 && tx.timeoutHeight <= BigInt(x.latestHeight)) {
     return no("INVOICE_EXPIRED", `Signed transaction timed out at height ${tx.timeoutHeight}`);
@@ -85,14 +86,20 @@ export function checkTerms(tx: SignedPayment, auth: SignedAuthorization | undefi
  * Everything: terms, then signer key, sequence and signature against the chain's account.
  * @param account null when the chain has no account for the signer (it can pay nothing)
  */
-export function checkSignedPayment(tx: SignedPayment, auth: SignedAuthorization | undefined, x: SignedExpectations, account: SignerAccount | null): SignedCheck {
+export function checkSignedPayment(
+  tx: SignedPayment,
+  auth: SignedAuthorization | undefined,
+  x: SignedExpectations,
+  account: SignerAccount | null,
+): SignedCheck {
   const terms = checkTerms(tx, auth, x);
   if (!terms.ok) return terms;
   if (!account) return no("PAYMENT_NOT_FOUND", `Account ${tx.send.fromAddress} does not exist on chain`);
   const pubkey = tx.pubkey ?? account.pubkey;
   if (!pubkey) return no("INVALID_PROOF", "Signed transaction carries no pubkey and the account has none on chain");
   if (addressOf(pubkey, x.prefix) !== tx.send.fromAddress) return no("INVALID_PROOF", "Signer key is not the MsgSend sender's");
-  if (tx.sequence < account.sequence) return no("PROOF_ALREADY_USED", `Sequence ${tx.sequence} of ${tx.send.fromAddress} is already spent (next is ${account.sequence})`);
+  if (tx.sequence < account.sequence)
+    return no("PROOF_ALREADY_USED", `Sequence ${tx.sequence} of ${tx.send.fromAddress} is already spent (next is ${account.sequence})`);
   if (!signatureValid(tx, pubkey, x.chainId, account.accountNumber)) {
     return no("INVALID_PROOF", `Signature does not verify for chain id ${x.chainId} and account number ${account.accountNumber}`);
   }

@@ -8,10 +8,19 @@ import { query } from "../../store/pool.js";
 import { money } from "../http.js";
 
 interface AccountRow {
-  client_id: string; status: AccountStatus; balance_micro: string; deposit_memo: string;
-  ledger_seq: string; created_at: Date; updated_at: Date;
-  usage_calls: string | null; usage_total_micro: string | null; usage_open_at: Date | null; usage_last_at: Date | null;
-  usage_network: string | null; usage_denom: string | null;
+  client_id: string;
+  status: AccountStatus;
+  balance_micro: string;
+  deposit_memo: string;
+  ledger_seq: string;
+  created_at: Date;
+  updated_at: Date;
+  usage_calls: string | null;
+  usage_total_micro: string | null;
+  usage_open_at: Date | null;
+  usage_last_at: Date | null;
+  usage_network: string | null;
+  usage_denom: string | null;
   balances: { network: string; denom: string; amountMicro: string }[] | null;
 }
 
@@ -26,8 +35,10 @@ const COLUMNS = `client_id, status, balance_micro::text AS balance_micro, deposi
 function openUsage(r: AccountRow) {
   if (r.usage_calls === null || r.usage_total_micro === null || !r.usage_open_at || !r.usage_last_at) return null;
   return {
-    calls: Number(r.usage_calls), ...money("total", BigInt(r.usage_total_micro)),
-    since: r.usage_open_at.toISOString(), lastCallAt: r.usage_last_at.toISOString(),
+    calls: Number(r.usage_calls),
+    ...money("total", BigInt(r.usage_total_micro)),
+    since: r.usage_open_at.toISOString(),
+    lastCallAt: r.usage_last_at.toISOString(),
     // a period in another asset than the primary (migration 0012): its total is in that asset
     ...(r.usage_denom !== null ? { network: r.usage_network, denom: r.usage_denom } : {}),
   };
@@ -38,10 +49,16 @@ export type AccountJson = ReturnType<typeof toJson>;
 
 function toJson(r: AccountRow) {
   return {
-    clientId: r.client_id, status: r.status, ...money("balance", BigInt(r.balance_micro)), depositMemo: r.deposit_memo,
+    clientId: r.client_id,
+    status: r.status,
+    ...money("balance", BigInt(r.balance_micro)),
+    depositMemo: r.deposit_memo,
     // balance/balanceMicro: the primary asset; balances: the other assets (migration 0012)
     balances: r.balances ?? [],
-    ledgerEntries: r.ledger_seq, openUsage: openUsage(r), createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString(),
+    ledgerEntries: r.ledger_seq,
+    openUsage: openUsage(r),
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
   };
 }
 
@@ -56,12 +73,15 @@ export interface AccountFilter {
 
 /** Accounts ordered by client id. @throws StoreUnavailableError */
 export async function listAccounts(pool: pg.Pool, f: AccountFilter): Promise<AccountJson[]> {
-  const res = await query<AccountRow>(pool, "listAccounts",
+  const res = await query<AccountRow>(
+    pool,
+    "listAccounts",
     `SELECT ${COLUMNS} FROM prepaid_accounts
       WHERE ($1::text IS NULL OR status = $1) AND ($2::bigint IS NULL OR balance_micro >= $2::bigint)
         AND ($3::text IS NULL OR client_id > $3)
       ORDER BY client_id LIMIT $4`,
-    [f.status ?? null, f.minBalanceMicro?.toString() ?? null, f.after ?? null, f.limit]);
+    [f.status ?? null, f.minBalanceMicro?.toString() ?? null, f.after ?? null, f.limit],
+  );
   return res.rows.map(toJson);
 }
 
@@ -76,14 +96,22 @@ export async function getAccountJson(pool: pg.Pool, clientId: string): Promise<A
  * from the next request on. @returns the account, or null when unknown. @throws StoreUnavailableError
  */
 export async function setStatus(pool: pg.Pool, clientId: string, status: AccountStatus): Promise<AccountJson | null> {
-  const res = await query<AccountRow>(pool, "setStatus",
-    `UPDATE prepaid_accounts SET status = $2, updated_at = now() WHERE client_id = $1 RETURNING ${COLUMNS}`, [clientId, status]);
+  const res = await query<AccountRow>(
+    pool,
+    "setStatus",
+    `UPDATE prepaid_accounts SET status = $2, updated_at = now() WHERE client_id = $1 RETURNING ${COLUMNS}`,
+    [clientId, status],
+  );
   return res.rows[0] ? toJson(res.rows[0]) : null;
 }
 
 /** Replaces the key hash: the old key stops working at once. @returns the account or null. @throws StoreUnavailableError */
 export async function replaceKeyHash(pool: pg.Pool, clientId: string, keyHash: string): Promise<AccountJson | null> {
-  const res = await query<AccountRow>(pool, "rotateKey",
-    `UPDATE prepaid_accounts SET key_hash = $2, updated_at = now() WHERE client_id = $1 RETURNING ${COLUMNS}`, [clientId, keyHash]);
+  const res = await query<AccountRow>(
+    pool,
+    "rotateKey",
+    `UPDATE prepaid_accounts SET key_hash = $2, updated_at = now() WHERE client_id = $1 RETURNING ${COLUMNS}`,
+    [clientId, keyHash],
+  );
   return res.rows[0] ? toJson(res.rows[0]) : null;
 }

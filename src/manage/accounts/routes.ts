@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { createPrepaidAccount } from "../../core/accounts.js";
 import { hashClientKey } from "../../core/credentials.js";
-import { AmountFormatError, parseCoins } from "../../money.js";
+import { type AmountFormatError, parseCoins } from "../../money.js";
 import { sendError } from "../../transport/http/errors.js";
 import { guard } from "../auth/guard.js";
 import type { ManageDeps } from "../deps.js";
@@ -20,7 +20,10 @@ export const listAccountsQuery = pageQuery.extend({
   /** decimal NTMPI */
   minBalance: z.string().optional(),
   /** uneutaro */
-  minBalanceMicro: z.string().regex(/^\d{1,19}$/).optional(),
+  minBalanceMicro: z
+    .string()
+    .regex(/^\d{1,19}$/)
+    .optional(),
 });
 const idParams = z.object({ id: CLIENT_ID });
 const showQuery = z.object({ entries: z.coerce.number().int().min(0).max(200).default(20) });
@@ -50,9 +53,14 @@ async function create(deps: ManageDeps, reply: FastifyReply) {
   const { account, clientKey } = await createPrepaidAccount(deps.store);
   deps.log.info({ clientId: account.clientId }, "prepaid account created by an operator");
   return reply.code(201).send({
-    clientId: account.clientId, clientKey, status: account.status, depositMemo: account.depositMemo,
-    depositAddress: deps.config.paymentAddress, ...money("balance", account.balanceMicro),
-    createdAt: account.createdAt.toISOString(), note: "clientKey is shown once: store it now.",
+    clientId: account.clientId,
+    clientKey,
+    status: account.status,
+    depositMemo: account.depositMemo,
+    depositAddress: deps.config.paymentAddress,
+    ...money("balance", account.balanceMicro),
+    createdAt: account.createdAt.toISOString(),
+    note: "clientKey is shown once: store it now.",
   });
 }
 

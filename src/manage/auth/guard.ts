@@ -24,13 +24,19 @@ export function bearerToken(req: FastifyRequest): string | undefined {
 }
 
 /** A refusal already sent on the reply (a FastifyReply is thenable, so it must not be resolved as a value). */
-export interface Refused { readonly refused: true }
+export interface Refused {
+  readonly refused: true;
+}
 
 /**
  * Authenticates the request's bearer token, if it has one. @returns the operator, undefined without a
  * token, or `{ refused: true }` when a 401/403 has been sent
  */
-export async function authenticate(tokens: TokenService, req: FastifyRequest, reply: FastifyReply): Promise<Operator | undefined | Refused> {
+export async function authenticate(
+  tokens: TokenService,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): Promise<Operator | undefined | Refused> {
   const token = bearerToken(req);
   if (token === undefined) return undefined;
   const check = await tokens.verify(token);

@@ -10,14 +10,23 @@ import { guard, operatorOf } from "./guard.js";
 import { changeOperator, listOperators, type OperatorRecord } from "./operators.js";
 
 const view = (o: OperatorRecord) => ({
-  username: o.username, role: o.role, createdAt: o.createdAt.toISOString(), createdBy: o.createdBy,
-  status: o.disabledAt === null ? "enabled" : "disabled", disabledAt: o.disabledAt?.toISOString() ?? null,
+  username: o.username,
+  role: o.role,
+  createdAt: o.createdAt.toISOString(),
+  createdBy: o.createdBy,
+  status: o.disabledAt === null ? "enabled" : "disabled",
+  disabledAt: o.disabledAt?.toISOString() ?? null,
 });
 
 export function operatorRoutes(app: FastifyInstance, deps: ManageDeps): void {
   app.get("/operators", { preHandler: guard(deps.tokens, "read") }, async () => ({ items: (await listOperators(deps.pool)).map(view) }));
 
-  const change = async (reply: FastifyReply, username: string, by: string, what: "disable" | "enable" | "delete"): Promise<FastifyReply> => {
+  const change = async (
+    reply: FastifyReply,
+    username: string,
+    by: string,
+    what: "disable" | "enable" | "delete",
+  ): Promise<FastifyReply> => {
     const outcome = await changeOperator(deps.pool, username, what);
     if (outcome.kind === "not_found") return sendError(reply, "OPERATOR_NOT_FOUND", "No operator with this username");
     if (outcome.kind === "last_admin") {
@@ -28,7 +37,13 @@ export function operatorRoutes(app: FastifyInstance, deps: ManageDeps): void {
     return what === "delete" ? reply.code(204).send() : reply.send(view(outcome.operator));
   };
   const usernameOf = (params: unknown) => String((params as { username: string }).username);
-  app.post("/operators/:username/disable", { preHandler: guard(deps.tokens, "write") }, (req, reply) => change(reply, usernameOf(req.params), operatorOf(req)!.subject, "disable"));
-  app.post("/operators/:username/enable", { preHandler: guard(deps.tokens, "write") }, (req, reply) => change(reply, usernameOf(req.params), operatorOf(req)!.subject, "enable"));
-  app.delete("/operators/:username", { preHandler: guard(deps.tokens, "write") }, (req, reply) => change(reply, usernameOf(req.params), operatorOf(req)!.subject, "delete"));
+  app.post("/operators/:username/disable", { preHandler: guard(deps.tokens, "write") }, (req, reply) =>
+    change(reply, usernameOf(req.params), operatorOf(req)!.subject, "disable"),
+  );
+  app.post("/operators/:username/enable", { preHandler: guard(deps.tokens, "write") }, (req, reply) =>
+    change(reply, usernameOf(req.params), operatorOf(req)!.subject, "enable"),
+  );
+  app.delete("/operators/:username", { preHandler: guard(deps.tokens, "write") }, (req, reply) =>
+    change(reply, usernameOf(req.params), operatorOf(req)!.subject, "delete"),
+  );
 }

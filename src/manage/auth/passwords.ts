@@ -15,7 +15,8 @@ function scrypt(password: string, salt: Buffer, keyLen: number, o: { ln: number;
   // Node refuses scrypt above maxmem (default 32 MiB); give it the 128·N·r the parameters need, plus slack.
   const options: ScryptOptions = { N, r: o.r, p: o.p, maxmem: 256 * N * o.r };
   return new Promise((resolve, reject) =>
-    scryptCb(password.normalize("NFC"), salt, keyLen, options, (err, key) => (err ? reject(err) : resolve(key))));
+    scryptCb(password.normalize("NFC"), salt, keyLen, options, (err, key) => (err ? reject(err) : resolve(key))),
+  );
 }
 
 /** Hashes a password with a fresh salt. @returns the PHC string to store */

@@ -25,7 +25,11 @@ export interface RevocationList {
   stop(): void;
 }
 
-interface Row { jti: string | null; subject: string | null; revoked_at: string }
+interface Row {
+  jti: string | null;
+  subject: string | null;
+  revoked_at: string;
+}
 /** a token's lifetime plus the verifier's clock tolerance: after that no token a row matches can still be valid */
 const KEEP_SECONDS = TOKEN_TTL_SECONDS + 60;
 
@@ -40,8 +44,11 @@ export async function createRevocationList(pool: pg.Pool, pollMs: number, log: L
   const pendingSubjects = new Set<string>();
 
   async function refresh(): Promise<void> {
-    const res = await query<Row>(pool, "readRevocations",
-      `SELECT jti, subject, extract(epoch FROM revoked_at)::float8::text AS revoked_at FROM token_revocations WHERE expires_at > now()`);
+    const res = await query<Row>(
+      pool,
+      "readRevocations",
+      `SELECT jti, subject, extract(epoch FROM revoked_at)::float8::text AS revoked_at FROM token_revocations WHERE expires_at > now()`,
+    );
     const t = new Set<string>();
     const s = new Map<string, number>();
     for (const r of res.rows) {
@@ -85,16 +92,24 @@ export async function createRevocationList(pool: pg.Pool, pollMs: number, log: L
       return at !== undefined && c.iat <= at;
     },
     async revokeToken(jti, expiresAt, by, reason) {
-      await query(pool, "revokeToken",
+      await query(
+        pool,
+        "revokeToken",
         `INSERT INTO token_revocations (jti, expires_at, revoked_by, reason) VALUES ($1, to_timestamp($2) + interval '60 seconds', $3, $4)
-         ON CONFLICT (jti) DO NOTHING`, [jti, expiresAt, by, reason]);
+         ON CONFLICT (jti) DO NOTHING`,
+        [jti, expiresAt, by, reason],
+      );
       tokens.add(jti);
       pendingTokens.add(jti);
     },
     async revokeSubject(subject, by, reason) {
-      const res = await query<{ revoked_at: string }>(pool, "revokeSubject",
+      const res = await query<{ revoked_at: string }>(
+        pool,
+        "revokeSubject",
         `INSERT INTO token_revocations (subject, expires_at, revoked_by, reason) VALUES ($1, now() + make_interval(secs => $2), $3, $4)
-         RETURNING extract(epoch FROM revoked_at)::float8::text AS revoked_at`, [subject, KEEP_SECONDS, by, reason]);
+         RETURNING extract(epoch FROM revoked_at)::float8::text AS revoked_at`,
+        [subject, KEEP_SECONDS, by, reason],
+      );
       subjects.set(subject, Math.max(subjects.get(subject) ?? 0, Number(res.rows[0]!.revoked_at)));
       pendingSubjects.add(subject);
     },

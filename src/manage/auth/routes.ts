@@ -15,22 +15,28 @@ import { addressKey, operatorKey } from "./throttle.js";
 import { decoyHash, hashPassword, verifyPassword } from "./passwords.js";
 import { TOKEN_TTL_SECONDS } from "./tokens.js";
 
-export const loginBody = z.object({
-  username: z.string().min(1).max(64),
-  password: z.string().min(1).max(1024),
-}).strict();
+export const loginBody = z
+  .object({
+    username: z.string().min(1).max(64),
+    password: z.string().min(1).max(1024),
+  })
+  .strict();
 
-export const registerBody = z.object({
-  username: z.string().regex(/^[a-z0-9][a-z0-9._@-]{2,63}$/, "3-64 characters [a-z0-9._@-], starting with a letter or digit"),
-  password: z.string().min(12, "at least 12 characters").max(1024),
-  role: z.enum(["admin", "viewer"]).optional(),
-  bootstrapToken: z.string().max(1024).optional(),
-}).strict();
+export const registerBody = z
+  .object({
+    username: z.string().regex(/^[a-z0-9][a-z0-9._@-]{2,63}$/, "3-64 characters [a-z0-9._@-], starting with a letter or digit"),
+    password: z.string().min(12, "at least 12 characters").max(1024),
+    role: z.enum(["admin", "viewer"]).optional(),
+    bootstrapToken: z.string().max(1024).optional(),
+  })
+  .strict();
 
-export const revokeBody = z.object({
-  /** the token id (`jti` claim) to revoke */
-  jti: z.string().min(1).max(128),
-}).strict();
+export const revokeBody = z
+  .object({
+    /** the token id (`jti` claim) to revoke */
+    jti: z.string().min(1).max(128),
+  })
+  .strict();
 
 /** Constant-time string equality: both sides are hashed first so their lengths never leak. */
 export function safeEqual(a: string, b: string): boolean {
@@ -94,14 +100,24 @@ export function authRoutes(app: FastifyInstance, deps: ManageDeps): void {
     // A disabled operator gets the same answer as a wrong password (it does not confirm the password).
     if (!operator || !ok || operator.disabledAt !== null) {
       if (attempt.lockout > 0) {
-        deps.log.warn({ username: parsed.data.username, address: req.ip, seconds: attempt.lockout }, "management login locked after failed attempts");
+        deps.log.warn(
+          { username: parsed.data.username, address: req.ip, seconds: attempt.lockout },
+          "management login locked after failed attempts",
+        );
         return locked(reply, attempt.lockout);
       }
       return sendError(reply, "INVALID_CREDENTIALS", "Unknown username or wrong password");
     }
     await deps.throttle.reset(keys);
     const { token, tokenId, expiresAt } = await deps.tokens.issue(operator.username, operator.role);
-    return { token, tokenType: "Bearer", tokenId, expiresIn: TOKEN_TTL_SECONDS, expiresAt: new Date(expiresAt * 1000).toISOString(), role: operator.role };
+    return {
+      token,
+      tokenType: "Bearer",
+      tokenId,
+      expiresIn: TOKEN_TTL_SECONDS,
+      expiresAt: new Date(expiresAt * 1000).toISOString(),
+      role: operator.role,
+    };
   });
   app.post("/auth/logout", { preHandler: guard(deps.tokens, "read") }, async (req, reply) => {
     const op = operatorOf(req)!;

@@ -39,11 +39,18 @@ const PRUNE_EVERY = 100;
 export const operatorKey = (username: string, max: number): ThrottleKey => ({ key: `operator:${username}`, max });
 export const addressKey = (address: string, max: number): ThrottleKey => ({ key: `address:${address}`, max });
 
-export function createLoginThrottle(pool: pg.Pool, limits: { readonly lockoutSeconds: number; readonly windowSeconds: number }): LoginThrottle {
+export function createLoginThrottle(
+  pool: pg.Pool,
+  limits: { readonly lockoutSeconds: number; readonly windowSeconds: number },
+): LoginThrottle {
   const lockedFor = async (keys: readonly ThrottleKey[]): Promise<number> => {
-    const res = await query<{ wait: number | null }>(pool, "loginLockedFor",
+    const res = await query<{ wait: number | null }>(
+      pool,
+      "loginLockedFor",
       `SELECT ceil(extract(epoch FROM max(locked_until) - now()))::int AS wait
-         FROM login_failures WHERE key = ANY($1::text[]) AND locked_until > now()`, [keys.map((k) => k.key)]);
+         FROM login_failures WHERE key = ANY($1::text[]) AND locked_until > now()`,
+      [keys.map((k) => k.key)],
+    );
     return Math.max(0, res.rows[0]?.wait ?? 0);
   };
   let attempts = 0;
@@ -52,15 +59,22 @@ export function createLoginThrottle(pool: pg.Pool, limits: { readonly lockoutSec
     async attempt(keys) {
       // Housekeeping: rows of keys nobody tried for a window (sprayed usernames) are dropped now and then.
       if (++attempts % PRUNE_EVERY === 0) {
-        query(pool, "loginPrune", `DELETE FROM login_failures WHERE last_failure_at < now() - make_interval(secs => $1)
-          AND (locked_until IS NULL OR locked_until < now())`, [limits.windowSeconds]).catch(() => {});
+        query(
+          pool,
+          "loginPrune",
+          `DELETE FROM login_failures WHERE last_failure_at < now() - make_interval(secs => $1)
+          AND (locked_until IS NULL OR locked_until < now())`,
+          [limits.windowSeconds],
+        ).catch(() => {});
       }
       let lockout = 0;
       for (const k of keys) {
         // No row back = the key is locked (the WHERE refused the update): nothing counted, nothing extended.
         // Reaching max locks the key and clears its count, so after the lockout there are max attempts again.
         const count = "CASE WHEN f.last_failure_at < now() - make_interval(secs => $4) THEN 1 ELSE f.failures + 1 END";
-        const res = await query<{ wait: number }>(pool, "loginAttempt",
+        const res = await query<{ wait: number }>(
+          pool,
+          "loginAttempt",
           `INSERT INTO login_failures AS f (key, failures, last_failure_at, locked_until)
            VALUES ($1, CASE WHEN $2::int <= 1 THEN 0 ELSE 1 END, now(), CASE WHEN $2::int <= 1 THEN now() + make_interval(secs => $3) END)
            ON CONFLICT (key) DO UPDATE SET
@@ -69,7 +83,8 @@ export function createLoginThrottle(pool: pg.Pool, limits: { readonly lockoutSec
              locked_until = CASE WHEN ${count} >= $2::int THEN now() + make_interval(secs => $3) END
            WHERE f.locked_until IS NULL OR f.locked_until <= now()
            RETURNING CASE WHEN locked_until > now() THEN ceil(extract(epoch FROM locked_until - now()))::int ELSE 0 END AS wait`,
-          [k.key, k.max, limits.lockoutSeconds, limits.windowSeconds]);
+          [k.key, k.max, limits.lockoutSeconds, limits.windowSeconds],
+        );
         const row = res.rows[0];
         if (!row) return { kind: "locked", wait: Math.max(1, await lockedFor([k])) };
         lockout = Math.max(lockout, row.wait);

@@ -79,7 +79,11 @@ export function createTokenService(opts: TokenOptions): TokenService {
 
   async function verifyLocal(token: string): Promise<TokenCheck> {
     const { payload } = await jwtVerify(token, secret, {
-      ...common, currentDate: new Date(now() * 1000), algorithms: ["HS256"], issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE,
+      ...common,
+      currentDate: new Date(now() * 1000),
+      algorithms: ["HS256"],
+      issuer: TOKEN_ISSUER,
+      audience: TOKEN_AUDIENCE,
       maxTokenAge: TOKEN_TTL_SECONDS + 5,
     });
     const role = payload["role"];
@@ -92,7 +96,11 @@ export function createTokenService(opts: TokenOptions): TokenService {
 
   async function verifyOidc(token: string, oidc: NonNullable<TokenOptions["oidc"]>): Promise<TokenCheck> {
     const { payload } = await jwtVerify(token, jwks!, {
-      ...common, currentDate: new Date(now() * 1000), algorithms: OIDC_ALGORITHMS, issuer: oidc.issuer, audience: oidc.audience,
+      ...common,
+      currentDate: new Date(now() * 1000),
+      algorithms: OIDC_ALGORITHMS,
+      issuer: oidc.issuer,
+      audience: oidc.audience,
     });
     const role = roleOf(payload);
     return role ? { kind: "ok", operator: { subject: payload.sub!, role, via: "oidc" } } : { kind: "no_role", subject: payload.sub! };
@@ -104,8 +112,13 @@ export function createTokenService(opts: TokenOptions): TokenService {
       const tokenId = randomUUID();
       const token = await new SignJWT({ role })
         .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-        .setIssuer(TOKEN_ISSUER).setAudience(TOKEN_AUDIENCE).setSubject(username).setJti(tokenId)
-        .setIssuedAt(iat).setNotBefore(iat).setExpirationTime(iat + TOKEN_TTL_SECONDS)
+        .setIssuer(TOKEN_ISSUER)
+        .setAudience(TOKEN_AUDIENCE)
+        .setSubject(username)
+        .setJti(tokenId)
+        .setIssuedAt(iat)
+        .setNotBefore(iat)
+        .setExpirationTime(iat + TOKEN_TTL_SECONDS)
         .sign(secret);
       return { token, tokenId, expiresAt: iat + TOKEN_TTL_SECONDS };
     },

@@ -13,10 +13,12 @@ import type { ManageDeps } from "../deps.js";
 import { sendInvalid } from "../http.js";
 
 // In the body, not the path: a jti (invoice id) is up to 255 characters, past fastify's path-parameter limit.
-export const revokePassBody = z.object({
-  jti: z.string().regex(/^[A-Za-z0-9_.-]{16,255}$/, "jti must be a pass invoice id"),
-  reason: z.string().max(200).optional(),
-}).strict();
+export const revokePassBody = z
+  .object({
+    jti: z.string().regex(/^[A-Za-z0-9_.-]{16,255}$/, "jti must be a pass invoice id"),
+    reason: z.string().max(200).optional(),
+  })
+  .strict();
 
 async function revoke(deps: ManageDeps, codec: InvoiceCodec, req: FastifyRequest, reply: FastifyReply) {
   const b = revokePassBody.safeParse(req.body ?? {});

@@ -17,7 +17,13 @@ export interface RevenueQuery {
   readonly groupBy: "route" | "day" | "offer";
 }
 
-interface Row { key: string; prepaid_micro: string; invoice_micro: string; prepaid_count: string; invoice_count: string }
+interface Row {
+  key: string;
+  prepaid_micro: string;
+  invoice_micro: string;
+  prepaid_count: string;
+  invoice_count: string;
+}
 
 const SQL = `
 WITH src AS (
@@ -54,8 +60,12 @@ export async function revenue(pool: pg.Pool, q: RevenueQuery) {
     const invoice = BigInt(r.invoice_micro);
     total += prepaid + invoice;
     return {
-      [q.groupBy]: r.key, ...money("total", prepaid + invoice), ...money("prepaid", prepaid), ...money("invoices", invoice),
-      prepaidRequests: Number(r.prepaid_count), invoicePayments: Number(r.invoice_count),
+      [q.groupBy]: r.key,
+      ...money("total", prepaid + invoice),
+      ...money("prepaid", prepaid),
+      ...money("invoices", invoice),
+      prepaidRequests: Number(r.prepaid_count),
+      invoicePayments: Number(r.invoice_count),
     };
   });
   return { from: q.from, to: q.to, groupBy: q.groupBy, currency: "NTMPI", denom: "uneutaro", ...money("total", total), groups };

@@ -12,7 +12,12 @@ export function routeTableRoutes(app: FastifyInstance, deps: ManageDeps): void {
     routesFile: table.routesFile ?? null,
     lastReload: table.lastReload() ?? null,
     routes: table.entries().map(({ rule, source }) => ({
-      id: rule.id, method: rule.method ?? null, pattern: rule.pattern, ...money("price", rule.priceMicro), free: rule.priceMicro === 0n, source,
+      id: rule.id,
+      method: rule.method ?? null,
+      pattern: rule.pattern,
+      ...money("price", rule.priceMicro),
+      free: rule.priceMicro === 0n,
+      source,
       ...(rule.bundles && { bundles: rule.bundles.map((b) => ({ uses: b.uses, ...money("price", b.priceMicro) })) }),
       ...(rule.scope !== undefined && { scope: rule.scope }),
       ...(rule.passes && { passes: rule.passes.map((p) => ({ seconds: p.seconds, ...money("price", p.priceMicro) })) }),

@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { AmountFormatError, parseCoins } from "../../money.js";
+import { type AmountFormatError, parseCoins } from "../../money.js";
 import { CLIENT_ID } from "../http.js";
 
 export const TRANSACTION_KINDS = ["credit", "refund", "adjustment", "transfer"] as const;
@@ -13,17 +13,22 @@ export type TransactionKind = (typeof TRANSACTION_KINDS)[number];
 /** Largest amount one transaction moves: 1,000,000,000 NTMPI, in uneutaro. */
 export const MAX_AMOUNT_MICRO = 10n ** 15n;
 
-export const transactionBody = z.object({
-  kind: z.enum(TRANSACTION_KINDS),
-  clientId: CLIENT_ID.optional(),
-  from: CLIENT_ID.optional(),
-  to: CLIENT_ID.optional(),
-  /** decimal NTMPI, up to 6 decimals; a leading "-" only for adjustments */
-  amount: z.string().max(40).optional(),
-  /** uneutaro as a base-10 string; a leading "-" only for adjustments */
-  amountMicro: z.string().regex(/^-?\d{1,19}$/, "amountMicro must be a base-10 integer string").optional(),
-  reason: z.string().trim().min(1).max(500),
-}).strict();
+export const transactionBody = z
+  .object({
+    kind: z.enum(TRANSACTION_KINDS),
+    clientId: CLIENT_ID.optional(),
+    from: CLIENT_ID.optional(),
+    to: CLIENT_ID.optional(),
+    /** decimal NTMPI, up to 6 decimals; a leading "-" only for adjustments */
+    amount: z.string().max(40).optional(),
+    /** uneutaro as a base-10 string; a leading "-" only for adjustments */
+    amountMicro: z
+      .string()
+      .regex(/^-?\d{1,19}$/, "amountMicro must be a base-10 integer string")
+      .optional(),
+    reason: z.string().trim().min(1).max(500),
+  })
+  .strict();
 
 /** A validated movement request: amounts in uneutaro, signed only for adjustments. */
 export interface Intent {

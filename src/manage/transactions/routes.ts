@@ -26,7 +26,10 @@ async function post(deps: ManageDeps, req: FastifyRequest, reply: FastifyReply) 
     return sendError(reply, "IDEMPOTENCY_CONFLICT", "This Idempotency-Key was used with a different request");
   }
   if (!result.replayed) {
-    deps.log.info({ transactionId: result.body["id"], kind: intent.kind, amountMicro: intent.amountMicro.toString(), status: result.status, operator }, "operator transaction");
+    deps.log.info(
+      { transactionId: result.body["id"], kind: intent.kind, amountMicro: intent.amountMicro.toString(), status: result.status, operator },
+      "operator transaction",
+    );
   }
   return reply.code(result.status).header("idempotent-replayed", String(result.replayed)).send(result.body);
 }

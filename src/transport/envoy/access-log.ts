@@ -44,14 +44,16 @@ const FINAL_LOG_TYPES = new Set(["NotSet", "DownstreamEnd"]);
 const value = z.object({ stringValue: z.string().nullish() }).passthrough();
 const struct = z.object({ fields: z.record(z.string(), value).nullish() }).nullish();
 const entrySchema = z.object({
-  common_properties: z.object({
-    metadata: z.object({ filter_metadata: z.record(z.string(), struct).nullish() }).nullish(),
-    response_flags: z.record(z.string(), z.unknown()).nullish(),
-    access_log_type: z.string().nullish(),
-    intermediate_log_entry: z.boolean().nullish(),
-    // google.protobuf.Timestamp; int64 seconds decode as a decimal string (protos.ts longs: String)
-    start_time: z.object({ seconds: z.union([z.string(), z.number()]).nullish(), nanos: z.number().nullish() }).nullish(),
-  }).nullish(),
+  common_properties: z
+    .object({
+      metadata: z.object({ filter_metadata: z.record(z.string(), struct).nullish() }).nullish(),
+      response_flags: z.record(z.string(), z.unknown()).nullish(),
+      access_log_type: z.string().nullish(),
+      intermediate_log_entry: z.boolean().nullish(),
+      // google.protobuf.Timestamp; int64 seconds decode as a decimal string (protos.ts longs: String)
+      start_time: z.object({ seconds: z.union([z.string(), z.number()]).nullish(), nanos: z.number().nullish() }).nullish(),
+    })
+    .nullish(),
   response: z.object({ response_code: z.object({ value: z.number().int().nonnegative() }).nullish() }).nullish(),
 });
 const messageSchema = z.object({
@@ -94,11 +96,20 @@ export function toLoggedResponse(entry: unknown): LoggedResponse | null {
   const fields = decisionFields(common?.metadata?.filter_metadata);
   const decisionId = fields && str(fields, "decision_id");
   if (!fields || !decisionId) return null;
-  const flags = new Set(Object.entries(common?.response_flags ?? {}).filter(([, v]) => v === true).map(([k]) => k));
+  const flags = new Set(
+    Object.entries(common?.response_flags ?? {})
+      .filter(([, v]) => v === true)
+      .map(([k]) => k),
+  );
   const startedAt = timestamp(common?.start_time);
   return {
-    decisionId, payMethod: str(fields, "method"), routeId: str(fields, "route"), denied: str(fields, "reason") !== undefined,
-    status: parsed.data.response?.response_code?.value ?? 0, flags, ...(startedAt ? { startedAt } : {}),
+    decisionId,
+    payMethod: str(fields, "method"),
+    routeId: str(fields, "route"),
+    denied: str(fields, "reason") !== undefined,
+    status: parsed.data.response?.response_code?.value ?? 0,
+    flags,
+    ...(startedAt ? { startedAt } : {}),
   };
 }
 
@@ -113,7 +124,7 @@ function timestamp(t: { seconds?: string | number | null; nanos?: number | null 
 /** The decision-carrying HTTP entries of one StreamAccessLogsMessage (TCP logs carry none). */
 export function loggedResponses(message: unknown): LoggedResponse[] {
   const parsed = messageSchema.safeParse(message);
-  const entries = parsed.success ? parsed.data.http_logs?.log_entry ?? [] : [];
+  const entries = parsed.success ? (parsed.data.http_logs?.log_entry ?? []) : [];
   return entries.map(toLoggedResponse).filter((e): e is LoggedResponse => e !== null);
 }
 
@@ -140,7 +151,10 @@ export function accessLogService(sink: AccessLogSink, logger: Logger = pino({ le
       finished = true;
       open.delete(end);
       if (err) logger.debug({ err }, "access log stream ended with an error");
-      return tail.then(() => callback(null, {}), () => callback(null, {}));
+      return tail.then(
+        () => callback(null, {}),
+        () => callback(null, {}),
+      );
     };
     const end = () => finish(null);
     open.add(end);
@@ -149,10 +163,13 @@ export function accessLogService(sink: AccessLogSink, logger: Logger = pino({ le
       if (entries.length === 0) return;
       queued += 1;
       if (queued >= MAX_QUEUED) call.pause();
-      tail = tail.then(() => sink(entries)).catch((err: unknown) => logger.error({ err }, "access log batch failed")).finally(() => {
-        queued -= 1;
-        if (queued < MAX_QUEUED && !finished) call.resume();
-      });
+      tail = tail
+        .then(() => sink(entries))
+        .catch((err: unknown) => logger.error({ err }, "access log batch failed"))
+        .finally(() => {
+          queued -= 1;
+          if (queued < MAX_QUEUED && !finished) call.resume();
+        });
     });
     call.on("end", end);
     call.on("error", (err: Error) => void finish(err));

@@ -38,7 +38,10 @@ function nameMapEntries(messages: any[] | undefined): void {
     for (const field of m.field ?? []) {
       const entry = (m.nestedType ?? []).find((n: any) => n.options?.mapEntry && n.name === field.typeName);
       if (!entry) continue;
-      const camel = String(field.name).split("_").map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join("");
+      const camel = String(field.name)
+        .split("_")
+        .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+        .join("");
       entry.name = `${camel}Entry`;
       field.typeName = entry.name;
     }
@@ -76,7 +79,11 @@ export function linkableDescriptors(definition: PackageDefinition): Uint8Array[]
     const qualify = (obj: any, key: string, scope: string): void => {
       const name: string | undefined = obj[key];
       if (!name) return;
-      const full = name.startsWith(".") ? name.slice(1) : scopes(scope).map((s) => (s ? `${s}.${name}` : name)).find((c) => owner.has(c));
+      const full = name.startsWith(".")
+        ? name.slice(1)
+        : scopes(scope)
+            .map((s) => (s ? `${s}.${name}` : name))
+            .find((c) => owner.has(c));
       const file = full && owner.get(full);
       if (!file) return; // left as it was: a client reports it, we do not guess
       if (file !== f.name) deps.add(file);

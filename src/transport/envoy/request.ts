@@ -56,19 +56,33 @@ class Issues {
   }
 }
 
-interface HeaderValue { key: string; value?: string; raw_value?: Uint8Array }
+interface HeaderValue {
+  key: string;
+  value?: string;
+  raw_value?: Uint8Array;
+}
 interface HttpRequest {
-  id?: string; method?: string; path?: string; host?: string; scheme?: string;
+  id?: string;
+  method?: string;
+  path?: string;
+  host?: string;
+  scheme?: string;
   headers?: Readonly<Record<string, string>>;
   header_map?: readonly HeaderValue[];
 }
-interface Socket { address?: string; port_value?: number }
+interface Socket {
+  address?: string;
+  port_value?: number;
+}
 
 function readHttp(raw: Obj, is: Issues): HttpRequest {
   const at = "attributes.request.http";
   const http: HttpRequest = {
-    id: is.text(raw, "id", at), method: is.text(raw, "method", at), path: is.text(raw, "path", at),
-    host: is.text(raw, "host", at), scheme: is.text(raw, "scheme", at),
+    id: is.text(raw, "id", at),
+    method: is.text(raw, "method", at),
+    path: is.text(raw, "path", at),
+    host: is.text(raw, "host", at),
+    scheme: is.text(raw, "scheme", at),
     headers: is.map(raw, "headers", at) as Record<string, string> | undefined,
   };
   const hm = is.obj(raw, "header_map", at);
@@ -181,7 +195,6 @@ function addressOf(socket: Socket | undefined): string | undefined {
   const host = socket.address.includes(":") ? `[${socket.address}]` : socket.address;
   return `${host}:${socket.port_value}`;
 }
-
 
 /** Plain copy without prototype, so keys such as "__proto__" stay data. */
 function copyRecord(input: Readonly<Record<string, string>>): Record<string, string> {

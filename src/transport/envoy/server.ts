@@ -90,7 +90,14 @@ export function createExtAuthzServer(opts: ExtAuthzServerOptions): ExtAuthzServe
 
   return {
     listen: (port, host = "0.0.0.0") =>
-      bind(server, opts.credentials ?? grpc.ServerCredentials.createInsecure(), port, host, "ext_authz gRPC server listening", opts.credentials !== undefined),
+      bind(
+        server,
+        opts.credentials ?? grpc.ServerCredentials.createInsecure(),
+        port,
+        host,
+        "ext_authz gRPC server listening",
+        opts.credentials !== undefined,
+      ),
     listenHealth: (port, host = "0.0.0.0") =>
       bind(healthServer, grpc.ServerCredentials.createInsecure(), port, host, "gRPC health-only port listening (plaintext)", false),
     setServing: (serving) => health.setServing(serving),
@@ -99,7 +106,13 @@ export function createExtAuthzServer(opts: ExtAuthzServerOptions): ExtAuthzServe
       // Draining shares the grace period: a stuck drain (database away) must not hold the shutdown.
       const drained = Promise.all((opts.services ?? []).map((extra) => extra.drain?.()));
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([drained, new Promise<void>((resolve) => { timer = setTimeout(resolve, graceMs); timer.unref(); })]);
+      await Promise.race([
+        drained,
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, graceMs);
+          timer.unref();
+        }),
+      ]);
       clearTimeout(timer);
       health.endWatches();
       await Promise.all([...bound].map((srv) => shutdownServer(srv, graceMs)));

@@ -20,11 +20,7 @@ export interface ProtoStruct {
   fields: Record<string, ProtoValue>;
 }
 
-export type HeaderAppendAction =
-  | "APPEND_IF_EXISTS_OR_ADD"
-  | "ADD_IF_ABSENT"
-  | "OVERWRITE_IF_EXISTS_OR_ADD"
-  | "OVERWRITE_IF_EXISTS";
+export type HeaderAppendAction = "APPEND_IF_EXISTS_OR_ADD" | "ADD_IF_ABSENT" | "OVERWRITE_IF_EXISTS_OR_ADD" | "OVERWRITE_IF_EXISTS";
 
 /** envoy.config.core.v3.HeaderValueOption (only the fields we set). */
 export interface HeaderValueOption {

@@ -35,8 +35,16 @@ export const CONTEXT_PARAMS = ["price", "route", "free"] as const;
 
 /** RFC 9110 hop-by-hop fields (plus this request's own framing), never part of the original request. */
 const HOP_BY_HOP = new Set([
-  "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
-  "proxy-authorization", "proxy-authenticate", "content-length",
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "proxy-authorization",
+  "proxy-authenticate",
+  "content-length",
 ]);
 const TOKEN_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,32}$/;
 const MAX_TARGET = 8192;
@@ -56,7 +64,11 @@ export function forwardAuthFacts(req: HttpAuthRequest): RequestFacts {
   const uri = single(h["x-forwarded-uri"]);
   const problems = [
     ...(method === undefined ? ["X-Forwarded-Method: missing"] : TOKEN_RE.test(method) ? [] : ["X-Forwarded-Method: not an HTTP method"]),
-    ...(uri === undefined ? ["X-Forwarded-Uri: missing"] : validTarget(uri) ? [] : ["X-Forwarded-Uri: must be an origin-form path starting with \"/\""]),
+    ...(uri === undefined
+      ? ["X-Forwarded-Uri: missing"]
+      : validTarget(uri)
+        ? []
+        : ['X-Forwarded-Uri: must be an origin-form path starting with "/"']),
   ];
   if (problems.length > 0 || method === undefined || uri === undefined) throw new InvalidAuthRequestError(problems);
   return facts(req, method, uri, firstOf(h["x-forwarded-host"]) ?? hostOf(h), contextOf(req.url));
@@ -82,7 +94,13 @@ export function extAuthzFacts(req: HttpAuthRequest, prefix: string): RequestFact
   return facts(req, req.method, target, hostOf(req.headers), Object.create(null) as Record<string, string>);
 }
 
-function facts(req: HttpAuthRequest, method: string, target: string, host: string, contextExtensions: Record<string, string>): RequestFacts {
+function facts(
+  req: HttpAuthRequest,
+  method: string,
+  target: string,
+  host: string,
+  contextExtensions: Record<string, string>,
+): RequestFacts {
   const h = req.headers;
   const proto = firstOf(h["x-forwarded-proto"])?.toLowerCase();
   const sourceAddress = lastOf(h["x-forwarded-for"]);
@@ -103,7 +121,12 @@ function facts(req: HttpAuthRequest, method: string, target: string, host: strin
 
 /** The client's headers: lowercased, repeats joined with ", ", minus hop-by-hop, Connection-named and X-Forwarded-*. */
 function originalHeaders(h: HttpAuthRequest["headers"]): Record<string, string> {
-  const named = new Set((single(h["connection"]) ?? "").split(",").map((s) => s.trim().toLowerCase()).filter(Boolean));
+  const named = new Set(
+    (single(h["connection"]) ?? "")
+      .split(",")
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean),
+  );
   const out: Record<string, string> = Object.create(null);
   for (const [rawKey, value] of Object.entries(h)) {
     const key = rawKey.toLowerCase();

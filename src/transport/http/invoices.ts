@@ -18,15 +18,30 @@ export function invoiceRoutes(app: FastifyInstance, deps: HttpDeps): void {
     const st = await invoiceStatus(inv, where, Math.floor(deps.clock() / 1000));
     const amount = (micro: bigint) => formatAmount(micro, asset.decimals);
     return {
-      invoiceId: inv.id, status: st.state,
-      amount: amount(inv.amountMicro), amountMicro: inv.amountMicro.toString(), currency: asset.name, denom: inv.denom,
-      address: inv.payTo, network: inv.network,
-      method: inv.method, route: inv.routeId, uses: inv.uses, usesLeft: st.usesLeft,
-      expiresAt: rfc3339(inv.expiresAt), issueHeight: inv.issueHeight,
-      txHash: st.txHash, paidMicro: st.paidMicro?.toString(),
+      invoiceId: inv.id,
+      status: st.state,
+      amount: amount(inv.amountMicro),
+      amountMicro: inv.amountMicro.toString(),
+      currency: asset.name,
+      denom: inv.denom,
+      address: inv.payTo,
+      network: inv.network,
+      method: inv.method,
+      route: inv.routeId,
+      uses: inv.uses,
+      usesLeft: st.usesLeft,
+      expiresAt: rfc3339(inv.expiresAt),
+      issueHeight: inv.issueHeight,
+      txHash: st.txHash,
+      paidMicro: st.paidMicro?.toString(),
       payments: st.payments.map((p) => ({
-        txHash: p.txHash, height: p.height, blockTime: p.blockTime.toISOString(), status: p.status,
-        amount: amount(p.amountMicro), amountMicro: p.amountMicro.toString(), sender: p.sender,
+        txHash: p.txHash,
+        height: p.height,
+        blockTime: p.blockTime.toISOString(),
+        status: p.status,
+        amount: amount(p.amountMicro),
+        amountMicro: p.amountMicro.toString(),
+        sender: p.sender,
       })),
     };
   });

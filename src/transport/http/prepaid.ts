@@ -9,10 +9,12 @@ import type { HttpDeps } from "./deps.js";
 import { sendApiError, sendError } from "./errors.js";
 import { signupGuard } from "./signup.js";
 
-const depositBody = z.object({
-  clientId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
-  txHash: z.string().regex(/^[0-9a-fA-F]{64}$/, "txHash must be 64 hex characters"),
-}).strict();
+const depositBody = z
+  .object({
+    clientId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+    txHash: z.string().regex(/^[0-9a-fA-F]{64}$/, "txHash must be 64 hex characters"),
+  })
+  .strict();
 
 const money = (micro: bigint) => ({ balance: formatCoins(micro), balanceMicro: micro.toString() });
 
@@ -33,8 +35,13 @@ export function prepaidRoutes(app: FastifyInstance, deps: HttpDeps): void {
     const { account, clientKey } = await createPrepaidAccount(deps.store);
     deps.log.info({ clientId: account.clientId }, "prepaid account created");
     return reply.code(201).send({
-      clientId: account.clientId, clientKey, depositMemo: account.depositMemo,
-      depositAddress: config.paymentAddress, denom: config.denom, network: config.network, ...money(account.balanceMicro),
+      clientId: account.clientId,
+      clientKey,
+      depositMemo: account.depositMemo,
+      depositAddress: config.paymentAddress,
+      denom: config.denom,
+      network: config.network,
+      ...money(account.balanceMicro),
       note: "Store clientKey now: it is shown once. Send NTMPI to depositAddress with depositMemo as memo, then POST /prepaid/deposit.",
     });
   });
@@ -45,10 +52,18 @@ export function prepaidRoutes(app: FastifyInstance, deps: HttpDeps): void {
       return sendError(reply, "INVALID_REQUEST", parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
     }
     const { clientId, txHash } = parsed.data;
-    const res = await creditDeposit({
-      chain: deps.chain, store: deps.store, payTo: config.paymentAddress, denom: config.denom, minConfirmations: config.minConfirmations,
-      networks: depositNetworks(deps),
-    }, clientId, txHash);
+    const res = await creditDeposit(
+      {
+        chain: deps.chain,
+        store: deps.store,
+        payTo: config.paymentAddress,
+        denom: config.denom,
+        minConfirmations: config.minConfirmations,
+        networks: depositNetworks(deps),
+      },
+      clientId,
+      txHash,
+    );
     if (res.kind === "refused") {
       deps.metrics.payments.inc({ kind: "deposit", result: "rejected", reason: res.body.error });
       return sendApiError(reply, res);
@@ -61,9 +76,13 @@ export function prepaidRoutes(app: FastifyInstance, deps: HttpDeps): void {
     // `balance`/`balanceMicro` keep meaning the primary asset; `network`/`denom` name what this deposit credited.
     const account = res.asset.primary ? null : await deps.store.getAccount(clientId);
     return {
-      clientId, txHash: txHash.toUpperCase(), credited: !res.replayed, amountMicro: res.amountMicro.toString(),
-      network: res.asset.network, denom: res.asset.denom,
-      ...money(res.asset.primary ? res.balanceMicro : account?.balanceMicro ?? 0n),
+      clientId,
+      txHash: txHash.toUpperCase(),
+      credited: !res.replayed,
+      amountMicro: res.amountMicro.toString(),
+      network: res.asset.network,
+      denom: res.asset.denom,
+      ...money(res.asset.primary ? res.balanceMicro : (account?.balanceMicro ?? 0n)),
       ...(res.asset.primary ? {} : { balances: otherBalances(account) }),
     };
   });
@@ -79,7 +98,10 @@ export function prepaidRoutes(app: FastifyInstance, deps: HttpDeps): void {
     const account = await deps.store.getAccount(creds.clientId);
     if (!account) return sendError(reply, "INVALID_CLIENT_CREDENTIALS", "Unknown client id or wrong key");
     return {
-      clientId: account.clientId, status: account.status, depositMemo: account.depositMemo, ...money(account.balanceMicro),
+      clientId: account.clientId,
+      status: account.status,
+      depositMemo: account.depositMemo,
+      ...money(account.balanceMicro),
       balances: otherBalances(account),
     };
   });
@@ -88,11 +110,15 @@ export function prepaidRoutes(app: FastifyInstance, deps: HttpDeps): void {
 /** Every configured network with its chain and assets, the primary first (deposits are credited per asset). */
 function depositNetworks(deps: HttpDeps): DepositNetwork[] {
   const { config } = deps;
-  return config.networks.flatMap((n) => {
-    const chain = n.primary ? deps.chain : deps.chainFor?.(n.id);
-    if (!chain) return [];
-    const listed = config.assets.filter((a) => a.network === n.id).map((a) => ({ network: a.network, denom: a.denom, primary: a.primary }));
-    const assets = listed.length > 0 ? listed : [{ network: n.id, denom: n.primary ? config.denom : n.denom, primary: n.primary }];
-    return [{ chain, payTo: n.payTo, minConfirmations: n.minConfirmations, assets }];
-  }).sort((a, b) => Number(b.assets.some((x) => x.primary)) - Number(a.assets.some((x) => x.primary)));
+  return config.networks
+    .flatMap((n) => {
+      const chain = n.primary ? deps.chain : deps.chainFor?.(n.id);
+      if (!chain) return [];
+      const listed = config.assets
+        .filter((a) => a.network === n.id)
+        .map((a) => ({ network: a.network, denom: a.denom, primary: a.primary }));
+      const assets = listed.length > 0 ? listed : [{ network: n.id, denom: n.primary ? config.denom : n.denom, primary: n.primary }];
+      return [{ chain, payTo: n.payTo, minConfirmations: n.minConfirmations, assets }];
+    })
+    .sort((a, b) => Number(b.assets.some((x) => x.primary)) - Number(a.assets.some((x) => x.primary)));
 }

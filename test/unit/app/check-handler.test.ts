@@ -6,12 +6,25 @@ import type { RequestFacts } from "../../../src/core/facts.js";
 import { createMetrics } from "../../../src/observability/metrics.js";
 
 const facts: RequestFacts = {
-  transport: "grpc", method: "GET", host: "api.example.com", path: "/api/data", pathWithQuery: "/api/data",
-  scheme: "https", headers: {}, contextExtensions: {},
+  transport: "grpc",
+  method: "GET",
+  host: "api.example.com",
+  path: "/api/data",
+  pathWithQuery: "/api/data",
+  scheme: "https",
+  headers: {},
+  contextExtensions: {},
 };
 const deny: Decision = {
-  kind: "deny", decisionId: "d-1", method: "none", routeId: "default", outcome: "payment_required", status: 402,
-  reason: "PAYMENT_REQUIRED", headers: { "content-type": "application/json" }, body: { error: "PAYMENT_REQUIRED" },
+  kind: "deny",
+  decisionId: "d-1",
+  method: "none",
+  routeId: "default",
+  outcome: "payment_required",
+  status: 402,
+  reason: "PAYMENT_REQUIRED",
+  headers: { "content-type": "application/json" },
+  body: { error: "PAYMENT_REQUIRED" },
 };
 
 function logs() {
@@ -44,7 +57,16 @@ describe("checkHandler", () => {
   it("a core failure is counted as an error and rethrown (the transport answers a transport error)", async () => {
     const { log, lines } = logs();
     const m = createMetrics();
-    const handle = checkHandler({ decide: async () => { throw new Error("boom"); } }, m, log, false);
+    const handle = checkHandler(
+      {
+        decide: async () => {
+          throw new Error("boom");
+        },
+      },
+      m,
+      log,
+      false,
+    );
     await expect(handle(facts)).rejects.toThrow("boom");
     expect(await m.registry.getSingleMetricAsString("gate402_checks_total")).toContain('outcome="error"');
     expect(lines.some((l) => l.level === 50 && l.msg === "check failed")).toBe(true);
@@ -55,7 +77,16 @@ describe("checkHandler: a misconfigured context_extensions price", () => {
   it("stays a transport error on every request but is logged once per route and cause", async () => {
     const { log, lines } = logs();
     const { PriceConfigError } = await import("../../../src/core/pricing.js");
-    const handle = checkHandler({ decide: async (f) => { throw new PriceConfigError(`context_extensions price: bad "${f.contextExtensions["price"]}"`); } }, createMetrics(), log, false);
+    const handle = checkHandler(
+      {
+        decide: async (f) => {
+          throw new PriceConfigError(`context_extensions price: bad "${f.contextExtensions["price"]}"`);
+        },
+      },
+      createMetrics(),
+      log,
+      false,
+    );
     const premium = { ...facts, contextExtensions: { route: "premium", price: "1.2.3" } };
     const other = { ...facts, contextExtensions: { route: "other", price: "x" } };
     for (let i = 0; i < 5; i++) {

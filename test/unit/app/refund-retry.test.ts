@@ -8,14 +8,27 @@ function harness(opts: { maxQueued?: number; maxAgeMs?: number } = {}) {
   let up = false;
   const attempts: string[] = [];
   const abandoned: Array<[string, string]> = [];
-  const queue = new RetryQueue<string>({ intervalMs: 1000, clock: () => now, maxAgeMs: opts.maxAgeMs ?? 60_000, maxQueued: opts.maxQueued ?? 100 }, {
-    attempt: async (item) => {
-      attempts.push(item);
-      return up;
+  const queue = new RetryQueue<string>(
+    { intervalMs: 1000, clock: () => now, maxAgeMs: opts.maxAgeMs ?? 60_000, maxQueued: opts.maxQueued ?? 100 },
+    {
+      attempt: async (item) => {
+        attempts.push(item);
+        return up;
+      },
+      abandon: (item, why) => abandoned.push([item, why]),
     },
-    abandon: (item, why) => abandoned.push([item, why]),
-  });
-  return { queue, attempts, abandoned, advance: (ms: number) => { now += ms; }, setUp: (v: boolean) => { up = v; } };
+  );
+  return {
+    queue,
+    attempts,
+    abandoned,
+    advance: (ms: number) => {
+      now += ms;
+    },
+    setUp: (v: boolean) => {
+      up = v;
+    },
+  };
 }
 
 describe("refund retry queue", () => {
@@ -44,7 +57,10 @@ describe("refund retry queue", () => {
     h.advance(6000);
     await vi.advanceTimersByTimeAsync(1000);
     expect(h.attempts).toEqual([]);
-    expect(h.abandoned).toEqual([["overflow", "queue_full"], ["old", "too_old"]]);
+    expect(h.abandoned).toEqual([
+      ["overflow", "queue_full"],
+      ["old", "too_old"],
+    ]);
     h.queue.stop();
   });
 

@@ -5,7 +5,13 @@ import type { ChainPort } from "../../../src/ports/chain.js";
 
 type Status = Awaited<ReturnType<StatusSource["nodeStatus"]>>;
 const good: Status = { chainId: "Neutaro-1", txIndex: true, catchingUp: false, height: 1000 };
-const node = (rpcUrl: string, s: Status | Error): StatusSource => ({ rpcUrl, nodeStatus: async () => { if (s instanceof Error) throw s; return s; } });
+const node = (rpcUrl: string, s: Status | Error): StatusSource => ({
+  rpcUrl,
+  nodeStatus: async () => {
+    if (s instanceof Error) throw s;
+    return s;
+  },
+});
 
 function nodes(...eps: StatusSource[]) {
   const verdicts = new Map<string, EndpointHealth>();
@@ -17,17 +23,30 @@ describe("checkNodes", () => {
   it("healthy endpoints pass and are marked ok", async () => {
     const { set, verdicts } = nodes(node("http://a", good), node("http://b", { ...good, height: 998 }));
     await checkNodes(set, prod);
-    expect([...verdicts]).toEqual([["http://a", "ok"], ["http://b", "ok"]]);
+    expect([...verdicts]).toEqual([
+      ["http://a", "ok"],
+      ["http://b", "ok"],
+    ]);
   });
   it("a node on another chain, with tx indexing off or catching up stops production start-up naming each problem", async () => {
-    const { set, verdicts } = nodes(node("http://a", { ...good, chainId: "other-1" }), node("http://b", { ...good, txIndex: false }), node("http://c", { ...good, catchingUp: true }), node("http://d", good));
+    const { set, verdicts } = nodes(
+      node("http://a", { ...good, chainId: "other-1" }),
+      node("http://b", { ...good, txIndex: false }),
+      node("http://c", { ...good, catchingUp: true }),
+      node("http://d", good),
+    );
     const err = await checkNodes(set, prod).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NodeCheckError);
     const problems = (err as NodeCheckError).problems.join("\n");
     expect(problems).toMatch(/http:\/\/a: chain id is "other-1", GATEWAY_CHAIN_ID is "Neutaro-1"/);
     expect(problems).toMatch(/http:\/\/b: tx indexing is off/);
     expect(problems).toMatch(/http:\/\/c: node is catching up/);
-    expect(Object.fromEntries(verdicts)).toEqual({ "http://a": "excluded", "http://b": "excluded", "http://c": "degraded", "http://d": "ok" });
+    expect(Object.fromEntries(verdicts)).toEqual({
+      "http://a": "excluded",
+      "http://b": "excluded",
+      "http://c": "degraded",
+      "http://d": "ok",
+    });
   });
   it("in dev mode the same problems are only reported, not thrown", async () => {
     const { set } = nodes(node("http://a", { ...good, chainId: "other-1" }));
@@ -50,12 +69,24 @@ describe("checkNodes", () => {
 
 describe("ResilientChain endpoint health", () => {
   const port = (name: string, calls: string[]): ChainPort => ({
-    getTx: async () => null, searchByRecipient: async () => [], blockTime: async () => new Date(0),
-    latestHeight: async () => { calls.push(name); return 1; },
+    getTx: async () => null,
+    searchByRecipient: async () => [],
+    blockTime: async () => new Date(0),
+    latestHeight: async () => {
+      calls.push(name);
+      return 1;
+    },
   });
   it("an excluded endpoint is never asked, a degraded one only after the healthy ones", async () => {
     const calls: string[] = [];
-    const chain = new ResilientChain([{ port: port("a", calls), name: "a" }, { port: port("b", calls), name: "b" }, { port: port("c", calls), name: "c" }], { deadlineMs: 500 });
+    const chain = new ResilientChain(
+      [
+        { port: port("a", calls), name: "a" },
+        { port: port("b", calls), name: "b" },
+        { port: port("c", calls), name: "c" },
+      ],
+      { deadlineMs: 500 },
+    );
     chain.setHealth("a", "excluded");
     chain.setHealth("b", "degraded");
     await chain.latestHeight();

@@ -8,26 +8,43 @@ type Mode = "ok" | "throw" | "hang";
 /** One RPC endpoint double: answers, throws (connection refused) or never answers; counts calls. */
 class FakeEndpoint implements ChainPort {
   calls = 0;
-  constructor(public mode: Mode, readonly height: number) {}
+  constructor(
+    public mode: Mode,
+    readonly height: number,
+  ) {}
   private async act<T>(value: T): Promise<T> {
     this.calls++;
     if (this.mode === "throw") throw new ChainUnavailableError("status on http://10.0.0.7:26657 failed: connect ECONNREFUSED", "status");
     if (this.mode === "hang") return new Promise<T>(() => {});
     return value;
   }
-  getTx(): Promise<ChainTx | null> { return this.act(null); }
-  searchByRecipient(): Promise<readonly ChainTx[]> { return this.act([]); }
-  latestHeight(): Promise<number> { return this.act(this.height); }
-  blockTime(): Promise<Date> { return this.act(new Date(Date.UTC(2026, 10, 21, 12))); }
+  getTx(): Promise<ChainTx | null> {
+    return this.act(null);
+  }
+  searchByRecipient(): Promise<readonly ChainTx[]> {
+    return this.act([]);
+  }
+  latestHeight(): Promise<number> {
+    return this.act(this.height);
+  }
+  blockTime(): Promise<Date> {
+    return this.act(new Date(Date.UTC(2026, 10, 21, 12)));
+  }
 }
 
 function build(modes: Mode[], opts: { deadlineMs?: number; retries?: number; breakerThreshold?: number; breakerCooldownMs?: number } = {}) {
   let now = 1_795_262_400_000;
   const start = Date.now();
   const eps = modes.map((m, i) => new FakeEndpoint(m, 1_000 + i));
-  const chain = new ResilientChain(eps.map((port, i) => ({ port, name: `rpc-${i}` })), {
-    deadlineMs: 1_500, random: () => 0, clock: () => now + Date.now() - start, ...opts,
-  });
+  const chain = new ResilientChain(
+    eps.map((port, i) => ({ port, name: `rpc-${i}` })),
+    {
+      deadlineMs: 1_500,
+      random: () => 0,
+      clock: () => now + Date.now() - start,
+      ...opts,
+    },
+  );
   return { chain, eps, advance: (ms: number) => void (now += ms) };
 }
 

@@ -7,16 +7,43 @@ const ev = (type: string, attrs: [string, string][]): TxEvent => ({ type, attrib
 
 /** The events of a Cosmos SDK 0.47 MsgSend tx as CometBFT 0.37 reports them (fee first). */
 const msgSendEvents: TxEvent[] = [
-  ev("coin_spent", [["spender", PAYER], ["amount", "5000uneutaro"]]),
-  ev("coin_received", [["receiver", FEE_COLLECTOR], ["amount", "5000uneutaro"]]),
-  ev("transfer", [["recipient", FEE_COLLECTOR], ["sender", PAYER], ["amount", "5000uneutaro"]]),
+  ev("coin_spent", [
+    ["spender", PAYER],
+    ["amount", "5000uneutaro"],
+  ]),
+  ev("coin_received", [
+    ["receiver", FEE_COLLECTOR],
+    ["amount", "5000uneutaro"],
+  ]),
+  ev("transfer", [
+    ["recipient", FEE_COLLECTOR],
+    ["sender", PAYER],
+    ["amount", "5000uneutaro"],
+  ]),
   ev("message", [["sender", PAYER]]),
-  ev("tx", [["fee", "5000uneutaro"], ["fee_payer", PAYER]]),
+  ev("tx", [
+    ["fee", "5000uneutaro"],
+    ["fee_payer", PAYER],
+  ]),
   ev("tx", [["acc_seq", `${PAYER}/17`]]),
-  ev("message", [["action", "/cosmos.bank.v1beta1.MsgSend"], ["sender", PAYER], ["module", "bank"]]),
-  ev("coin_spent", [["spender", PAYER], ["amount", "1000uneutaro"]]),
-  ev("coin_received", [["receiver", PAY_TO], ["amount", "1000uneutaro"]]),
-  ev("transfer", [["recipient", PAY_TO], ["sender", PAYER], ["amount", "1000uneutaro"]]),
+  ev("message", [
+    ["action", "/cosmos.bank.v1beta1.MsgSend"],
+    ["sender", PAYER],
+    ["module", "bank"],
+  ]),
+  ev("coin_spent", [
+    ["spender", PAYER],
+    ["amount", "1000uneutaro"],
+  ]),
+  ev("coin_received", [
+    ["receiver", PAY_TO],
+    ["amount", "1000uneutaro"],
+  ]),
+  ev("transfer", [
+    ["recipient", PAY_TO],
+    ["sender", PAYER],
+    ["amount", "1000uneutaro"],
+  ]),
 ];
 
 describe("transfersOf", () => {
@@ -28,7 +55,15 @@ describe("transfersOf", () => {
   });
 
   it("a coin list amount gives one transfer per denom", () => {
-    expect(transfersOf([ev("transfer", [["recipient", PAY_TO], ["sender", PAYER], ["amount", `10uneutaro,5${IBC}`]])])).toEqual([
+    expect(
+      transfersOf([
+        ev("transfer", [
+          ["recipient", PAY_TO],
+          ["sender", PAYER],
+          ["amount", `10uneutaro,5${IBC}`],
+        ]),
+      ]),
+    ).toEqual([
       { sender: PAYER, recipient: PAY_TO, denom: "uneutaro", amountMicro: 10n },
       { sender: PAYER, recipient: PAY_TO, denom: IBC, amountMicro: 5n },
     ]);
@@ -36,9 +71,15 @@ describe("transfersOf", () => {
 
   it("an event carrying several recipient/sender/amount groups gives one transfer per group", () => {
     const merged = ev("transfer", [
-      ["recipient", FEE_COLLECTOR], ["sender", PAYER], ["amount", "5000uneutaro"],
-      ["recipient", PAY_TO], ["sender", PAYER], ["amount", "1000uneutaro"],
-      ["recipient", OTHER], ["sender", PAY_TO], ["amount", "7uneutaro"],
+      ["recipient", FEE_COLLECTOR],
+      ["sender", PAYER],
+      ["amount", "5000uneutaro"],
+      ["recipient", PAY_TO],
+      ["sender", PAYER],
+      ["amount", "1000uneutaro"],
+      ["recipient", OTHER],
+      ["sender", PAY_TO],
+      ["amount", "7uneutaro"],
     ]);
     expect(transfersOf([merged]).map((t) => [t.sender, t.recipient, t.amountMicro])).toEqual([
       [PAYER, FEE_COLLECTOR, 5_000n],
@@ -49,8 +90,11 @@ describe("transfersOf", () => {
 
   it("in a multi-output event the sender given once applies to the following groups", () => {
     const multi = ev("transfer", [
-      ["sender", PAYER], ["recipient", PAY_TO], ["amount", "400uneutaro"],
-      ["recipient", OTHER], ["amount", "600uneutaro"],
+      ["sender", PAYER],
+      ["recipient", PAY_TO],
+      ["amount", "400uneutaro"],
+      ["recipient", OTHER],
+      ["amount", "600uneutaro"],
     ]);
     expect(transfersOf([multi])).toEqual([
       { sender: PAYER, recipient: PAY_TO, denom: "uneutaro", amountMicro: 400n },
@@ -59,16 +103,36 @@ describe("transfersOf", () => {
   });
 
   it("SDK 0.50 msg_index attributes do not break grouping", () => {
-    const e = ev("transfer", [["recipient", PAY_TO], ["sender", PAYER], ["amount", "1000uneutaro"], ["msg_index", "0"]]);
+    const e = ev("transfer", [
+      ["recipient", PAY_TO],
+      ["sender", PAYER],
+      ["amount", "1000uneutaro"],
+      ["msg_index", "0"],
+    ]);
     expect(transfersOf([e])).toEqual([{ sender: PAYER, recipient: PAY_TO, denom: "uneutaro", amountMicro: 1_000n }]);
   });
 
   it("a transfer without recipient or amount is skipped", () => {
-    expect(transfersOf([ev("transfer", [["sender", PAYER], ["amount", "10uneutaro"]]), ev("transfer", [["recipient", PAY_TO], ["sender", PAYER]])])).toEqual([]);
+    expect(
+      transfersOf([
+        ev("transfer", [
+          ["sender", PAYER],
+          ["amount", "10uneutaro"],
+        ]),
+        ev("transfer", [
+          ["recipient", PAY_TO],
+          ["sender", PAYER],
+        ]),
+      ]),
+    ).toEqual([]);
   });
 
   it("amounts beyond 2^53 stay exact", () => {
-    const e = ev("transfer", [["recipient", PAY_TO], ["sender", PAYER], ["amount", "9007199254740993uneutaro"]]);
+    const e = ev("transfer", [
+      ["recipient", PAY_TO],
+      ["sender", PAYER],
+      ["amount", "9007199254740993uneutaro"],
+    ]);
     expect(transfersOf([e])[0]!.amountMicro).toBe(9_007_199_254_740_993n);
   });
 });

@@ -5,7 +5,13 @@ import { resolvePrice, PriceConfigError } from "../../../src/core/pricing.js";
 
 const PAY_TO = "neutaro1w8xkwq5cdrqqx2lqe3m6ddvzq5t7yfc8f4fpgm";
 const IBC = "ibc/27394FB092D2ECCD56123C74F36E4C1F926001CEADA9CA97EA622B25F41E5EB2";
-const NET2 = { id: "cosmos:Devnet-2", rpc: ["http://127.0.0.1:1"], bech32Prefix: "cosmos", payTo: "cosmos1qurswpc8qurswpc8qurswpc8qurswpc8nn86qp", denom: "uatom" };
+const NET2 = {
+  id: "cosmos:Devnet-2",
+  rpc: ["http://127.0.0.1:1"],
+  bech32Prefix: "cosmos",
+  payTo: "cosmos1qurswpc8qurswpc8qurswpc8qurswpc8nn86qp",
+  denom: "uatom",
+};
 const base = { GATEWAY_PAYMENT_ADDRESS: PAY_TO, GATEWAY_NETWORKS: JSON.stringify([NET2]) };
 const problems = (env: Record<string, string>) => {
   try {
@@ -19,7 +25,10 @@ const problems = (env: Record<string, string>) => {
 
 describe("GATEWAY_ASSETS", () => {
   it("lists the primary, then GATEWAY_ASSETS in order, then the networks' own denoms not described there", () => {
-    const c = loadConfig({ ...base, GATEWAY_ASSETS: JSON.stringify([{ network: "cosmos:Neutaro-1", denom: IBC, name: "ATOM", decimals: 6 }]) }, "dev");
+    const c = loadConfig(
+      { ...base, GATEWAY_ASSETS: JSON.stringify([{ network: "cosmos:Neutaro-1", denom: IBC, name: "ATOM", decimals: 6 }]) },
+      "dev",
+    );
     expect(c.assets.map((a) => [a.network, a.denom, a.name, a.decimals, a.primary, a.payTo])).toEqual([
       ["cosmos:Neutaro-1", "uneutaro", "NTMPI", 6, true, PAY_TO],
       ["cosmos:Neutaro-1", IBC, "ATOM", 6, false, PAY_TO],
@@ -28,7 +37,10 @@ describe("GATEWAY_ASSETS", () => {
   });
 
   it("a network's own denom described in GATEWAY_ASSETS takes its name and decimals", () => {
-    const c = loadConfig({ ...base, GATEWAY_ASSETS: JSON.stringify([{ network: "cosmos:Devnet-2", denom: "uatom", name: "ATOM", decimals: 3 }]) }, "dev");
+    const c = loadConfig(
+      { ...base, GATEWAY_ASSETS: JSON.stringify([{ network: "cosmos:Devnet-2", denom: "uatom", name: "ATOM", decimals: 3 }]) },
+      "dev",
+    );
     expect(c.assets.filter((a) => a.denom === "uatom")).toMatchObject([{ name: "ATOM", decimals: 3 }]);
   });
 
@@ -45,22 +57,42 @@ describe("GATEWAY_ASSETS", () => {
     expect(text).toMatch(/GATEWAY_ASSETS\.2: uosmo on cosmos:Devnet-2 is listed twice/);
     expect(text).toMatch(/GATEWAY_ASSETS\.3: uneutaro on cosmos:Neutaro-1 is the primary asset/);
     expect(problems({ GATEWAY_ASSETS: "[{" })).toMatch(/GATEWAY_ASSETS: not JSON/);
-    expect(problems({ GATEWAY_ASSETS: JSON.stringify([{ network: "cosmos:Devnet-2", denom: "uosmo", name: "OSMO", decimals: 19 }]) }))
-      .toMatch(/GATEWAY_ASSETS\.0\.decimals/);
+    expect(
+      problems({ GATEWAY_ASSETS: JSON.stringify([{ network: "cosmos:Devnet-2", denom: "uosmo", name: "OSMO", decimals: 19 }]) }),
+    ).toMatch(/GATEWAY_ASSETS\.0\.decimals/);
   });
 });
 
 describe("prices per asset", () => {
-  const c = loadConfig({ ...base, GATEWAY_ASSETS: JSON.stringify([{ network: "cosmos:Devnet-2", denom: "uatom", name: "ATOM", decimals: 3 }]) }, "dev");
+  const c = loadConfig(
+    { ...base, GATEWAY_ASSETS: JSON.stringify([{ network: "cosmos:Devnet-2", denom: "uatom", name: "ATOM", decimals: 3 }]) },
+    "dev",
+  );
   const facts = (path: string, ce: Record<string, string> = {}) =>
-    ({ method: "GET", path, pathWithQuery: path, headers: {}, contextExtensions: ce, host: "h", scheme: "http", sourceAddress: "1.2.3.4" }) as never;
+    ({
+      method: "GET",
+      path,
+      pathWithQuery: path,
+      headers: {},
+      contextExtensions: ce,
+      host: "h",
+      scheme: "http",
+      sourceAddress: "1.2.3.4",
+    }) as never;
 
   it("a routes file `prices` entry is parsed in the asset's decimals, the primary first", () => {
-    const rules = parseRoutesYaml(`routes:\n  - { pattern: /a, price: "0.5", prices: { uatom: "1.25" } }\n  - { pattern: /b, prices: { uatom: "2" } }\n`, "f", c.assets);
+    const rules = parseRoutesYaml(
+      `routes:\n  - { pattern: /a, price: "0.5", prices: { uatom: "1.25" } }\n  - { pattern: /b, prices: { uatom: "2" } }\n`,
+      "f",
+      c.assets,
+    );
     const list = { routes: () => rules, defaultPriceMicro: 1n, assets: c.assets };
     expect(resolvePrice(facts("/a"), list)).toMatchObject({
       priceMicro: 500_000n,
-      prices: [{ network: "cosmos:Neutaro-1", denom: "uneutaro", amountMicro: 500_000n }, { network: "cosmos:Devnet-2", denom: "uatom", amountMicro: 1250n }],
+      prices: [
+        { network: "cosmos:Neutaro-1", denom: "uneutaro", amountMicro: 500_000n },
+        { network: "cosmos:Devnet-2", denom: "uatom", amountMicro: 1250n },
+      ],
     });
     expect(resolvePrice(facts("/b"), list)).toMatchObject({ priceMicro: 2000n, prices: [{ denom: "uatom", amountMicro: 2000n }] });
   });
@@ -68,7 +100,11 @@ describe("prices per asset", () => {
   it("unknown denoms, too many decimals and zero prices in `prices` are refused", () => {
     const err = (() => {
       try {
-        parseRoutesYaml(`routes:\n  - { pattern: /a, prices: { uosmo: "1", uatom: "0.0001" } }\n  - { pattern: /b, prices: { uatom: "0" } }\n`, "f", c.assets);
+        parseRoutesYaml(
+          `routes:\n  - { pattern: /a, prices: { uosmo: "1", uatom: "0.0001" } }\n  - { pattern: /b, prices: { uatom: "0" } }\n`,
+          "f",
+          c.assets,
+        );
       } catch (e) {
         return e;
       }
@@ -84,7 +120,12 @@ describe("prices per asset", () => {
   it("context_extensions price.<denom> prices that asset; `price` stays the primary; an unknown denom is an operator error", () => {
     const list = { routes: () => [], defaultPriceMicro: 1n, assets: c.assets };
     expect(resolvePrice(facts("/x", { price: "0.001", "price.uatom": "0.5" }), list)).toMatchObject({
-      source: "context_extensions", priceMicro: 1000n, prices: [{ denom: "uneutaro", amountMicro: 1000n }, { denom: "uatom", amountMicro: 500n }],
+      source: "context_extensions",
+      priceMicro: 1000n,
+      prices: [
+        { denom: "uneutaro", amountMicro: 1000n },
+        { denom: "uatom", amountMicro: 500n },
+      ],
     });
     expect(resolvePrice(facts("/x", { "price.uatom": "0.5" }), list)).toMatchObject({ priceMicro: 500n, prices: [{ denom: "uatom" }] });
     expect(() => resolvePrice(facts("/x", { "price.ufoo": "1" }), list)).toThrow(PriceConfigError);

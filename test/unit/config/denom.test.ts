@@ -9,7 +9,12 @@ const base = {
 
 describe("GATEWAY_DENOM", () => {
   it("accepts native and IBC denoms (Cosmos SDK denom syntax, uppercase hash)", () => {
-    for (const denom of ["uneutaro", "uatom", "ibc/27394FB092D2ECCD56123C74F36E4C1F926001CEADA9CA97EA622B25F41E5EB2", "factory/neutaro1abc/ufoo"]) {
+    for (const denom of [
+      "uneutaro",
+      "uatom",
+      "ibc/27394FB092D2ECCD56123C74F36E4C1F926001CEADA9CA97EA622B25F41E5EB2",
+      "factory/neutaro1abc/ufoo",
+    ]) {
       expect(loadConfig({ ...base, GATEWAY_DENOM: denom }, "production").denom).toBe(denom);
     }
   });

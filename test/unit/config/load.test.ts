@@ -27,10 +27,22 @@ describe("loadConfig", () => {
   it("a complete production environment gives the documented defaults", () => {
     const c = loadConfig(env(), "production");
     expect(c).toMatchObject({
-      mode: "production", grpcPort: 9191, httpPort: 4020, paymentAddress: ADDRESS,
-      rpcUrls: ["https://rpc2.neutaro.io:443"], chainId: "Neutaro-1", network: "cosmos:Neutaro-1", denom: "uneutaro",
-      defaultPriceMicro: 1_000n, routes: [], minConfirmations: 1, invoiceTtlSeconds: 300, prepaidEnabled: true,
-      invoiceSecret: INVOICE_SECRET, jwtSecret: JWT_SECRET, generatedSecrets: [],
+      mode: "production",
+      grpcPort: 9191,
+      httpPort: 4020,
+      paymentAddress: ADDRESS,
+      rpcUrls: ["https://rpc2.neutaro.io:443"],
+      chainId: "Neutaro-1",
+      network: "cosmos:Neutaro-1",
+      denom: "uneutaro",
+      defaultPriceMicro: 1_000n,
+      routes: [],
+      minConfirmations: 1,
+      invoiceTtlSeconds: 300,
+      prepaidEnabled: true,
+      invoiceSecret: INVOICE_SECRET,
+      jwtSecret: JWT_SECRET,
+      generatedSecrets: [],
     });
     expect(Object.isFrozen(c)).toBe(true);
   });
@@ -111,11 +123,17 @@ describe("loadConfig", () => {
 
   it("GATEWAY_ROUTES is compiled into the config", () => {
     const c = loadConfig(env({ GATEWAY_ROUTES: "GET /api/*=0.01,/free/*=0" }), "production");
-    expect(c.routes.map((r) => [r.id, r.priceMicro])).toEqual([["GET /api/*", 10_000n], ["/free/*", 0n]]);
+    expect(c.routes.map((r) => [r.id, r.priceMicro])).toEqual([
+      ["GET /api/*", 10_000n],
+      ["/free/*", 0n],
+    ]);
   });
 
   it("numbers and booleans are coerced from their strings", () => {
-    const c = loadConfig(env({ GATEWAY_GRPC_PORT: "19191", GATEWAY_MIN_CONFIRMATIONS: "3", GATEWAY_PREPAID: "false", GATEWAY_INVOICE_TTL: "600" }), "production");
+    const c = loadConfig(
+      env({ GATEWAY_GRPC_PORT: "19191", GATEWAY_MIN_CONFIRMATIONS: "3", GATEWAY_PREPAID: "false", GATEWAY_INVOICE_TTL: "600" }),
+      "production",
+    );
     expect(c).toMatchObject({ grpcPort: 19191, minConfirmations: 3, prepaidEnabled: false, invoiceTtlSeconds: 600 });
   });
 
@@ -144,12 +162,17 @@ describe("loadConfig", () => {
 
   it("command settings go through the schema: defaults, and a non-number is a problem, never NaN", () => {
     expect(loadConfig(env(), "production")).toMatchObject({ shutdownGraceMs: 10_000, devnet: { port: 26657, blockTimeMs: 500 } });
-    expect(loadConfig(env({ GATEWAY_SHUTDOWN_GRACE_MS: "2500", GATEWAY_DEVNET_PORT: "0", GATEWAY_DEVNET_BLOCK_MS: "0" }), "dev"))
-      .toMatchObject({ shutdownGraceMs: 2500, devnet: { port: 0, blockTimeMs: 0 } });
+    expect(
+      loadConfig(env({ GATEWAY_SHUTDOWN_GRACE_MS: "2500", GATEWAY_DEVNET_PORT: "0", GATEWAY_DEVNET_BLOCK_MS: "0" }), "dev"),
+    ).toMatchObject({ shutdownGraceMs: 2500, devnet: { port: 0, blockTimeMs: 0 } });
     const problems = problemsOf(() =>
       loadConfig(env({ GATEWAY_SHUTDOWN_GRACE_MS: "ten seconds", GATEWAY_DEVNET_PORT: "70000", GATEWAY_DEVNET_BLOCK_MS: "fast" }), "dev"),
     );
-    expect(problems.map((p) => p.split(":")[0]).sort()).toEqual(["GATEWAY_DEVNET_BLOCK_MS", "GATEWAY_DEVNET_PORT", "GATEWAY_SHUTDOWN_GRACE_MS"]);
+    expect(problems.map((p) => p.split(":")[0]).sort()).toEqual([
+      "GATEWAY_DEVNET_BLOCK_MS",
+      "GATEWAY_DEVNET_PORT",
+      "GATEWAY_SHUTDOWN_GRACE_MS",
+    ]);
   });
 
   it("a broken GATEWAY_ROUTES does not hide the routes file's own problems", () => {
@@ -157,7 +180,9 @@ describe("loadConfig", () => {
     try {
       const file = join(dir, "routes.yaml");
       writeFileSync(file, "routes:\n  - pattern: /file/*\n    price: lots\n");
-      const problems = problemsOf(() => loadConfig(env({ GATEWAY_ROUTES: "/env/*=cheap", GATEWAY_ROUTES_FILE: file }), "production")).join("\n");
+      const problems = problemsOf(() => loadConfig(env({ GATEWAY_ROUTES: "/env/*=cheap", GATEWAY_ROUTES_FILE: file }), "production")).join(
+        "\n",
+      );
       expect(problems).toMatch(/\/env\/\*/);
       expect(problems).toMatch(/lots/);
     } finally {
@@ -175,9 +200,14 @@ describe("money path settings", () => {
   });
 
   it("are read from GATEWAY_CHECK_DEADLINE_MS, GATEWAY_DB_QUEUE_MAX, GATEWAY_DB_BATCH_WINDOW_MS, GATEWAY_DB_BATCH_MAX", () => {
-    const c = loadConfig(env({ GATEWAY_CHECK_DEADLINE_MS: "900", GATEWAY_DB_QUEUE_MAX: "50", GATEWAY_DB_BATCH_WINDOW_MS: "0", GATEWAY_DB_BATCH_MAX: "32" }), "production");
+    const c = loadConfig(
+      env({ GATEWAY_CHECK_DEADLINE_MS: "900", GATEWAY_DB_QUEUE_MAX: "50", GATEWAY_DB_BATCH_WINDOW_MS: "0", GATEWAY_DB_BATCH_MAX: "32" }),
+      "production",
+    );
     expect([c.checkDeadlineMs, c.dbQueueMax, c.dbBatchWindowMs, c.dbBatchMax]).toEqual([900, 50, 0, 32]);
-    expect(problemsOf(() => loadConfig(env({ GATEWAY_CHECK_DEADLINE_MS: "10" }), "production")).join(" ")).toMatch(/GATEWAY_CHECK_DEADLINE_MS/);
+    expect(problemsOf(() => loadConfig(env({ GATEWAY_CHECK_DEADLINE_MS: "10" }), "production")).join(" ")).toMatch(
+      /GATEWAY_CHECK_DEADLINE_MS/,
+    );
   });
 });
 
@@ -189,7 +219,10 @@ describe("usage rollup and retention settings", () => {
 
   it("are read from GATEWAY_LEDGER_ROLLUPS, _ROLLUP_MS, GATEWAY_USAGE_RETENTION, _MAINTENANCE_MS; retention ≥ refund window", () => {
     const set = {
-      GATEWAY_LEDGER_ROLLUPS: "false", GATEWAY_LEDGER_ROLLUP_MS: "0", GATEWAY_USAGE_RETENTION: "30", GATEWAY_USAGE_MAINTENANCE_MS: "0",
+      GATEWAY_LEDGER_ROLLUPS: "false",
+      GATEWAY_LEDGER_ROLLUP_MS: "0",
+      GATEWAY_USAGE_RETENTION: "30",
+      GATEWAY_USAGE_MAINTENANCE_MS: "0",
     };
     const c = loadConfig(env(set), "production");
     expect([c.ledgerRollups, c.ledgerRollupMs, c.usageRetentionDays, c.usageMaintenanceMs]).toEqual([false, 0, 30, 0]);
@@ -197,8 +230,9 @@ describe("usage rollup and retention settings", () => {
       const problems = problemsOf(() => loadConfig(env({ GATEWAY_LEDGER_ROLLUP_MS: bad }), "production"));
       expect(problems.join(" ")).toMatch(/GATEWAY_LEDGER_ROLLUP_MS/);
     }
-    expect(problemsOf(() => loadConfig(env({ GATEWAY_USAGE_RETENTION: "1", GATEWAY_REFUND_WINDOW: "172800" }), "production")).join(" "))
-      .toMatch(/GATEWAY_USAGE_RETENTION .* GATEWAY_REFUND_WINDOW/);
+    expect(
+      problemsOf(() => loadConfig(env({ GATEWAY_USAGE_RETENTION: "1", GATEWAY_REFUND_WINDOW: "172800" }), "production")).join(" "),
+    ).toMatch(/GATEWAY_USAGE_RETENTION .* GATEWAY_REFUND_WINDOW/);
     expect(problemsOf(() => loadConfig(env({ GATEWAY_USAGE_RETENTION: "0" }), "production")).join(" ")).toMatch(/GATEWAY_USAGE_RETENTION/);
   });
 });

@@ -19,7 +19,10 @@ describe("routes file offers", () => {
   - { id: b, pattern: /b/*, price: "0.001", bundles: [{ uses: 5, price: "0.004" }], scope: api }
   - { id: c, pattern: /c/*, price: "0.001" }
 `);
-    expect(rules[0]!.bundles).toEqual([{ uses: 100, priceMicro: 90_000n }, { uses: 1000, priceMicro: 800_000n }]);
+    expect(rules[0]!.bundles).toEqual([
+      { uses: 100, priceMicro: 90_000n },
+      { uses: 1000, priceMicro: 800_000n },
+    ]);
     expect(rules[1]!.bundles).toEqual([{ uses: 5, priceMicro: 4_000n }]);
     expect(rules[1]!.passes).toEqual([{ seconds: 3600, priceMicro: 1_000_000n }]);
     expect(rules[2]).not.toHaveProperty("scope");
@@ -55,7 +58,9 @@ describe("GATEWAY_PASS_KEYS", () => {
     const b = parsePassKeys(undefined, "x".repeat(40), problems);
     expect(a.signing.kid).toBe("inv1");
     expect(Buffer.from(a.signing.secret).equals(Buffer.from(b.signing.secret))).toBe(true);
-    expect(Buffer.from(parsePassKeys(undefined, "y".repeat(40), problems).signing.secret).equals(Buffer.from(a.signing.secret))).toBe(false);
+    expect(Buffer.from(parsePassKeys(undefined, "y".repeat(40), problems).signing.secret).equals(Buffer.from(a.signing.secret))).toBe(
+      false,
+    );
   });
 
   it("short secrets, bad ids and duplicates are reported without echoing secrets", () => {

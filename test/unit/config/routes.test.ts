@@ -47,7 +47,7 @@ describe("compileGlob", () => {
     expect(m("/x/api/data")).toBe(false);
   });
 
-  it("a pattern with regex metacharacters \"/v1/a.b(c)+\" matches only itself", () => {
+  it('a pattern with regex metacharacters "/v1/a.b(c)+" matches only itself', () => {
     const m = compileGlob("/v1/a.b(c)+");
     expect(m("/v1/a.b(c)+")).toBe(true);
     expect(m("/v1/axb(c)+")).toBe(false);
@@ -56,7 +56,7 @@ describe("compileGlob", () => {
     expect(m("/v1/a.b(c)(c)")).toBe(false);
   });
 
-  it("\"/api/[x]\" is a literal bracket, not a character class", () => {
+  it('"/api/[x]" is a literal bracket, not a character class', () => {
     const m = compileGlob("/api/[x]");
     expect(m("/api/[x]")).toBe(true);
     expect(m("/api/x")).toBe(false);
@@ -138,7 +138,7 @@ describe("parseRoutesEnv (ClawPurse format)", () => {
     expect(problemsOf(() => parseRoutesEnv(`${long}=1`))[0]).toContain("1-64 printable ASCII");
   });
 
-  it("the pattern \"*\" alone is accepted as a catch-all", () => {
+  it('the pattern "*" alone is accepted as a catch-all', () => {
     const [rule] = parseRoutesEnv("*=0.002");
     expect(rule!.matches("/anything/at/all")).toBe(true);
   });
@@ -191,7 +191,8 @@ routes:
 
   it("collects problems of every entry and names each by id or pattern", () => {
     const problems = problemsOf(() =>
-      parseRoutesYaml(`
+      parseRoutesYaml(
+        `
 routes:
   - id: seven
     pattern: /a
@@ -203,7 +204,9 @@ routes:
   - id: fine
     pattern: /d
     price: "1"
-`, "routes.yaml"),
+`,
+        "routes.yaml",
+      ),
     );
     expect(problems).toHaveLength(3);
     expect(problems[0]).toMatch(/^routes\.yaml routes\[0\] \(seven\): .*more than 6 decimals/);

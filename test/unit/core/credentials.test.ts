@@ -14,15 +14,24 @@ describe("parseCredentials", () => {
 
   it("X-Client-Id with X-Client-Key gives the id and the key's sha256", () => {
     expect(parseCredentials({ "x-client-id": CLIENT_ID, "x-client-key": KEY })).toEqual({
-      kind: "credentials", clientId: CLIENT_ID, keyHash: sha256(KEY), viaAuthorization: false,
+      kind: "credentials",
+      clientId: CLIENT_ID,
+      keyHash: sha256(KEY),
+      viaAuthorization: false,
     });
   });
 
   it("Authorization: Bearer <key> works in place of X-Client-Key and says so", () => {
     expect(parseCredentials({ "x-client-id": CLIENT_ID, authorization: `Bearer ${KEY}` })).toEqual({
-      kind: "credentials", clientId: CLIENT_ID, keyHash: sha256(KEY), viaAuthorization: true,
+      kind: "credentials",
+      clientId: CLIENT_ID,
+      keyHash: sha256(KEY),
+      viaAuthorization: true,
     });
-    expect(parseCredentials({ "x-client-id": CLIENT_ID, authorization: `bearer   ${KEY}` })).toMatchObject({ kind: "credentials", keyHash: sha256(KEY) });
+    expect(parseCredentials({ "x-client-id": CLIENT_ID, authorization: `bearer   ${KEY}` })).toMatchObject({
+      kind: "credentials",
+      keyHash: sha256(KEY),
+    });
   });
 
   it("X-Client-Key takes precedence over a bearer token", () => {
@@ -37,11 +46,17 @@ describe("parseCredentials", () => {
   });
 
   it.each(["", "client id with spaces", "c".repeat(65), "client/../admin", "клиент"])("a malformed client id %j is invalid", (id) => {
-    expect(parseCredentials({ "x-client-id": id, "x-client-key": KEY })).toMatchObject({ kind: "invalid", message: expect.stringMatching(/X-Client-Id/) });
+    expect(parseCredentials({ "x-client-id": id, "x-client-key": KEY })).toMatchObject({
+      kind: "invalid",
+      message: expect.stringMatching(/X-Client-Id/),
+    });
   });
 
   it.each(["short", "", "k".repeat(129), "key with spaces in it!!", "k_ünïcødé_key_value_123"])("a malformed key %j is invalid", (key) => {
-    expect(parseCredentials({ "x-client-id": CLIENT_ID, "x-client-key": key })).toMatchObject({ kind: "invalid", message: "client key is malformed" });
+    expect(parseCredentials({ "x-client-id": CLIENT_ID, "x-client-key": key })).toMatchObject({
+      kind: "invalid",
+      message: "client key is malformed",
+    });
   });
 });
 

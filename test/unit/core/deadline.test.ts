@@ -41,9 +41,18 @@ describe("gate with GATEWAY_CHECK_DEADLINE_MS", () => {
     const deps: CoreDeps = {
       terms: { payTo: PAY_TO, denom: DENOM, network: NETWORK, currency: "NTMPI", prepaidEnabled: true, publicUrl: "" },
       prices: { routes: () => rules, defaultPriceMicro: 1_000n },
-      codec: new InvoiceCodec(INVOICE_SECRET, PAY_TO, DENOM, CHAIN_ID), chain: new FakeChain(), store,
-      invoiceTtlSeconds: 300, minConfirmations: 1, prepaidEnabled: true, lastKnownHeight: () => 1,
-      clock: () => 0, newId: () => "dec-1", nonce: () => "n000000000001", events: noEvents, checkDeadlineMs: 1_500,
+      codec: new InvoiceCodec(INVOICE_SECRET, PAY_TO, DENOM, CHAIN_ID),
+      chain: new FakeChain(),
+      store,
+      invoiceTtlSeconds: 300,
+      minConfirmations: 1,
+      prepaidEnabled: true,
+      lastKnownHeight: () => 1,
+      clock: () => 0,
+      newId: () => "dec-1",
+      nonce: () => "n000000000001",
+      events: noEvents,
+      checkDeadlineMs: 1_500,
     };
     const before = Date.now();
     await createGate(deps).decide(facts({ headers: { "x-client-id": "c_abc", "x-client-key": "k_0123456789abcdef" } }));

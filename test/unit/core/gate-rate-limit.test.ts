@@ -23,9 +23,17 @@ function build() {
   const deps: CoreDeps = {
     terms: { payTo: PAY_TO, denom: DENOM, network: NETWORK, currency: "NTMPI", prepaidEnabled: true, publicUrl: "" },
     prices: { routes: () => rules, defaultPriceMicro: 1_000n },
-    codec, chain, store, invoiceTtlSeconds: 300, minConfirmations: 1, prepaidEnabled: true,
-    lastKnownHeight: () => chain.height, clock: () => now, newId: () => `dec-${++seq}`,
-    nonce: () => `n${String(++seq).padStart(11, "0")}`, events: noEvents,
+    codec,
+    chain,
+    store,
+    invoiceTtlSeconds: 300,
+    minConfirmations: 1,
+    prepaidEnabled: true,
+    lastKnownHeight: () => chain.height,
+    clock: () => now,
+    newId: () => `dec-${++seq}`,
+    nonce: () => `n${String(++seq).padStart(11, "0")}`,
+    events: noEvents,
     chainLookupLimiter: createRateLimiter({ refillPerSecond: 1, capacity: 2, clock: () => now }),
   };
   return { gate: createGate(deps), store, chain, codec, advance: (ms: number) => void (now += ms) };

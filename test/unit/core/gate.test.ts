@@ -27,8 +27,12 @@ function build(over: Partial<CoreDeps> = {}) {
   const deps: CoreDeps = {
     terms: { payTo: PAY_TO, denom: DENOM, network: NETWORK, currency: "NTMPI", prepaidEnabled: true, publicUrl: "" },
     prices: { routes: () => rules, defaultPriceMicro: 2_000n },
-    codec, chain, store,
-    invoiceTtlSeconds: 300, minConfirmations: 1, prepaidEnabled: true,
+    codec,
+    chain,
+    store,
+    invoiceTtlSeconds: 300,
+    minConfirmations: 1,
+    prepaidEnabled: true,
     lastKnownHeight: () => chain.height,
     clock: () => now,
     newId: () => `dec-${++seq}`,
@@ -68,7 +72,10 @@ async function invoiceFor(env: Env, f: RequestFacts = facts()): Promise<Invoice>
 /** Pays `inv` on chain: MsgSend PAYER → PAY_TO with the invoice id as memo, included at the head + 1. */
 function pay(env: Env, inv: Invoice, amountMicro = inv.amountMicro, seed = 7, over: Partial<ChainTx> = {}): ChainTx {
   return env.chain.include({
-    hash: txHash(seed), height: env.chain.height + 1, code: 0, memo: inv.id,
+    hash: txHash(seed),
+    height: env.chain.height + 1,
+    code: 0,
+    memo: inv.id,
     transfers: [feeTransfer(), { sender: PAYER, recipient: PAY_TO, denom: DENOM, amountMicro }],
     ...over,
   });
@@ -86,7 +93,13 @@ describe("gate: payment required", () => {
   it("a request without proof gets 402 PAYMENT_REQUIRED with an invoice bound to route, method and price", async () => {
     const env = build();
     const d = asDeny(await env.gate.decide(facts({ path: "/api/data" })));
-    expect(d).toMatchObject({ status: 402, reason: "PAYMENT_REQUIRED", outcome: "payment_required", method: "none", routeId: "GET /api/*" });
+    expect(d).toMatchObject({
+      status: 402,
+      reason: "PAYMENT_REQUIRED",
+      outcome: "payment_required",
+      method: "none",
+      routeId: "GET /api/*",
+    });
     expect(d.headers["payment-required"]).toBeDefined();
     const inv = env.codec.verify((d.body["payment"] as { invoiceId: string }).invoiceId);
     expect(inv).toMatchObject({ amountMicro: 1_000n, method: "GET", routeId: "GET /api/*", expiresAt: START_MS / 1000 + 300, uses: 1 });
@@ -100,7 +113,7 @@ describe("gate: payment required", () => {
     expect(Object.values(env.chain.calls).reduce((a, b) => a + b)).toBe(0);
   });
 
-  it("unmatched paths pay the default price under route id \"default\"", async () => {
+  it('unmatched paths pay the default price under route id "default"', async () => {
     const env = build();
     const d = asDeny(await env.gate.decide(facts({ path: "/v2/other" })));
     expect(d.routeId).toBe("default");
@@ -121,14 +134,25 @@ describe("gate: payment required", () => {
 });
 
 describe("gate: free routes", () => {
-  it("a free route is allowed as \"free\" and proof and credential headers are stripped", async () => {
+  it('a free route is allowed as "free" and proof and credential headers are stripped', async () => {
     const env = build();
-    const headers = { "x-payment-proof": txHash(1), "x-client-id": "c_abc", "x-client-key": "k_0123456789abcdef", accept: "application/json" };
+    const headers = {
+      "x-payment-proof": txHash(1),
+      "x-client-id": "c_abc",
+      "x-client-key": "k_0123456789abcdef",
+      accept: "application/json",
+    };
     const d = asAllow(await env.gate.decide(withHeaders(headers, { path: "/health" })));
     expect(d).toMatchObject({ method: "free", routeId: "/health", priceMicro: 0n });
     expect([...d.headersToRemove].sort()).toEqual(["x-client-id", "x-client-key", "x-payment-proof"]);
     expectFullUpstreamSet(d);
-    expect(d.upstreamHeaders).toMatchObject({ "x-gate402-paid-by": "free", "x-gate402-amount-micro": "0", "x-gate402-payer": "", "x-gate402-client-id": "", "x-gate402-tx-hash": "" });
+    expect(d.upstreamHeaders).toMatchObject({
+      "x-gate402-paid-by": "free",
+      "x-gate402-amount-micro": "0",
+      "x-gate402-payer": "",
+      "x-gate402-client-id": "",
+      "x-gate402-tx-hash": "",
+    });
     expect(env.store.calls).toBe(0);
   });
 
@@ -137,11 +161,18 @@ describe("gate: free routes", () => {
   // same request on a paid route has it removed (docs/design.md: credential headers are removed before upstream).
   it("on a free route a prepaid key sent as a bearer token next to X-Client-Id does not reach upstream", async () => {
     const env = build();
-    const d = asAllow(await env.gate.decide(withHeaders({ "x-client-id": "c_Qm9b3VtZXJzLTAx", authorization: "Bearer k_vN3q8Zl0Yx2mW7cR5tB1uE9sH4gJ6aK0dF2pL8iO3nM" }, { path: "/health" })));
+    const d = asAllow(
+      await env.gate.decide(
+        withHeaders(
+          { "x-client-id": "c_Qm9b3VtZXJzLTAx", authorization: "Bearer k_vN3q8Zl0Yx2mW7cR5tB1uE9sH4gJ6aK0dF2pL8iO3nM" },
+          { path: "/health" },
+        ),
+      ),
+    );
     expect(d.headersToRemove).toContain("authorization");
   });
 
-  it("context_extensions free:\"true\" allows a route the table prices", async () => {
+  it('context_extensions free:"true" allows a route the table prices', async () => {
     const env = build();
     const d = asAllow(await env.gate.decide(facts({ path: "/api/premium/x", contextExtensions: { free: "true" } })));
     expect(d).toMatchObject({ method: "free", priceMicro: 0n });
@@ -155,16 +186,28 @@ describe("gate: pay per request", () => {
     const tx = pay(env, inv);
     const d = asAllow(await env.gate.decide(withHeaders({ "x-payment-proof": `${inv.id}:${tx.hash.toLowerCase()}` })));
     expect(d).toMatchObject({ method: "invoice", routeId: "GET /api/*", priceMicro: 1_000n });
-    expect(decode(d.responseHeaders["payment-response"])).toStrictEqual({ success: true, transaction: tx.hash, network: NETWORK, payer: PAYER });
+    expect(decode(d.responseHeaders["payment-response"])).toStrictEqual({
+      success: true,
+      transaction: tx.hash,
+      network: NETWORK,
+      payer: PAYER,
+    });
     expect(d.responseHeaders).not.toHaveProperty("x-payment-response");
     expect(d.headersToRemove).toEqual(["x-payment-proof"]);
     expectFullUpstreamSet(d);
     expect(d.upstreamHeaders).toMatchObject({
-      "x-gate402-decision-id": d.decisionId, "x-gate402-paid-by": "invoice", "x-gate402-route": "GET /api/*",
-      "x-gate402-amount-micro": "1000", "x-gate402-payer": PAYER, "x-gate402-tx-hash": tx.hash, "x-gate402-client-id": "",
+      "x-gate402-decision-id": d.decisionId,
+      "x-gate402-paid-by": "invoice",
+      "x-gate402-route": "GET /api/*",
+      "x-gate402-amount-micro": "1000",
+      "x-gate402-payer": PAYER,
+      "x-gate402-tx-hash": tx.hash,
+      "x-gate402-client-id": "",
     });
     expect(env.store.redemptions.get(inv.id)).toMatchObject({ txHash: tx.hash, usesLeft: 0, paidMicro: 1_000n });
-    expect(env.events.filter((x) => x.type === "revenue").map((x) => x.e)).toEqual([{ routeId: "GET /api/*", method: "invoice", amountMicro: 1_000n }]);
+    expect(env.events.filter((x) => x.type === "revenue").map((x) => x.e)).toEqual([
+      { routeId: "GET /api/*", method: "invoice", amountMicro: 1_000n },
+    ]);
   });
 
   it("an invoice-only proof finds the payment by scanning credits to payTo", async () => {
@@ -188,7 +231,9 @@ describe("gate: pay per request", () => {
     const env = build();
     const inv = await invoiceFor(env);
     const tx = pay(env, inv);
-    const header = Buffer.from(JSON.stringify({ x402Version: 1, scheme: "exact", network: NETWORK, payload: { txHash: tx.hash, invoiceId: inv.id } })).toString("base64");
+    const header = Buffer.from(
+      JSON.stringify({ x402Version: 1, scheme: "exact", network: NETWORK, payload: { txHash: tx.hash, invoiceId: inv.id } }),
+    ).toString("base64");
     const d = asAllow(await env.gate.decide(withHeaders({ "x-payment": header })));
     expect(d.responseHeaders["x-payment-response"]).toBe(d.responseHeaders["payment-response"]);
     expect(decode(d.responseHeaders["x-payment-response"])).toMatchObject({ success: true, transaction: tx.hash });
@@ -199,7 +244,9 @@ describe("gate: pay per request", () => {
     const env = build();
     const inv = await invoiceFor(env);
     const tx = pay(env, inv);
-    const header = Buffer.from(JSON.stringify({ x402Version: 2, accepted: { scheme: "exact", network: NETWORK }, payload: { txHash: tx.hash, invoiceId: inv.id } })).toString("base64");
+    const header = Buffer.from(
+      JSON.stringify({ x402Version: 2, accepted: { scheme: "exact", network: NETWORK }, payload: { txHash: tx.hash, invoiceId: inv.id } }),
+    ).toString("base64");
     const d = asAllow(await env.gate.decide(withHeaders({ "payment-signature": header })));
     expect(Object.keys(d.responseHeaders)).toEqual(["payment-response"]);
   });
@@ -229,7 +276,9 @@ describe("gate: pay per request", () => {
     const env = build();
     const inv = await invoiceFor(env);
     const tx = pay(env, inv);
-    const all = await Promise.all(Array.from({ length: 20 }, () => env.gate.decide(withHeaders({ "x-payment-proof": `${inv.id}:${tx.hash}` }))));
+    const all = await Promise.all(
+      Array.from({ length: 20 }, () => env.gate.decide(withHeaders({ "x-payment-proof": `${inv.id}:${tx.hash}` }))),
+    );
     expect(all.filter((d) => d.kind === "allow")).toHaveLength(1);
     expect(all.filter((d) => d.kind === "deny" && d.reason === "PROOF_ALREADY_USED")).toHaveLength(19);
   });
@@ -247,7 +296,9 @@ describe("gate: pay per request", () => {
     const env = build();
     const inv = await invoiceFor(env, facts({ path: "/api/premium/x" }));
     const tx = pay(env, inv);
-    const d = asDeny(await env.gate.decide(withHeaders({ "x-payment-proof": `${inv.id}:${tx.hash}` }, { method: "POST", path: "/api/premium/x" })));
+    const d = asDeny(
+      await env.gate.decide(withHeaders({ "x-payment-proof": `${inv.id}:${tx.hash}` }, { method: "POST", path: "/api/premium/x" })),
+    );
     expect(d.reason).toBe("WRONG_RESOURCE");
   });
 
@@ -255,7 +306,10 @@ describe("gate: pay per request", () => {
     const env = build();
     const inv = await invoiceFor(env);
     const tx = pay(env, inv, 999n);
-    expect(asDeny(await env.gate.decide(withHeaders({ "x-payment-proof": `${inv.id}:${tx.hash}` })))).toMatchObject({ status: 402, reason: "INSUFFICIENT_AMOUNT" });
+    expect(asDeny(await env.gate.decide(withHeaders({ "x-payment-proof": `${inv.id}:${tx.hash}` })))).toMatchObject({
+      status: 402,
+      reason: "INSUFFICIENT_AMOUNT",
+    });
     expect(env.store.redemptions.size).toBe(0);
   });
 
@@ -293,14 +347,26 @@ describe("gate: pay per request", () => {
     env.advance(400_000);
     const tx = pay(env, inv, inv.amountMicro, 7);
     env.chain.blockTimes.set(tx.height, new Date(env.now() - 5_000));
-    expect(asDeny(await env.gate.decide(withHeaders({ "x-payment-proof": `${inv.id}:${tx.hash}` })))).toMatchObject({ reason: "INVOICE_EXPIRED" });
+    expect(asDeny(await env.gate.decide(withHeaders({ "x-payment-proof": `${inv.id}:${tx.hash}` })))).toMatchObject({
+      reason: "INVOICE_EXPIRED",
+    });
   });
 
   it("a payment included after expiry but presented within the late grace buys exactly one request", async () => {
     // The route sells a bundle of 3, so the invoice below is one the gateway could have issued.
-    const bundled = parseRoutesYaml('routes:\n  - { id: "GET /api/*", method: GET, pattern: "/api/*", price: "0.001", bundles: "3=0.001" }\n');
+    const bundled = parseRoutesYaml(
+      'routes:\n  - { id: "GET /api/*", method: GET, pattern: "/api/*", price: "0.001", bundles: "3=0.001" }\n',
+    );
     const env = build({ lateGraceSeconds: 3600, prices: { routes: () => bundled, defaultPriceMicro: 2_000n } });
-    const inv = env.codec.issue({ amountMicro: 1_000n, method: "GET", routeId: "GET /api/*", expiresAt: Math.floor(START_MS / 1000) + 300, issueHeight: 1, nonce: "late", uses: 3 });
+    const inv = env.codec.issue({
+      amountMicro: 1_000n,
+      method: "GET",
+      routeId: "GET /api/*",
+      expiresAt: Math.floor(START_MS / 1000) + 300,
+      issueHeight: 1,
+      nonce: "late",
+      uses: 3,
+    });
     env.advance(400_000);
     const tx = pay(env, inv, inv.amountMicro, 8);
     env.chain.blockTimes.set(tx.height, new Date(env.now() - 5_000));
@@ -315,7 +381,9 @@ describe("gate: pay per request", () => {
     const inv = await invoiceFor(env);
     const tx = pay(env, inv);
     await env.store.creditDeposit({ clientId: account.clientId, txHash: tx.hash, amountMicro: 1_000n, height: tx.height, sender: PAYER });
-    expect(asDeny(await env.gate.decide(withHeaders({ "x-payment-proof": `${inv.id}:${tx.hash}` })))).toMatchObject({ reason: "PROOF_ALREADY_USED" });
+    expect(asDeny(await env.gate.decide(withHeaders({ "x-payment-proof": `${inv.id}:${tx.hash}` })))).toMatchObject({
+      reason: "PROOF_ALREADY_USED",
+    });
   });
 
   it("with minConfirmations 3 a fresh payment is AWAITING_CONFIRMATION, then allowed two blocks later", async () => {
@@ -359,7 +427,13 @@ describe("gate: prepaid", () => {
   async function funded(env: Env, balanceMicro: bigint) {
     const created = await createPrepaidAccount(env.store);
     if (balanceMicro > 0n) {
-      await env.store.creditDeposit({ clientId: created.account.clientId, txHash: txHash(500), amountMicro: balanceMicro, height: 1_204_000, sender: PAYER });
+      await env.store.creditDeposit({
+        clientId: created.account.clientId,
+        txHash: txHash(500),
+        amountMicro: balanceMicro,
+        height: 1_204_000,
+        sender: PAYER,
+      });
     }
     return created;
   }
@@ -373,7 +447,12 @@ describe("gate: prepaid", () => {
     expect(d.responseHeaders).toMatchObject({ "x-prepaid-balance": "0.009000", "x-prepaid-balance-micro": "9000" });
     expect([...d.headersToRemove].sort()).toEqual(["x-client-id", "x-client-key"]);
     expectFullUpstreamSet(d);
-    expect(d.upstreamHeaders).toMatchObject({ "x-gate402-paid-by": "prepaid", "x-gate402-client-id": account.clientId, "x-gate402-payer": "", "x-gate402-tx-hash": "" });
+    expect(d.upstreamHeaders).toMatchObject({
+      "x-gate402-paid-by": "prepaid",
+      "x-gate402-client-id": account.clientId,
+      "x-gate402-payer": "",
+      "x-gate402-tx-hash": "",
+    });
   });
 
   it("Authorization: Bearer works as the key and is stripped before upstream", async () => {
@@ -389,7 +468,10 @@ describe("gate: prepaid", () => {
     const d = asDeny(await env.gate.decide(withHeaders({ "x-client-id": account.clientId, "x-client-key": clientKey })));
     expect(d).toMatchObject({ status: 402, reason: "INSUFFICIENT_BALANCE", method: "prepaid" });
     expect(d.body["prepaid"]).toMatchObject({
-      depositMemo: account.depositMemo, depositAddress: PAY_TO, balance: "0.000500", balanceMicro: "500",
+      depositMemo: account.depositMemo,
+      depositAddress: PAY_TO,
+      balance: "0.000500",
+      balanceMicro: "500",
       accountsUrl: "https://api.example.com/prepaid/accounts",
     });
     expect(env.codec.verify((d.body["payment"] as { invoiceId: string }).invoiceId)).not.toBeNull();
@@ -399,7 +481,9 @@ describe("gate: prepaid", () => {
   it("a wrong key is 401 INVALID_CLIENT_CREDENTIALS and nothing debited", async () => {
     const env = build();
     const { account } = await funded(env, 10_000n);
-    const d = asDeny(await env.gate.decide(withHeaders({ "x-client-id": account.clientId, "x-client-key": "k_wrongKeyOfTheRightShape0123" })));
+    const d = asDeny(
+      await env.gate.decide(withHeaders({ "x-client-id": account.clientId, "x-client-key": "k_wrongKeyOfTheRightShape0123" })),
+    );
     expect(d).toMatchObject({ status: 401, reason: "INVALID_CLIENT_CREDENTIALS", outcome: "denied" });
     expect(env.store.balanceOf(account.clientId)).toBe(10_000n);
   });
@@ -423,7 +507,9 @@ describe("gate: prepaid", () => {
   it("concurrent requests never overdraw: a balance for 3 calls allows exactly 3 of 10", async () => {
     const env = build();
     const { account, clientKey } = await funded(env, 3_000n);
-    const all = await Promise.all(Array.from({ length: 10 }, () => env.gate.decide(withHeaders({ "x-client-id": account.clientId, "x-client-key": clientKey }))));
+    const all = await Promise.all(
+      Array.from({ length: 10 }, () => env.gate.decide(withHeaders({ "x-client-id": account.clientId, "x-client-key": clientKey }))),
+    );
     expect(all.filter((d) => d.kind === "allow")).toHaveLength(3);
     expect(env.store.balanceOf(account.clientId)).toBe(0n);
   });
@@ -441,7 +527,11 @@ describe("gate: prepaid", () => {
     const { account, clientKey } = await funded(env, 10_000n);
     const inv = await invoiceFor(env);
     const tx = pay(env, inv);
-    const d = asAllow(await env.gate.decide(withHeaders({ "x-payment-proof": `${inv.id}:${tx.hash}`, "x-client-id": account.clientId, "x-client-key": clientKey })));
+    const d = asAllow(
+      await env.gate.decide(
+        withHeaders({ "x-payment-proof": `${inv.id}:${tx.hash}`, "x-client-id": account.clientId, "x-client-key": clientKey }),
+      ),
+    );
     expect(d.method).toBe("invoice");
     expect(env.store.balanceOf(account.clientId)).toBe(10_000n);
     expect([...d.headersToRemove].sort()).toEqual(["x-client-id", "x-client-key", "x-payment-proof"]);
@@ -462,19 +552,26 @@ describe("gate: malformed requests", () => {
     ["a method with a space", { method: "G T" }],
     ["an encoded slash", { path: "/api%2Fpremium/x", pathWithQuery: "/api%2Fpremium/x" }],
     ["an encoded question mark", { path: "/api/premium/x%3F", pathWithQuery: "/api/premium/x%3F" }],
-  ] as [string, Partial<RequestFacts>][])("%s is 400 INVALID_REQUEST without an invoice, and the core does not throw", async (_what, over) => {
-    const env = build();
-    const d = asDeny(await env.gate.decide(facts(over)));
-    expect(d).toMatchObject({ status: 400, reason: "INVALID_REQUEST" });
-    expect(d.body).not.toHaveProperty("payment");
-  });
+  ] as [string, Partial<RequestFacts>][])(
+    "%s is 400 INVALID_REQUEST without an invoice, and the core does not throw",
+    async (_what, over) => {
+      const env = build();
+      const d = asDeny(await env.gate.decide(facts(over)));
+      expect(d).toMatchObject({ status: 400, reason: "INVALID_REQUEST" });
+      expect(d.body).not.toHaveProperty("payment");
+    },
+  );
 
   it("an invoice for the cheap default never allows the priced alias /API/PREMIUM/x", async () => {
     const env = build();
     const cheap = await invoiceFor(env, facts({ path: "/other", pathWithQuery: "/other" }));
     expect(cheap.amountMicro).toBe(2_000n);
     const tx = pay(env, cheap);
-    const d = asDeny(await env.gate.decide(withHeaders({ "x-payment-proof": `${cheap.id}:${tx.hash}` }, { path: "/API/PREMIUM/x", pathWithQuery: "/API/PREMIUM/x" })));
+    const d = asDeny(
+      await env.gate.decide(
+        withHeaders({ "x-payment-proof": `${cheap.id}:${tx.hash}` }, { path: "/API/PREMIUM/x", pathWithQuery: "/API/PREMIUM/x" }),
+      ),
+    );
     expect(d.reason).toBe("WRONG_RESOURCE");
   });
 });

@@ -5,7 +5,15 @@ const SECRET = "unit-invoice-secret-0123456789abcdef0123456789";
 const PAY_TO = "neutaro1qqqsyqcyq5rqwzqfpg9scrgwpugpzysn6fx2cw";
 const IBC = "ibc/27394FB092D2ECCD56123C74F36E4C1F926001CEADA9CA97EA622B25F41E5EB2";
 const REMOTE = { chainId: "Devnet-2", payTo: "cosmos1remoteaddressxxxxxxxxxxxxxxxxxxxxxx", denom: "uatom" };
-const fields = { amountMicro: 2500n, method: "GET", routeId: "GET /api/*", expiresAt: 1_795_435_500, issueHeight: 7, nonce: "n0nce", uses: 1 };
+const fields = {
+  amountMicro: 2500n,
+  method: "GET",
+  routeId: "GET /api/*",
+  expiresAt: 1_795_435_500,
+  issueHeight: 7,
+  nonce: "n0nce",
+  uses: 1,
+};
 
 describe("invoices naming their asset", () => {
   const v1Only = new InvoiceCodec(SECRET, PAY_TO, "uneutaro", "Neutaro-1");

@@ -6,7 +6,16 @@ import { CHAIN_ID, DENOM, INVOICE_SECRET, OTHER, PAY_TO } from "../builders.js";
 const codec = new InvoiceCodec(INVOICE_SECRET, PAY_TO, DENOM, CHAIN_ID);
 
 function fields(over: Partial<InvoiceFields> = {}): InvoiceFields {
-  return { amountMicro: 1_000n, method: "GET", routeId: "GET /api/*", expiresAt: 1_795_435_500, issueHeight: 1_204_330, nonce: "Yq3x9LkP0aZ7", uses: 1, ...over };
+  return {
+    amountMicro: 1_000n,
+    method: "GET",
+    routeId: "GET /api/*",
+    expiresAt: 1_795_435_500,
+    issueHeight: 1_204_330,
+    nonce: "Yq3x9LkP0aZ7",
+    uses: 1,
+    ...over,
+  };
 }
 
 const B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -61,7 +70,10 @@ describe("InvoiceCodec", () => {
   it.each([
     ["another secret", new InvoiceCodec("0".repeat(64), PAY_TO, DENOM, CHAIN_ID)],
     ["another payTo", new InvoiceCodec(INVOICE_SECRET, OTHER, DENOM, CHAIN_ID)],
-    ["another denom", new InvoiceCodec(INVOICE_SECRET, PAY_TO, "ibc/27394FB092D2ECCD56123C74F36E4C1F926001CEADA9CA97EA622B25F41E5EB2", CHAIN_ID)],
+    [
+      "another denom",
+      new InvoiceCodec(INVOICE_SECRET, PAY_TO, "ibc/27394FB092D2ECCD56123C74F36E4C1F926001CEADA9CA97EA622B25F41E5EB2", CHAIN_ID),
+    ],
     ["another chain id", new InvoiceCodec(INVOICE_SECRET, PAY_TO, DENOM, "neutaro-testnet-2")],
   ])("a token issued for %s does not verify here", (_what, other) => {
     const { id } = other.issue(fields());
@@ -70,10 +82,16 @@ describe("InvoiceCodec", () => {
   });
 
   it("the id is URL-safe and under 256 bytes with a 64-character route id and large numbers", () => {
-    const inv = codec.issue(fields({
-      amountMicro: 999_999_999_999_999n, method: "OPTIONS", routeId: `OPTIONS /api/v1/${"r".repeat(48)}`,
-      expiresAt: 4_102_444_800, issueHeight: 999_999_999, nonce: "Yq3x9LkP0aZ7",
-    }));
+    const inv = codec.issue(
+      fields({
+        amountMicro: 999_999_999_999_999n,
+        method: "OPTIONS",
+        routeId: `OPTIONS /api/v1/${"r".repeat(48)}`,
+        expiresAt: 4_102_444_800,
+        issueHeight: 999_999_999,
+        nonce: "Yq3x9LkP0aZ7",
+      }),
+    );
     expect(inv.routeId).toHaveLength(64);
     expect(inv.id).toMatch(/^[A-Za-z0-9_.-]+$/);
     expect(Buffer.byteLength(inv.id)).toBeLessThan(256);
@@ -138,7 +156,7 @@ describe("InvoiceCodec", () => {
       null,
     ];
     for (const payload of bad) expect(codec.verify(signed(payload)), JSON.stringify(payload)).toBeNull();
-    const notJson = Buffer.from("[1,\"1000\"").toString("base64url");
+    const notJson = Buffer.from('[1,"1000"').toString("base64url");
     expect(codec.verify(`${notJson}.${primaryMac(notJson)}`)).toBeNull();
   });
 });

@@ -5,8 +5,23 @@ import { CHAIN_ID, DENOM, INVOICE_SECRET, PAY_TO, paymentTx } from "../builders.
 
 const EXPIRES = 1_795_435_500;
 const codec = new InvoiceCodec(INVOICE_SECRET, PAY_TO, DENOM, CHAIN_ID);
-const invoice = codec.issue({ amountMicro: 1_000n, method: "GET", routeId: "GET /api/*", expiresAt: EXPIRES, issueHeight: 1, nonce: "late", uses: 5 });
-const view = (over: Partial<ChainView>): ChainView => ({ payTo: PAY_TO, denom: DENOM, latestHeight: 1_204_331, minConfirmations: 1, blockTimeSec: EXPIRES + 30, ...over });
+const invoice = codec.issue({
+  amountMicro: 1_000n,
+  method: "GET",
+  routeId: "GET /api/*",
+  expiresAt: EXPIRES,
+  issueHeight: 1,
+  nonce: "late",
+  uses: 5,
+});
+const view = (over: Partial<ChainView>): ChainView => ({
+  payTo: PAY_TO,
+  denom: DENOM,
+  latestHeight: 1_204_331,
+  minConfirmations: 1,
+  blockTimeSec: EXPIRES + 30,
+  ...over,
+});
 const tx = paymentTx(invoice.id, 1_000n);
 
 describe("late grace (GATEWAY_LATE_GRACE)", () => {
@@ -14,12 +29,19 @@ describe("late grace (GATEWAY_LATE_GRACE)", () => {
     expect(checkPayment(invoice, tx, view({ nowSec: EXPIRES + 3599, lateGraceSec: 3600 }))).toMatchObject({ ok: true, late: true });
   });
   it("presented after the grace it is INVOICE_EXPIRED", () => {
-    expect(checkPayment(invoice, tx, view({ nowSec: EXPIRES + 3601, lateGraceSec: 3600 }))).toMatchObject({ ok: false, reason: "INVOICE_EXPIRED" });
+    expect(checkPayment(invoice, tx, view({ nowSec: EXPIRES + 3601, lateGraceSec: 3600 }))).toMatchObject({
+      ok: false,
+      reason: "INVOICE_EXPIRED",
+    });
   });
   it("without a grace every late payment is INVOICE_EXPIRED", () => {
     expect(checkPayment(invoice, tx, view({ nowSec: EXPIRES + 31 }))).toMatchObject({ ok: false, reason: "INVOICE_EXPIRED" });
   });
   it("a payment in time is never marked late", () => {
-    expect(checkPayment(invoice, tx, view({ blockTimeSec: EXPIRES - 1, nowSec: EXPIRES + 9000, lateGraceSec: 3600 }))).toEqual({ ok: true, paidMicro: 1_000n, payer: expect.any(String) });
+    expect(checkPayment(invoice, tx, view({ blockTimeSec: EXPIRES - 1, nowSec: EXPIRES + 9000, lateGraceSec: 3600 }))).toEqual({
+      ok: true,
+      paidMicro: 1_000n,
+      payer: expect.any(String),
+    });
   });
 });

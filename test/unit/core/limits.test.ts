@@ -24,8 +24,14 @@ describe("requestProblem: limits on client-controlled fields", () => {
     ["a scheme with a colon", { scheme: "http:" }],
     ["an oversized request id", { requestId: "r".repeat(REQUEST_LIMITS.requestIdChars + 1) }],
     ["an oversized header value", { headers: { "x-a": "v".repeat(REQUEST_LIMITS.headerValueChars + 1) } }],
-    ["too many headers", { headers: Object.fromEntries(Array.from({ length: REQUEST_LIMITS.headerCount + 1 }, (_, i) => [`x-h${i}`, "v"])) }],
-    ["oversized headers in total", { headers: Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`x-h${i}`, "v".repeat(REQUEST_LIMITS.headerValueChars)])) }],
+    [
+      "too many headers",
+      { headers: Object.fromEntries(Array.from({ length: REQUEST_LIMITS.headerCount + 1 }, (_, i) => [`x-h${i}`, "v"])) },
+    ],
+    [
+      "oversized headers in total",
+      { headers: Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`x-h${i}`, "v".repeat(REQUEST_LIMITS.headerValueChars)])) },
+    ],
     ["an oversized header name", { headers: { ["x".repeat(REQUEST_LIMITS.headerNameChars + 1)]: "v" } }],
   ];
   it.each(bad)("%s is refused", (_what, over) => {

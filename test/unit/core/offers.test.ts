@@ -46,16 +46,30 @@ function build(over: Partial<CoreDeps> = {}) {
   const checks: string[] = [];
   const revenue: { offer: string; amountMicro: bigint }[] = [];
   const events: CoreEvents = {
-    invoiceIssued() {}, payment() {}, revenue() {}, prepaidDebit() {},
-    passCheck: (e) => void checks.push(e.result), offerRevenue: (e) => void revenue.push(e),
+    invoiceIssued() {},
+    payment() {},
+    revenue() {},
+    prepaidDebit() {},
+    passCheck: (e) => void checks.push(e.result),
+    offerRevenue: (e) => void revenue.push(e),
   };
   const tokens = createPassTokens({ signing: key("k2", "b"), verifying: [key("k1", "a")] });
   const deps: CoreDeps = {
     terms: { payTo: PAY_TO, denom: DENOM, network: NETWORK, currency: "NTMPI", prepaidEnabled: true, publicUrl: "" },
     prices: { routes: () => rules, defaultPriceMicro: 2_000n },
-    codec, chain, store, invoiceTtlSeconds: 300, minConfirmations: 1, prepaidEnabled: true,
-    lastKnownHeight: () => chain.height, clock: () => now, newId: () => `dec-${++seq}`, nonce: () => `n${String(++seq).padStart(11, "0")}`,
-    events, passes: { tokens, revoked }, ...over,
+    codec,
+    chain,
+    store,
+    invoiceTtlSeconds: 300,
+    minConfirmations: 1,
+    prepaidEnabled: true,
+    lastKnownHeight: () => chain.height,
+    clock: () => now,
+    newId: () => `dec-${++seq}`,
+    nonce: () => `n${String(++seq).padStart(11, "0")}`,
+    events,
+    passes: { tokens, revoked },
+    ...over,
   };
   return { gate: createGate(deps), store, chain, codec, revoked, checks, revenue, tokens, advance: (ms: number) => void (now += ms) };
 }
@@ -70,7 +84,8 @@ function asAllow(d: Decision): AllowDecision {
   return d;
 }
 const search = (over: Partial<RequestFacts> = {}) => facts({ path: "/api/search/q", ...over });
-const decode = (b64: string | undefined) => JSON.parse(Buffer.from(b64!, "base64").toString("utf8")) as { accepts: { amount: string; extra: Record<string, unknown> }[] };
+const decode = (b64: string | undefined) =>
+  JSON.parse(Buffer.from(b64!, "base64").toString("utf8")) as { accepts: { amount: string; extra: Record<string, unknown> }[] };
 type Offer = { kind: string; invoiceId: string; uses?: number; seconds?: number; scope?: string; renewal?: boolean; amountMicro: string };
 const offersOf = (d: DenyDecision) => (d.body["payment"] as { offers?: Offer[] }).offers;
 
@@ -80,11 +95,15 @@ async function offer(env: Env, kind: "bundle" | "pass", f = search()): Promise<I
 }
 function pay(env: Env, inv: Invoice, seed: number) {
   return env.chain.include({
-    hash: txHash(seed), height: env.chain.height + 1, code: 0, memo: inv.id,
+    hash: txHash(seed),
+    height: env.chain.height + 1,
+    code: 0,
+    memo: inv.id,
     transfers: [feeTransfer(), { sender: PAYER, recipient: PAY_TO, denom: DENOM, amountMicro: inv.amountMicro }],
   });
 }
-const proof = (inv: Invoice, hash: string, over: Partial<RequestFacts> = {}) => search({ headers: { "x-payment-proof": `${inv.id}:${hash}` }, ...over });
+const proof = (inv: Invoice, hash: string, over: Partial<RequestFacts> = {}) =>
+  search({ headers: { "x-payment-proof": `${inv.id}:${hash}` }, ...over });
 
 describe("offers in the 402", () => {
   it("a route with bundles and a pass lists each as its own invoice in v1 accepts, the v2 header and payment.offers", async () => {
@@ -95,12 +114,24 @@ describe("offers in the 402", () => {
     expect(accepts[0]!.extra["uses"]).toBeUndefined();
     expect(accepts.slice(1).map((a) => a.extra["uses"] ?? a.extra["pass"])).toEqual([5, 100, { scope: "api", seconds: 3600 }]);
     const v2 = decode(d.headers["payment-required"]);
-    expect(v2.accepts.map((a) => [a.amount, a.extra["invoiceId"]])).toEqual(accepts.map((a) => [a.maxAmountRequired, a.extra["invoiceId"]]));
+    expect(v2.accepts.map((a) => [a.amount, a.extra["invoiceId"]])).toEqual(
+      accepts.map((a) => [a.maxAmountRequired, a.extra["invoiceId"]]),
+    );
     const ids = accepts.map((a) => String(a.extra["invoiceId"]));
     expect(new Set(ids).size).toBe(4);
-    expect(offersOf(d)!.map((o) => [o.kind, o.invoiceId, o.uses ?? o.seconds])).toEqual([["bundle", ids[1], 5], ["bundle", ids[2], 100], ["pass", ids[3], 3600]]);
+    expect(offersOf(d)!.map((o) => [o.kind, o.invoiceId, o.uses ?? o.seconds])).toEqual([
+      ["bundle", ids[1], 5],
+      ["bundle", ids[2], 100],
+      ["pass", ids[3], 3600],
+    ]);
     expect(env.codec.verify(ids[1]!)).toMatchObject({ uses: 5, amountMicro: 4_000n, method: "GET", routeId: "search" });
-    expect(env.codec.verify(ids[3]!)).toMatchObject({ uses: 1, amountMicro: 1_000_000n, method: "PASS", routeId: "api", passSeconds: 3600 });
+    expect(env.codec.verify(ids[3]!)).toMatchObject({
+      uses: 1,
+      amountMicro: 1_000_000n,
+      method: "PASS",
+      routeId: "api",
+      passSeconds: 3600,
+    });
     for (const id of ids) expect(Buffer.byteLength(id)).toBeLessThan(256);
   });
 
@@ -115,7 +146,9 @@ describe("offers in the 402", () => {
 
   it("an unparsable context_extensions bundle list is an operator error (throws), not the client's", async () => {
     const env = build();
-    await expect(env.gate.decide(facts({ path: "/plain/x", contextExtensions: { bundles: "1=0.1" } }))).rejects.toThrow(/uses must be an integer from 2/);
+    await expect(env.gate.decide(facts({ path: "/plain/x", contextExtensions: { bundles: "1=0.1" } }))).rejects.toThrow(
+      /uses must be an integer from 2/,
+    );
   });
 });
 
@@ -154,7 +187,15 @@ describe("bundles", () => {
 
   it("a bundle the route no longer sells (or never sold at that price) is WRONG_RESOURCE", async () => {
     const env = build();
-    const forged = env.codec.issue({ amountMicro: 1_000n, method: "GET", routeId: "search", expiresAt: START_MS / 1000 + 300, issueHeight: 0, nonce: "cheap", uses: 100 });
+    const forged = env.codec.issue({
+      amountMicro: 1_000n,
+      method: "GET",
+      routeId: "search",
+      expiresAt: START_MS / 1000 + 300,
+      issueHeight: 0,
+      nonce: "cheap",
+      uses: 100,
+    });
     const tx = pay(env, forged, 4);
     expect(asDeny(await env.gate.decide(proof(forged, tx.hash))).reason).toBe("WRONG_RESOURCE");
   });
@@ -187,7 +228,10 @@ describe("passes", () => {
     const storeCalls = env.store.calls;
     const chainCalls = { ...env.chain.calls };
     for (let i = 0; i < 1000; i++) {
-      const f = i % 2 ? search({ headers: { "x-payment-pass": token } }) : search({ method: "POST", headers: { authorization: `Bearer ${token}` } });
+      const f =
+        i % 2
+          ? search({ headers: { "x-payment-pass": token } })
+          : search({ method: "POST", headers: { authorization: `Bearer ${token}` } });
       const d = asAllow(await env.gate.decide(f));
       expect(d.method).toBe("pass");
     }
@@ -220,7 +264,10 @@ describe("passes", () => {
     const env = build();
     const { inv, token } = await buyPass(env);
     env.revoked.add(inv.id);
-    expect(asDeny(await env.gate.decide(search({ headers: { "x-payment-pass": token } })))).toMatchObject({ status: 402, reason: "PASS_REVOKED" });
+    expect(asDeny(await env.gate.decide(search({ headers: { "x-payment-pass": token } })))).toMatchObject({
+      status: 402,
+      reason: "PASS_REVOKED",
+    });
   });
 
   it("a pass signed by an unknown key, altered, or for another scope is refused", async () => {
@@ -228,11 +275,17 @@ describe("passes", () => {
     const { inv, token } = await buyPass(env);
     const stranger = createPassTokens({ signing: key("k9", "z"), verifying: [] });
     const foreign = await stranger.issue({ scope: "api", payer: PAYER, jti: inv.id, exp: START_MS / 1000 + 3600 }, START_MS / 1000);
-    expect(asDeny(await env.gate.decide(search({ headers: { "x-payment-pass": foreign } })))).toMatchObject({ status: 400, reason: "INVALID_PROOF" });
+    expect(asDeny(await env.gate.decide(search({ headers: { "x-payment-pass": foreign } })))).toMatchObject({
+      status: 400,
+      reason: "INVALID_PROOF",
+    });
     const [h, p, s] = token.split(".");
     const claims = JSON.parse(Buffer.from(p!, "base64url").toString());
     const altered = [h, Buffer.from(JSON.stringify({ ...claims, exp: claims.exp + 86_400 })).toString("base64url"), s].join(".");
-    expect(asDeny(await env.gate.decide(search({ headers: { "x-payment-pass": altered } })))).toMatchObject({ status: 400, reason: "INVALID_PROOF" });
+    expect(asDeny(await env.gate.decide(search({ headers: { "x-payment-pass": altered } })))).toMatchObject({
+      status: 400,
+      reason: "INVALID_PROOF",
+    });
     const other = asDeny(await env.gate.decide(facts({ path: "/other/x", headers: { "x-payment-pass": token } })));
     expect(other).toMatchObject({ status: 402, reason: "WRONG_RESOURCE" });
     expect(asDeny(await env.gate.decide(facts({ path: "/plain/x", headers: { "x-payment-pass": token } }))).reason).toBe("WRONG_RESOURCE");
@@ -253,7 +306,8 @@ describe("passes", () => {
     const first = asAllow(await env.gate.decide(proof(inv, tx.hash, { method: "POST" })));
     env.advance(60_000);
     const again = asAllow(await env.gate.decide(search({ headers: { "x-payment-proof": inv.id } })));
-    const claims = async (d: AllowDecision) => ((await env.tokens.verify(d.responseHeaders["x-payment-pass"]!, START_MS / 1000)) as { claims: unknown }).claims;
+    const claims = async (d: AllowDecision) =>
+      ((await env.tokens.verify(d.responseHeaders["x-payment-pass"]!, START_MS / 1000)) as { claims: unknown }).claims;
     expect(await claims(again)).toEqual(await claims(first));
     expect(again.method).toBe("pass");
     expect(env.chain.calls.getTx).toBe(1);

@@ -7,10 +7,11 @@ describe("PayerOrder", () => {
   it("one payer's payments arriving out of order settle in sequence order", async () => {
     const order = new PayerOrder(5_000);
     const log: bigint[] = [];
-    const settle = (seq: bigint) => order.run("p", seq, 10n, async () => {
-      await tick();
-      log.push(seq);
-    });
+    const settle = (seq: bigint) =>
+      order.run("p", seq, 10n, async () => {
+        await tick();
+        log.push(seq);
+      });
     await Promise.all([13n, 11n, 12n, 10n].map(settle));
     expect(log).toEqual([10n, 11n, 12n, 13n]);
   });
@@ -35,7 +36,10 @@ describe("PayerOrder", () => {
 
   it("a refused (throwing) predecessor still lets the next one go", async () => {
     const order = new PayerOrder(5_000);
-    const first = order.run("p", 1n, 1n, async () => { await tick(); throw new Error("refused"); });
+    const first = order.run("p", 1n, 1n, async () => {
+      await tick();
+      throw new Error("refused");
+    });
     const second = order.run("p", 2n, 1n, async () => "ran");
     await expect(first).rejects.toThrow("refused");
     expect(await second).toBe("ran");

@@ -5,8 +5,24 @@ import { CHAIN_ID, DENOM, facts, INVOICE_SECRET, NETWORK, PAY_TO } from "../buil
 
 const NOW = Date.UTC(2026, 10, 21, 12, 0, 0) / 1000; // 2026-11-21T12:00:00Z
 const codec = new InvoiceCodec(INVOICE_SECRET, PAY_TO, DENOM, CHAIN_ID);
-const invoice = codec.issue({ amountMicro: 1_000n, method: "GET", routeId: "GET /api/*", expiresAt: NOW + 300, issueHeight: 1_204_330, nonce: "Yq3x9LkP0aZ7", uses: 1 });
-const terms = (over: Partial<PaymentTerms> = {}): PaymentTerms => ({ payTo: PAY_TO, denom: DENOM, network: NETWORK, currency: "NTMPI", prepaidEnabled: true, publicUrl: "", ...over });
+const invoice = codec.issue({
+  amountMicro: 1_000n,
+  method: "GET",
+  routeId: "GET /api/*",
+  expiresAt: NOW + 300,
+  issueHeight: 1_204_330,
+  nonce: "Yq3x9LkP0aZ7",
+  uses: 1,
+});
+const terms = (over: Partial<PaymentTerms> = {}): PaymentTerms => ({
+  payTo: PAY_TO,
+  denom: DENOM,
+  network: NETWORK,
+  currency: "NTMPI",
+  prepaidEnabled: true,
+  publicUrl: "",
+  ...over,
+});
 const request = facts({ path: "/api/data", pathWithQuery: "/api/data?limit=10" });
 
 const decodeHeader = (h: string | undefined) => JSON.parse(Buffer.from(h!, "base64").toString("utf8")) as Record<string, unknown>;
@@ -21,22 +37,38 @@ describe("paymentRequired", () => {
       error: "PAYMENT_REQUIRED",
       message: description,
       payment: {
-        invoiceId: invoice.id, memo: invoice.id,
-        amount: "0.001000", amountMicro: "1000", currency: "NTMPI", denom: "uneutaro",
-        address: PAY_TO, network: "cosmos:Neutaro-1",
+        invoiceId: invoice.id,
+        memo: invoice.id,
+        amount: "0.001000",
+        amountMicro: "1000",
+        currency: "NTMPI",
+        denom: "uneutaro",
+        address: PAY_TO,
+        network: "cosmos:Neutaro-1",
         expiresAt: "2026-11-21T12:05:00Z",
         verifyUrl: `https://api.example.com/invoices/${invoice.id}`,
         clawpurse: `clawpurse send ${PAY_TO} 0.001000 --memo ${invoice.id} --yes`,
       },
-      prepaid: { accountsUrl: "https://api.example.com/prepaid/accounts", depositUrl: "https://api.example.com/prepaid/deposit", balanceUrl: "https://api.example.com/prepaid/balance/{clientId}" },
+      prepaid: {
+        accountsUrl: "https://api.example.com/prepaid/accounts",
+        depositUrl: "https://api.example.com/prepaid/deposit",
+        balanceUrl: "https://api.example.com/prepaid/balance/{clientId}",
+      },
       x402Version: 1,
-      accepts: [{
-        scheme: "exact", network: "cosmos:Neutaro-1",
-        maxAmountRequired: "1000", asset: "uneutaro", payTo: PAY_TO,
-        resource: "https://api.example.com/api/data?limit=10", description, mimeType: "application/json",
-        maxTimeoutSeconds: 300,
-        extra: { invoiceId: invoice.id, memo: invoice.id, decimals: 6 },
-      }],
+      accepts: [
+        {
+          scheme: "exact",
+          network: "cosmos:Neutaro-1",
+          maxAmountRequired: "1000",
+          asset: "uneutaro",
+          payTo: PAY_TO,
+          resource: "https://api.example.com/api/data?limit=10",
+          description,
+          mimeType: "application/json",
+          maxTimeoutSeconds: 300,
+          extra: { invoiceId: invoice.id, memo: invoice.id, decimals: 6 },
+        },
+      ],
     });
   });
 
@@ -50,11 +82,22 @@ describe("paymentRequired", () => {
     expect(decodeHeader(headers["payment-required"])).toStrictEqual({
       x402Version: 2,
       error: "Payment required",
-      resource: { url: "https://api.example.com/api/data?limit=10", description: "Payment of 0.001000 NTMPI required for GET /api/data", mimeType: "application/json" },
-      accepts: [{
-        scheme: "exact", network: "cosmos:Neutaro-1", amount: "1000", asset: "uneutaro", payTo: PAY_TO,
-        maxTimeoutSeconds: 300, extra: { invoiceId: invoice.id, memo: invoice.id, decimals: 6 },
-      }],
+      resource: {
+        url: "https://api.example.com/api/data?limit=10",
+        description: "Payment of 0.001000 NTMPI required for GET /api/data",
+        mimeType: "application/json",
+      },
+      accepts: [
+        {
+          scheme: "exact",
+          network: "cosmos:Neutaro-1",
+          amount: "1000",
+          asset: "uneutaro",
+          payTo: PAY_TO,
+          maxTimeoutSeconds: 300,
+          extra: { invoiceId: invoice.id, memo: invoice.id, decimals: 6 },
+        },
+      ],
     });
   });
 
@@ -64,15 +107,27 @@ describe("paymentRequired", () => {
   });
 
   it("links and the x402 resource use the public URL when one is configured", () => {
-    const { body, headers } = paymentRequired(terms({ publicUrl: "https://pay.example.com" }), invoice, facts({ scheme: "http", path: "/api/data", pathWithQuery: "/api/data?limit=10" }), NOW);
+    const { body, headers } = paymentRequired(
+      terms({ publicUrl: "https://pay.example.com" }),
+      invoice,
+      facts({ scheme: "http", path: "/api/data", pathWithQuery: "/api/data?limit=10" }),
+      NOW,
+    );
     expect(body["payment"]).toMatchObject({ verifyUrl: `https://pay.example.com/invoices/${invoice.id}` });
     expect(body["prepaid"]).toMatchObject({ accountsUrl: "https://pay.example.com/prepaid/accounts" });
     expect((body["accepts"] as { resource: string }[])[0]!.resource).toBe("https://pay.example.com/api/data?limit=10");
-    expect((decodeHeader(headers["payment-required"])["resource"] as { url: string }).url).toBe("https://pay.example.com/api/data?limit=10");
+    expect((decodeHeader(headers["payment-required"])["resource"] as { url: string }).url).toBe(
+      "https://pay.example.com/api/data?limit=10",
+    );
   });
 
   it("without a public URL, links are absolute on the request's scheme and host (forwarded by the proxy)", () => {
-    const { body } = paymentRequired(terms(), invoice, facts({ scheme: "http", host: "shop.example:8080", path: "/x", pathWithQuery: "/x" }), NOW);
+    const { body } = paymentRequired(
+      terms(),
+      invoice,
+      facts({ scheme: "http", host: "shop.example:8080", path: "/x", pathWithQuery: "/x" }),
+      NOW,
+    );
     expect(body["payment"]).toMatchObject({ verifyUrl: `http://shop.example:8080/invoices/${invoice.id}` });
     expect(body["prepaid"]).toMatchObject({ depositUrl: "http://shop.example:8080/prepaid/deposit" });
     expect((body["accepts"] as { resource: string }[])[0]!.resource).toBe("http://shop.example:8080/x");
@@ -87,16 +142,29 @@ describe("paymentRequired", () => {
   });
 
   it("a refusal reason sets status and error, and the detail leads the message", () => {
-    const { status, body, headers } = paymentRequired(terms(), invoice, request, NOW, "INVALID_PROOF", "tx hash in X-Payment-Proof must be 64 hex characters");
+    const { status, body, headers } = paymentRequired(
+      terms(),
+      invoice,
+      request,
+      NOW,
+      "INVALID_PROOF",
+      "tx hash in X-Payment-Proof must be 64 hex characters",
+    );
     expect(status).toBe(400);
     expect(body["error"]).toBe("INVALID_PROOF");
-    expect(body["message"]).toBe("tx hash in X-Payment-Proof must be 64 hex characters. Payment of 0.001000 NTMPI required for GET /api/data");
+    expect(body["message"]).toBe(
+      "tx hash in X-Payment-Proof must be 64 hex characters. Payment of 0.001000 NTMPI required for GET /api/data",
+    );
     expect(decodeHeader(headers["payment-required"])["error"]).toBe("Malformed payment proof");
   });
 
   it("maxTimeoutSeconds counts down to expiry and never drops below 1", () => {
-    expect((paymentRequired(terms(), invoice, request, NOW + 250).body["accepts"] as { maxTimeoutSeconds: number }[])[0]!.maxTimeoutSeconds).toBe(50);
-    expect((paymentRequired(terms(), invoice, request, NOW + 900).body["accepts"] as { maxTimeoutSeconds: number }[])[0]!.maxTimeoutSeconds).toBe(1);
+    expect(
+      (paymentRequired(terms(), invoice, request, NOW + 250).body["accepts"] as { maxTimeoutSeconds: number }[])[0]!.maxTimeoutSeconds,
+    ).toBe(50);
+    expect(
+      (paymentRequired(terms(), invoice, request, NOW + 900).body["accepts"] as { maxTimeoutSeconds: number }[])[0]!.maxTimeoutSeconds,
+    ).toBe(1);
   });
 });
 

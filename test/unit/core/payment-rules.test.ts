@@ -1,13 +1,21 @@
 import { describe, expect, it } from "vitest";
 import {
-  CHAIN_SEARCH_LIMIT, countsForInvoice, includedLate, lateGraceOver, paidIn, paidInOtherDenoms,
+  CHAIN_SEARCH_LIMIT,
+  countsForInvoice,
+  includedLate,
+  lateGraceOver,
+  paidIn,
+  paidInOtherDenoms,
 } from "../../../src/core/payment-rules.js";
 import type { Transfer } from "../../../src/ports/chain.js";
 import { DENOM, feeTransfer, OTHER, PAY_TO, PAYER } from "../builders.js";
 
 const ATOM = "ibc/27394FB092D2ECCD56123C74F36E4C1F926001CEADA9CA97EA622B25F41E5EB2";
 const to = (sender: string, denom: string, amountMicro: bigint, recipient = PAY_TO): Transfer => ({
-  sender, recipient, denom, amountMicro,
+  sender,
+  recipient,
+  denom,
+  amountMicro,
 });
 
 describe("paidIn: who paid how much in this denom to this address", () => {

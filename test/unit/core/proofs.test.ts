@@ -4,7 +4,15 @@ import { InvoiceCodec } from "../../../src/core/invoices.js";
 import { CHAIN_ID, DENOM, INVOICE_SECRET, NETWORK, PAY_TO } from "../builders.js";
 
 const codec = new InvoiceCodec(INVOICE_SECRET, PAY_TO, DENOM, CHAIN_ID);
-const INVOICE_ID = codec.issue({ amountMicro: 1_000n, method: "GET", routeId: "GET /api/*", expiresAt: 1_795_435_500, issueHeight: 1_204_330, nonce: "Yq3x9LkP0aZ7", uses: 1 }).id;
+const INVOICE_ID = codec.issue({
+  amountMicro: 1_000n,
+  method: "GET",
+  routeId: "GET /api/*",
+  expiresAt: 1_795_435_500,
+  issueHeight: 1_204_330,
+  nonce: "Yq3x9LkP0aZ7",
+  uses: 1,
+}).id;
 const TX = "3f7a9c1e5b2d4f6a8c0e1b3d5f7a9c1e5b2d4f6a8c0e1b3d5f7a9c1e5b2d4f6a";
 const TX_UPPER = TX.toUpperCase();
 
@@ -16,7 +24,13 @@ const v2 = (over: Record<string, unknown> = {}) => ({
   payload: { txHash: TX, invoiceId: INVOICE_ID },
   ...over,
 });
-const v1 = (over: Record<string, unknown> = {}) => ({ x402Version: 1, scheme: "exact", network: NETWORK, payload: { txHash: TX, invoiceId: INVOICE_ID }, ...over });
+const v1 = (over: Record<string, unknown> = {}) => ({
+  x402Version: 1,
+  scheme: "exact",
+  network: NETWORK,
+  payload: { txHash: TX, invoiceId: INVOICE_ID },
+  ...over,
+});
 
 describe("parseProof: X-Payment-Proof", () => {
   it("no proof header is none", () => {
@@ -24,16 +38,23 @@ describe("parseProof: X-Payment-Proof", () => {
   });
 
   it("a bare invoice id is an invoice-only proof", () => {
-    expect(parseProof({ "x-payment-proof": INVOICE_ID }, NETWORK)).toEqual({ kind: "proof", proof: { header: "x-payment-proof", invoiceId: INVOICE_ID, txHash: undefined } });
+    expect(parseProof({ "x-payment-proof": INVOICE_ID }, NETWORK)).toEqual({
+      kind: "proof",
+      proof: { header: "x-payment-proof", invoiceId: INVOICE_ID, txHash: undefined },
+    });
   });
 
   it("a bare tx hash is a hash-only proof, uppercased", () => {
-    expect(parseProof({ "x-payment-proof": TX }, NETWORK)).toEqual({ kind: "proof", proof: { header: "x-payment-proof", txHash: TX_UPPER } });
+    expect(parseProof({ "x-payment-proof": TX }, NETWORK)).toEqual({
+      kind: "proof",
+      proof: { header: "x-payment-proof", txHash: TX_UPPER },
+    });
   });
 
   it("<invoiceId>:<txHash> carries both, hash uppercased", () => {
     expect(parseProof({ "x-payment-proof": ` ${INVOICE_ID}:${TX} ` }, NETWORK)).toEqual({
-      kind: "proof", proof: { header: "x-payment-proof", invoiceId: INVOICE_ID, txHash: TX_UPPER },
+      kind: "proof",
+      proof: { header: "x-payment-proof", invoiceId: INVOICE_ID, txHash: TX_UPPER },
     });
   });
 
@@ -57,24 +78,27 @@ describe("parseProof: X-Payment-Proof", () => {
     expect((r as { message: string }).message).toMatch(/8192/);
   });
 
-  it.each([["x-payment-proof", `${INVOICE_ID}é`], ["payment-signature", `${b64(v2())}\u0000`], ["x-payment", "ｂａｓｅ64"]])(
-    "a non-ASCII %s header is invalid",
-    (header, value) => {
-      expect(parseProof({ [header]: value }, NETWORK)).toMatchObject({ kind: "invalid", header, message: expect.stringMatching(/ASCII/) });
-    },
-  );
+  it.each([
+    ["x-payment-proof", `${INVOICE_ID}é`],
+    ["payment-signature", `${b64(v2())}\u0000`],
+    ["x-payment", "ｂａｓｅ64"],
+  ])("a non-ASCII %s header is invalid", (header, value) => {
+    expect(parseProof({ [header]: value }, NETWORK)).toMatchObject({ kind: "invalid", header, message: expect.stringMatching(/ASCII/) });
+  });
 });
 
 describe("parseProof: x402 headers", () => {
   it("PAYMENT-SIGNATURE (x402 v2) gives tx hash (uppercased) and invoice id", () => {
     expect(parseProof({ "payment-signature": b64(v2()) }, NETWORK)).toEqual({
-      kind: "proof", proof: { header: "payment-signature", txHash: TX_UPPER, invoiceId: INVOICE_ID },
+      kind: "proof",
+      proof: { header: "payment-signature", txHash: TX_UPPER, invoiceId: INVOICE_ID },
     });
   });
 
   it("X-PAYMENT (x402 v1) gives tx hash and invoice id", () => {
     expect(parseProof({ "x-payment": b64(v1()) }, NETWORK)).toEqual({
-      kind: "proof", proof: { header: "x-payment", txHash: TX_UPPER, invoiceId: INVOICE_ID },
+      kind: "proof",
+      proof: { header: "x-payment", txHash: TX_UPPER, invoiceId: INVOICE_ID },
     });
   });
 
@@ -85,7 +109,8 @@ describe("parseProof: x402 headers", () => {
 
   it("the invoice id is optional in an x402 payload", () => {
     expect(parseProof({ "x-payment": b64(v1({ payload: { txHash: TX } })) }, NETWORK)).toEqual({
-      kind: "proof", proof: { header: "x-payment", txHash: TX_UPPER, invoiceId: undefined },
+      kind: "proof",
+      proof: { header: "x-payment", txHash: TX_UPPER, invoiceId: undefined },
     });
   });
 
@@ -96,7 +121,12 @@ describe("parseProof: x402 headers", () => {
     ["v2 payload in X-PAYMENT", "x-payment", b64(v2()), /x402 v1/],
     ["wrong scheme (v2)", "payment-signature", b64(v2({ accepted: { scheme: "upto", network: NETWORK } })), /scheme "upto"/],
     ["wrong scheme (v1)", "x-payment", b64(v1({ scheme: "exact-evm" })), /scheme "exact-evm"/],
-    ["wrong network (v2)", "payment-signature", b64(v2({ accepted: { scheme: "exact", network: "eip155:8453" } })), /network "eip155:8453"/],
+    [
+      "wrong network (v2)",
+      "payment-signature",
+      b64(v2({ accepted: { scheme: "exact", network: "eip155:8453" } })),
+      /network "eip155:8453"/,
+    ],
     ["wrong network (v1)", "x-payment", b64(v1({ network: "cosmos:cosmoshub-4" })), /network "cosmos:cosmoshub-4"/],
     ["EVM signature payload", "x-payment", b64(v1({ payload: { signature: "0xabc", authorization: {} } })), /payload\.txHash/],
     ["short tx hash", "payment-signature", b64(v2({ payload: { txHash: "ABCDEF" } })), /64 hex/],
@@ -118,6 +148,9 @@ describe("parseProof: x402 headers", () => {
   });
 
   it("an invalid higher-precedence header is not masked by a valid lower one", () => {
-    expect(parseProof({ "payment-signature": "garbage!", "x-payment": b64(v1()) }, NETWORK)).toMatchObject({ kind: "invalid", header: "payment-signature" });
+    expect(parseProof({ "payment-signature": "garbage!", "x-payment": b64(v1()) }, NETWORK)).toMatchObject({
+      kind: "invalid",
+      header: "payment-signature",
+    });
   });
 });

@@ -20,14 +20,46 @@ const NOW = 1_800_000_000;
 
 let from = "";
 const account: SignerAccount = { accountNumber: 7n, sequence: 3n };
-const expect_: SignedExpectations = { chainId: CHAIN, prefix: "neutaro", payTo: PAY_TO, denom: "uneutaro", minAmountMicro: 1000n, memo: MEMO, expiresAt: NOW + 60, nowSec: NOW, latestHeight: 100 };
+const expect_: SignedExpectations = {
+  chainId: CHAIN,
+  prefix: "neutaro",
+  payTo: PAY_TO,
+  denom: "uneutaro",
+  minAmountMicro: 1000n,
+  memo: MEMO,
+  expiresAt: NOW + 60,
+  nowSec: NOW,
+  latestHeight: 100,
+};
 
-async function sign(signer: OfflineSigner, o: { amount?: string; to?: string; denom?: string; memo?: string; chainId?: string; accountNumber?: bigint; sequence?: number; timeoutHeight?: bigint } = {}): Promise<SignedPayment> {
+async function sign(
+  signer: OfflineSigner,
+  o: {
+    amount?: string;
+    to?: string;
+    denom?: string;
+    memo?: string;
+    chainId?: string;
+    accountNumber?: bigint;
+    sequence?: number;
+    timeoutHeight?: bigint;
+  } = {},
+): Promise<SignedPayment> {
   const [acc] = await signer.getAccounts();
   const client = await SigningStargateClient.offline(signer);
-  const msg = { typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: acc!.address, toAddress: o.to ?? PAY_TO, amount: [{ denom: o.denom ?? "uneutaro", amount: o.amount ?? "1000" }] } };
+  const msg = {
+    typeUrl: "/cosmos.bank.v1beta1.MsgSend",
+    value: { fromAddress: acc!.address, toAddress: o.to ?? PAY_TO, amount: [{ denom: o.denom ?? "uneutaro", amount: o.amount ?? "1000" }] },
+  };
   const fee = { amount: [{ denom: "uneutaro", amount: "2500" }], gas: "100000" };
-  const raw = await client.sign(acc!.address, [msg], fee, o.memo ?? MEMO, { accountNumber: o.accountNumber ?? 7n, sequence: o.sequence ?? 3, chainId: o.chainId ?? CHAIN }, o.timeoutHeight);
+  const raw = await client.sign(
+    acc!.address,
+    [msg],
+    fee,
+    o.memo ?? MEMO,
+    { accountNumber: o.accountNumber ?? 7n, sequence: o.sequence ?? 3, chainId: o.chainId ?? CHAIN },
+    o.timeoutHeight,
+  );
   const decoded = decodeSignedTx(toBase64(TxRaw.encode(raw).finish()));
   if (!decoded.ok) throw new Error(decoded.message);
   return decoded.tx;
@@ -46,7 +78,11 @@ describe("signed payment rules", () => {
     const tx = await sign(direct, { amount: "1500" });
     expect(tx.signMode).toBe("direct");
     expect(tx.hash).toMatch(/^[0-9A-F]{64}$/);
-    expect(checkSignedPayment(tx, { from, to: PAY_TO, amount: "1500", denom: "uneutaro", timeoutAt: NOW + 30 }, expect_, account)).toEqual({ ok: true, payer: from, paidMicro: 1500n });
+    expect(checkSignedPayment(tx, { from, to: PAY_TO, amount: "1500", denom: "uneutaro", timeoutAt: NOW + 30 }, expect_, account)).toEqual({
+      ok: true,
+      payer: from,
+      paidMicro: 1500n,
+    });
   });
 
   it("a legacy amino-json signature verifies too", async () => {
@@ -71,8 +107,12 @@ describe("signed payment rules", () => {
   it("an expired request or authorization, an authorization that restates another tx, an unknown account are refused", async () => {
     const tx = await sign(direct);
     expect(checkSignedPayment(tx, undefined, { ...expect_, nowSec: NOW + 61 }, account)).toMatchObject({ reason: "INVOICE_EXPIRED" });
-    expect(checkSignedPayment(tx, { from, to: PAY_TO, amount: "1000", denom: "uneutaro", timeoutAt: NOW - 1 }, expect_, account)).toMatchObject({ reason: "INVOICE_EXPIRED" });
-    expect(checkSignedPayment(tx, { from, to: PAY_TO, amount: "1", denom: "uneutaro" }, expect_, account)).toMatchObject({ reason: "INVALID_PROOF" });
+    expect(
+      checkSignedPayment(tx, { from, to: PAY_TO, amount: "1000", denom: "uneutaro", timeoutAt: NOW - 1 }, expect_, account),
+    ).toMatchObject({ reason: "INVOICE_EXPIRED" });
+    expect(checkSignedPayment(tx, { from, to: PAY_TO, amount: "1", denom: "uneutaro" }, expect_, account)).toMatchObject({
+      reason: "INVALID_PROOF",
+    });
     expect(checkSignedPayment(tx, undefined, expect_, null)).toMatchObject({ reason: "PAYMENT_NOT_FOUND" });
   });
 
@@ -87,13 +127,23 @@ describe("signed payment rules", () => {
   it("undecodable or multi-message payloads are values, not exceptions", () => {
     expect(decodeSignedTx("not base64!")).toMatchObject({ ok: false });
     expect(decodeSignedTx(toBase64(new Uint8Array([1, 2, 3])))).toMatchObject({ ok: false });
-    expect(decodeSignedTx(toBase64(TxRaw.encode(TxRaw.fromPartial({ signatures: [new Uint8Array(64)] })).finish()))).toMatchObject({ ok: false, message: expect.stringMatching(/exactly one/) });
+    expect(decodeSignedTx(toBase64(TxRaw.encode(TxRaw.fromPartial({ signatures: [new Uint8Array(64)] })).finish()))).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/exactly one/),
+    });
   });
 
   it("PAYMENT-SIGNATURE with payload.signedTx parses as a signed proof bound to accepted.extra.invoiceId", async () => {
     const tx = await sign(direct);
-    const payload = { x402Version: 2, accepted: { scheme: "exact", network: "cosmos:neutaro-test-1", extra: { invoiceId: MEMO } }, payload: { signedTx: toBase64(tx.bytes), authorization: { from, to: PAY_TO, amount: "1000", denom: "uneutaro", timeoutAt: NOW } } };
+    const payload = {
+      x402Version: 2,
+      accepted: { scheme: "exact", network: "cosmos:neutaro-test-1", extra: { invoiceId: MEMO } },
+      payload: { signedTx: toBase64(tx.bytes), authorization: { from, to: PAY_TO, amount: "1000", denom: "uneutaro", timeoutAt: NOW } },
+    };
     const r = parseProof({ "payment-signature": Buffer.from(JSON.stringify(payload)).toString("base64") }, "cosmos:neutaro-test-1");
-    expect(r).toMatchObject({ kind: "proof", proof: { header: "payment-signature", invoiceId: MEMO, signed: { signedTx: toBase64(tx.bytes), authorization: { timeoutAt: NOW } } } });
+    expect(r).toMatchObject({
+      kind: "proof",
+      proof: { header: "payment-signature", invoiceId: MEMO, signed: { signedTx: toBase64(tx.bytes), authorization: { timeoutAt: NOW } } },
+    });
   });
 });

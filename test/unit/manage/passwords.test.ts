@@ -19,7 +19,12 @@ describe("operator passwords (scrypt)", () => {
   });
 
   it("a malformed or out-of-range stored hash verifies as false instead of throwing", async () => {
-    for (const stored of ["", "plaintext", "$scrypt$ln=40,r=8,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "$argon2id$v=19$m=1,t=1,p=1$x$y"]) {
+    for (const stored of [
+      "",
+      "plaintext",
+      "$scrypt$ln=40,r=8,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+      "$argon2id$v=19$m=1,t=1,p=1$x$y",
+    ]) {
       expect(await verifyPassword("x", stored)).toBe(false);
     }
   });

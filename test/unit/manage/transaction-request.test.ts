@@ -44,7 +44,11 @@ describe("transaction requests", () => {
   });
 
   it("a transfer names two different accounts and nothing else", () => {
-    expect(ok({ kind: "transfer", from: "c_1", to: "c_2", amount: "1", reason: "r" })).toMatchObject({ from: "c_1", to: "c_2", clientId: null });
+    expect(ok({ kind: "transfer", from: "c_1", to: "c_2", amount: "1", reason: "r" })).toMatchObject({
+      from: "c_1",
+      to: "c_2",
+      clientId: null,
+    });
     expect(typeof intent({ kind: "transfer", from: "c_1", to: "c_1", amount: "1", reason: "r" })).toBe("string");
     expect(typeof intent({ kind: "transfer", from: "c_1", amount: "1", reason: "r" })).toBe("string");
     expect(typeof intent({ kind: "credit", from: "c_1", to: "c_2", amount: "1", reason: "r" })).toBe("string");

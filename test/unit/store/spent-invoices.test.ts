@@ -28,11 +28,13 @@ describe("SpentInvoices", () => {
   it("remembers used-up invoice ids up to its capacity, forgetting the oldest first", async () => {
     const spent = new SpentInvoices(2);
     const held: (() => void)[] = [];
-    const lanes = ["a", "b", "c"].map((k) => spent.inLane(k, async () => {
-      await tick();
-      spent.markUsedUp(k, `TX${k.toUpperCase()}`);
-      await new Promise<void>((r) => held.push(r));
-    }));
+    const lanes = ["a", "b", "c"].map((k) =>
+      spent.inLane(k, async () => {
+        await tick();
+        spent.markUsedUp(k, `TX${k.toUpperCase()}`);
+        await new Promise<void>((r) => held.push(r));
+      }),
+    );
     await tick();
     await tick();
     expect([spent.usedUpBy("a"), spent.usedUpBy("b"), spent.usedUpBy("c")]).toEqual([undefined, "TXB", "TXC"]);
@@ -44,7 +46,17 @@ describe("SpentInvoices", () => {
     const spent = new SpentInvoices(10);
     const log: string[] = [];
     let release!: () => void;
-    const first = spent.inLane("x", () => new Promise<void>((r) => { log.push("x1 start"); release = () => { log.push("x1 end"); r(); }; }));
+    const first = spent.inLane(
+      "x",
+      () =>
+        new Promise<void>((r) => {
+          log.push("x1 start");
+          release = () => {
+            log.push("x1 end");
+            r();
+          };
+        }),
+    );
     const second = spent.inLane("x", async () => void log.push("x2"));
     const other = spent.inLane("y", async () => void log.push("y1"));
     await tick();
@@ -56,14 +68,23 @@ describe("SpentInvoices", () => {
 
   it("a failing call does not block its lane", async () => {
     const spent = new SpentInvoices(10);
-    await expect(spent.inLane("x", async () => { throw new Error("boom"); })).rejects.toThrow("boom");
+    await expect(
+      spent.inLane("x", async () => {
+        throw new Error("boom");
+      }),
+    ).rejects.toThrow("boom");
     expect(await spent.inLane("x", async () => 7)).toBe(7);
   });
 
   it("concurrent reads of one key share one call", async () => {
     const spent = new SpentInvoices(10);
     let calls = 0;
-    const read = () => spent.shared("k", async () => { calls += 1; await tick(); return calls; });
+    const read = () =>
+      spent.shared("k", async () => {
+        calls += 1;
+        await tick();
+        return calls;
+      });
     expect(await Promise.all([read(), read(), read()])).toEqual([1, 1, 1]);
     expect(await read()).toBe(2);
   });

@@ -7,7 +7,13 @@ import { CHAIN_ID, DENOM, feeTransfer, INVOICE_SECRET, OTHER, PAY_TO, PAYER, pay
 const EXPIRES = 1_800_000_000;
 const codec = new InvoiceCodec(INVOICE_SECRET, PAY_TO, DENOM, CHAIN_ID);
 const inv = codec.issue({
-  amountMicro: 1_000n, method: "GET", routeId: "r", expiresAt: EXPIRES, issueHeight: 1, nonce: "payer-rule", uses: 1,
+  amountMicro: 1_000n,
+  method: "GET",
+  routeId: "r",
+  expiresAt: EXPIRES,
+  issueHeight: 1,
+  nonce: "payer-rule",
+  uses: 1,
 });
 const ctx = { payTo: PAY_TO, denom: DENOM, verifyInvoice: (m: string) => codec.verify(m), depositClient: () => undefined };
 

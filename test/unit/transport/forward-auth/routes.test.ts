@@ -10,17 +10,32 @@ import { installErrorHandler } from "../../../../src/transport/http/errors.js";
 import { forwardAuthRoutes } from "../../../../src/transport/forward-auth/routes.js";
 
 const allow: Decision = {
-  kind: "allow", decisionId: "d-1", method: "invoice", routeId: "default", priceMicro: 1000n,
+  kind: "allow",
+  decisionId: "d-1",
+  method: "invoice",
+  routeId: "default",
+  priceMicro: 1000n,
   upstreamHeaders: { "x-gate402-decision-id": "d-1", "x-gate402-paid-by": "invoice", "x-gate402-tx-hash": "AB" },
-  headersToRemove: ["x-payment-proof", "X-Payment-Proof"], responseHeaders: { "payment-response": "eyJ9" },
+  headersToRemove: ["x-payment-proof", "X-Payment-Proof"],
+  responseHeaders: { "payment-response": "eyJ9" },
 };
 const deny: Decision = {
-  kind: "deny", decisionId: "d-2", method: "none", routeId: "default", outcome: "payment_required", status: 402, reason: "PAYMENT_REQUIRED",
-  headers: { "content-type": "application/json", "PAYMENT-REQUIRED": "eyJ4IjoxfQ==" }, body: { error: "PAYMENT_REQUIRED", payment: { amountMicro: "1000" } },
+  kind: "deny",
+  decisionId: "d-2",
+  method: "none",
+  routeId: "default",
+  outcome: "payment_required",
+  status: 402,
+  reason: "PAYMENT_REQUIRED",
+  headers: { "content-type": "application/json", "PAYMENT-REQUIRED": "eyJ4IjoxfQ==" },
+  body: { error: "PAYMENT_REQUIRED", payment: { amountMicro: "1000" } },
 };
 
 let app: FastifyInstance | undefined;
-afterEach(async () => { await app?.close(); app = undefined; });
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+});
 
 /** The routes on a bare app with a stub decision core that records what it was asked. */
 function build(answer: Decision | Error): { app: FastifyInstance; seen: RequestFacts[] } {
@@ -36,7 +51,12 @@ function build(answer: Decision | Error): { app: FastifyInstance; seen: RequestF
   return { app, seen };
 }
 
-const forwarded = { "x-forwarded-method": "GET", "x-forwarded-uri": "/api/data", "x-forwarded-host": "api.example.com", "x-forwarded-proto": "https" };
+const forwarded = {
+  "x-forwarded-method": "GET",
+  "x-forwarded-uri": "/api/data",
+  "x-forwarded-host": "api.example.com",
+  "x-forwarded-proto": "https",
+};
 
 describe("forward-auth routes", () => {
   it("allow answers 200 with every x-gate402-* header (empty when n/a), the client headers and Envoy's removal list", async () => {
@@ -44,7 +64,13 @@ describe("forward-auth routes", () => {
     const res = await app.inject({ method: "GET", url: "/auth/forward", headers: forwarded });
     expect(res.statusCode).toBe(200);
     for (const name of UPSTREAM_HEADERS) expect(res.headers[name]).toBeDefined();
-    expect(res.headers).toMatchObject({ "x-gate402-paid-by": "invoice", "x-gate402-payer": "", "x-gate402-client-id": "", "payment-response": "eyJ9", "x-envoy-auth-headers-to-remove": "x-payment-proof" });
+    expect(res.headers).toMatchObject({
+      "x-gate402-paid-by": "invoice",
+      "x-gate402-payer": "",
+      "x-gate402-client-id": "",
+      "payment-response": "eyJ9",
+      "x-envoy-auth-headers-to-remove": "x-payment-proof",
+    });
     expect(res.body).toBe("");
   });
 
@@ -67,7 +93,12 @@ describe("forward-auth routes", () => {
 
   it("the 400 is a decision like every other answer: JSON content-type, and a log line with its decision id", async () => {
     const lines: Record<string, unknown>[] = [];
-    const stream = new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } });
+    const stream = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(JSON.parse(String(chunk)));
+        done();
+      },
+    });
     app = Fastify({ loggerInstance: pino({ level: "warn" }, stream) as unknown as FastifyBaseLogger });
     installErrorHandler(app);
     forwardAuthRoutes(app, async () => allow);
@@ -86,17 +117,40 @@ describe("forward-auth routes", () => {
     expect(res.json()).toEqual({ error: "INTERNAL", message: "Internal error" });
   });
 
-  it.each(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"])("/ext-authz/* serves %s with the original method and path", async (method) => {
-    const { app, seen } = build(allow);
-    const res = await app.inject({ method: method as "GET", url: "/ext-authz/api/v1/x?y=1", headers: { host: "api.example.com", "x-forwarded-proto": "https" } });
-    expect(res.statusCode).toBe(200);
-    expect(seen[0]).toMatchObject({ transport: "http", method, path: "/api/v1/x", pathWithQuery: "/api/v1/x?y=1", host: "api.example.com", scheme: "https" });
-  });
+  it.each(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"])(
+    "/ext-authz/* serves %s with the original method and path",
+    async (method) => {
+      const { app, seen } = build(allow);
+      const res = await app.inject({
+        method: method as "GET",
+        url: "/ext-authz/api/v1/x?y=1",
+        headers: { host: "api.example.com", "x-forwarded-proto": "https" },
+      });
+      expect(res.statusCode).toBe(200);
+      expect(seen[0]).toMatchObject({
+        transport: "http",
+        method,
+        path: "/api/v1/x",
+        pathWithQuery: "/api/v1/x?y=1",
+        host: "api.example.com",
+        scheme: "https",
+      });
+    },
+  );
 
   it("any body Envoy forwards is ignored: malformed JSON, unknown types and no content-type alike", async () => {
     const { app } = build(deny);
-    for (const [type, payload] of [["application/json", "{not json"], ["application/x-unknown", "\u0000\u0001"], [undefined, "raw"]] as const) {
-      const res = await app.inject({ method: "POST", url: "/ext-authz/api/data", headers: { host: "h", ...(type ? { "content-type": type } : {}) }, payload });
+    for (const [type, payload] of [
+      ["application/json", "{not json"],
+      ["application/x-unknown", "\u0000\u0001"],
+      [undefined, "raw"],
+    ] as const) {
+      const res = await app.inject({
+        method: "POST",
+        url: "/ext-authz/api/data",
+        headers: { host: "h", ...(type ? { "content-type": type } : {}) },
+        payload,
+      });
       expect(res.statusCode).toBe(402);
     }
   });
@@ -104,7 +158,9 @@ describe("forward-auth routes", () => {
   it("forward auth works with any method the proxy uses for the auth call", async () => {
     const { app, seen } = build(allow);
     for (const method of ["GET", "POST", "HEAD"] as const) {
-      expect((await app.inject({ method, url: "/auth/forward", headers: { ...forwarded, "x-forwarded-method": "PUT" } })).statusCode).toBe(200);
+      expect((await app.inject({ method, url: "/auth/forward", headers: { ...forwarded, "x-forwarded-method": "PUT" } })).statusCode).toBe(
+        200,
+      );
     }
     expect(seen.map((f) => f.method)).toEqual(["PUT", "PUT", "PUT"]);
   });
