@@ -64,9 +64,12 @@ function databaseUrlFor(command: string): string {
   return url;
 }
 
-/** `gate402 maintain`: usage partitions ahead, expired days dropped (exit 0 done or skipped, 2 unreachable). */
-export async function maintainCommand(retentionDays: number): Promise<void> {
-  process.exitCode = await runMaintain(databaseUrlFor("maintain"), retentionDays);
+/**
+ * `gate402 maintain`: usage partitions ahead, expired days dropped, ended usage periods closed (exit 0
+ * done or skipped, 2 unreachable). @param closePeriodsAfterMs ms since a period opened (0: all open ones)
+ */
+export async function maintainCommand(retentionDays: number, closePeriodsAfterMs: number): Promise<void> {
+  process.exitCode = await runMaintain(databaseUrlFor("maintain"), retentionDays, process.stdout, closePeriodsAfterMs);
 }
 
 /** `gate402 export-usage`: usage detail of [since, until) to stdout (exit 0, 2 unreachable). */

@@ -130,18 +130,24 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
   program
     .command("maintain")
     .description(
-      "usage detail retention: create day partitions ahead, drop days older than the retention (one replica at a time); prints one JSON line",
+      "usage detail retention: create day partitions ahead, drop days older than the retention (one replica at a time); " +
+        "close ended usage periods into their ledger entries; prints one JSON line",
     )
     .option("--retention-days <days>", "days of per-call usage detail kept (default GATEWAY_USAGE_RETENTION or 7)", days)
+    .option("--close-open-periods", "also close usage periods that have not ended yet (an up-to-date ledger before an audit)")
     .addHelpText(
       "after",
       envHelp({
         DATABASE_URL: "required: postgres://… (or DATABASE_URL_FILE: a file holding it)",
         GATEWAY_USAGE_RETENTION: "days of detail kept (default 7; keep it ≥ GATEWAY_REFUND_WINDOW)",
+        GATEWAY_LEDGER_ROLLUP_MS: "the rollup period in ms: periods opened longer ago are closed (default 60000)",
       }),
     )
-    .action(async (o: { retentionDays?: number }) =>
-      (await commands()).maintainCommand(o.retentionDays ?? days(process.env["GATEWAY_USAGE_RETENTION"] ?? "7")),
+    .action(async (o: { retentionDays?: number; closeOpenPeriods?: boolean }) =>
+      (await commands()).maintainCommand(
+        o.retentionDays ?? days(process.env["GATEWAY_USAGE_RETENTION"] ?? "7"),
+        o.closeOpenPeriods ? 0 : milliseconds(process.env["GATEWAY_LEDGER_ROLLUP_MS"] ?? "60000"),
+      ),
     );
 
   program
@@ -160,6 +166,12 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
 
 function days(v: string): number {
   if (!/^[1-9][0-9]{0,3}$/.test(v)) throw new InvalidArgumentError("a whole number of days, 1–9999");
+  return Number(v);
+}
+
+/** GATEWAY_LEDGER_ROLLUP_MS: whole ms, 0–3600000 (the config schema's bounds). */
+function milliseconds(v: string): number {
+  if (!/^[0-9]{1,7}$/.test(v) || Number(v) > 3_600_000) throw new InvalidArgumentError("GATEWAY_LEDGER_ROLLUP_MS: whole ms, 0–3600000");
   return Number(v);
 }
 

@@ -89,7 +89,7 @@ describe("usage export and maintenance commands", () => {
   it("maintain prints what it did as one JSON line; an unreachable database is exit 2", async () => {
     const m = sink();
     expect(await runMaintain(db.url, 7, m.out)).toBe(0);
-    expect(JSON.parse(m.text())).toEqual({ ok: true, ran: true, created: [], dropped: [] });
+    expect(JSON.parse(m.text())).toEqual({ ok: true, ran: true, created: [], dropped: [], closedPeriods: 0 });
     const bad = sink();
     expect(await runMaintain("postgres://postgres@127.0.0.1:1/none", 7, bad.out)).toBe(2);
     expect(JSON.parse(bad.text())).toMatchObject({ ok: false, error: "STORE_UNAVAILABLE" });

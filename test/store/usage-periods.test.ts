@@ -11,6 +11,7 @@ import { verifyLedger } from "../../src/store/ledger-verify.js";
 import { createPgStore, type PgStore } from "../../src/store/pg-store.js";
 import { refundCharge } from "../../src/store/refunds.js";
 import { closeDueUsage } from "../../src/store/usage-periods.js";
+import { runMaintain } from "../../src/cli/usage.js";
 import { freshDatabase, type TestDatabase } from "../support/db.js";
 import { chainedCalls, chargedCalls, closeAllPeriods, fund, newAccount, tally, type TestAccount } from "./helpers.js";
 import { legacyMovement } from "./legacy-ledger.js";
@@ -289,4 +290,26 @@ describe("usage rollups per period", () => {
     expect(await openPeriod(a, fresh.clientId)).toEqual({ calls: "1", total: "9" });
     expect(await verifyLedger(a)).toMatchObject({ ok: true });
   }, 60_000);
+  it("gate402 maintain closes ended periods, and with --close-open-periods (0 ms) every open one", async () => {
+    const store = open({ ledgerRollupMs: 3_600_000 });
+    const acct = await newAccount(store);
+    await fund(store, acct.clientId, 10_000n);
+    const outs = await Promise.all(Array.from({ length: 7 }, (_, i) => store.debit(debit(acct, 100n, `m-${i}`))));
+    expect(tally(outs)).toEqual({ applied: 7 });
+    const run = async (afterMs: number) => {
+      let text = "";
+      const out = { write: (c: string) => ((text += c), true) } as unknown as NodeJS.WritableStream;
+      expect(await runMaintain(db.url, 7, out, afterMs)).toBe(0);
+      return JSON.parse(text) as { ok: boolean; closedPeriods: number };
+    };
+    // The period is an hour long and just opened: not due, so maintenance leaves it open.
+    expect((await run(3_600_000)).closedPeriods).toBe(0);
+    expect(await openPeriod(store, acct.clientId)).toEqual({ calls: "7", total: "700" });
+    // Other tests' accounts may have open periods too: at least this one is closed.
+    expect((await run(0)).closedPeriods).toBeGreaterThanOrEqual(1);
+    expect(await openPeriod(store, acct.clientId)).toEqual({ calls: null, total: null });
+    const usage = (await entriesOf(store, acct.clientId)).filter((e) => e.kind === "usage");
+    expect(usage).toEqual([expect.objectContaining({ amount_micro: "-700", call_count: "7", first_ref: expect.any(String) })]);
+    expect((await verifyLedger(store)).ok).toBe(true);
+  });
 });
