@@ -3,7 +3,7 @@ import { ChainUnavailableError } from "../ports/errors.js";
 import type { Metrics } from "../observability/metrics.js";
 
 /**
- * The chain metrics a stack counts in: call counts and latency (all networks share them, DESIGN.md fixes
+ * The chain metrics a stack counts in: call counts and latency (all networks share them; docs/design.md "Metrics" fixes
  * their labels), and `chainHeight` (gate402_chain_latest_height) only when given: the primary network's.
  */
 export type ChainMetrics = Pick<Metrics, "chainRequests" | "chainDuration"> & { readonly chainHeight?: { set(v: number): void } };
