@@ -42,6 +42,9 @@ describe("secrets from _FILE variables", () => {
         DATABASE_URL_FILE: file("db", "postgres://gate402:p%40ss@db:5432/gate402\n"),
         GATEWAY_ADMIN_BOOTSTRAP_TOKEN_FILE: file("bootstrap", "bootstrap-token-0123456789abcdef\n"),
         GATEWAY_X402_FACILITATOR_TOKEN_FILE: file("facilitator", "facilitator-token-0123456789\n"),
+        GATEWAY_PREPAID_SIGNUP: "token",
+        GATEWAY_PREPAID_SIGNUP_TOKEN_FILE: file("signup", "signup-token-0123456789abcdef\n"),
+        GATEWAY_PASS_KEYS_FILE: file("passes", `k2:${"b".repeat(32)},k1:${"a".repeat(32)}\n`),
       },
       "production",
     );
@@ -53,6 +56,9 @@ describe("secrets from _FILE variables", () => {
       generatedSecrets: [],
     });
     expect(c.x402.facilitatorToken).toBe("facilitator-token-0123456789");
+    expect(c.prepaidSignup.token).toBe("signup-token-0123456789abcdef");
+    expect(c.passKeys.signing.kid).toBe("k2");
+    expect(c.passKeys.verifying.map((k) => k.kid)).toEqual(["k2", "k1"]);
   });
 
   it("a secret read from a file is validated like the variable (weak secrets refused)", () => {
