@@ -14,6 +14,7 @@ import pg from "pg";
 import { startDevnet } from "@gate402/devnet";
 import { createPgStore } from "../src/store/pg-store.js";
 import { verifyLedger } from "../src/store/ledger-verify.js";
+import { closeDueUsage } from "../src/store/usage-periods.js";
 import type { LoadResult, LoadSpec } from "./loadgen.js";
 import { benchCheck, benchDatabase, encodeChecks, freePort, fundedAccounts, runLoadgen, spawnNode, waitHttp } from "./setup.js";
 
@@ -143,22 +144,37 @@ async function main(): Promise<void> {
       note: `goodput ${goodput.toFixed(0)}/s = **${((100 * goodput) / capacity).toFixed(0)} %** of peak; answers ${JSON.stringify(open.statuses)} in ${(open.spanMs / 1000).toFixed(1)} s; max ${open.max.toFixed(0)} ms vs deadline ${DEADLINE_MS} ms; gate402 RSS peak **${after.peak.toFixed(0)} MiB** (before the row: ${before.now.toFixed(0)} MiB)`,
     });
 
-    // 0 overspend: balances + ledger exact, every allow seen is one debit entry. A debit whose commit
+    // 0 overspend: balances + ledger exact, every allow seen is one charged call — a per-call `debit`
+    // entry or a rollup's per-call usage detail (rollups per period are the default). A debit whose commit
     // came back after its caller had been answered 503 was refunded (refund entry, same decision id).
+    // Open periods are closed first, so the chain holds every call and its size is what stays.
     const allowedSeen = [prepaid, prepaid128, hotGrpc, open].reduce((n, r) => n + r.allowedTotal, 0) + applied;
-    const { rows } = await pool.query(`SELECT (SELECT count(*)::int FROM ledger_entries WHERE kind = 'debit') AS debits,
+    await closeDueUsage(pool, 0);
+    const { rows } = await pool.query(`SELECT (SELECT count(*)::int FROM ledger_entries WHERE kind = 'debit')
+        + (SELECT count(*)::int FROM usage_events) AS calls,
+      (SELECT coalesce(sum(call_count), 0)::int FROM ledger_entries WHERE kind = 'usage')
+        + (SELECT count(*)::int FROM ledger_entries WHERE kind = 'debit') AS chained,
       (SELECT count(*)::int FROM ledger_entries WHERE kind = 'refund') AS refunds,
       (SELECT sum(balance_micro)::text FROM prepaid_accounts) AS balances`);
-    const { debits, refunds, balances } = rows[0] as { debits: number; refunds: number; balances: string };
+    const { calls, chained, refunds, balances } = rows[0] as { calls: number; chained: number; refunds: number; balances: string };
     const funded = 1001n * 1_000_000_000_000n;
-    const exact = BigInt(balances) === funded - BigInt(debits - refunds) * PRICE_MICRO;
+    const exact = BigInt(balances) === funded - BigInt(calls - refunds) * PRICE_MICRO;
     const verified = await verifyLedger(pool);
     const size = (
       await pool.query(`SELECT pg_relation_size('ledger_entries')::float8 AS heap,
-      pg_total_relation_size('ledger_entries')::float8 AS total, (SELECT count(*) FROM ledger_entries)::float8 AS n`)
-    ).rows[0] as { heap: number; total: number; n: number };
-    const perCall = `ledger growth (one entry per call, before rollups): ${(size.total / size.n).toFixed(0)} B per call with indexes (${(size.heap / size.n).toFixed(0)} B heap), WAL not counted`;
-    const audit = `ledger: ${debits} debit entries − ${refunds} refunds of debits committed after their 503 = ${debits - refunds} charged, for ${allowedSeen} allows seen (${debits - refunds === allowedSeen ? "equal" : "NOT equal"}); balances ${exact ? "exact" : "NOT exact"}; chains ${verified.ok ? "verify" : "DO NOT verify"}`;
+      pg_total_relation_size('ledger_entries')::float8 AS total, (SELECT count(*) FROM ledger_entries)::float8 AS n,
+      pg_total_relation_size('usage_events')::float8
+        + coalesce((SELECT sum(pg_total_relation_size(inhrelid))::float8 FROM pg_inherits
+                     WHERE inhparent = 'usage_events'::regclass), 0) AS detail`)
+    ).rows[0] as { heap: number; total: number; n: number; detail: number };
+    const perCall =
+      `ledger growth with rollups per period (default): ${(size.total / Math.max(1, calls)).toFixed(0)} B per call with indexes ` +
+      `(${size.n} entries for ${calls} calls), per-call usage detail while retained ${(size.detail / Math.max(1, calls)).toFixed(0)} B; ` +
+      "WAL not counted (bench:usage measures it)";
+    const audit =
+      `ledger: ${calls} charged calls (chain holds ${chained}) − ${refunds} refunds of debits committed after their 503 = ` +
+      `${calls - refunds} charged, for ${allowedSeen} allows seen (${calls - refunds === allowedSeen ? "equal" : "NOT equal"}); ` +
+      `balances ${exact ? "exact" : "NOT exact"}; chains ${verified.ok ? "verify" : "DO NOT verify"}`;
     process.stderr.write(`${audit}\n${perCall}\n`);
     write(lines, `${audit}. ${perCall}`);
   } finally {
