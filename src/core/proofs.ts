@@ -68,7 +68,11 @@ const hashPayload = z.object({
   txHash: z.string().regex(TX_HASH_RE, "txHash must be 64 hex characters"),
   invoiceId: z.string().regex(INVOICE_ID_RE).optional(),
 });
-const signedPayload = z.object({
+/**
+ * The payload of an x402 `exact` Cosmos payment carrying a signed tx (base64 TxRaw in `signedTx`), with the
+ * optional authorization summary clients attach; shared by the gate's proof parser and the facilitator.
+ */
+export const signedPayload = z.object({
   signedTx: z.string().min(1).max(8192),
   authorization: z
     .object({

@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import { facilitatorReason, type FacilitatorReason } from "../core/catalogue.js";
+import { signedPayload } from "../core/proofs.js";
 import { decodeSignedTx } from "../core/signed-tx/decode.js";
 import { settleSigned, verifySigned, type SettleResult, type SignedTxDeps } from "../core/signed-tx/settle.js";
 import type { SignedExpectations } from "../core/signed-tx/verify.js";
@@ -63,27 +64,6 @@ const bodySchema = z.object({
     })
     .passthrough(),
   paymentRequirements: requirementsSchema,
-});
-const signedPayload = z.object({
-  signedTx: z.string().min(1).max(8192),
-  authorization: z
-    .object({
-      from: z.string().max(128),
-      to: z.string().max(128),
-      amount: z.string().regex(/^\d{1,40}$/),
-      denom: z.string().max(128),
-      timeoutAt: z
-        .union([
-          z.number().int().nonnegative(),
-          z
-            .string()
-            .regex(/^\d{1,12}$/)
-            .transform(Number),
-        ])
-        .optional(),
-    })
-    .passthrough()
-    .optional(),
 });
 const hashPayload = z.object({ txHash: z.string().regex(/^[0-9a-fA-F]{64}$/) });
 
